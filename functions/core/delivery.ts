@@ -1,0 +1,90 @@
+import type { Environment } from './instance.js';
+import type { RejectedRow } from './rows.js';
+import type { BatchInput } from './workflow-input.js';
+
+export type InstanceStatus = 'mapped' | 'unmapped' | 'disabled' | 'environment_mismatch' | 'target_missing';
+
+export interface InstanceOutcome {
+  instanceKey: string;
+  instance: string;
+  application?: string;
+  status: InstanceStatus;
+  mapped: boolean;
+  reason?: string;
+  targetId?: string;
+  environment?: Environment;
+  rows: number;
+  users: number;
+  inactiveUsers: number;
+  excluded: number;
+  cooledDown: number;
+  unclassified: number;
+  batches: number;
+}
+
+/**
+ * QUEUED: batches waiting for the dispatcher. COMPLETE: nothing to send. The dispatcher moves a delivery to
+ * DISPATCHED, FAILED, PARTIAL (some batches failed) or HELD (some batches held as SUSPECT_MAPPING).
+ */
+export const DELIVERY_STATUSES = ['QUEUED', 'COMPLETE', 'DISPATCHED', 'PARTIAL', 'FAILED', 'HELD'] as const;
+export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
+
+export interface Delivery {
+  id: string;
+  idSource: 'header' | 'body';
+  receivedAt: string;
+  /** Names this attempt's batch keys; only batches written by the committing attempt are ever dispatched. */
+  writeId: string;
+  status: DeliveryStatus;
+  report: { name?: string; format: 'json' | 'csv'; bytes: number; rows: number; validRows: number; period: { start: string | null; end: string } };
+  rejectedCount: number;
+  rejected: RejectedRow[];
+  instances: InstanceOutcome[];
+  batchCount: number;
+  /** Batches that reached a final state, maintained by the dispatcher. */
+  settled?: { dispatched: number; failed: number; held: number };
+  note?: string;
+}
+
+/**
+ * STAGED: written, delivery not yet committed (never dispatched). PENDING: ready. IN_FLIGHT: claimed by a
+ * dispatcher until `leaseUntil`. RETRY_WAIT: waiting for `dueAt`. Final: DISPATCHED, FAILED, SUSPECT_MAPPING.
+ */
+export const BATCH_STATUSES = ['STAGED', 'PENDING', 'IN_FLIGHT', 'RETRY_WAIT', 'DISPATCHED', 'FAILED', 'SUSPECT_MAPPING'] as const;
+export type BatchStatus = (typeof BATCH_STATUSES)[number];
+
+export interface BatchError {
+  code: string;
+  message: string;
+  status?: number;
+  /** ISC's own error details (detailCode, trackingId, messages) when it sent them. */
+  isc?: unknown;
+  hints?: string[];
+  at: string;
+}
+
+export interface DispatchBatch {
+  deliveryId: string;
+  writeId: string;
+  index: number;
+  count: number;
+  instanceKey: string;
+  targetId: string;
+  status: BatchStatus;
+  attempts: number;
+  createdAt: string;
+  updatedAt: string;
+  dueAt?: string;
+  leaseUntil?: string;
+  input: BatchInput;
+  executionId?: string;
+  unmatched?: string[];
+  identityResolution?: 'resolved' | 'skipped_no_api_credentials';
+  lastError?: BatchError;
+}
+
+export interface BatchKey {
+  deliveryId: string;
+  writeId: string;
+  index: number;
+}

@@ -1,0 +1,85 @@
+import type { Delivery, DispatchBatch, BatchKey, BatchStatus, BatchError } from './delivery.js';
+import type { Mapping } from './mapping.js';
+import type { Credentials, Target } from './target.js';
+import type { WorkflowInput } from './workflow-input.js';
+
+/**
+ * What the domain needs from the outside world. The DynamoDB store implements all the store ports; tests
+ * and the local stack run the same store against dynalite.
+ */
+export interface Clock {
+  now(): Date;
+}
+
+export interface ConfigReader {
+  getMappings(instanceKeys: readonly string[]): Promise<Map<string, Mapping>>;
+  getTargets(ids: readonly string[]): Promise<Map<string, Target>>;
+}
+
+export interface IngestStore extends ConfigReader {
+  getDelivery(id: string): Promise<Delivery | undefined>;
+  /** Emails in batches of committed deliveries for this instance created at or after `sinceIso`. */
+  recentlySentEmails(instanceKey: string, sinceIso: string): Promise<Set<string>>;
+  stageBatches(batches: readonly DispatchBatch[]): Promise<void>;
+  /** Conditional put: false when a delivery with this id is already committed. */
+  commitDelivery(delivery: Delivery): Promise<boolean>;
+  releaseBatches(delivery: Pick<Delivery, 'id' | 'writeId' | 'batchCount'>): Promise<void>;
+  discardBatches(delivery: Pick<Delivery, 'id' | 'writeId' | 'batchCount'>): Promise<void>;
+}
+
+export interface BatchTransition {
+  status: BatchStatus;
+  attempts?: number;
+  dueAt?: string;
+  executionId?: string;
+  unmatched?: string[];
+  identityResolution?: DispatchBatch['identityResolution'];
+  lastError?: BatchError;
+}
+
+export interface DispatchStore extends ConfigReader {
+  getBatch(key: BatchKey): Promise<DispatchBatch | undefined>;
+  /** PENDING (or lease-expired IN_FLIGHT) → IN_FLIGHT until leaseUntil; undefined when another dispatcher holds it. */
+  claimBatch(key: BatchKey, now: string, leaseUntil: string): Promise<DispatchBatch | undefined>;
+  /** Move a claimed batch on; conditional on the claim still being ours (same lease). */
+  settleBatch(key: BatchKey, leaseUntil: string, transition: BatchTransition, now: string): Promise<boolean>;
+  batchesByStatus(status: BatchStatus, limit: number, dueBefore?: string): Promise<DispatchBatch[]>;
+  /** RETRY_WAIT → PENDING, STAGED (committed) → PENDING; conditional on the status seen. */
+  requeueBatch(key: BatchKey, from: BatchStatus, now: string): Promise<boolean>;
+  getDelivery(id: string): Promise<Delivery | undefined>;
+  recordSettlement(deliveryId: string, outcome: 'dispatched' | 'failed' | 'held'): Promise<void>;
+}
+
+export interface SecretStore {
+  getCredentials(secretId: string): Promise<Credentials>;
+  putCredentials(secretId: string, credentials: Credentials): Promise<void>;
+}
+
+/** An ISC call failed. `retryable` decides between backoff and FAILED; `retryAfterMs` comes from a 429. */
+export class IscError extends Error {
+  constructor(
+    readonly code: IscErrorCode,
+    message: string,
+    readonly retryable: boolean,
+    readonly details: { status?: number; retryAfterMs?: number; isc?: unknown; hints?: string[] } = {},
+  ) {
+    super(message);
+    this.name = 'IscError';
+  }
+}
+
+export type IscErrorCode =
+  | 'isc_rate_limited'
+  | 'isc_unavailable'
+  | 'isc_timeout'
+  | 'isc_bad_response'
+  | 'isc_credentials_rejected'
+  | 'isc_request_rejected'
+  | 'workflow_not_executed';
+
+/** The ISC calls the dispatcher makes; tokens, rate limits and timeouts live behind it. */
+export interface IscClient {
+  /** email (lower case) → identity id, for the emails ISC knows; unknown emails are absent. */
+  resolveIdentities(target: Target, credentials: Credentials, emails: readonly string[]): Promise<Map<string, string>>;
+  triggerWorkflow(target: Target, credentials: Credentials, input: WorkflowInput): Promise<{ executionId: string }>;
+}

@@ -1,0 +1,180 @@
+import { parse as parseCsv } from 'csv-parse/sync';
+import { AppError, badRequest, unprocessable } from './errors.js';
+import { fieldForColumn, normalizeColumn, type RowField } from './columns.js';
+
+/** A row as found in the report: known fields only, values not yet validated. `row` is 1-based among data rows. */
+export type RawRow = { row: number } & Partial<Record<RowField, unknown>>;
+
+export interface ReportMeta {
+  reportName?: string;
+  application?: string;
+  instance?: string;
+  periodStart?: string;
+  periodEnd?: string;
+  periodDays?: number;
+}
+
+export interface ParsedReport {
+  meta: ReportMeta;
+  rows: RawRow[];
+  /** Column names as the sender wrote them (header or first rows' keys). */
+  columns: string[];
+}
+
+export type BodyKind = 'json' | 'csv';
+
+const ROW_CONTAINER_KEYS = new Set(['rows', 'data', 'records', 'users', 'report', 'results', 'items']);
+const META_KEYS: Record<string, keyof ReportMeta> = {
+  reportname: 'reportName', title: 'reportName', name: 'reportName',
+  application: 'application', app: 'application', appname: 'application',
+  instance: 'instance', instancename: 'instance',
+  periodstart: 'periodStart', startdate: 'periodStart', start: 'periodStart', from: 'periodStart',
+  periodend: 'periodEnd', enddate: 'periodEnd', end: 'periodEnd', to: 'periodEnd',
+  perioddays: 'periodDays', lastndays: 'periodDays', days: 'periodDays',
+};
+const SAMPLE_KEYS = 20;
+
+/** Decide how to read a body from its Content-Type, sniffing only when the sender gave none or a generic one. */
+export function bodyKind(contentType: string | undefined, body: string): BodyKind {
+  const type = (contentType ?? '').split(';')[0]!.trim().toLowerCase();
+  if (type === 'application/json' || type.endsWith('+json')) return 'json';
+  if (type === 'text/csv' || type === 'application/csv' || type === 'text/comma-separated-values') return 'csv';
+  if (type === '' || type === 'text/plain' || type === 'application/octet-stream') {
+    return /^\s*[[{]/.test(body) ? 'json' : 'csv';
+  }
+  throw new AppError(415, 'unsupported_media_type', `Content-Type ${type} is not supported; send application/json or text/csv.`);
+}
+
+export function parseReport(body: string, kind: BodyKind, query: Record<string, string | undefined>): ParsedReport {
+  const fromBody = kind === 'json' ? parseJsonReport(body) : parseCsvReport(body);
+  return { ...fromBody, meta: mergeMeta(fromBody.meta, metaFromRecord(query)) };
+}
+
+function parseJsonReport(body: string): ParsedReport {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(body);
+  } catch (error) {
+    throw badRequest(`Body is not valid JSON: ${(error as Error).message}`);
+  }
+  return locateRows(doc, {}, 0);
+}
+
+/** Find the row array in the shapes senders use: a bare array, `{rows|data|records|users|report: …}`, `{"input": …}`. */
+function locateRows(doc: unknown, outerMeta: ReportMeta, depth: number): ParsedReport {
+  if (Array.isArray(doc)) return rowsFromArray(doc, outerMeta);
+  if (isRecord(doc) && depth < 3) {
+    const meta = mergeMeta(metaFromRecord(doc), outerMeta);
+    if (isRecord(doc.input) || Array.isArray(doc.input)) return locateRows(doc.input, meta, depth + 1);
+    const containerKey = Object.keys(doc).find((key) => ROW_CONTAINER_KEYS.has(normalizeColumn(key)) && typeof doc[key] === 'object');
+    if (containerKey !== undefined) return locateRows(doc[containerKey], meta, depth + 1);
+  }
+  throw unprocessable('unrecognized_report_shape', 'No rows found: expected an array of rows, or an object with rows under one of rows, data, records, users, report (optionally inside "input").', {
+    found: describeShape(doc),
+  });
+}
+
+function rowsFromArray(items: unknown[], meta: ReportMeta): ParsedReport {
+  if (items.length === 0) throw unprocessable('empty_report', 'The report has no rows.');
+  // A table given as [header, ...rows] arrays: treat it like CSV.
+  if (Array.isArray(items[0])) return tableToRows(items.map((line) => (Array.isArray(line) ? line.map(cellText) : [])), meta);
+  const fieldOf = new Map<string, RowField | undefined>();
+  const columns: string[] = [];
+  const rows = new Array<RawRow>(items.length);
+  for (let i = 0; i < items.length; i++) {
+    const item = items[i];
+    const row: RawRow = { row: i + 1 };
+    if (isRecord(item)) {
+      for (const key in item) {
+        if (!Object.hasOwn(item, key)) continue;
+        let field = fieldOf.get(key);
+        if (field === undefined && !fieldOf.has(key)) {
+          field = fieldForColumn(key);
+          fieldOf.set(key, field);
+          columns.push(key);
+        }
+        if (field !== undefined) row[field] = item[key];
+      }
+    }
+    rows[i] = row;
+  }
+  return { meta, rows, columns };
+}
+
+function parseCsvReport(body: string): ParsedReport {
+  const text = body.charCodeAt(0) === 0xfeff ? body.slice(1) : body;
+  let table: string[][];
+  try {
+    table = parseCsv(text, { delimiter: detectDelimiter(text), relax_column_count: true, skip_empty_lines: true, trim: true });
+  } catch (error) {
+    throw badRequest(`Body is not readable CSV: ${(error as Error).message}`);
+  }
+  return tableToRows(table, {});
+}
+
+function tableToRows(table: string[][], meta: ReportMeta): ParsedReport {
+  const [header, ...lines] = table;
+  if (!header || lines.length === 0) throw unprocessable('empty_report', 'The report has a header row but no data rows (or nothing at all).');
+  const fields = header.map((column) => fieldForColumn(column));
+  const rows = lines.map((cells, i) => {
+    const row: RawRow = { row: i + 1 };
+    fields.forEach((field, c) => {
+      if (field !== undefined && cells[c] !== undefined && cells[c] !== '') row[field] = cells[c];
+    });
+    return row;
+  });
+  return { meta, rows, columns: header };
+}
+
+/** `;` wins over `,` only when the header line has more of them (European spreadsheet exports). */
+function detectDelimiter(text: string): string {
+  const firstLine = text.slice(0, text.search(/\r?\n|$/));
+  const count = (ch: string) => firstLine.split(ch).length - 1;
+  return count(';') > count(',') ? ';' : ',';
+}
+
+function metaFromRecord(record: Record<string, unknown>): ReportMeta {
+  const meta: ReportMeta = {};
+  for (const [key, value] of Object.entries(record)) {
+    const field = META_KEYS[normalizeColumn(key)];
+    if (field === undefined) {
+      if (normalizeColumn(key) === 'period' && isRecord(value)) Object.assign(meta, metaFromRecord(value));
+      continue;
+    }
+    if (field === 'periodDays') {
+      const days = typeof value === 'number' ? value : Number(String(value ?? '').replace(/[^0-9]/g, ''));
+      if (Number.isInteger(days) && days > 0 && String(value ?? '') !== '') meta.periodDays = days;
+    } else if (typeof value === 'string' && value.trim() !== '') {
+      meta[field] = value.trim();
+    }
+  }
+  return meta;
+}
+
+/** Body values win over URL query values; a real disagreement is a 422 rather than a silent choice. */
+function mergeMeta(body: ReportMeta, query: ReportMeta): ReportMeta {
+  const conflicts = (Object.keys(query) as Array<keyof ReportMeta>).filter((key) => {
+    const a = body[key];
+    const b = query[key];
+    return a !== undefined && b !== undefined && String(a).toLowerCase() !== String(b).toLowerCase();
+  });
+  if (conflicts.length > 0) {
+    throw unprocessable('conflicting_report_fields', `The body and the webhook URL disagree on: ${conflicts.join(', ')}.`, {
+      conflicts: conflicts.map((field) => ({ field, body: body[field], query: query[field] })),
+    });
+  }
+  return { ...query, ...body };
+}
+
+function describeShape(doc: unknown): Record<string, unknown> {
+  if (isRecord(doc)) return { type: 'object', topLevelKeys: Object.keys(doc).slice(0, SAMPLE_KEYS) };
+  return { type: doc === null ? 'null' : typeof doc };
+}
+
+function cellText(value: unknown): string {
+  return value === null || value === undefined ? '' : String(value).trim();
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
