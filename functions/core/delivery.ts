@@ -81,6 +81,10 @@ export interface DispatchBatch {
   unmatched?: string[];
   identityResolution?: 'resolved' | 'skipped_no_api_credentials';
   lastError?: BatchError;
+  /** 429 answers so far; they do not use up attempts (up to a cap), since the batch itself is fine. */
+  throttled?: number;
+  /** Set by an admin's forced replay of a SUSPECT_MAPPING batch: send despite a low match share. */
+  overrideMatchCheck?: boolean;
 }
 
 export interface BatchKey {

@@ -35,6 +35,7 @@ export interface BatchTransition {
   unmatched?: string[];
   identityResolution?: DispatchBatch['identityResolution'];
   lastError?: BatchError;
+  throttled?: number;
 }
 
 export interface DispatchStore extends ConfigReader {
@@ -48,6 +49,8 @@ export interface DispatchStore extends ConfigReader {
   requeueBatch(key: BatchKey, from: BatchStatus, now: string): Promise<boolean>;
   getDelivery(id: string): Promise<Delivery | undefined>;
   recordSettlement(deliveryId: string, outcome: 'dispatched' | 'failed' | 'held'): Promise<void>;
+  /** Remove a STAGED batch no committed delivery owns (a losing concurrent copy or a failed write). */
+  deleteStagedBatch(key: BatchKey): Promise<void>;
 }
 
 export interface SecretStore {

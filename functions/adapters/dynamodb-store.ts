@@ -1,0 +1,334 @@
+import { BatchGetCommand, BatchWriteCommand, DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { StoreUnavailableError } from '../core/errors.js';
+import type { BatchKey, BatchStatus, Delivery, DeliveryStatus, DispatchBatch } from '../core/delivery.js';
+import type { Mapping } from '../core/mapping.js';
+import type { Target } from '../core/target.js';
+import type { BatchTransition, DispatchStore, IngestStore } from '../core/ports.js';
+import { TABLE_SCHEMA, fromItem, keys } from './dynamodb-table.js';
+
+type Item = Record<string, unknown>;
+const DAY_S = 86_400;
+
+export interface DynamoStoreOptions {
+  client: DynamoDBDocumentClient;
+  tableName: string;
+  /** Deliveries and batches expire (TTL) after this many days on AWS. */
+  retentionDays?: number;
+}
+
+/** The DynamoDB adapter for ingest and dispatch. SDK errors never leave it: they become domain results or 503s. */
+export class DynamoStore implements IngestStore, DispatchStore {
+  protected readonly client: DynamoDBDocumentClient;
+  protected readonly table: string;
+  private readonly retentionDays: number;
+
+  constructor(options: DynamoStoreOptions) {
+    this.client = options.client;
+    this.table = options.tableName;
+    this.retentionDays = options.retentionDays ?? 400;
+  }
+
+  // ---- configuration reads ------------------------------------------------------------------
+
+  async getMappings(instanceKeys: readonly string[]): Promise<Map<string, Mapping>> {
+    const items = await this.batchGet(instanceKeys.map(keys.mapping));
+    return new Map(items.map((item) => [String(item.instanceKey), fromItem<Mapping>(item)!]));
+  }
+
+  async getTargets(ids: readonly string[]): Promise<Map<string, Target>> {
+    const items = await this.batchGet(ids.map(keys.target));
+    return new Map(items.map((item) => [String(item.id), fromItem<Target>(item)!]));
+  }
+
+  // ---- deliveries ---------------------------------------------------------------------------
+
+  async getDelivery(id: string): Promise<Delivery | undefined> {
+    const { Item } = await this.guard(() => this.client.send(new GetCommand({ TableName: this.table, Key: keys.delivery(id), ConsistentRead: true })));
+    return fromItem<Delivery>(Item);
+  }
+
+  async commitDelivery(delivery: Delivery): Promise<boolean> {
+    const item = { ...delivery, settled: { dispatched: 0, failed: 0, held: 0 } };
+    try {
+      await this.client.send(
+        new PutCommand({
+          TableName: this.table,
+          Item: { ...keys.delivery(delivery.id), type: 'DELIVERY', ...deliveryIndexes(item), ...item, expiresAt: this.expiry(delivery.receivedAt) },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw new StoreUnavailableError(error);
+    }
+  }
+
+  async recordSettlement(deliveryId: string, outcome: 'dispatched' | 'failed' | 'held'): Promise<void> {
+    const { Attributes } = await this.guard(() =>
+      this.client.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: keys.delivery(deliveryId),
+          UpdateExpression: 'ADD settled.#o :one',
+          ConditionExpression: 'attribute_exists(pk)',
+          ExpressionAttributeNames: { '#o': outcome },
+          ExpressionAttributeValues: { ':one': 1 },
+          ReturnValues: 'ALL_NEW',
+        }),
+      ),
+    );
+    const delivery = fromItem<Delivery>(Attributes);
+    if (delivery) await this.setDeliveryStatus(delivery, settledStatus(delivery));
+  }
+
+  protected async setDeliveryStatus(delivery: Delivery, status: DeliveryStatus): Promise<void> {
+    if (status === delivery.status) return;
+    await this.guard(() =>
+      this.client.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: keys.delivery(delivery.id),
+          UpdateExpression: 'SET #s = :s, gsi1pk = :g',
+          ExpressionAttributeNames: { '#s': 'status' },
+          ExpressionAttributeValues: { ':s': status, ':g': `DELIVERY#${status}` },
+        }),
+      ),
+    );
+  }
+
+  // ---- batches: ingest side -----------------------------------------------------------------
+
+  async stageBatches(batches: readonly DispatchBatch[]): Promise<void> {
+    await this.batchWrite(batches.map((batch) => ({ PutRequest: { Item: this.batchItem(batch) } })));
+  }
+
+  async releaseBatches(delivery: Pick<Delivery, 'id' | 'writeId' | 'batchCount'>): Promise<void> {
+    const now = new Date().toISOString();
+    for (let index = 0; index < delivery.batchCount; index++) {
+      await this.requeueBatch({ deliveryId: delivery.id, writeId: delivery.writeId, index }, 'STAGED', now);
+    }
+  }
+
+  async discardBatches(delivery: Pick<Delivery, 'id' | 'writeId' | 'batchCount'>): Promise<void> {
+    const requests = Array.from({ length: delivery.batchCount }, (_, index) => ({ DeleteRequest: { Key: keys.batch(delivery.id, delivery.writeId, index) } }));
+    await this.batchWrite(requests);
+  }
+
+  async recentlySentEmails(instanceKey: string, sinceIso: string): Promise<Set<string>> {
+    const emails = new Set<string>();
+    const items = await this.queryAll({
+      IndexName: TABLE_SCHEMA.listIndex.name,
+      KeyConditionExpression: 'gsi2pk = :p AND gsi2sk >= :since',
+      FilterExpression: '#s <> :staged AND #s <> :failed',
+      ProjectionExpression: '#s, #in.#u',
+      ExpressionAttributeNames: { '#s': 'status', '#in': 'input', '#u': 'users' },
+      ExpressionAttributeValues: { ':p': `INSTANCE#${instanceKey}`, ':since': sinceIso, ':staged': 'STAGED', ':failed': 'FAILED' },
+    });
+    for (const item of items) for (const user of (item.input as DispatchBatch['input'] | undefined)?.users ?? []) emails.add(user.email);
+    return emails;
+  }
+
+  // ---- batches: dispatch side ---------------------------------------------------------------
+
+  async getBatch(key: BatchKey): Promise<DispatchBatch | undefined> {
+    const { Item } = await this.guard(() => this.client.send(new GetCommand({ TableName: this.table, Key: keys.batch(key.deliveryId, key.writeId, key.index), ConsistentRead: true })));
+    return fromItem<DispatchBatch>(Item);
+  }
+
+  async claimBatch(key: BatchKey, now: string, leaseUntil: string): Promise<DispatchBatch | undefined> {
+    try {
+      const { Attributes } = await this.client.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: keys.batch(key.deliveryId, key.writeId, key.index),
+          UpdateExpression: 'SET #s = :inflight, leaseUntil = :lease, updatedAt = :now, attempts = attempts + :one, gsi1pk = :g, gsi1sk = :gs',
+          ConditionExpression: '#s = :pending OR (#s = :inflight AND leaseUntil < :now)',
+          ExpressionAttributeNames: { '#s': 'status' },
+          ExpressionAttributeValues: {
+            ':inflight': 'IN_FLIGHT', ':pending': 'PENDING', ':lease': leaseUntil, ':now': now, ':one': 1,
+            ':g': 'BATCH#IN_FLIGHT', ':gs': statusSortKey(leaseUntil, key),
+          },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return fromItem<DispatchBatch>(Attributes);
+    } catch (error) {
+      if (isConditionFailure(error)) return undefined;
+      throw new StoreUnavailableError(error);
+    }
+  }
+
+  async settleBatch(key: BatchKey, leaseUntil: string, transition: BatchTransition, now: string): Promise<boolean> {
+    const { status, ...fields } = transition;
+    const values: Item = { ':s': status, ':now': now, ':lease': leaseUntil, ':inflight': 'IN_FLIGHT', ':g': `BATCH#${status}`, ':gs': statusSortKey(transition.dueAt ?? now, key) };
+    const sets = ['#s = :s', 'updatedAt = :now', 'gsi1pk = :g', 'gsi1sk = :gs'];
+    for (const [name, value] of Object.entries(fields)) {
+      if (value === undefined) continue;
+      sets.push(`${name} = :${name}`);
+      values[`:${name}`] = value;
+    }
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: keys.batch(key.deliveryId, key.writeId, key.index),
+          UpdateExpression: `SET ${sets.join(', ')} REMOVE leaseUntil`,
+          ConditionExpression: '#s = :inflight AND leaseUntil = :lease',
+          ExpressionAttributeNames: { '#s': 'status' },
+          ExpressionAttributeValues: values,
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw new StoreUnavailableError(error);
+    }
+  }
+
+  async batchesByStatus(status: BatchStatus, limit: number, dueBefore?: string): Promise<DispatchBatch[]> {
+    const { Items } = await this.guard(() =>
+      this.client.send(
+        new QueryCommand({
+          TableName: this.table,
+          IndexName: TABLE_SCHEMA.statusIndex.name,
+          KeyConditionExpression: dueBefore ? 'gsi1pk = :p AND gsi1sk < :due' : 'gsi1pk = :p',
+          ExpressionAttributeValues: dueBefore ? { ':p': `BATCH#${status}`, ':due': dueBefore } : { ':p': `BATCH#${status}` },
+          Limit: limit,
+        }),
+      ),
+    );
+    return (Items ?? []).map((item) => fromItem<DispatchBatch>(item)!);
+  }
+
+  async requeueBatch(key: BatchKey, from: BatchStatus, now: string): Promise<boolean> {
+    const expired = from === 'IN_FLIGHT' ? ' AND leaseUntil < :now' : '';
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: keys.batch(key.deliveryId, key.writeId, key.index),
+          UpdateExpression: `SET #s = :pending, updatedAt = :now, gsi1pk = :g, gsi1sk = :gs${from === 'IN_FLIGHT' ? ' REMOVE leaseUntil' : ''}`,
+          ConditionExpression: `#s = :from${expired}`,
+          ExpressionAttributeNames: { '#s': 'status' },
+          ExpressionAttributeValues: { ':pending': 'PENDING', ':from': from, ':now': now, ':g': 'BATCH#PENDING', ':gs': statusSortKey(now, key) },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw new StoreUnavailableError(error);
+    }
+  }
+
+  async deleteStagedBatch(key: BatchKey): Promise<void> {
+    try {
+      await this.client.send(
+        new DeleteCommand({
+          TableName: this.table,
+          Key: keys.batch(key.deliveryId, key.writeId, key.index),
+          ConditionExpression: '#s = :staged',
+          ExpressionAttributeNames: { '#s': 'status' },
+          ExpressionAttributeValues: { ':staged': 'STAGED' },
+        }),
+      );
+    } catch (error) {
+      if (!isConditionFailure(error)) throw new StoreUnavailableError(error);
+    }
+  }
+
+  // ---- helpers ------------------------------------------------------------------------------
+
+  protected batchItem(batch: DispatchBatch): Item {
+    return {
+      ...keys.batch(batch.deliveryId, batch.writeId, batch.index),
+      type: 'BATCH',
+      gsi1pk: `BATCH#${batch.status}`,
+      gsi1sk: statusSortKey(batch.dueAt ?? batch.updatedAt, batch),
+      gsi2pk: `INSTANCE#${batch.instanceKey}`,
+      gsi2sk: batch.createdAt,
+      expiresAt: this.expiry(batch.createdAt),
+      ...batch,
+    };
+  }
+
+  protected expiry(fromIso: string): number {
+    return Math.floor(Date.parse(fromIso) / 1000) + this.retentionDays * DAY_S;
+  }
+
+  protected async queryAll(input: Omit<QueryCommandInput, 'TableName'>, max = Infinity): Promise<Item[]> {
+    const items: Item[] = [];
+    let ExclusiveStartKey: Item | undefined;
+    do {
+      const page = await this.guard(() => this.client.send(new QueryCommand({ ...input, TableName: this.table, ExclusiveStartKey })));
+      items.push(...(page.Items ?? []));
+      ExclusiveStartKey = page.LastEvaluatedKey;
+    } while (ExclusiveStartKey && items.length < max);
+    return items;
+  }
+
+  private async batchGet(itemKeys: Array<{ pk: string; sk: string }>): Promise<Item[]> {
+    const found: Item[] = [];
+    for (let i = 0; i < itemKeys.length; i += 100) {
+      let pending: Array<Record<string, unknown>> | undefined = itemKeys.slice(i, i + 100);
+      for (let attempt = 0; pending && pending.length > 0; attempt++) {
+        if (attempt > 0) await backoff(attempt);
+        if (attempt > 8) throw new StoreUnavailableError(new Error('BatchGet kept returning unprocessed keys'));
+        const requestKeys: Array<Record<string, unknown>> = pending;
+        const result = await this.guard(() => this.client.send(new BatchGetCommand({ RequestItems: { [this.table]: { Keys: requestKeys, ConsistentRead: true } } })));
+        found.push(...(result.Responses?.[this.table] ?? []));
+        pending = result.UnprocessedKeys?.[this.table]?.Keys;
+      }
+    }
+    return found;
+  }
+
+  private async batchWrite(requests: Array<Record<string, unknown>>): Promise<void> {
+    for (let i = 0; i < requests.length; i += 25) {
+      let pending: Array<Record<string, unknown>> | undefined = requests.slice(i, i + 25);
+      for (let attempt = 0; pending && pending.length > 0; attempt++) {
+        if (attempt > 0) await backoff(attempt);
+        if (attempt > 8) throw new StoreUnavailableError(new Error('BatchWrite kept returning unprocessed items'));
+        const chunk: Array<Record<string, unknown>> = pending;
+        const result = await this.guard(() => this.client.send(new BatchWriteCommand({ RequestItems: { [this.table]: chunk } })));
+        pending = result.UnprocessedItems?.[this.table] as Array<Record<string, unknown>> | undefined;
+      }
+    }
+  }
+
+  /** Any SDK failure on the request path becomes a 503 (retry later), never a 500 with SDK internals. */
+  protected async guard<T>(call: () => Promise<T>): Promise<T> {
+    try {
+      return await call();
+    } catch (error) {
+      throw error instanceof StoreUnavailableError ? error : new StoreUnavailableError(error);
+    }
+  }
+}
+
+export function deliveryIndexes(delivery: Pick<Delivery, 'id' | 'status' | 'receivedAt'>): Item {
+  return { gsi1pk: `DELIVERY#${delivery.status}`, gsi1sk: `${delivery.receivedAt}#${delivery.id}`, gsi2pk: 'DELIVERIES', gsi2sk: `${delivery.receivedAt}#${delivery.id}` };
+}
+
+/** Once every batch has settled, the delivery's status says how it went. */
+export function settledStatus(delivery: Delivery): DeliveryStatus {
+  const { dispatched = 0, failed = 0, held = 0 } = delivery.settled ?? {};
+  if (dispatched + failed + held < delivery.batchCount) return 'QUEUED';
+  if (failed === 0 && held === 0) return 'DISPATCHED';
+  if (dispatched === 0 && held === 0) return 'FAILED';
+  if (failed === 0 && dispatched === 0) return 'HELD';
+  return 'PARTIAL';
+}
+
+function statusSortKey(time: string, key: Pick<BatchKey, 'deliveryId' | 'index'>): string {
+  return `${time}#${key.deliveryId}#${String(key.index).padStart(5, '0')}`;
+}
+
+function isConditionFailure(error: unknown): boolean {
+  return error instanceof ConditionalCheckFailedException || (error as Error | undefined)?.name === 'ConditionalCheckFailedException';
+}
+
+function backoff(attempt: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(1000, 25 * 2 ** attempt)));
+}

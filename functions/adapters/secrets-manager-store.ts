@@ -1,0 +1,75 @@
+import {
+  CreateSecretCommand,
+  GetSecretValueCommand,
+  PutSecretValueCommand,
+  ResourceNotFoundException,
+  SecretsManagerClient,
+} from '@aws-sdk/client-secrets-manager';
+import { CredentialsSchema, type Credentials } from '../core/target.js';
+import type { Clock, SecretStore } from '../core/ports.js';
+import { SecretNotFoundError } from './secret-errors.js';
+
+export interface SecretsManagerStoreOptions {
+  client?: SecretsManagerClient;
+  clock?: Clock;
+  /** How long a fetched secret is reused; 0 turns caching off (tests). */
+  cacheMs?: number;
+}
+
+/**
+ * Target credentials in AWS Secrets Manager as JSON `{clientId, clientSecret}`. Values are cached briefly
+ * so a burst of batches costs one GetSecretValue; a failed fetch is never cached, and a write replaces the
+ * cached value so a rotated secret is used at once by this container.
+ */
+export class SecretsManagerStore implements SecretStore {
+  private readonly client: SecretsManagerClient;
+  private readonly clock: Clock;
+  private readonly cacheMs: number;
+  private readonly cache = new Map<string, { value: Credentials; until: number }>();
+
+  constructor(options: SecretsManagerStoreOptions = {}) {
+    this.client = options.client ?? new SecretsManagerClient({});
+    this.clock = options.clock ?? { now: () => new Date() };
+    this.cacheMs = options.cacheMs ?? 60_000;
+  }
+
+  async getCredentials(secretId: string): Promise<Credentials> {
+    const now = this.clock.now().getTime();
+    const cached = this.cache.get(secretId);
+    if (cached && cached.until > now) return cached.value;
+    this.cache.delete(secretId);
+    let secretString: string | undefined;
+    try {
+      ({ SecretString: secretString } = await this.client.send(new GetSecretValueCommand({ SecretId: secretId })));
+    } catch (error) {
+      if (error instanceof ResourceNotFoundException || (error as Error).name === 'ResourceNotFoundException') throw new SecretNotFoundError(secretId);
+      throw error;
+    }
+    const value = parseCredentials(secretId, secretString);
+    if (this.cacheMs > 0) this.cache.set(secretId, { value, until: now + this.cacheMs });
+    return value;
+  }
+
+  async putCredentials(secretId: string, credentials: Credentials): Promise<void> {
+    const SecretString = JSON.stringify(credentials);
+    try {
+      await this.client.send(new PutSecretValueCommand({ SecretId: secretId, SecretString }));
+    } catch (error) {
+      if (!(error instanceof ResourceNotFoundException) && (error as Error).name !== 'ResourceNotFoundException') throw error;
+      await this.client.send(new CreateSecretCommand({ Name: secretId, SecretString, Description: 'ISC client credentials for a usage-certification target' }));
+    }
+    this.cache.delete(secretId);
+  }
+}
+
+function parseCredentials(secretId: string, secretString: string | undefined): Credentials {
+  let value: unknown;
+  try {
+    value = JSON.parse(secretString ?? '');
+  } catch {
+    throw new Error(`Secret ${secretId} is not JSON {clientId, clientSecret}.`);
+  }
+  const parsed = CredentialsSchema.safeParse(value);
+  if (!parsed.success) throw new Error(`Secret ${secretId} lacks clientId/clientSecret.`);
+  return parsed.data;
+}

@@ -1,0 +1,207 @@
+import type { BatchError, BatchKey, DispatchBatch } from './delivery.js';
+import { IscError, type BatchTransition, type Clock, type DispatchStore, type IscClient, type SecretStore } from './ports.js';
+import type { Credentials, Target } from './target.js';
+import type { WorkflowInput, WorkflowUser } from './workflow-input.js';
+import { rateLimitDelayMs, retryDelayMs } from './backoff.js';
+
+export interface DispatchSettings {
+  maxAttempts: number;
+  leaseMs: number;
+  /** Hold a batch as SUSPECT_MAPPING when ISC knows fewer than this share of its users (0..1). */
+  matchThreshold: number;
+  backoffBaseMs: number;
+  backoffCapMs: number;
+  /** Waits for 429s that do not use up an attempt; past this they count like other failures. */
+  maxThrottles: number;
+  /** A STAGED batch older than this is promoted (its delivery committed) or deleted (it never was). */
+  stagedGraceMs: number;
+}
+
+export const DEFAULT_DISPATCH_SETTINGS: DispatchSettings = {
+  maxAttempts: 8,
+  leaseMs: 120_000,
+  matchThreshold: 0.5,
+  backoffBaseMs: 30_000,
+  backoffCapMs: 600_000,
+  maxThrottles: 20,
+  stagedGraceMs: 300_000,
+};
+
+/** Minimal logging surface so the core does not depend on a logger library. */
+export interface DispatchLog {
+  info(message: string, extra?: Record<string, unknown>): void;
+  warn(message: string, extra?: Record<string, unknown>): void;
+}
+
+export interface DispatcherDeps {
+  store: DispatchStore;
+  isc: IscClient;
+  secrets: SecretStore;
+  clock: Clock;
+  log: DispatchLog;
+  settings: DispatchSettings;
+}
+
+export type DispatchOutcome = 'dispatched' | 'retry' | 'failed' | 'held' | 'skipped';
+
+const CREDENTIAL_HINT = (target: string, kind: string) => `Set them with PUT /admin/targets/${target}/credentials/${kind} (or: cli targets set-credentials ${target} --kind ${kind}).`;
+
+/**
+ * Send one batch to its ISC workflow: claim it (so no other dispatcher sends it), resolve identities,
+ * call the trigger, and record the outcome. Used by the AWS stream handler and the local poller.
+ */
+export async function dispatchBatch(key: BatchKey, deps: DispatcherDeps): Promise<DispatchOutcome> {
+  const { store, clock, settings } = deps;
+  const now = clock.now();
+  const lease = new Date(now.getTime() + settings.leaseMs).toISOString();
+  const batch = await store.claimBatch(key, now.toISOString(), lease);
+  if (!batch) return 'skipped';
+  const log = { correlationId: batch.deliveryId, batch: batch.index, instanceKey: batch.instanceKey, attempt: batch.attempts };
+
+  const settle = async (transition: BatchTransition, outcome: DispatchOutcome): Promise<DispatchOutcome> => {
+    const settled = await store.settleBatch(key, lease, transition, clock.now().toISOString());
+    if (!settled) {
+      deps.log.warn('lost the claim before settling; another dispatcher will finish the batch', log);
+      return 'skipped';
+    }
+    if (outcome === 'dispatched' || outcome === 'failed' || outcome === 'held') await store.recordSettlement(batch.deliveryId, outcome);
+    deps.log.info(`batch ${transition.status}`, { ...log, executionId: transition.executionId, error: transition.lastError?.code });
+    return outcome;
+  };
+
+  try {
+    const target = (await store.getTargets([batch.targetId])).get(batch.targetId);
+    if (!target) return await settle(failure(batch, 'target_missing', `Target "${batch.targetId}" no longer exists.`, now), 'failed');
+    const triggerRef = target.credentials.trigger;
+    if (!triggerRef) return await settle(failure(batch, 'credentials_missing', `Target "${target.id}" has no trigger credentials. ${CREDENTIAL_HINT(target.id, 'trigger')}`, now), 'failed');
+
+    const resolved = await resolveUsers(batch, target, deps);
+    if (resolved.held) {
+      return await settle({ status: 'SUSPECT_MAPPING', unmatched: resolved.unmatched, identityResolution: 'resolved', lastError: resolved.held }, 'held');
+    }
+    const input: WorkflowInput = {
+      ...batch.input,
+      identityIds: resolved.users.flatMap((u) => (u.identityId ? [u.identityId] : [])),
+      users: resolved.users,
+      unmatchedCount: resolved.unmatched.length,
+    };
+    const credentials = await deps.secrets.getCredentials(triggerRef.secretId);
+    const { executionId } = await deps.isc.triggerWorkflow(target, credentials, input);
+    return await settle({ status: 'DISPATCHED', executionId, unmatched: resolved.unmatched, identityResolution: resolved.mode }, 'dispatched');
+  } catch (error) {
+    return await settle(retryOrFail(batch, error, now, settings), isRetry(batch, error, settings) ? 'retry' : 'failed');
+  }
+}
+
+interface ResolvedUsers {
+  users: WorkflowUser[];
+  unmatched: string[];
+  mode: NonNullable<DispatchBatch['identityResolution']>;
+  held?: BatchError;
+}
+
+/** Emails → ISC identity ids with the target's API client; a low match share looks like a mis-mapped environment. */
+async function resolveUsers(batch: DispatchBatch, target: Target, deps: DispatcherDeps): Promise<ResolvedUsers> {
+  const apiRef = target.credentials.api;
+  if (!apiRef) return { users: batch.input.users, unmatched: [], mode: 'skipped_no_api_credentials' };
+  const apiCredentials: Credentials = await deps.secrets.getCredentials(apiRef.secretId);
+  const emails = batch.input.users.map((u) => u.email);
+  const ids = await deps.isc.resolveIdentities(target, apiCredentials, emails);
+  const users = batch.input.users.flatMap((u) => {
+    const identityId = ids.get(u.email);
+    return identityId ? [{ ...u, identityId }] : [];
+  });
+  const unmatched = emails.filter((email) => !ids.has(email));
+  const share = emails.length === 0 ? 1 : users.length / emails.length;
+  if (share < deps.settings.matchThreshold && !batch.overrideMatchCheck) {
+    const percent = Math.round(share * 100);
+    return {
+      users,
+      unmatched,
+      mode: 'resolved',
+      held: {
+        code: 'suspect_mapping',
+        message: `Only ${users.length} of ${emails.length} users (${percent}%) exist in tenant "${target.tenant}" (${target.environment}); the batch is held because a production instance mapped to a staging tenant (or the reverse) looks like this. Check the mapping, then replay with force=true to send anyway.`,
+        at: deps.clock.now().toISOString(),
+      },
+    };
+  }
+  return { users, unmatched, mode: 'resolved' };
+}
+
+function isRetry(batch: DispatchBatch, error: unknown, settings: DispatchSettings): boolean {
+  return retryable(error) && (isThrottle(batch, error, settings) || batch.attempts < settings.maxAttempts);
+}
+
+function isThrottle(batch: DispatchBatch, error: unknown, settings: DispatchSettings): boolean {
+  return error instanceof IscError && error.code === 'isc_rate_limited' && (batch.throttled ?? 0) < settings.maxThrottles;
+}
+
+/** Unknown errors (a secret store hiccup, a bug) are retried: the attempt cap keeps that bounded. */
+function retryable(error: unknown): boolean {
+  return error instanceof IscError ? error.retryable : true;
+}
+
+function retryOrFail(batch: DispatchBatch, error: unknown, now: Date, settings: DispatchSettings): BatchTransition {
+  const described = describeError(error, now);
+  if (!isRetry(batch, error, settings)) {
+    const exhausted = retryable(error) ? ` (gave up after ${batch.attempts} attempts)` : '';
+    return { status: 'FAILED', lastError: { ...described, message: described.message + exhausted } };
+  }
+  if (isThrottle(batch, error, settings)) {
+    const wait = rateLimitDelayMs((error as IscError).details.retryAfterMs, 10_000, 300_000);
+    // The claim counted an attempt; a 429 says nothing about the batch, so give it back.
+    return { status: 'RETRY_WAIT', attempts: batch.attempts - 1, throttled: (batch.throttled ?? 0) + 1, dueAt: new Date(now.getTime() + wait).toISOString(), lastError: described };
+  }
+  const wait = retryDelayMs(batch.attempts, settings.backoffBaseMs, settings.backoffCapMs);
+  return { status: 'RETRY_WAIT', dueAt: new Date(now.getTime() + wait).toISOString(), lastError: described };
+}
+
+function failure(batch: DispatchBatch, code: string, message: string, now: Date): BatchTransition {
+  return { status: 'FAILED', lastError: { code, message, at: now.toISOString() }, attempts: batch.attempts };
+}
+
+function describeError(error: unknown, now: Date): BatchError {
+  if (error instanceof IscError) {
+    const { status, isc, hints } = error.details;
+    return { code: error.code, message: error.message, status, isc, hints, at: now.toISOString() };
+  }
+  return { code: 'internal_error', message: `Unexpected error: ${(error as Error)?.name ?? 'unknown'}`, at: now.toISOString() };
+}
+
+export interface SweepResult {
+  retried: number;
+  reclaimed: number;
+  promoted: number;
+  discarded: number;
+}
+
+/**
+ * Put waiting work back in line: RETRY_WAIT batches whose time has come, IN_FLIGHT batches whose claim
+ * expired (a dispatcher died mid-call), and STAGED batches whose delivery committed but whose release
+ * was interrupted. On AWS the PENDING write is what re-triggers the stream.
+ */
+export async function sweep(deps: Pick<DispatcherDeps, 'store' | 'clock' | 'settings' | 'log'>, limit = 100): Promise<SweepResult> {
+  const { store, settings } = deps;
+  const now = deps.clock.now();
+  const nowIso = now.toISOString();
+  const result: SweepResult = { retried: 0, reclaimed: 0, promoted: 0, discarded: 0 };
+  for (const batch of await store.batchesByStatus('RETRY_WAIT', limit, nowIso)) {
+    if (await store.requeueBatch(batch, 'RETRY_WAIT', nowIso)) result.retried++;
+  }
+  for (const batch of await store.batchesByStatus('IN_FLIGHT', limit, nowIso)) {
+    if (await store.requeueBatch(batch, 'IN_FLIGHT', nowIso)) result.reclaimed++;
+  }
+  const graceEdge = new Date(now.getTime() - settings.stagedGraceMs).toISOString();
+  for (const batch of await store.batchesByStatus('STAGED', limit, graceEdge)) {
+    const delivery = await store.getDelivery(batch.deliveryId);
+    if (delivery?.writeId === batch.writeId) {
+      if (await store.requeueBatch(batch, 'STAGED', nowIso)) result.promoted++;
+    } else {
+      await store.deleteStagedBatch(batch);
+      result.discarded++;
+    }
+  }
+  if (result.retried + result.reclaimed + result.promoted + result.discarded > 0) deps.log.info('sweep', { ...result });
+  return result;
+}

@@ -1,0 +1,100 @@
+import { AppError, unauthorized } from '../core/errors.js';
+import type { Log } from '../adapters/logger.js';
+import { matchesAnySecret, presentedSecret } from './auth.js';
+import type { HttpRequest, HttpResponse, RouteContext } from './types.js';
+
+export type RouteAuth = 'none' | 'webhook' | 'admin';
+
+export interface Route {
+  method: 'GET' | 'PUT' | 'POST' | 'DELETE';
+  /** Path template with `{name}` segments, e.g. /admin/targets/{id}. */
+  path: string;
+  auth: RouteAuth;
+  summary: string;
+  handle(request: HttpRequest, context: RouteContext): Promise<HttpResponse>;
+}
+
+export interface AuthSettings {
+  /** Current and previous webhook secrets (rotation without downtime). */
+  webhookSecrets(): Promise<string[]>;
+  /** Local admin bearer token; on AWS admin routes are IAM-authorized by API Gateway instead. */
+  adminToken?: string;
+}
+
+interface CompiledRoute extends Route {
+  pattern: RegExp;
+  names: string[];
+}
+
+export interface Router {
+  routes: readonly Route[];
+  handle(request: HttpRequest, log: Log): Promise<HttpResponse>;
+}
+
+/** One router over one route table, used by the API Gateway handlers and the local server alike. */
+export function createRouter(routes: readonly Route[], auth: AuthSettings): Router {
+  const compiled = routes.map(compile);
+  return {
+    routes,
+    async handle(request, baseLog) {
+      const log = baseLog.child({ correlationId: request.requestId });
+      try {
+        const matching = compiled.filter((route) => route.pattern.test(request.path));
+        if (matching.length === 0) throw new AppError(404, 'not_found', `No route for ${request.path}.`);
+        const route = matching.find((r) => r.method === request.method);
+        if (!route) {
+          const allowed = matching.map((r) => r.method).join(', ');
+          throw new AppError(405, 'method_not_allowed', `${request.method} is not allowed on ${request.path}; use ${allowed}.`, { allowed });
+        }
+        const actor = await authorize(route.auth, request, auth);
+        const params = extractParams(route, request.path);
+        return await route.handle(request, { params, log, actor });
+      } catch (error) {
+        return errorResponse(error, request, log);
+      }
+    },
+  };
+}
+
+async function authorize(kind: RouteAuth, request: HttpRequest, auth: AuthSettings): Promise<string> {
+  if (kind === 'none') return 'anonymous';
+  if (kind === 'webhook') {
+    if (!matchesAnySecret(presentedSecret(request.headers), await auth.webhookSecrets())) throw unauthorized('Missing or invalid webhook secret.');
+    return 'saas-management';
+  }
+  if (request.principal) return request.principal;
+  const bearer = /^Bearer\s+(.+)$/i.exec(request.headers.authorization ?? '')?.[1];
+  if (auth.adminToken && matchesAnySecret(bearer, [auth.adminToken])) return 'admin-token';
+  throw unauthorized('Missing or invalid admin token (Authorization: Bearer <ADMIN_TOKEN>).');
+}
+
+export function errorResponse(error: unknown, request: Pick<HttpRequest, 'requestId'>, log: Log): HttpResponse {
+  if (error instanceof AppError) {
+    if (error.status >= 500) log.warn('request failed', { code: error.code, cause: String((error.cause as Error | undefined)?.message ?? '') });
+    return { status: error.status, body: error.toJSON(), headers: error.status === 405 ? { allow: String((error.details as { allowed: string }).allowed) } : undefined };
+  }
+  log.error('unexpected error', error as Error);
+  return { status: 500, body: { error: { code: 'internal_error', message: `Internal error; the logs have the details under correlationId ${request.requestId}.` } } };
+}
+
+function compile(route: Route): CompiledRoute {
+  const names: string[] = [];
+  const source = route.path.replace(/[.*+?^$()|[\]\\]/g, '\\$&').replace(/\\?\{(\w+)\\?\}/g, (_, name: string) => {
+    names.push(name);
+    return '([^/]+)';
+  });
+  return { ...route, pattern: new RegExp(`^${source}/?$`), names };
+}
+
+function extractParams(route: CompiledRoute, path: string): Record<string, string> {
+  const match = route.pattern.exec(path)!;
+  const params: Record<string, string> = {};
+  route.names.forEach((name, i) => {
+    try {
+      params[name] = decodeURIComponent(match[i + 1]!);
+    } catch {
+      throw new AppError(400, 'bad_path', `Path segment {${name}} is not valid URL encoding.`);
+    }
+  });
+  return params;
+}
