@@ -4,7 +4,7 @@ import { StoreUnavailableError } from '../core/errors.js';
 import type { BatchKey, BatchStatus, Delivery, DeliveryStatus, DispatchBatch } from '../core/delivery.js';
 import type { Mapping } from '../core/mapping.js';
 import type { Target } from '../core/target.js';
-import type { BatchTransition, DispatchStore, IngestStore } from '../core/ports.js';
+import type { BatchTransition, DispatchStore, IngestStore, InstanceSeen } from '../core/ports.js';
 import { TABLE_SCHEMA, fromItem, keys } from './dynamodb-table.js';
 
 type Item = Record<string, unknown>;
@@ -114,6 +114,19 @@ export class DynamoStore implements IngestStore, DispatchStore {
   async discardBatches(delivery: Pick<Delivery, 'id' | 'writeId' | 'batchCount'>): Promise<void> {
     const requests = Array.from({ length: delivery.batchCount }, (_, index) => ({ DeleteRequest: { Key: keys.batch(delivery.id, delivery.writeId, index) } }));
     await this.batchWrite(requests);
+  }
+
+  async recordReportsSeen(instances: ReadonlyArray<{ instanceKey: string; instance: string; application?: string }>, deliveryId: string, at: string): Promise<void> {
+    await this.batchWrite(
+      instances.map((seen) => ({
+        PutRequest: { Item: { ...keys.instanceSeen(seen.instanceKey), type: 'SEEN', gsi2pk: 'SEEN', gsi2sk: seen.instanceKey, instanceKey: seen.instanceKey, instance: seen.instance, application: seen.application, lastReportAt: at, lastDeliveryId: deliveryId } },
+      })),
+    );
+  }
+
+  async instancesSeen(instanceKeys: readonly string[]): Promise<Map<string, InstanceSeen>> {
+    const items = await this.batchGet(instanceKeys.map(keys.instanceSeen));
+    return new Map(items.map((item) => [String(item.instanceKey), fromItem<InstanceSeen>(item)!]));
   }
 
   async recentlySentEmails(instanceKey: string, sinceIso: string): Promise<Set<string>> {

@@ -18,6 +18,7 @@ export const TABLE_SCHEMA = {
 export const keys = {
   target: (id: string) => ({ pk: `TARGET#${id}`, sk: 'TARGET' }),
   mapping: (instanceKey: string) => ({ pk: `MAPPING#${instanceKey}`, sk: 'MAPPING' }),
+  instanceSeen: (instanceKey: string) => ({ pk: `MAPPING#${instanceKey}`, sk: 'SEEN' }),
   delivery: (id: string) => ({ pk: `DELIVERY#${id}`, sk: 'DELIVERY' }),
   batch: (deliveryId: string, writeId: string, index: number) => ({ pk: `DELIVERY#${deliveryId}`, sk: `BATCH#${writeId}#${String(index).padStart(5, '0')}` }),
   batchPrefix: (writeId: string) => `BATCH#${writeId}#`,

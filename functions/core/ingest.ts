@@ -70,6 +70,7 @@ export async function ingestReport(report: IncomingReport, deps: IngestDeps): Pr
     return duplicateOf(winner);
   }
   await deps.store.releaseBatches(plan.delivery);
+  await deps.store.recordReportsSeen(plan.delivery.instances, plan.delivery.id, plan.delivery.receivedAt);
   return { httpStatus: 202, body: responseOf(plan.delivery, false), delivery: plan.delivery };
 }
 

@@ -1,5 +1,6 @@
 import type { Delivery, DispatchBatch, BatchKey, BatchStatus, BatchError } from './delivery.js';
 import type { Mapping } from './mapping.js';
+import type { Delivery as DeliveryRecord, DeliveryStatus } from './delivery.js';
 import type { Credentials, Target } from './target.js';
 import type { WorkflowInput } from './workflow-input.js';
 
@@ -25,6 +26,16 @@ export interface IngestStore extends ConfigReader {
   commitDelivery(delivery: Delivery): Promise<boolean>;
   releaseBatches(delivery: Pick<Delivery, 'id' | 'writeId' | 'batchCount'>): Promise<void>;
   discardBatches(delivery: Pick<Delivery, 'id' | 'writeId' | 'batchCount'>): Promise<void>;
+  /** Remember when each instance last sent a report (mapped or not), for staleness and "map it" lists. */
+  recordReportsSeen(instances: ReadonlyArray<{ instanceKey: string; instance: string; application?: string }>, deliveryId: string, at: string): Promise<void>;
+}
+
+export interface InstanceSeen {
+  instanceKey: string;
+  instance: string;
+  application?: string;
+  lastReportAt: string;
+  lastDeliveryId: string;
 }
 
 export interface BatchTransition {
@@ -85,4 +96,49 @@ export interface IscClient {
   /** email (lower case) → identity id, for the emails ISC knows; unknown emails are absent. */
   resolveIdentities(target: Target, credentials: Credentials, emails: readonly string[]): Promise<Map<string, string>>;
   triggerWorkflow(target: Target, credentials: Credentials, input: WorkflowInput): Promise<{ executionId: string }>;
+}
+
+export interface AuditEntry {
+  at: string;
+  actor: string;
+  action: 'create' | 'update' | 'delete' | 'credentials' | 'replay';
+  entity: 'target' | 'mapping';
+  key: string;
+  before?: unknown;
+  after?: unknown;
+  note?: string;
+}
+
+export interface Page<T> {
+  items: T[];
+  /** Opaque cursor for the next page; absent on the last page. */
+  next?: string;
+}
+
+export interface DeliveryQuery {
+  status?: DeliveryStatus;
+  since?: string;
+  limit: number;
+  cursor?: string;
+}
+
+export interface AdminStore extends ConfigReader {
+  getTarget(id: string): Promise<Target | undefined>;
+  listTargets(): Promise<Target[]>;
+  /** Conditional on `expectedVersion` (undefined: must not exist yet); false when that does not hold. */
+  saveTarget(target: Target, expectedVersion: number | undefined, audit: AuditEntry): Promise<boolean>;
+  deleteTarget(id: string, audit: AuditEntry): Promise<void>;
+  getMapping(instanceKey: string): Promise<Mapping | undefined>;
+  listMappings(limit: number, cursor?: string): Promise<Page<Mapping>>;
+  instancesSeen(instanceKeys: readonly string[]): Promise<Map<string, InstanceSeen>>;
+  saveMapping(mapping: Mapping, expectedVersion: number | undefined, audit: AuditEntry): Promise<boolean>;
+  deleteMapping(instanceKey: string, expectedVersion: number, audit: AuditEntry): Promise<boolean>;
+  listAudit(entity: AuditEntry['entity'], key: string, limit: number): Promise<AuditEntry[]>;
+  listDeliveries(query: DeliveryQuery): Promise<Page<DeliveryRecord>>;
+  getDelivery(id: string): Promise<DeliveryRecord | undefined>;
+  deliveryBatches(delivery: Pick<DeliveryRecord, 'id' | 'writeId'>): Promise<DispatchBatch[]>;
+  /** FAILED/SUSPECT_MAPPING/DISPATCHED → PENDING with a fresh attempt budget; conditional on `from`. */
+  replayBatch(key: BatchKey, from: BatchStatus, now: string, overrideMatchCheck: boolean): Promise<boolean>;
+  /** Take replayed batches out of the delivery's settled counts and mark it QUEUED again. */
+  reopenDelivery(id: string, replayed: { dispatched: number; failed: number; held: number }): Promise<void>;
 }

@@ -1,0 +1,198 @@
+import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { randomUUID } from 'node:crypto';
+import { badRequest, StoreUnavailableError } from '../core/errors.js';
+import type { BatchKey, BatchStatus, Delivery, DispatchBatch } from '../core/delivery.js';
+import type { Mapping } from '../core/mapping.js';
+import type { Target } from '../core/target.js';
+import type { AdminStore, AuditEntry, DeliveryQuery, Page } from '../core/ports.js';
+import { DynamoStore, deliveryIndexes } from './dynamodb-store.js';
+import { TABLE_SCHEMA, fromItem, keys } from './dynamodb-table.js';
+
+type Item = Record<string, unknown>;
+
+/** Admin reads and writes on the same table: targets, mappings (optimistic locking), audit, deliveries, replay. */
+export class DynamoAdminStore extends DynamoStore implements AdminStore {
+  async getTarget(id: string): Promise<Target | undefined> {
+    return fromItem<Target>(await this.getItem(keys.target(id)));
+  }
+
+  async listTargets(): Promise<Target[]> {
+    const items = await this.queryAll({ IndexName: TABLE_SCHEMA.listIndex.name, KeyConditionExpression: 'gsi2pk = :p', ExpressionAttributeValues: { ':p': 'TARGETS' } });
+    return items.map((item) => fromItem<Target>(item)!);
+  }
+
+  async saveTarget(target: Target, expectedVersion: number | undefined, audit: AuditEntry): Promise<boolean> {
+    const item = { ...keys.target(target.id), type: 'TARGET', gsi2pk: 'TARGETS', gsi2sk: target.id, ...target };
+    return this.versionedPut(item, expectedVersion, audit);
+  }
+
+  async deleteTarget(id: string, audit: AuditEntry): Promise<void> {
+    await this.guard(() => this.client.send(new DeleteCommand({ TableName: this.table, Key: keys.target(id) })));
+    await this.writeAudit(keys.target(id).pk, audit);
+  }
+
+  async getMapping(instanceKey: string): Promise<Mapping | undefined> {
+    return fromItem<Mapping>(await this.getItem(keys.mapping(instanceKey)));
+  }
+
+  async listMappings(limit: number, cursor?: string): Promise<Page<Mapping>> {
+    const { Items, LastEvaluatedKey } = await this.guard(() =>
+      this.client.send(
+        new QueryCommand({
+          TableName: this.table,
+          IndexName: TABLE_SCHEMA.listIndex.name,
+          KeyConditionExpression: 'gsi2pk = :p',
+          ExpressionAttributeValues: { ':p': 'MAPPINGS' },
+          Limit: limit,
+          ExclusiveStartKey: decodeCursor(cursor),
+        }),
+      ),
+    );
+    return { items: (Items ?? []).map((item) => fromItem<Mapping>(item)!), next: encodeCursor(LastEvaluatedKey) };
+  }
+
+  async saveMapping(mapping: Mapping, expectedVersion: number | undefined, audit: AuditEntry): Promise<boolean> {
+    const item = { ...keys.mapping(mapping.instanceKey), type: 'MAPPING', gsi2pk: 'MAPPINGS', gsi2sk: mapping.instanceKey, ...mapping };
+    return this.versionedPut(item, expectedVersion, audit);
+  }
+
+  async deleteMapping(instanceKey: string, expectedVersion: number, audit: AuditEntry): Promise<boolean> {
+    try {
+      await this.client.send(
+        new DeleteCommand({ TableName: this.table, Key: keys.mapping(instanceKey), ConditionExpression: 'version = :v', ExpressionAttributeValues: { ':v': expectedVersion } }),
+      );
+    } catch (error) {
+      if ((error as Error).name === 'ConditionalCheckFailedException') return false;
+      throw new StoreUnavailableError(error);
+    }
+    await this.writeAudit(keys.mapping(instanceKey).pk, audit);
+    return true;
+  }
+
+  async listAudit(entity: AuditEntry['entity'], key: string, limit: number): Promise<AuditEntry[]> {
+    const pk = entity === 'target' ? keys.target(key).pk : keys.mapping(key).pk;
+    const { Items } = await this.guard(() =>
+      this.client.send(
+        new QueryCommand({
+          TableName: this.table,
+          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :a)',
+          ExpressionAttributeValues: { ':pk': pk, ':a': 'AUDIT#' },
+          ScanIndexForward: false,
+          Limit: limit,
+        }),
+      ),
+    );
+    return (Items ?? []).map((item) => fromItem<AuditEntry>(item)!);
+  }
+
+  async listDeliveries(query: DeliveryQuery): Promise<Page<Delivery>> {
+    const byStatus = query.status !== undefined;
+    const [pkName, skName] = byStatus ? ['gsi1pk', 'gsi1sk'] : ['gsi2pk', 'gsi2sk'];
+    const values: Item = { ':p': byStatus ? `DELIVERY#${query.status}` : 'DELIVERIES' };
+    if (query.since) values[':since'] = query.since;
+    const { Items, LastEvaluatedKey } = await this.guard(() =>
+      this.client.send(
+        new QueryCommand({
+          TableName: this.table,
+          IndexName: byStatus ? TABLE_SCHEMA.statusIndex.name : TABLE_SCHEMA.listIndex.name,
+          KeyConditionExpression: `${pkName} = :p${query.since ? ` AND ${skName} >= :since` : ''}`,
+          ExpressionAttributeValues: values,
+          ScanIndexForward: false,
+          Limit: query.limit,
+          ExclusiveStartKey: decodeCursor(query.cursor),
+        }),
+      ),
+    );
+    return { items: (Items ?? []).map((item) => fromItem<Delivery>(item)!), next: encodeCursor(LastEvaluatedKey) };
+  }
+
+  async deliveryBatches(delivery: Pick<Delivery, 'id' | 'writeId'>): Promise<DispatchBatch[]> {
+    const items = await this.queryAll({
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :b)',
+      ExpressionAttributeValues: { ':pk': keys.delivery(delivery.id).pk, ':b': keys.batchPrefix(delivery.writeId) },
+    });
+    return items.map((item) => fromItem<DispatchBatch>(item)!);
+  }
+
+  async replayBatch(key: BatchKey, from: BatchStatus, now: string, overrideMatchCheck: boolean): Promise<boolean> {
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: keys.batch(key.deliveryId, key.writeId, key.index),
+          UpdateExpression: 'SET #s = :pending, attempts = :zero, throttled = :zero, updatedAt = :now, gsi1pk = :g, gsi1sk = :gs, overrideMatchCheck = :o',
+          ConditionExpression: '#s = :from',
+          ExpressionAttributeNames: { '#s': 'status' },
+          ExpressionAttributeValues: {
+            ':pending': 'PENDING', ':zero': 0, ':now': now, ':g': 'BATCH#PENDING', ':gs': `${now}#${key.deliveryId}#${String(key.index).padStart(5, '0')}`,
+            ':o': overrideMatchCheck, ':from': from,
+          },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if ((error as Error).name === 'ConditionalCheckFailedException') return false;
+      throw new StoreUnavailableError(error);
+    }
+  }
+
+  async reopenDelivery(id: string, replayed: { dispatched: number; failed: number; held: number }): Promise<void> {
+    const delivery = await this.getDelivery(id);
+    if (!delivery) return;
+    await this.guard(() =>
+      this.client.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: keys.delivery(id),
+          UpdateExpression: 'ADD settled.dispatched :d, settled.failed :f, settled.held :h SET #s = :q, gsi1pk = :g',
+          ExpressionAttributeNames: { '#s': 'status' },
+          ExpressionAttributeValues: { ':d': -replayed.dispatched, ':f': -replayed.failed, ':h': -replayed.held, ':q': 'QUEUED', ':g': deliveryIndexes({ ...delivery, status: 'QUEUED' }).gsi1pk },
+        }),
+      ),
+    );
+  }
+
+  private async getItem(key: { pk: string; sk: string }): Promise<Item | undefined> {
+    const { Item } = await this.guard(() => this.client.send(new GetCommand({ TableName: this.table, Key: key, ConsistentRead: true })));
+    return Item;
+  }
+
+  /** Optimistic locking: create only if absent, update only at the version the caller read. Then audit. */
+  private async versionedPut(item: Item & { pk: string }, expectedVersion: number | undefined, audit: AuditEntry): Promise<boolean> {
+    try {
+      await this.client.send(
+        new PutCommand({
+          TableName: this.table,
+          Item: item,
+          ConditionExpression: expectedVersion === undefined ? 'attribute_not_exists(pk)' : 'version = :v',
+          ExpressionAttributeValues: expectedVersion === undefined ? undefined : { ':v': expectedVersion },
+        }),
+      );
+    } catch (error) {
+      if ((error as Error).name === 'ConditionalCheckFailedException') return false;
+      throw new StoreUnavailableError(error);
+    }
+    await this.writeAudit(item.pk, audit);
+    return true;
+  }
+
+  /** No transactions on the embedded engine: the audit item follows the change it records. */
+  private async writeAudit(pk: string, audit: AuditEntry): Promise<void> {
+    await this.guard(() => this.client.send(new PutCommand({ TableName: this.table, Item: { ...keys.audit(pk, audit.at, randomUUID().slice(0, 8)), type: 'AUDIT', ...audit } })));
+  }
+}
+
+function encodeCursor(key: Item | undefined): string | undefined {
+  return key ? Buffer.from(JSON.stringify(key)).toString('base64url') : undefined;
+}
+
+function decodeCursor(cursor: string | undefined): Item | undefined {
+  if (!cursor) return undefined;
+  try {
+    const value = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown;
+    if (typeof value === 'object' && value !== null && !Array.isArray(value)) return value as Item;
+  } catch {
+    // fall through to the 400 below
+  }
+  throw badRequest('cursor is not a cursor this API returned.', { field: 'cursor' });
+}

@@ -1,0 +1,47 @@
+import * as z from 'zod/mini';
+import { AppError, badRequest } from '../core/errors.js';
+import { parseOrThrow } from '../core/validation.js';
+import type { AdminStore, AuditEntry, Clock, SecretStore } from '../core/ports.js';
+import type { CredentialKind } from '../core/target.js';
+import type { HttpRequest } from './types.js';
+
+export interface AdminDeps {
+  store: AdminStore;
+  secrets: SecretStore;
+  clock: Clock;
+  /** Where a target's credentials live: a Secrets Manager name on AWS, a key in the local secret file. */
+  secretIdFor(targetId: string, kind: CredentialKind): string;
+}
+
+/** Query strings are input too: validated, with the offending parameter named in a 400. */
+export function queryParams<T extends z.ZodMiniType>(request: HttpRequest, schema: T): z.infer<T> {
+  return parseOrThrow(schema, request.query, 'query parameters', 400);
+}
+
+export const PagingQuery = z.object({
+  limit: z.optional(z.pipe(z.string().check(z.regex(/^\d+$/, 'must be a whole number')), z.transform(Number)).check(z.minimum(1), z.maximum(250))),
+  cursor: z.optional(z.string().check(z.maxLength(2048))),
+});
+
+export const BooleanFlag = z.optional(z.enum(['true', 'false']));
+
+/** `If-Match: "3"`, `W/"3"` or `3` → 3; absent → undefined; anything else is a 400. */
+export function ifMatchVersion(request: HttpRequest): number | undefined {
+  const raw = request.headers['if-match'];
+  if (raw === undefined) return undefined;
+  const match = /^\s*(?:W\/)?"?(\d{1,9})"?\s*$/.exec(raw);
+  if (!match) throw badRequest('If-Match must be the version from the ETag header, e.g. If-Match: "3".', { field: 'If-Match' });
+  return Number(match[1]);
+}
+
+export function etag(version: number): Record<string, string> {
+  return { etag: `"${version}"` };
+}
+
+export function audit(entity: AuditEntry['entity'], key: string, action: AuditEntry['action'], actor: string, clock: Clock, before?: unknown, after?: unknown, note?: string): AuditEntry {
+  return { at: clock.now().toISOString(), actor, action, entity, key, before, after, note };
+}
+
+export function staleVersion(what: string, current: number): AppError {
+  return new AppError(409, 'version_conflict', `${what} was changed by someone else (now at version ${current}); reload it and retry with If-Match: "${current}".`, { currentVersion: current });
+}

@@ -1,0 +1,118 @@
+import { AppError, conflict, notFound, unprocessable } from '../core/errors.js';
+import { CREDENTIAL_KINDS, CredentialsSchema, TARGET_ID_PATTERN, TargetInputSchema, resolveTargetUrls, type CredentialKind, type Target } from '../core/target.js';
+import { jsonBody } from './body.js';
+import { audit, etag, ifMatchVersion, staleVersion, type AdminDeps } from './admin-common.js';
+import type { Route } from './router.js';
+import { json } from './types.js';
+
+/** What an admin sees of a target: credentials only as "set or not", never their values. */
+export function targetView(target: Target) {
+  const credentials = Object.fromEntries(
+    CREDENTIAL_KINDS.map((kind) => {
+      const ref = target.credentials[kind];
+      return [kind, ref ? { set: true, clientId: ref.clientId, updatedAt: ref.updatedAt } : { set: false }];
+    }),
+  );
+  return { ...target, credentials };
+}
+
+export async function requireTarget(deps: AdminDeps, id: string): Promise<Target> {
+  const target = await deps.store.getTarget(id);
+  if (!target) throw notFound(`Target "${id}" does not exist.`);
+  return target;
+}
+
+export function targetRoutes(deps: AdminDeps): Route[] {
+  return [
+    {
+      method: 'GET',
+      path: '/admin/targets',
+      auth: 'admin',
+      summary: 'List targets (ISC tenants and their workflow external triggers).',
+      async handle() {
+        return json(200, { items: (await deps.store.listTargets()).map(targetView) });
+      },
+    },
+    {
+      method: 'PUT',
+      path: '/admin/targets/{id}',
+      auth: 'admin',
+      summary: 'Create or update a target. If-Match (the ETag version) is optional; when given it must be current.',
+      async handle(request, { params, actor }) {
+        const { id } = params as { id: string };
+        if (!TARGET_ID_PATTERN.test(id)) throw unprocessable('validation_failed', 'Invalid target id: use 1-64 letters, digits, - or _, starting with a letter or digit.', { field: 'id' });
+        const input = jsonBody(request, TargetInputSchema, 'target');
+        const expected = ifMatchVersion(request);
+        const existing = await deps.store.getTarget(id);
+        if (existing && expected !== undefined && expected !== existing.version) throw staleVersion(`Target "${id}"`, existing.version);
+        if (!existing && expected !== undefined) throw conflict(`Target "${id}" does not exist, so If-Match cannot hold.`);
+        const target: Target = {
+          id,
+          ...input,
+          ...resolveTargetUrls(input),
+          credentials: existing?.credentials ?? {},
+          version: (existing?.version ?? 0) + 1,
+          updatedAt: deps.clock.now().toISOString(),
+          updatedBy: actor,
+        };
+        const saved = await deps.store.saveTarget(target, existing?.version, audit('target', id, existing ? 'update' : 'create', actor, deps.clock, existing, target));
+        if (!saved) throw staleVersion(`Target "${id}"`, (await requireTarget(deps, id)).version);
+        return json(existing ? 200 : 201, targetView(target), etag(target.version));
+      },
+    },
+    {
+      method: 'GET',
+      path: '/admin/targets/{id}',
+      auth: 'admin',
+      summary: 'Read a target; credentials show only whether they are set.',
+      async handle(_request, { params }) {
+        const target = await requireTarget(deps, params.id!);
+        return json(200, targetView(target), etag(target.version));
+      },
+    },
+    {
+      method: 'DELETE',
+      path: '/admin/targets/{id}',
+      auth: 'admin',
+      summary: 'Delete a target that no mapping uses (409 lists the mappings that still do).',
+      async handle(_request, { params, actor }) {
+        const target = await requireTarget(deps, params.id!);
+        const users = await mappingsUsing(deps, target.id);
+        if (users.length > 0) throw conflict(`Target "${target.id}" is used by ${users.length} mapping(s): ${users.join(', ')}. Move or delete them first.`, { mappings: users });
+        await deps.store.deleteTarget(target.id, audit('target', target.id, 'delete', actor, deps.clock, target));
+        return json(200, { deleted: target.id });
+      },
+    },
+    {
+      method: 'PUT',
+      path: '/admin/targets/{id}/credentials/{kind}',
+      auth: 'admin',
+      summary: 'Store client credentials (write-only): kind "trigger" for the External Trigger client, "api" for identity/source lookups.',
+      async handle(request, { params, actor }) {
+        const kind = params.kind as CredentialKind;
+        if (!CREDENTIAL_KINDS.includes(kind)) throw new AppError(404, 'not_found', `Credential kind "${params.kind}" does not exist; use trigger or api.`);
+        const target = await requireTarget(deps, params.id!);
+        const credentials = jsonBody(request, CredentialsSchema, 'credentials');
+        const secretId = deps.secretIdFor(target.id, kind);
+        await deps.secrets.putCredentials(secretId, credentials);
+        const now = deps.clock.now().toISOString();
+        const updated: Target = { ...target, credentials: { ...target.credentials, [kind]: { secretId, clientId: credentials.clientId, updatedAt: now } }, version: target.version + 1, updatedAt: now, updatedBy: actor };
+        const note = `${kind} credentials set for client ${credentials.clientId}`;
+        const saved = await deps.store.saveTarget(updated, target.version, audit('target', target.id, 'credentials', actor, deps.clock, undefined, undefined, note));
+        if (!saved) throw staleVersion(`Target "${target.id}"`, (await requireTarget(deps, target.id)).version);
+        return json(200, targetView(updated), etag(updated.version));
+      },
+    },
+  ];
+}
+
+async function mappingsUsing(deps: AdminDeps, targetId: string): Promise<string[]> {
+  const users: string[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await deps.store.listMappings(250, cursor);
+    users.push(...page.items.filter((m) => m.targetId === targetId).map((m) => m.instanceKey));
+    cursor = page.next;
+  } while (cursor);
+  return users;
+}

@@ -1,0 +1,31 @@
+import { webhookRoute, type WebhookDeps } from './webhook-route.js';
+import { targetRoutes } from './admin-targets.js';
+import { mappingRoutes } from './admin-mappings.js';
+import { deliveryRoutes } from './admin-deliveries.js';
+import type { AdminDeps } from './admin-common.js';
+import type { Route } from './router.js';
+import { json } from './types.js';
+
+/**
+ * The one route table. API Gateway sends /webhooks/* and /health to the ingest function and /admin/* to
+ * the admin function; each builds its router from the routes it serves. The local server serves them all.
+ */
+export function publicRoutes(deps: WebhookDeps): Route[] {
+  return [
+    {
+      method: 'GET',
+      path: '/health',
+      auth: 'none',
+      summary: 'Liveness: 200 {status:"ok"} once the store is reachable.',
+      async handle() {
+        await deps.store.getDelivery('health-check');
+        return json(200, { status: 'ok' });
+      },
+    },
+    webhookRoute(deps),
+  ];
+}
+
+export function adminRoutes(deps: AdminDeps): Route[] {
+  return [...targetRoutes(deps), ...mappingRoutes(deps), ...deliveryRoutes(deps)];
+}
