@@ -1,5 +1,5 @@
 import type { BatchError, BatchKey, DispatchBatch } from './delivery.js';
-import { IscError, type BatchTransition, type Clock, type DispatchStore, type IscClient, type SecretStore } from './ports.js';
+import { IscError, type BatchTransition, type Clock, type DispatchStore, type IscClient, type Log, type SecretStore } from './ports.js';
 import type { Credentials, Target } from './target.js';
 import type { WorkflowInput, WorkflowUser } from './workflow-input.js';
 import { rateLimitDelayMs, retryDelayMs } from './backoff.js';
@@ -27,18 +27,12 @@ export const DEFAULT_DISPATCH_SETTINGS: DispatchSettings = {
   stagedGraceMs: 300_000,
 };
 
-/** Minimal logging surface so the core does not depend on a logger library. */
-export interface DispatchLog {
-  info(message: string, extra?: Record<string, unknown>): void;
-  warn(message: string, extra?: Record<string, unknown>): void;
-}
-
 export interface DispatcherDeps {
   store: DispatchStore;
   isc: IscClient;
   secrets: SecretStore;
   clock: Clock;
-  log: DispatchLog;
+  log: Log;
   settings: DispatchSettings;
 }
 

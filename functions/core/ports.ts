@@ -12,6 +12,15 @@ export interface Clock {
   now(): Date;
 }
 
+/** Structured logging; `child` adds keys (e.g. correlationId) to every line. */
+export interface Log {
+  debug(message: string, extra?: Record<string, unknown>): void;
+  info(message: string, extra?: Record<string, unknown>): void;
+  warn(message: string, extra?: Record<string, unknown>): void;
+  error(message: string, extra?: Record<string, unknown> | Error): void;
+  child(keys: Record<string, unknown>): Log;
+}
+
 export interface ConfigReader {
   getMappings(instanceKeys: readonly string[]): Promise<Map<string, Mapping>>;
   getTargets(ids: readonly string[]): Promise<Map<string, Target>>;

@@ -1,0 +1,98 @@
+import { once } from 'node:events';
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import { join } from 'node:path';
+import dynalite from 'dynalite';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DEFAULT_DISPATCH_SETTINGS, type DispatchSettings } from '../core/dispatcher.js';
+import type { Clock, IscClient, SecretStore } from '../core/ports.js';
+import { ingestSettings, type Config } from '../adapters/config.js';
+import { DynamoAdminStore } from '../adapters/dynamodb-admin-store.js';
+import { ensureTable } from '../adapters/dynamodb-table.js';
+import { FileSecretStore } from '../adapters/file-secret-store.js';
+import type { Log } from '../adapters/logger.js';
+import { createRouter } from '../http/router.js';
+import { adminRoutes, publicRoutes } from '../http/routes.js';
+import { createNodeServer } from '../http/node-server.js';
+import { startPoller, type Poller } from './poller.js';
+
+export interface LocalStackOptions {
+  config: Config;
+  log: Log;
+  isc: IscClient;
+  port: number;
+  /** Persist the embedded DynamoDB and the secret file here; in memory (tests) when absent. */
+  dataDir?: string;
+  secretFile: string;
+  webhookSecrets: string[];
+  adminToken: string;
+  pollIntervalMs: number;
+  dispatch?: Partial<DispatchSettings>;
+  clock?: Clock;
+}
+
+export interface LocalStack {
+  url: string;
+  store: DynamoAdminStore;
+  secrets: SecretStore;
+  poller: Poller;
+  close(): Promise<void>;
+}
+
+/** Everything `npm start` runs, in one process: embedded DynamoDB, the shared route table over HTTP, the dispatcher poller. */
+export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
+  const { config, log } = options;
+  const clock = options.clock ?? { now: () => new Date() };
+  const engine = dynalite({ path: options.dataDir ? join(options.dataDir, 'dynamodb') : undefined, createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+  engine.listen(0, '127.0.0.1');
+  await once(engine, 'listening');
+  const endpoint = `http://127.0.0.1:${(engine.address() as AddressInfo).port}`;
+  const raw = new DynamoDBClient({ endpoint, region: 'local', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+  await ensureTable(raw, config.TABLE_NAME);
+  const client = DynamoDBDocumentClient.from(raw, { marshallOptions: { removeUndefinedValues: true } });
+  const store = new DynamoAdminStore({ client, tableName: config.TABLE_NAME, retentionDays: config.RETENTION_DAYS });
+  const secrets = new FileSecretStore(options.secretFile);
+
+  const routes = [
+    ...publicRoutes({ store, clock, settings: ingestSettings(config), maxBodyBytes: config.MAX_BODY_BYTES }),
+    ...adminRoutes({ store, secrets, clock, secretIdFor: (targetId, kind) => `targets/${targetId}/${kind}` }),
+  ];
+  const router = createRouter(routes, { webhookSecrets: async () => options.webhookSecrets, adminToken: options.adminToken });
+  const server: Server = createNodeServer(router, log, config.MAX_BODY_BYTES);
+  server.listen(options.port, '127.0.0.1');
+  await once(server, 'listening');
+
+  const poller = startPoller(
+    {
+      store,
+      isc: options.isc,
+      secrets,
+      clock,
+      log,
+      settings: {
+        ...DEFAULT_DISPATCH_SETTINGS,
+        maxAttempts: config.MAX_ATTEMPTS,
+        leaseMs: config.LEASE_SECONDS * 1000,
+        matchThreshold: config.MATCH_THRESHOLD_PERCENT / 100,
+        ...options.dispatch,
+      },
+    },
+    options.pollIntervalMs,
+    config.ISC_CONCURRENCY,
+  );
+
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    store,
+    secrets,
+    poller,
+    async close() {
+      await poller.stop();
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+      await new Promise((resolve) => engine.close(resolve));
+      raw.destroy();
+    },
+  };
+}

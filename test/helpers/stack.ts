@@ -1,0 +1,87 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { request } from 'undici';
+import { loadConfig } from '../../functions/adapters/config.js';
+import type { IscClient } from '../../functions/core/ports.js';
+import { startLocalStack, type LocalStack, type LocalStackOptions } from '../../functions/local/local-stack.js';
+import { captureLog } from './capture-log.js';
+
+export const WEBHOOK_SECRET = 'test-webhook-secret-5f2c9a';
+export const PREVIOUS_SECRET = 'test-previous-secret-81d0e4';
+export const ADMIN_TOKEN = 'test-admin-token-77ab31';
+
+/** An ISC client for suites that never dispatch (the poller is parked): any call is a test bug. */
+export const noIsc: IscClient = {
+  resolveIdentities: () => Promise.reject(new Error('ISC must not be called in this suite')),
+  triggerWorkflow: () => Promise.reject(new Error('ISC must not be called in this suite')),
+};
+
+export interface TestStack extends LocalStack {
+  logs: string[];
+  dir: string;
+  call(method: string, path: string, options?: { body?: unknown; headers?: Record<string, string>; raw?: string | Buffer; admin?: boolean }): Promise<{ status: number; headers: Record<string, unknown>; body: any }>;
+}
+
+/** The real local stack (dynalite over HTTP, node:http server) on ephemeral ports, in memory. */
+export async function startTestStack(overrides: Partial<LocalStackOptions> & { env?: Record<string, string> } = {}): Promise<TestStack> {
+  const dir = await mkdtemp(join(tmpdir(), 'usage-cert-'));
+  const log = captureLog();
+  const stack = await startLocalStack({
+    config: loadConfig({ TABLE_NAME: 'test-table', ...overrides.env }),
+    log,
+    isc: noIsc,
+    port: 0,
+    secretFile: join(dir, 'secrets.json'),
+    webhookSecrets: [WEBHOOK_SECRET, PREVIOUS_SECRET],
+    adminToken: ADMIN_TOKEN,
+    pollIntervalMs: 3_600_000,
+    ...overrides,
+  });
+  return {
+    ...stack,
+    logs: log.lines,
+    dir,
+    async call(method, path, options = {}) {
+      const headers: Record<string, string> = { ...options.headers };
+      if (options.admin !== false && path.startsWith('/admin') && !('authorization' in headers)) headers.authorization = `Bearer ${ADMIN_TOKEN}`;
+      let body: string | Buffer | undefined = options.raw;
+      if (options.body !== undefined) {
+        body = JSON.stringify(options.body);
+        headers['content-type'] ??= 'application/json';
+      }
+      const response = await request(`${stack.url}${path}`, { method: method as 'GET', headers, body });
+      const text = await response.body.text();
+      let parsed: unknown = text;
+      try {
+        parsed = JSON.parse(text);
+      } catch {
+        // non-JSON bodies stay text
+      }
+      return { status: response.statusCode, headers: response.headers, body: parsed };
+    },
+    async close() {
+      await stack.close();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export const productionTarget = { environment: 'production', tenant: 'acme', triggerUrl: 'https://acme.api.identitynow.com/beta/workflows/execute/external/wf-1' };
+
+export function slackMapping(overrides: Record<string, unknown> = {}) {
+  return {
+    application: 'Slack',
+    instance: 'Slack-production',
+    environment: 'production',
+    targetId: 'prod',
+    source: { id: 'src-slack', name: 'Slack' },
+    policy: { maxDaysActive: 0 },
+    enabled: true,
+    ...overrides,
+  };
+}
+
+export function webhookHeaders(extra: Record<string, string> = {}): Record<string, string> {
+  return { authorization: `Bearer ${WEBHOOK_SECRET}`, 'content-type': 'application/json', ...extra };
+}
