@@ -215,6 +215,28 @@ export class DynamoStore implements IngestStore, DispatchStore {
     return (Items ?? []).map((item) => fromItem<DispatchBatch>(item)!);
   }
 
+  async countBatchesSince(status: BatchStatus, sinceIso: string): Promise<number> {
+    let count = 0;
+    let ExclusiveStartKey: Item | undefined;
+    do {
+      const page = await this.guard(() =>
+        this.client.send(
+          new QueryCommand({
+            TableName: this.table,
+            IndexName: TABLE_SCHEMA.statusIndex.name,
+            KeyConditionExpression: 'gsi1pk = :p AND gsi1sk >= :since',
+            ExpressionAttributeValues: { ':p': `BATCH#${status}`, ':since': sinceIso },
+            Select: 'COUNT',
+            ExclusiveStartKey,
+          }),
+        ),
+      );
+      count += page.Count ?? 0;
+      ExclusiveStartKey = page.LastEvaluatedKey;
+    } while (ExclusiveStartKey);
+    return count;
+  }
+
   async requeueBatch(key: BatchKey, from: BatchStatus, now: string): Promise<boolean> {
     const expired = from === 'IN_FLIGHT' ? ' AND leaseUntil < :now' : '';
     try {

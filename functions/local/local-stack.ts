@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import dynalite from 'dynalite';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { DEFAULT_DISPATCH_SETTINGS, type DispatchSettings } from '../core/dispatcher.js';
+import type { DispatchSettings } from '../core/dispatcher.js';
+import { dispatchSettings } from '../dispatch-settings.js';
 import type { Clock, IscClient, SecretStore } from '../core/ports.js';
 import { ingestSettings, type Config } from '../adapters/config.js';
 import { DynamoAdminStore } from '../adapters/dynamodb-admin-store.js';
@@ -70,13 +71,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       secrets,
       clock,
       log,
-      settings: {
-        ...DEFAULT_DISPATCH_SETTINGS,
-        maxAttempts: config.MAX_ATTEMPTS,
-        leaseMs: config.LEASE_SECONDS * 1000,
-        matchThreshold: config.MATCH_THRESHOLD_PERCENT / 100,
-        ...options.dispatch,
-      },
+      settings: { ...dispatchSettings(config), ...options.dispatch },
     },
     options.pollIntervalMs,
     config.ISC_CONCURRENCY,

@@ -1,0 +1,27 @@
+import { awsContext } from './aws-context.js';
+import { sweep } from './core/dispatcher.js';
+import { pipelineHealth } from './core/pipeline-health.js';
+import { dispatchSettings } from './dispatch-settings.js';
+
+/**
+ * EventBridge, every minute: put due RETRY_WAIT and expired IN_FLIGHT batches back to PENDING (that write
+ * re-triggers the stream), promote STAGED batches of committed deliveries, and publish the metrics the
+ * alarms watch as CloudWatch embedded-metric log lines (no extra API calls, no extra permissions).
+ */
+const context = awsContext('sweep');
+const settings = dispatchSettings(context.config);
+const METRIC_WINDOW_MS = 60_000;
+
+export const handler = async (): Promise<void> => {
+  const now = context.clock.now();
+  const swept = await sweep({ store: context.store, clock: context.clock, settings, log: context.log });
+  const health = await pipelineHealth(context.store, now, METRIC_WINDOW_MS);
+  if (health.staleMappings.length > 0) context.log.warn('mappings overdue for a report', { staleMappings: health.staleMappings });
+  const metrics = { StaleMappings: health.staleMappings.length, HeldBatches: health.heldBatches, FailedBatches: health.failedBatches, RequeuedBatches: swept.retried + swept.reclaimed + swept.promoted };
+  console.log(
+    JSON.stringify({
+      _aws: { Timestamp: now.getTime(), CloudWatchMetrics: [{ Namespace: 'UsageCertification', Dimensions: [[]], Metrics: Object.keys(metrics).map((Name) => ({ Name, Unit: 'Count' })) }] },
+      ...metrics,
+    }),
+  );
+};
