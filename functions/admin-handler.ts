@@ -3,10 +3,12 @@ import { awsContext } from './aws-context.js';
 import { handleApiGatewayEvent } from './http/api-gateway.js';
 import { createRouter } from './http/router.js';
 import { adminRoutes } from './http/routes.js';
+import { ingestSettings } from './adapters/config.js';
 
 /** API Gateway (AWS_IAM-authorized) → /admin/*. The caller's IAM ARN is the audit actor. */
 const context = awsContext('admin');
-const router = createRouter(adminRoutes({ store: context.store, secrets: context.secrets, clock: context.clock, secretIdFor: context.secretIdFor }), {
+const { store, secrets, clock, secretIdFor, config } = context;
+const router = createRouter(adminRoutes({ store, secrets, clock, secretIdFor, settings: ingestSettings(config), maxBodyBytes: config.MAX_BODY_BYTES }), {
   webhookSecrets: async () => [],
 });
 

@@ -74,8 +74,10 @@ export async function ingestReport(report: IncomingReport, deps: IngestDeps): Pr
   return { httpStatus: 202, body: responseOf(plan.delivery, false), delivery: plan.delivery };
 }
 
+export type PlanReads = Pick<IngestStore, 'getMappings' | 'getTargets' | 'recentlySentEmails'>;
+
 /** The pure part of ingest (plus the reads it needs): used by ingest and by the admin preview. */
-export async function planDelivery(report: IncomingReport, identity: { id: string; source: Delivery['idSource'] }, now: Date, deps: IngestDeps): Promise<IngestPlan> {
+export async function planDelivery(report: IncomingReport, identity: { id: string; source: Delivery['idSource'] }, now: Date, deps: { store: PlanReads; settings: IngestSettings }): Promise<IngestPlan> {
   const format = bodyKind(report.contentType, report.body);
   const parsed = parseReport(report.body, format, report.query);
   if (parsed.rows.length > deps.settings.maxRows) {

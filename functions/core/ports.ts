@@ -131,7 +131,7 @@ export interface DeliveryQuery {
   cursor?: string;
 }
 
-export interface AdminStore extends ConfigReader {
+export interface AdminStore extends ConfigReader, Pick<IngestStore, 'recentlySentEmails'> {
   getTarget(id: string): Promise<Target | undefined>;
   listTargets(): Promise<Target[]>;
   /** Conditional on `expectedVersion` (undefined: must not exist yet); false when that does not hold. */

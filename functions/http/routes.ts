@@ -2,7 +2,9 @@ import { webhookRoute, type WebhookDeps } from './webhook-route.js';
 import { targetRoutes } from './admin-targets.js';
 import { mappingRoutes } from './admin-mappings.js';
 import { deliveryRoutes } from './admin-deliveries.js';
+import { previewRoute } from './admin-preview.js';
 import type { AdminDeps } from './admin-common.js';
+import type { IngestSettings } from '../core/ingest.js';
 import type { Route } from './router.js';
 import { json } from './types.js';
 
@@ -26,6 +28,6 @@ export function publicRoutes(deps: WebhookDeps): Route[] {
   ];
 }
 
-export function adminRoutes(deps: AdminDeps): Route[] {
-  return [...targetRoutes(deps), ...mappingRoutes(deps), ...deliveryRoutes(deps)];
+export function adminRoutes(deps: AdminDeps & { settings: IngestSettings; maxBodyBytes: number }): Route[] {
+  return [...targetRoutes(deps), ...mappingRoutes(deps), previewRoute(deps), ...deliveryRoutes(deps)];
 }

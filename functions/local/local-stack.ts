@@ -55,9 +55,10 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   const store = new DynamoAdminStore({ client, tableName: config.TABLE_NAME, retentionDays: config.RETENTION_DAYS });
   const secrets = new FileSecretStore(options.secretFile);
 
+  const settings = ingestSettings(config);
   const routes = [
-    ...publicRoutes({ store, clock, settings: ingestSettings(config), maxBodyBytes: config.MAX_BODY_BYTES }),
-    ...adminRoutes({ store, secrets, clock, secretIdFor: (targetId, kind) => `targets/${targetId}/${kind}` }),
+    ...publicRoutes({ store, clock, settings, maxBodyBytes: config.MAX_BODY_BYTES }),
+    ...adminRoutes({ store, secrets, clock, settings, maxBodyBytes: config.MAX_BODY_BYTES, secretIdFor: (targetId, kind) => `targets/${targetId}/${kind}` }),
   ];
   const router = createRouter(routes, { webhookSecrets: async () => options.webhookSecrets, adminToken: options.adminToken });
   const server: Server = createNodeServer(router, log, config.MAX_BODY_BYTES);

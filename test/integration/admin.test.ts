@@ -193,3 +193,23 @@ describe('Routes: /admin/deliveries', () => {
     expect(again.body).toMatchObject({ requeued: [], skipped: [{ index: 0, status: 'PENDING' }] });
   });
 });
+
+describe('Route: POST /admin/deliveries/preview', () => {
+  it('runs the pipeline on a CSV report bound to a mapping and stores nothing', async () => {
+    const before = (await stack.call('GET', '/admin/deliveries?limit=250')).body.items.length;
+    const csv = 'Name,Email,Days Active\nAnn,ann@example.com,0\nBob,bob@example.com,5\nCy,cy@example.com,0\n';
+    const response = await stack.call('POST', '/admin/deliveries/preview?mapping=Slack-production', { raw: csv, headers: { 'content-type': 'text/csv' } });
+    expect(response.status).toBe(200);
+    expect(response.body.triggerCalls).toBe(1);
+    expect(response.body.instances).toEqual([
+      expect.objectContaining({ instanceKey: 'slack-production', environment: 'production', source: { id: 'src-slack', name: 'Slack' }, users: 3, inactiveUsers: 2, triggerCalls: 1 }),
+    ]);
+    expect(response.body.instances[0].sampleInput.users.map((u: any) => u.email)).toEqual(['ann@example.com', 'cy@example.com']);
+    expect((await stack.call('GET', '/admin/deliveries?limit=250')).body.items.length).toBe(before);
+  });
+
+  it('answers 404 for an unknown mapping and 422 for an unusable report', async () => {
+    expect((await stack.call('POST', '/admin/deliveries/preview?mapping=nope', { raw: 'Email,Days Active\na@x.com,0\n', headers: { 'content-type': 'text/csv' } })).status).toBe(404);
+    expect((await stack.call('POST', '/admin/deliveries/preview', { body: { nothing: true } })).status).toBe(422);
+  });
+});

@@ -1,0 +1,49 @@
+import * as z from 'zod/mini';
+import { notFound } from '../core/errors.js';
+import { instanceKey } from '../core/instance.js';
+import { planDelivery, type IngestSettings } from '../core/ingest.js';
+import { decodedBody } from './body.js';
+import { queryParams, type AdminDeps } from './admin-common.js';
+import type { Route } from './router.js';
+import { json } from './types.js';
+
+const PREVIEW_USERS = 5;
+
+/**
+ * Dry run: the whole ingest pipeline on a report, nothing stored or sent. Admins run it before enabling a
+ * mapping to see who would be certified and how many trigger calls it would take.
+ */
+export function previewRoute(deps: AdminDeps & { settings: IngestSettings; maxBodyBytes: number }): Route {
+  return {
+    method: 'POST',
+    path: '/admin/deliveries/preview',
+    auth: 'admin',
+    summary: 'Dry-run a report (JSON or CSV body, as the webhook takes it): per instance, users, inactive users, the first workflow input rows and the trigger calls it would make. Stores and sends nothing.',
+    async handle(request) {
+      const { mapping: mappingKey, ...query } = queryParams(request, z.catchall(z.object({ mapping: z.optional(z.string().check(z.minLength(1), z.maxLength(256))) }), z.string()));
+      const mapping = mappingKey === undefined ? undefined : await deps.store.getMapping(instanceKey(mappingKey));
+      if (mappingKey !== undefined && !mapping) throw notFound(`No mapping for instance "${mappingKey}".`);
+      const body = decodedBody(request, deps.maxBodyBytes);
+      const now = deps.clock.now();
+      const { delivery, batches } = await planDelivery(
+        { body: body.toString('utf8'), bytes: body.length, contentType: request.headers['content-type'], query: mapping && !query.instance ? { ...query, instance: mapping.instance } : query },
+        { id: 'preview', source: 'body' },
+        now,
+        { store: deps.store, settings: deps.settings },
+      );
+      const instances = delivery.instances
+        .filter((outcome) => !mapping || outcome.instanceKey === mapping.instanceKey)
+        .map((outcome) => {
+          const own = batches.filter((b) => b.instanceKey === outcome.instanceKey);
+          const first = own[0]?.input;
+          return {
+            ...outcome,
+            source: first?.source ?? null,
+            triggerCalls: own.length,
+            sampleInput: first ? { ...first, users: first.users.slice(0, PREVIEW_USERS), usersShown: Math.min(PREVIEW_USERS, first.users.length), usersInBatch: first.users.length } : null,
+          };
+        });
+      return json(200, { preview: true, report: delivery.report, rejectedCount: delivery.rejectedCount, rejectedRows: delivery.rejected, instances, triggerCalls: instances.reduce((n, i) => n + i.triggerCalls, 0) });
+    },
+  };
+}
