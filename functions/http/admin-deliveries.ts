@@ -10,6 +10,8 @@ const DeliveryListQuery = z.extend(PagingQuery, {
   since: z.optional(z.iso.datetime({ offset: true })),
 });
 
+const ReplayQuery = z.object({ force: BooleanFlag });
+
 /** A batch as an admin needs it: where it stands, what ISC said, who was not found; not the whole input. */
 function batchView(batch: DispatchBatch) {
   return {
@@ -53,6 +55,7 @@ export function deliveryRoutes(deps: AdminDeps): Route[] {
       path: '/admin/deliveries',
       auth: 'admin',
       summary: 'List deliveries, newest first (status, since, limit ≤ 250, cursor).',
+      query: DeliveryListQuery,
       async handle(request) {
         const query = queryParams(request, DeliveryListQuery);
         const page = await deps.store.listDeliveries({ status: query.status, since: query.since, limit: query.limit ?? 50, cursor: query.cursor });
@@ -75,8 +78,9 @@ export function deliveryRoutes(deps: AdminDeps): Route[] {
       path: '/admin/deliveries/{id}/replay',
       auth: 'admin',
       summary: 'Re-queue FAILED batches (with force=true also DISPATCHED and SUSPECT_MAPPING ones).',
+      query: ReplayQuery,
       async handle(request, { params, log, actor }) {
-        const { force } = queryParams(request, z.object({ force: BooleanFlag }));
+        const { force } = queryParams(request, ReplayQuery);
         const forced = force === 'true';
         const delivery = await requireDelivery(deps, params.id!);
         const now = deps.clock.now().toISOString();

@@ -8,6 +8,8 @@ import { BooleanFlag, PagingQuery, audit, etag, ifMatchVersion, queryParams, sta
 import type { Route } from './router.js';
 import { json } from './types.js';
 
+const MappingPutQuery = z.object({ skipSourceCheck: BooleanFlag });
+
 async function requireMapping(deps: AdminDeps, key: string): Promise<Mapping> {
   const mapping = await deps.store.getMapping(key);
   if (!mapping) throw notFound(`No mapping for instance "${key}".`);
@@ -31,6 +33,7 @@ export function mappingRoutes(deps: AdminDeps): Route[] {
       path: '/admin/mappings',
       auth: 'admin',
       summary: 'List mappings (paged: limit ≤ 250, cursor) with lastReportAt and stale.',
+      query: PagingQuery,
       async handle(request) {
         const { limit, cursor } = queryParams(request, PagingQuery);
         const page = await deps.store.listMappings(limit ?? 100, cursor);
@@ -42,9 +45,11 @@ export function mappingRoutes(deps: AdminDeps): Route[] {
       path: '/admin/mappings/{instanceKey}',
       auth: 'admin',
       summary: 'Create a mapping (no If-Match) or update one (If-Match required: 428 without, 409 when stale).',
+      body: MappingInputSchema,
+      query: MappingPutQuery,
       async handle(request, { params, actor }) {
         const key = instanceKey(params.instanceKey!);
-        const { skipSourceCheck } = queryParams(request, z.object({ skipSourceCheck: BooleanFlag }));
+        const { skipSourceCheck } = queryParams(request, MappingPutQuery);
         const input = jsonBody(request, MappingInputSchema, 'mapping');
         if (instanceKey(input.instance) !== key) {
           throw unprocessable('validation_failed', `instance "${input.instance}" has key "${instanceKey(input.instance)}", but the path says "${key}" (the key is the instance name, trimmed and lower-cased).`, { field: 'instance' });

@@ -38,6 +38,7 @@ export function targetRoutes(deps: AdminDeps): Route[] {
       path: '/admin/targets/{id}',
       auth: 'admin',
       summary: 'Create or update a target. If-Match (the ETag version) is optional; when given it must be current.',
+      body: TargetInputSchema,
       async handle(request, { params, actor }) {
         const { id } = params as { id: string };
         if (!TARGET_ID_PATTERN.test(id)) throw unprocessable('validation_failed', 'Invalid target id: use 1-64 letters, digits, - or _, starting with a letter or digit.', { field: 'id' });
@@ -88,6 +89,7 @@ export function targetRoutes(deps: AdminDeps): Route[] {
       path: '/admin/targets/{id}/credentials/{kind}',
       auth: 'admin',
       summary: 'Store client credentials (write-only): kind "trigger" for the External Trigger client, "api" for identity/source lookups.',
+      body: CredentialsSchema,
       async handle(request, { params, actor }) {
         const kind = params.kind as CredentialKind;
         if (!CREDENTIAL_KINDS.includes(kind)) throw new AppError(404, 'not_found', `Credential kind "${params.kind}" does not exist; use trigger or api.`);

@@ -1,3 +1,4 @@
+import type * as z from 'zod/mini';
 import { AppError, unauthorized } from '../core/errors.js';
 import type { Log } from '../adapters/logger.js';
 import { matchesAnySecret, presentedSecret } from './auth.js';
@@ -11,6 +12,9 @@ export interface Route {
   path: string;
   auth: RouteAuth;
   summary: string;
+  /** The JSON body schema the handler validates with; also what docs/openapi.json documents. */
+  body?: z.ZodMiniType;
+  query?: z.ZodMiniType;
   handle(request: HttpRequest, context: RouteContext): Promise<HttpResponse>;
 }
 

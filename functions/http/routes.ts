@@ -7,6 +7,7 @@ import type { AdminDeps } from './admin-common.js';
 import type { IngestSettings } from '../core/ingest.js';
 import type { Route } from './router.js';
 import { json } from './types.js';
+import openApi from '../../docs/openapi.json' with { type: 'json' };
 
 /**
  * The one route table. API Gateway sends /webhooks/* and /health to the ingest function and /admin/* to
@@ -25,7 +26,22 @@ export function publicRoutes(deps: WebhookDeps): Route[] {
       },
     },
     webhookRoute(deps),
+    {
+      method: 'GET',
+      path: '/openapi.json',
+      auth: 'none',
+      summary: 'This API as OpenAPI 3.1 (generated from the route table and its zod schemas).',
+      async handle() {
+        return json(200, openApi);
+      },
+    },
   ];
+}
+
+/** The routes as documentation: built without dependencies, since only their shape is read. */
+export function documentedRoutes(): Route[] {
+  const shapeOnly = {} as never;
+  return [...publicRoutes(shapeOnly), ...adminRoutes(shapeOnly)];
 }
 
 export function adminRoutes(deps: AdminDeps & { settings: IngestSettings; maxBodyBytes: number }): Route[] {
