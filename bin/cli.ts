@@ -1,0 +1,193 @@
+#!/usr/bin/env -S npx tsx
+/** usage-cert: the admin CLI over the admin API (locally or through an API URL). `usage-cert --help`. */
+import { readFile } from 'node:fs/promises';
+import { extname, join } from 'node:path';
+import { Command, Option } from 'commander';
+import { AdminClient, CliError } from '../functions/cli/admin-client.js';
+import { readMappingRows } from '../functions/cli/mapping-rows.js';
+import { applyImport, planImport } from '../functions/cli/mapping-import.js';
+import { printJson, table } from '../functions/cli/output.js';
+import { readSecret } from '../functions/cli/read-secret.js';
+
+const program = new Command('usage-cert')
+  .description('Administer the SaaS usage → ISC certification pipeline: targets (ISC tenants), mappings (app instance → source), deliveries.')
+  .option('--url <url>', 'admin API base URL (env ADMIN_URL)', process.env.ADMIN_URL ?? 'http://127.0.0.1:3000')
+  .option('--token-file <path>', 'file holding the admin token (default: env ADMIN_TOKEN, else DATA_DIR/local-credentials.json of the local stack)')
+  .showHelpAfterError('(run with --help for usage)');
+
+async function client(): Promise<AdminClient> {
+  const { url, tokenFile } = program.opts<{ url: string; tokenFile?: string }>();
+  return new AdminClient(url, await adminToken(tokenFile));
+}
+
+/** The token comes from a file or the environment, never from argv (process lists and history show argv). */
+async function adminToken(tokenFile?: string): Promise<string> {
+  if (tokenFile) return (await readFile(tokenFile, 'utf8')).trim();
+  if (process.env.ADMIN_TOKEN) return process.env.ADMIN_TOKEN;
+  const local = join(process.env.DATA_DIR ?? '.data', 'local-credentials.json');
+  try {
+    return (JSON.parse(await readFile(local, 'utf8')) as { adminToken: string }).adminToken;
+  } catch {
+    throw new CliError(`No admin token: set ADMIN_TOKEN, pass --token-file, or run next to a local stack (${local} not found).`);
+  }
+}
+
+async function readJsonFile(path: string): Promise<unknown> {
+  try {
+    return JSON.parse(await readFile(path, 'utf8'));
+  } catch (error) {
+    throw new CliError(`Cannot read JSON from ${path}: ${(error as Error).message}`);
+  }
+}
+
+async function allMappings(api: AdminClient): Promise<any[]> {
+  const items: any[] = [];
+  let cursor: string | null = null;
+  do {
+    const { body }: { body: { items: any[]; next: string | null } } = await api.call('GET', `/admin/mappings?limit=250${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
+    items.push(...body.items);
+    cursor = body.next;
+  } while (cursor);
+  return items;
+}
+
+const path = (...parts: string[]) => parts.map(encodeURIComponent).join('/');
+
+// ---- targets -----------------------------------------------------------------------------------
+const targets = program.command('targets').description('ISC tenants and their workflow External Triggers');
+targets.command('list').description('list targets').action(async () => {
+  const { body } = await (await client()).call('GET', '/admin/targets');
+  console.log(table(body.items.map((t: any) => ({ ...t, trigger: t.credentials.trigger.set ? 'set' : 'MISSING', api: t.credentials.api.set ? 'set' : '-' })), ['id', 'environment', 'tenant', 'trigger', 'api', 'triggerUrl']));
+});
+targets.command('get <id>').description('show one target').action(async (id: string) => printJson((await (await client()).call('GET', `/admin/targets/${path(id)}`)).body));
+targets
+  .command('put <id>')
+  .description('create or update a target from a JSON file: {"environment","tenant","triggerUrl","tokenUrl"?,"apiBaseUrl"?}')
+  .requiredOption('-f, --file <target.json>', 'the target body')
+  .action(async (id: string, options: { file: string }) => {
+    const api = await client();
+    const current = await api.call('GET', `/admin/targets/${path(id)}`, { expect: [200, 404] });
+    const headers = current.status === 200 && current.etag ? { 'if-match': current.etag } : undefined;
+    const { status, body } = await api.call('PUT', `/admin/targets/${path(id)}`, { json: await readJsonFile(options.file), headers });
+    console.log(`${status === 201 ? 'created' : 'updated'} target ${body.id} (version ${body.version})`);
+  });
+targets.command('delete <id>').description('delete a target no mapping uses').action(async (id: string) => {
+  await (await client()).call('DELETE', `/admin/targets/${path(id)}`);
+  console.log(`deleted target ${id}`);
+});
+targets
+  .command('set-credentials <id>')
+  .description('store client credentials; the secret is read from stdin or a hidden prompt, never from arguments')
+  .addOption(new Option('--kind <kind>', 'trigger = External Trigger client; api = API client / PAT for lookups').choices(['trigger', 'api']).makeOptionMandatory())
+  .requiredOption('--client-id <id>', 'the client id (not secret)')
+  .action(async (id: string, options: { kind: string; clientId: string }) => {
+    const clientSecret = await readSecret(`client secret for ${options.clientId}: `);
+    if (!clientSecret) throw new CliError('No client secret given on stdin or at the prompt.');
+    await (await client()).call('PUT', `/admin/targets/${path(id, 'credentials', options.kind)}`, { json: { clientId: options.clientId, clientSecret } });
+    console.log(`stored ${options.kind} credentials for target ${id} (client ${options.clientId})`);
+  });
+
+// ---- mappings ----------------------------------------------------------------------------------
+const mappings = program.command('mappings').description('which SaaS Management app instance feeds which ISC source and workflow');
+mappings.command('list').description('list mappings with last report and stale flag').action(async () => {
+  const items = await allMappings(await client());
+  console.log(table(items.map((m) => ({ ...m, source: m.source.name ?? m.source.id, maxDays: m.policy.maxDaysActive, stale: m.stale ? 'STALE' : '' })), ['instanceKey', 'application', 'environment', 'targetId', 'source', 'maxDays', 'enabled', 'lastReportAt', 'stale', 'version']));
+});
+mappings.command('get <instanceKey>').description('show one mapping').action(async (key: string) => printJson((await (await client()).call('GET', `/admin/mappings/${path(key.trim().toLowerCase())}`)).body));
+mappings
+  .command('put <instanceKey>')
+  .description('create or update a mapping from a JSON file (the current version is sent as If-Match)')
+  .requiredOption('-f, --file <mapping.json>', 'the mapping body')
+  .action(async (key: string, options: { file: string }) => {
+    const api = await client();
+    const target = `/admin/mappings/${path(key.trim().toLowerCase())}`;
+    const current = await api.call('GET', target, { expect: [200, 404] });
+    const { status, body } = await api.call('PUT', target, { json: await readJsonFile(options.file), headers: current.status === 200 ? { 'if-match': `"${current.body.version}"` } : undefined });
+    console.log(`${status === 201 ? 'created' : 'updated'} mapping ${body.instanceKey} (version ${body.version})`);
+  });
+mappings.command('delete <instanceKey>').description('delete a mapping').action(async (key: string) => {
+  await (await client()).call('DELETE', `/admin/mappings/${path(key.trim().toLowerCase())}`);
+  console.log(`deleted mapping ${key}`);
+});
+mappings.command('audit <instanceKey>').description('who changed a mapping, newest first').action(async (key: string) => {
+  const { body } = await (await client()).call('GET', `/admin/mappings/${path(key.trim().toLowerCase())}/audit`);
+  console.log(table(body.items.map((a: any) => ({ ...a, version: a.after?.version ?? '-' })), ['at', 'actor', 'action', 'version', 'note']));
+});
+mappings
+  .command('export')
+  .description('write all mappings as JSON (importable with `mappings import`)')
+  .action(async () => {
+    printJson({ items: await allMappings(await client()) });
+  });
+mappings
+  .command('import <file>')
+  .description('create/update mappings from CSV or JSON: every row is validated first and all errors are listed with line numbers; nothing is applied while any row is bad')
+  .option('--dry-run', 'print the plan (create / update / unchanged) and change nothing')
+  .option('--skip-invalid', 'apply the valid rows even when others are bad')
+  .action(async (file: string, options: { dryRun?: boolean; skipInvalid?: boolean }) => {
+    const text = await readFile(file, 'utf8').catch((error: Error) => {
+      throw new CliError(`Cannot read ${file}: ${error.message}`);
+    });
+    const { rows, problems } = readMappingRows(text, extname(file).toLowerCase() === '.json' ? 'json' : 'csv');
+    for (const p of problems) console.error(`line ${p.line}: ${p.field}: ${p.message}`);
+    if (problems.length > 0 && !options.skipInvalid) {
+      throw new CliError(`${problems.length} problem(s) in ${new Set(problems.map((p) => p.line)).size} row(s); nothing applied. Fix them, or use --skip-invalid to apply the ${rows.length} valid row(s).`, 2);
+    }
+    const api = await client();
+    const plan = await planImport(api, rows);
+    if (options.dryRun) {
+      console.log(table(plan.map((p) => ({ line: p.row.line, instanceKey: p.row.instanceKey, action: p.action, targetId: p.row.input.targetId, environment: p.row.input.environment })), ['line', 'instanceKey', 'action', 'targetId', 'environment']));
+      console.log(`dry run: ${plan.filter((p) => p.action !== 'unchanged').length} change(s), nothing applied`);
+      return;
+    }
+    const { applied, failed } = await applyImport(api, plan);
+    for (const f of failed) console.error(`line ${f.line}: ${f.field}: ${f.message}`);
+    console.log(`applied ${applied}, unchanged ${plan.filter((p) => p.action === 'unchanged').length}, failed ${failed.length}, skipped invalid ${problems.length > 0 ? new Set(problems.map((p) => p.line)).size : 0}`);
+    if (failed.length > 0) process.exitCode = 1;
+  });
+
+// ---- deliveries --------------------------------------------------------------------------------
+const deliveries = program.command('deliveries').description('reports received and what happened to them');
+deliveries
+  .command('list')
+  .description('newest first')
+  .option('--status <status>', 'QUEUED | COMPLETE | DISPATCHED | PARTIAL | FAILED | HELD')
+  .option('--since <iso-date>', 'only deliveries received since')
+  .action(async (options: { status?: string; since?: string }) => {
+    const query = new URLSearchParams({ limit: '100', ...(options.status ? { status: options.status } : {}), ...(options.since ? { since: options.since } : {}) });
+    const { body } = await (await client()).call('GET', `/admin/deliveries?${query}`);
+    console.log(table(body.items.map((d: any) => ({ ...d, rows: d.report.rows, rejected: d.rejectedCount, instances: d.instances.map((i: any) => `${i.instanceKey}:${i.status}`).join(' ') })), ['id', 'receivedAt', 'status', 'rows', 'rejected', 'batchCount', 'instances']));
+  });
+deliveries.command('show <id>').description('one delivery with its batches').action(async (id: string) => printJson((await (await client()).call('GET', `/admin/deliveries/${path(id)}`)).body));
+deliveries
+  .command('replay <id>')
+  .description('re-queue FAILED batches')
+  .option('--force', 'also re-send DISPATCHED and SUSPECT_MAPPING batches')
+  .action(async (id: string, options: { force?: boolean }) => {
+    const { body } = await (await client()).call('POST', `/admin/deliveries/${path(id)}/replay${options.force ? '?force=true' : ''}`);
+    console.log(`re-queued ${body.requeued.length} batch(es)${body.skipped.length ? `; left ${body.skipped.map((s: any) => `#${s.index} (${s.status})`).join(', ')}` : ''}${body.hint ? `\n${body.hint}` : ''}`);
+  });
+
+program
+  .command('preview <report>')
+  .description('dry-run a report file (CSV or JSON): who would be certified and how many trigger calls; nothing stored or sent')
+  .option('--mapping <instanceKey>', 'bind the report to this mapping (for reports without an Instance column)')
+  .action(async (report: string, options: { mapping?: string }) => {
+    const raw = await readFile(report, 'utf8').catch((error: Error) => {
+      throw new CliError(`Cannot read ${report}: ${error.message}`);
+    });
+    const query = options.mapping ? `?mapping=${encodeURIComponent(options.mapping)}` : '';
+    const { body } = await (await client()).call('POST', `/admin/deliveries/preview${query}`, { raw, contentType: extname(report).toLowerCase() === '.json' ? 'application/json' : 'text/csv' });
+    console.log(table(body.instances.map((i: any) => ({ ...i, source: i.source?.name ?? i.source?.id })), ['instanceKey', 'status', 'environment', 'source', 'users', 'inactiveUsers', 'excluded', 'cooledDown', 'triggerCalls']));
+    console.log(`rows ${body.report.rows}, rejected ${body.rejectedCount}, trigger calls ${body.triggerCalls}`);
+    for (const i of body.instances) if (i.sampleInput) console.log(`\n${i.instanceKey}: first users of the workflow input\n${table(i.sampleInput.users, ['email', 'name', 'daysActive', 'lastActive'])}`);
+  });
+
+program.parseAsync().catch((error: unknown) => {
+  if (error instanceof CliError) {
+    console.error(`error: ${error.message}`);
+    process.exit(error.exitCode);
+  }
+  console.error(`error: ${(error as Error).message}`);
+  process.exit(1);
+});

@@ -1,0 +1,48 @@
+import type { AdminClient } from './admin-client.js';
+import type { ImportProblem, ImportRow } from './mapping-rows.js';
+import { progress } from './progress.js';
+
+export interface ImportPlanItem {
+  row: ImportRow;
+  action: 'create' | 'update' | 'unchanged';
+  version?: number;
+}
+
+/** Compare each row with what the API holds, so a dry run can say create / update / unchanged. */
+export async function planImport(client: AdminClient, rows: ImportRow[]): Promise<ImportPlanItem[]> {
+  const plan: ImportPlanItem[] = [];
+  for (const row of rows) {
+    const existing = await client.call('GET', `/admin/mappings/${encodeURIComponent(row.instanceKey)}`, { expect: [200, 404] });
+    if (existing.status === 404) plan.push({ row, action: 'create' });
+    else plan.push({ row, action: sameMapping(existing.body, row.input) ? 'unchanged' : 'update', version: existing.body.version });
+  }
+  return plan;
+}
+
+/** Apply a plan; each row is one PUT with If-Match, so a concurrent edit is reported, not overwritten. */
+export async function applyImport(client: AdminClient, plan: ImportPlanItem[]): Promise<{ applied: number; failed: ImportProblem[] }> {
+  const bar = progress(plan.length, 'importing');
+  const failed: ImportProblem[] = [];
+  let applied = 0;
+  for (const item of plan) {
+    bar.tick(item.row.instanceKey);
+    if (item.action === 'unchanged') continue;
+    try {
+      await client.call('PUT', `/admin/mappings/${encodeURIComponent(item.row.instanceKey)}`, {
+        json: item.row.input,
+        headers: item.version === undefined ? {} : { 'if-match': `"${item.version}"` },
+      });
+      applied++;
+    } catch (error) {
+      failed.push({ line: item.row.line, field: item.row.instanceKey, message: (error as Error).message });
+    }
+  }
+  bar.done();
+  return { applied, failed };
+}
+
+function sameMapping(current: Record<string, unknown>, input: Record<string, unknown>): boolean {
+  const comparable = { ...input, enabled: input.enabled ?? true };
+  return Object.entries(comparable).every(([key, value]) => JSON.stringify(current[key]) === JSON.stringify(value)) &&
+    Object.keys(current).every((key) => key in comparable || ['instanceKey', 'version', 'updatedAt', 'updatedBy', 'lastReportAt', 'stale'].includes(key));
+}

@@ -1,0 +1,83 @@
+/** The admin CLI as an admin runs it: a real process against the local stack's admin API. */
+import { execFile } from 'node:child_process';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ADMIN_TOKEN, productionTarget, startTestStack, type TestStack } from '../helpers/stack.js';
+
+const run = promisify(execFile);
+const MIXED = new URL('../fixtures/mappings-mixed.csv', import.meta.url).pathname;
+let stack: TestStack;
+
+async function cli(args: string[], stdin?: string): Promise<{ code: number; stdout: string; stderr: string }> {
+  const child = run(process.execPath, ['bin/usage-cert.mjs', ...args], { env: { ...process.env, ADMIN_URL: stack.url, ADMIN_TOKEN }, timeout: 30_000 });
+  if (stdin !== undefined) {
+    child.child.stdin!.end(stdin);
+  } else child.child.stdin!.end();
+  try {
+    const { stdout, stderr } = await child;
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const e = error as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+beforeAll(async () => {
+  stack = await startTestStack();
+  await stack.call('PUT', '/admin/targets/prod', { body: productionTarget });
+});
+afterAll(() => stack.close());
+
+describe('CLI: usage-cert mappings import', () => {
+  it('lists every bad row with its line and applies nothing when any row is bad', async () => {
+    const result = await cli(['mappings', 'import', MIXED]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('line 3: policy.maxDaysActive:');
+    expect(result.stderr).toContain('line 4: environment: Invalid option: expected one of "production"|"staging"');
+    expect(result.stderr).toContain('nothing applied');
+    expect((await stack.call('GET', '/admin/mappings')).body.items).toEqual([]);
+  });
+
+  it('prints a plan on --dry-run and applies the valid rows with --skip-invalid', async () => {
+    const dry = await cli(['mappings', 'import', MIXED, '--skip-invalid', '--dry-run']);
+    expect(dry.stdout).toMatch(/slack-production\s+create/);
+    expect(dry.stdout).toContain('dry run: 2 change(s), nothing applied');
+    expect((await stack.call('GET', '/admin/mappings')).body.items).toEqual([]);
+
+    const applied = await cli(['mappings', 'import', MIXED, '--skip-invalid']);
+    expect(applied.stdout).toContain('applied 2, unchanged 0, failed 0, skipped invalid 2');
+    const slack = await stack.call('GET', '/admin/mappings/slack-production');
+    expect(slack.body).toMatchObject({ environment: 'production', source: { id: 'src-1', name: 'Slack' }, policy: { maxDaysActive: 0, exclude: { domains: ['contractors.example.com'] } } });
+
+    const again = await cli(['mappings', 'import', MIXED, '--skip-invalid']);
+    expect(again.stdout).toContain('applied 0, unchanged 2');
+  });
+
+  it('round-trips an export through import', async () => {
+    const exported = await cli(['mappings', 'export']);
+    const file = join(stack.dir, 'export.json');
+    await writeFile(file, exported.stdout);
+    const result = await cli(['mappings', 'import', file, '--dry-run']);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('dry run: 0 change(s)');
+  });
+});
+
+describe('CLI: usage-cert targets', () => {
+  it('reads the client secret from stdin, never from arguments, and never prints it', async () => {
+    const result = await cli(['targets', 'set-credentials', 'prod', '--kind', 'trigger', '--client-id', 'cid-1'], 'cli-secret-value-9\n');
+    expect(result.stdout).toContain('stored trigger credentials for target prod (client cid-1)');
+    expect(result.stdout + result.stderr).not.toContain('cli-secret-value-9');
+    expect(await stack.secrets.getCredentials('targets/prod/trigger')).toEqual({ clientId: 'cid-1', clientSecret: 'cli-secret-value-9' });
+    const list = await cli(['targets', 'list']);
+    expect(list.stdout).toMatch(/prod\s+production\s+acme\s+set/);
+  });
+
+  it('shows the API error in words for a bad request', async () => {
+    const result = await cli(['targets', 'set-credentials', 'missing', '--kind', 'api', '--client-id', 'x'], 's\n');
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('error: Target "missing" does not exist. (HTTP 404, not_found)');
+  });
+});
