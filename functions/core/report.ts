@@ -78,27 +78,67 @@ function rowsFromArray(items: unknown[], meta: ReportMeta): ParsedReport {
   if (items.length === 0) throw unprocessable('empty_report', 'The report has no rows.');
   // A table given as [header, ...rows] arrays: treat it like CSV.
   if (Array.isArray(items[0])) return tableToRows(items.map((line) => (Array.isArray(line) ? line.map(cellText) : [])), meta);
-  const fieldOf = new Map<string, RowField | undefined>();
-  const columns: string[] = [];
+  const columns = sampleColumns(items);
+  const keyOf = fieldKeys(columns);
   const rows = new Array<RawRow>(items.length);
   for (let i = 0; i < items.length; i++) {
     const item = items[i];
-    const row: RawRow = { row: i + 1 };
-    if (isRecord(item)) {
-      for (const key in item) {
-        if (!Object.hasOwn(item, key)) continue;
-        let field = fieldOf.get(key);
-        if (field === undefined && !fieldOf.has(key)) {
-          field = fieldForColumn(key);
-          fieldOf.set(key, field);
-          columns.push(key);
-        }
-        if (field !== undefined) row[field] = item[key];
-      }
+    if (!isRecord(item)) {
+      rows[i] = emptyRow(i + 1);
+      continue;
     }
-    rows[i] = row;
+    // Rows share their columns in practice: read the known keys directly, and only remap a row key by key
+    // when it does not have the email column under the usual name.
+    rows[i] =
+      keyOf.email !== undefined && item[keyOf.email] !== undefined
+        ? {
+            row: i + 1,
+            name: read(item, keyOf.name),
+            email: item[keyOf.email],
+            daysActive: read(item, keyOf.daysActive),
+            lastActive: read(item, keyOf.lastActive),
+            application: read(item, keyOf.application),
+            instance: read(item, keyOf.instance),
+            instanceId: read(item, keyOf.instanceId),
+          }
+        : remapRow(item, i + 1);
   }
   return { meta, rows, columns };
+}
+
+const COLUMN_SAMPLE = 100;
+
+/** Column names seen in the first rows, in order of appearance. */
+function sampleColumns(items: unknown[]): string[] {
+  const seen = new Set<string>();
+  for (const item of items.slice(0, COLUMN_SAMPLE)) if (isRecord(item)) for (const key of Object.keys(item)) seen.add(key);
+  return [...seen];
+}
+
+function fieldKeys(columns: string[]): Partial<Record<RowField, string>> {
+  const keys: Partial<Record<RowField, string>> = {};
+  for (const column of columns) {
+    const field = fieldForColumn(column);
+    if (field !== undefined) keys[field] ??= column;
+  }
+  return keys;
+}
+
+function read(item: Record<string, unknown>, key: string | undefined): unknown {
+  return key === undefined ? undefined : item[key];
+}
+
+function emptyRow(row: number): RawRow {
+  return { row, name: undefined, email: undefined, daysActive: undefined, lastActive: undefined, application: undefined, instance: undefined, instanceId: undefined };
+}
+
+function remapRow(item: Record<string, unknown>, row: number): RawRow {
+  const raw = emptyRow(row);
+  for (const key of Object.keys(item)) {
+    const field = fieldForColumn(key);
+    if (field !== undefined && raw[field] === undefined) raw[field] = item[key];
+  }
+  return raw;
 }
 
 function parseCsvReport(body: string): ParsedReport {
@@ -117,9 +157,9 @@ function tableToRows(table: string[][], meta: ReportMeta): ParsedReport {
   if (!header || lines.length === 0) throw unprocessable('empty_report', 'The report has a header row but no data rows (or nothing at all).');
   const fields = header.map((column) => fieldForColumn(column));
   const rows = lines.map((cells, i) => {
-    const row: RawRow = { row: i + 1 };
+    const row = emptyRow(i + 1);
     fields.forEach((field, c) => {
-      if (field !== undefined && cells[c] !== undefined && cells[c] !== '') row[field] = cells[c];
+      if (field !== undefined && row[field] === undefined && cells[c] !== undefined && cells[c] !== '') row[field] = cells[c];
     });
     return row;
   });

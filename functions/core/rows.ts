@@ -37,11 +37,13 @@ export interface ValidatedReport {
 
 export const MAX_LISTED_REJECTIONS = 50;
 
-const ReportRowSchema = z.object({
+const MAX_DAYS = 100_000;
+const LastActiveSchema = z.iso.datetime();
+export const ReportRowSchema = z.object({
   email: z.email().check(z.maxLength(254)),
   name: z.optional(z.string().check(z.maxLength(512))),
-  daysActive: z.optional(z.int().check(z.minimum(0), z.maximum(100_000))),
-  lastActive: z.optional(z.iso.datetime()),
+  daysActive: z.optional(z.int().check(z.minimum(0), z.maximum(MAX_DAYS))),
+  lastActive: z.optional(LastActiveSchema),
   application: z.optional(z.string().check(z.maxLength(256))),
   instance: z.string().check(z.minLength(1, 'missing: give the webhook URL ?instance=<name> or add an Instance column'), z.maxLength(256)),
 });
@@ -49,22 +51,22 @@ const ReportRowSchema = z.object({
 export function validateReport(report: ParsedReport): ValidatedReport {
   requireColumns(report);
   const groups = new Map<string, InstanceGroup & { byEmail: Map<string, UserUsage> }>();
+  const byName = new Map<string, InstanceGroup & { byEmail: Map<string, UserUsage> }>();
   const rejected: RejectedRow[] = [];
   let rejectedRows = 0;
   for (const raw of report.rows) {
-    const result = ReportRowSchema.safeParse(normalizeRow(raw, report));
-    const reasons = result.success ? activityMissing(result.data) : describeIssues(result.error.issues);
-    if (reasons.length > 0 || !result.success) {
+    const row = acceptRow(raw, report);
+    if (!row) {
       rejectedRows++;
-      for (const { field, message } of reasons) if (rejected.length < MAX_LISTED_REJECTIONS) rejected.push({ row: raw.row, field, reason: message });
+      for (const { field, message } of rowProblems(raw, report)) if (rejected.length < MAX_LISTED_REJECTIONS) rejected.push({ row: raw.row, field, reason: message });
       continue;
     }
-    const row = result.data;
-    const key = instanceKey(row.instance);
-    let group = groups.get(key);
+    let group = byName.get(row.instance);
     if (!group) {
-      group = { instanceKey: key, instance: row.instance, application: row.application, rowCount: 0, users: [], byEmail: new Map() };
+      const key = instanceKey(row.instance);
+      group = groups.get(key) ?? { instanceKey: key, instance: row.instance, application: row.application, rowCount: 0, users: [], byEmail: new Map() };
       groups.set(key, group);
+      byName.set(row.instance, group);
     }
     group.rowCount++;
     mergeUser(group, { email: row.email, name: row.name, daysActive: row.daysActive, lastActive: row.lastActive });
@@ -79,6 +81,75 @@ export function validateReport(report: ParsedReport): ValidatedReport {
     rejectedRows,
     rejected,
   };
+}
+
+type ReportRow = z.infer<typeof ReportRowSchema>;
+
+/**
+ * The usual row, checked without building a zod result: the same normalisation and the same patterns as
+ * ReportRowSchema (zod's own email and datetime regexes), so it accepts nothing the schema would reject.
+ * Anything unusual (text numbers, other date forms, a failing value) goes to the schema, which also words
+ * the errors. A property test holds the two to the same answers.
+ */
+export function acceptRow(raw: RawRow, report: ParsedReport): ReportRow | undefined {
+  return fastRow(raw, report) ?? schemaRow(raw, report);
+}
+
+/** The reference path: normalise, then ReportRowSchema. */
+export function schemaRow(raw: RawRow, report: ParsedReport): ReportRow | undefined {
+  const result = ReportRowSchema.safeParse(normalizeRow(raw, report));
+  return result.success && activityMissing(result.data).length === 0 ? result.data : undefined;
+}
+
+function rowProblems(raw: RawRow, report: ParsedReport): Array<{ field: string; message: string }> {
+  const result = ReportRowSchema.safeParse(normalizeRow(raw, report));
+  return result.success ? activityMissing(result.data) : describeIssues(result.error.issues);
+}
+
+const EMAIL = z.regexes.email;
+const DATETIME = LastActiveSchema._zod.pattern!;
+const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;
+const DIGITS = /^\d{1,6}$/;
+
+/** Reports repeat a few hundred distinct dates at most, so each is checked once (the datetime regex is costly). */
+const dateCache = new Map<string, string | undefined>();
+
+function canonicalDate(value: string): string | undefined {
+  if (dateCache.has(value)) return dateCache.get(value);
+  const candidate = DATE_ONLY.test(value) ? `${value}T00:00:00.000Z` : value;
+  const result = candidate.length === 24 && DATETIME.test(candidate) ? candidate : undefined;
+  if (dateCache.size < 10_000) dateCache.set(value, result);
+  return result;
+}
+
+export function fastRow(raw: RawRow, report: ParsedReport): ReportRow | undefined {
+  const { email, lastActive, name, application, instance } = raw;
+  // CSV gives numbers as text; plain digit strings convert exactly as the schema path's toNumber does.
+  const daysActive = typeof raw.daysActive === 'string' && DIGITS.test(raw.daysActive) ? Number(raw.daysActive) : raw.daysActive;
+  if (typeof email !== 'string') return undefined;
+  const normalizedEmail = email.trim().toLowerCase();
+  if (normalizedEmail.length > 254 || !EMAIL.test(normalizedEmail)) return undefined;
+  if (daysActive !== undefined && !(typeof daysActive === 'number' && Number.isInteger(daysActive) && daysActive >= 0 && daysActive <= MAX_DAYS)) return undefined;
+  let last: string | undefined;
+  if (typeof lastActive === 'string') {
+    last = canonicalDate(lastActive);
+    if (last === undefined) return undefined;
+  } else if (lastActive !== undefined) return undefined;
+  if (daysActive === undefined && last === undefined) return undefined;
+  if (name !== undefined && !(typeof name === 'string' && name.length <= 512 && name === name.trim() && name !== '')) return undefined;
+  if (application !== undefined && !(typeof application === 'string' && application.length <= 256 && application === application.trim() && application !== '')) return undefined;
+  const instanceName = instance === undefined ? report.meta.instance : instance;
+  if (typeof instanceName !== 'string' || instanceName === '' || instanceName.length > 256 || instanceName !== instanceName.trim()) return undefined;
+  const row: ReportRow = { email: normalizedEmail, instance: instanceName };
+  if (name !== undefined) row.name = name;
+  if (daysActive !== undefined) row.daysActive = daysActive;
+  if (last !== undefined) row.lastActive = last;
+  const app = application ?? report.meta.application;
+  if (app !== undefined) {
+    if (app.length > 256) return undefined;
+    row.application = app as string;
+  }
+  return row;
 }
 
 function requireColumns(report: ParsedReport): void {

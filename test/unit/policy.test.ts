@@ -1,7 +1,7 @@
 /** Pure core: which users are inactive, excluded or cooling down (policy.ts) and how they are batched (batching.ts). */
 import { describe, expect, it } from 'vitest';
 import { classifyUsers, cooldownStart } from '../../functions/core/policy.js';
-import { byteLength, planBatches, IDENTITY_RESERVE_BYTES } from '../../functions/core/batching.js';
+import { byteLength, planBatches, userBytes, IDENTITY_RESERVE_BYTES } from '../../functions/core/batching.js';
 import type { BatchInput } from '../../functions/core/workflow-input.js';
 
 const now = new Date('2026-11-26T00:00:00Z');
@@ -83,5 +83,16 @@ describe('Function: planBatches', () => {
   it('plans no batch for no users, and one for a few', () => {
     expect(planBatches([], envelope)).toEqual([]);
     expect(planBatches(users.slice(0, 3), envelope)).toHaveLength(1);
+  });
+});
+
+describe('Function: userBytes', () => {
+  it.each([
+    [{ email: 'a@x.com' }],
+    [{ email: 'a@x.com', name: 'Ann "The" Lee\\', daysActive: 12, lastActive: '2026-01-01T00:00:00.000Z' }],
+    [{ email: 'jöhn@x.com', name: 'Jöhn 日本\n', daysActive: 0 }],
+    [{ email: 'a@x.com', name: undefined, daysActive: 3 }],
+  ])('equals the UTF-8 length of JSON.stringify for %j', (user) => {
+    expect(userBytes(user)).toBe(byteLength(user));
   });
 });

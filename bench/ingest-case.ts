@@ -1,0 +1,55 @@
+/**
+ * One ingest measurement in a fresh process (so peak memory is this case's own): our parse + validate +
+ * classify + batch planning against a baseline over the same bytes (JSON.parse, or a plain csv-parse pass).
+ * Usage: node --expose-gc --import tsx bench/ingest-case.ts <rows> <json|csv>
+ */
+import { performance } from 'node:perf_hooks';
+import { parse as parseCsv } from 'csv-parse/sync';
+import { planDelivery, type PlanReads } from '../functions/core/ingest.js';
+import { DEFAULT_BATCH_MAX_BYTES } from '../functions/core/batching.js';
+import { instanceKey } from '../functions/core/instance.js';
+import type { Mapping } from '../functions/core/mapping.js';
+import type { Target } from '../functions/core/target.js';
+import { BENCH_INSTANCES, generateRows, toCsvReport, toJsonReport } from './report-generator.js';
+
+const [rowsArg, format] = process.argv.slice(2) as [string, 'json' | 'csv'];
+const rows = Number(rowsArg);
+const body = format === 'json' ? toJsonReport(generateRows(rows)) : toCsvReport(generateRows(rows));
+const contentType = format === 'json' ? 'application/json' : 'text/csv';
+
+const target: Target = { id: 'prod', environment: 'production', tenant: 'acme', triggerUrl: 'https://t', tokenUrl: 'https://t', apiBaseUrl: 'https://t', credentials: {}, version: 1, updatedAt: '', updatedBy: '' };
+const mappings = new Map(
+  BENCH_INSTANCES.map((name): [string, Mapping] => [
+    instanceKey(name),
+    { application: name.split('-')[0]!, instance: name, instanceKey: instanceKey(name), environment: 'production', targetId: 'prod', source: { id: 's' }, policy: { maxDaysActive: 0 }, enabled: true, version: 1, updatedAt: '', updatedBy: '' },
+  ]),
+);
+const reads: PlanReads = {
+  getMappings: async () => mappings,
+  getTargets: async () => new Map([['prod', target]]),
+  recentlySentEmails: async () => new Set(),
+};
+const settings = { batchMaxBytes: DEFAULT_BATCH_MAX_BYTES, dedupeWindowMs: 86_400_000, maxRows: 1_000_000 };
+const ours = () => planDelivery({ body, bytes: body.length, contentType, query: {} }, { id: 'bench', source: 'body' }, new Date('2026-11-26T00:00:00Z'), { store: reads, settings });
+const baseline = () => (format === 'json' ? JSON.parse(body) : parseCsv(body, { columns: false }));
+
+const gc = (globalThis as { gc?: () => void }).gc ?? (() => undefined);
+gc();
+const rssBefore = process.memoryUsage().rss;
+const plan = await ours();
+const peakExtra = process.resourceUsage().maxRSS * 1024 - rssBefore;
+
+const runs = rows >= 100_000 ? 3 : rows >= 10_000 ? 7 : 25;
+const time = async (fn: () => unknown) => {
+  const samples: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    gc();
+    const start = performance.now();
+    await fn();
+    samples.push(performance.now() - start);
+  }
+  return samples.sort((a, b) => a - b)[Math.floor(samples.length / 2)]!;
+};
+const baselineMs = await time(baseline);
+const oursMs = await time(ours);
+console.log(JSON.stringify({ rows, format, bytes: Buffer.byteLength(body), baselineMs, oursMs, batches: plan.batches.length, peakExtraBytes: Math.max(0, peakExtra) }));
