@@ -1,0 +1,16 @@
+/** npm run bench: every benchmark, printed and written to bench/results/latest.md. Never part of npm test. */
+import { writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { runIngestBench } from './ingest.js';
+
+const started = Date.now();
+const sections: string[] = [];
+const header = `Measured ${new Date().toISOString()} on Node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}.`;
+
+const ingest = runIngestBench();
+sections.push(`## 1. Ingest (in-process)\n\n${ingest.table}`);
+console.log(sections.at(-1));
+
+const report = `# Benchmark results\n\n${header}\n\n${sections.join('\n\n')}\n\nTotal bench time ${((Date.now() - started) / 1000).toFixed(0)} s.\n`;
+writeFileSync(new URL('./results/latest.md', import.meta.url), report);
+console.log(`\nwrote bench/results/latest.md (${((Date.now() - started) / 1000).toFixed(0)} s)`);
