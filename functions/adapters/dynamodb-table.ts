@@ -41,8 +41,11 @@ export function documentClient(config: DynamoDBClientConfig = {}): DynamoDBDocum
   });
 }
 
-/** Create the table on the embedded engine (the CDK stack creates it on AWS) and wait until it is ACTIVE. */
-export async function ensureTable(client: DynamoDBClient, tableName: string): Promise<void> {
+/**
+ * Create the table on a local engine (the CDK stack creates it on AWS) and wait until it is ACTIVE.
+ * `streams` asks for NEW_IMAGE streams as on AWS (DynamoDB Local has them; dynalite ignores them).
+ */
+export async function ensureTable(client: DynamoDBClient, tableName: string, options: { streams?: boolean } = {}): Promise<void> {
   try {
     await client.send(new DescribeTableCommand({ TableName: tableName }));
     return;
@@ -55,6 +58,7 @@ export async function ensureTable(client: DynamoDBClient, tableName: string): Pr
     new CreateTableCommand({
       TableName: tableName,
       BillingMode: 'PAY_PER_REQUEST',
+      StreamSpecification: options.streams ? { StreamEnabled: true, StreamViewType: 'NEW_IMAGE' } : undefined,
       AttributeDefinitions: attributes.map((name) => ({ AttributeName: name, AttributeType: 'S' })),
       KeySchema: [
         { AttributeName: 'pk', KeyType: 'HASH' },
