@@ -29,6 +29,7 @@ export async function startDynamoDbLocal(): Promise<{ endpoint: string; close():
   const port = await freePort();
   const child: ChildProcess = spawn('java', [`-Djava.library.path=${join(EMULATOR, 'DynamoDBLocal_lib')}`, '-jar', join(EMULATOR, 'DynamoDBLocal.jar'), '-inMemory', '-sharedDb', '-port', String(port)], {
     stdio: 'ignore',
+    cwd: CACHE, // it writes a metadata file into its working directory
   });
   const endpoint = `http://127.0.0.1:${port}`;
   const client = new DynamoDBClient({ endpoint, region: 'local', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
