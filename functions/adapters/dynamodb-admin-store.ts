@@ -1,5 +1,6 @@
 import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { randomUUID } from 'node:crypto';
+import * as z from 'zod/mini';
 import { badRequest, StoreUnavailableError } from '../core/errors.js';
 import type { BatchKey, BatchStatus, Delivery, DispatchBatch } from '../core/delivery.js';
 import type { Mapping } from '../core/mapping.js';
@@ -36,6 +37,7 @@ export class DynamoAdminStore extends DynamoStore implements AdminStore {
   }
 
   async listMappings(limit: number, cursor?: string): Promise<Page<Mapping>> {
+    const startKey = decodeCursor(cursor);
     const { Items, LastEvaluatedKey } = await this.guard(() =>
       this.client.send(
         new QueryCommand({
@@ -44,7 +46,7 @@ export class DynamoAdminStore extends DynamoStore implements AdminStore {
           KeyConditionExpression: 'gsi2pk = :p',
           ExpressionAttributeValues: { ':p': 'MAPPINGS' },
           Limit: limit,
-          ExclusiveStartKey: decodeCursor(cursor),
+          ExclusiveStartKey: startKey,
         }),
       ),
     );
@@ -90,6 +92,7 @@ export class DynamoAdminStore extends DynamoStore implements AdminStore {
     const [pkName, skName] = byStatus ? ['gsi1pk', 'gsi1sk'] : ['gsi2pk', 'gsi2sk'];
     const values: Item = { ':p': byStatus ? `DELIVERY#${query.status}` : 'DELIVERIES' };
     if (query.since) values[':since'] = query.since;
+    const startKey = decodeCursor(query.cursor);
     const { Items, LastEvaluatedKey } = await this.guard(() =>
       this.client.send(
         new QueryCommand({
@@ -99,7 +102,7 @@ export class DynamoAdminStore extends DynamoStore implements AdminStore {
           ExpressionAttributeValues: values,
           ScanIndexForward: false,
           Limit: query.limit,
-          ExclusiveStartKey: decodeCursor(query.cursor),
+          ExclusiveStartKey: startKey,
         }),
       ),
     );
@@ -186,13 +189,23 @@ function encodeCursor(key: Item | undefined): string | undefined {
   return key ? Buffer.from(JSON.stringify(key)).toString('base64url') : undefined;
 }
 
+/** A cursor is a LastEvaluatedKey we handed out: table and index key attributes, all strings, pk and sk present. */
+const CursorSchema = z.strictObject({
+  pk: z.string(),
+  sk: z.string(),
+  gsi1pk: z.optional(z.string()),
+  gsi1sk: z.optional(z.string()),
+  gsi2pk: z.optional(z.string()),
+  gsi2sk: z.optional(z.string()),
+});
+
 function decodeCursor(cursor: string | undefined): Item | undefined {
-  if (!cursor) return undefined;
+  if (cursor === undefined) return undefined;
   try {
-    const value = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown;
-    if (typeof value === 'object' && value !== null && !Array.isArray(value)) return value as Item;
+    const parsed = CursorSchema.safeParse(JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')));
+    if (parsed.success) return parsed.data;
   } catch {
-    // fall through to the 400 below
+    // not base64url JSON: the 400 below
   }
   throw badRequest('cursor is not a cursor this API returned.', { field: 'cursor' });
 }

@@ -1,6 +1,6 @@
 import { BatchGetCommand, BatchWriteCommand, DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { StoreUnavailableError } from '../core/errors.js';
+import { AppError, StoreUnavailableError } from '../core/errors.js';
 import type { BatchKey, BatchStatus, Delivery, DeliveryStatus, DispatchBatch } from '../core/delivery.js';
 import type { Mapping } from '../core/mapping.js';
 import type { Target } from '../core/target.js';
@@ -337,7 +337,7 @@ export class DynamoStore implements IngestStore, DispatchStore {
     try {
       return await call();
     } catch (error) {
-      throw error instanceof StoreUnavailableError ? error : new StoreUnavailableError(error);
+      throw error instanceof AppError ? error : new StoreUnavailableError(error);
     }
   }
 }

@@ -25,6 +25,8 @@ export interface AuthSettings {
   adminToken?: string;
 }
 
+const MAX_PARAM_LENGTH = 256;
+
 interface CompiledRoute extends Route {
   pattern: RegExp;
   names: string[];
@@ -94,11 +96,15 @@ function extractParams(route: CompiledRoute, path: string): Record<string, strin
   const match = route.pattern.exec(path)!;
   const params: Record<string, string> = {};
   route.names.forEach((name, i) => {
+    let value: string;
     try {
-      params[name] = decodeURIComponent(match[i + 1]!);
+      value = decodeURIComponent(match[i + 1]!);
     } catch {
       throw new AppError(400, 'bad_path', `Path segment {${name}} is not valid URL encoding.`);
     }
+    // Every id we issue or accept is far shorter; this keeps oversized keys away from the store.
+    if (value.length > MAX_PARAM_LENGTH) throw new AppError(400, 'bad_path', `Path segment {${name}} is longer than ${MAX_PARAM_LENGTH} characters.`);
+    params[name] = value;
   });
   return params;
 }
