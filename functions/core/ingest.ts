@@ -102,7 +102,7 @@ export async function planDelivery(report: IncomingReport, identity: { id: strin
     instances.push(outcome);
     if (!mapping || !target || outcome.status !== 'mapped') continue;
 
-    const recentlySent = await deps.store.recentlySentEmails(group.instanceKey, cooldownStart(mapping.policy, now).toISOString());
+    const recentlySent = mapping.policy.cooldownDays === 0 ? new Set<string>() : await deps.store.recentlySentEmails(group.instanceKey, cooldownStart(mapping.policy, now).toISOString());
     const classes = classifyUsers(group.users, mapping.policy, { now, recentlySent, globalExclude: deps.settings.globalExclude });
     const users: WorkflowUser[] = classes.inactive;
     const envelope = batchEnvelope(identity.id, group, mapping, period, parsed.meta, now);

@@ -1,0 +1,44 @@
+import { IscError, type IscClient } from '../../functions/core/ports.js';
+import type { WorkflowInput } from '../../functions/core/workflow-input.js';
+
+/**
+ * An in-process IscClient for dispatcher tests (the port, not the HTTP client: that one is tested against
+ * the fake ISC server). Knows a set of identities and answers triggers from a script of failures.
+ */
+export class ScriptedIsc implements IscClient {
+  readonly triggers: WorkflowInput[] = [];
+  readonly searches: string[][] = [];
+  private failures: IscError[] = [];
+
+  constructor(private readonly identities: Map<string, string> = new Map()) {}
+
+  failNext(...errors: IscError[]): void {
+    this.failures.push(...errors);
+  }
+
+  async resolveIdentities(_target: unknown, _credentials: unknown, emails: readonly string[]): Promise<Map<string, string>> {
+    this.searches.push([...emails]);
+    return new Map(emails.flatMap((e) => (this.identities.has(e) ? [[e, this.identities.get(e)!] as [string, string]] : [])));
+  }
+
+  async triggerWorkflow(_target: unknown, _credentials: unknown, input: WorkflowInput): Promise<{ executionId: string }> {
+    const failure = this.failures.shift();
+    if (failure) throw failure;
+    this.triggers.push(input);
+    return { executionId: `exec-${this.triggers.length}` };
+  }
+
+  /** How many times each batch (delivery + instance part) was sent. */
+  sendsPerBatch(): Map<string, number> {
+    const counts = new Map<string, number>();
+    for (const input of this.triggers) {
+      const key = `${input.deliveryId}/${input.instance.name}/${input.batch.index}`;
+      counts.set(key, (counts.get(key) ?? 0) + 1);
+    }
+    return counts;
+  }
+}
+
+export const rateLimited = (retryAfterMs: number) => new IscError('isc_rate_limited', 'ISC answered 429 (Rate Limit Exceeded).', true, { status: 429, retryAfterMs });
+export const unavailable = () => new IscError('isc_unavailable', 'ISC answered 502.', true, { status: 502 });
+export const rejected = () => new IscError('isc_request_rejected', 'ISC refused the request (400).', false, { status: 400, isc: { detailCode: '400.1 Bad request content', trackingId: 't-1', messages: [{ text: 'bad input' }] } });

@@ -1,0 +1,169 @@
+/**
+ * dispatchBatch and sweep against the real store (dynalite over HTTP) with a controllable clock: claims,
+ * leases, retries, holds, failures and concurrency. ISC is the in-process port fake; the HTTP ISC client has
+ * its own suite against the fake ISC server.
+ */
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { DEFAULT_DISPATCH_SETTINGS, dispatchBatch, sweep, type DispatcherDeps } from '../../functions/core/dispatcher.js';
+import { startPoller } from '../../functions/local/poller.js';
+import { captureLog } from '../helpers/capture-log.js';
+import { ScriptedIsc, rateLimited, rejected, unavailable } from '../helpers/scripted-isc.js';
+import { productionTarget, slackMapping, startTestStack, webhookHeaders, type TestStack } from '../helpers/stack.js';
+
+let stack: TestStack;
+let now = new Date('2026-11-26T10:00:00Z');
+const clock = { now: () => now };
+const advance = (ms: number) => {
+  now = new Date(now.getTime() + ms);
+};
+
+beforeAll(async () => {
+  stack = await startTestStack({ clock });
+  await stack.call('PUT', '/admin/targets/prod', { body: productionTarget });
+  await stack.call('PUT', '/admin/targets/prod/credentials/trigger', { body: { clientId: 'trigger', clientSecret: 'trigger-secret-xyz' } });
+  await stack.call('PUT', '/admin/mappings/slack-production', { body: slackMapping({ policy: { maxDaysActive: 0, cooldownDays: 0 } }) });
+  // A second tenant whose target also has API-client credentials, for identity resolution.
+  await stack.call('PUT', '/admin/targets/prod-api', { body: { ...productionTarget, tenant: 'acme-api' } });
+  await stack.call('PUT', '/admin/targets/prod-api/credentials/trigger', { body: { clientId: 'trigger', clientSecret: 'trigger-secret-xyz' } });
+  await stack.call('PUT', '/admin/targets/prod-api/credentials/api', { body: { clientId: 'api', clientSecret: 'api-secret-xyz' } });
+  await stack.call('PUT', '/admin/mappings/teams-production', { body: slackMapping({ application: 'Teams', instance: 'Teams-production', targetId: 'prod-api', policy: { maxDaysActive: 0, cooldownDays: 0 } }) });
+});
+afterAll(() => stack.close());
+
+let counter = 0;
+async function postReport(emails: string[], instance = 'Slack-production'): Promise<string> {
+  const rows = emails.map((Email) => ({ Email, 'Days Active': 0, Instance: instance }));
+  const response = await stack.call('POST', '/webhooks/saas-management', { body: rows, headers: webhookHeaders({ 'idempotency-key': `dispatch-${++counter}` }) });
+  expect(response.status).toBe(202);
+  return response.body.deliveryId;
+}
+
+function deps(isc: ScriptedIsc, overrides: Partial<DispatcherDeps['settings']> = {}): DispatcherDeps {
+  return { store: stack.store, isc, secrets: stack.secrets, clock, log: captureLog(), settings: { ...DEFAULT_DISPATCH_SETTINGS, backoffBaseMs: 1000, backoffCapMs: 8000, ...overrides } };
+}
+
+async function onlyBatch(deliveryId: string) {
+  const delivery = (await stack.store.getDelivery(deliveryId))!;
+  const [batch] = await stack.store.deliveryBatches(delivery);
+  return { delivery, batch: batch! };
+}
+
+describe('Function: dispatchBatch', () => {
+  beforeEach(() => advance(60_000));
+
+  it('sends a PENDING batch once and records the execution id; the delivery becomes DISPATCHED', async () => {
+    const isc = new ScriptedIsc();
+    const id = await postReport(['a@example.com', 'b@example.com']);
+    const { batch } = await onlyBatch(id);
+    expect(await dispatchBatch(batch, deps(isc))).toBe('dispatched');
+    expect(await dispatchBatch(batch, deps(isc))).toBe('skipped');
+    const after = await onlyBatch(id);
+    expect(after.batch).toMatchObject({ status: 'DISPATCHED', executionId: 'exec-1', attempts: 1, identityResolution: 'skipped_no_api_credentials' });
+    expect(after.delivery.status).toBe('DISPATCHED');
+    expect(isc.triggers[0]).toMatchObject({ deliveryId: id, batch: { index: 1, count: 1 }, identityIds: [], unmatchedCount: 0, instance: { name: 'Slack-production', environment: 'production' } });
+    expect(isc.triggers[0]!.users.map((u) => u.email)).toEqual(['a@example.com', 'b@example.com']);
+  });
+
+  it('waits and retries 5xx with backoff, then fails after the attempt cap', async () => {
+    const isc = new ScriptedIsc();
+    isc.failNext(unavailable(), unavailable(), unavailable());
+    const id = await postReport(['retry@example.com']);
+    const { batch } = await onlyBatch(id);
+    const d = deps(isc, { maxAttempts: 3 });
+    expect(await dispatchBatch(batch, d)).toBe('retry');
+    const waiting = (await onlyBatch(id)).batch;
+    expect(waiting).toMatchObject({ status: 'RETRY_WAIT', attempts: 1, lastError: { code: 'isc_unavailable', status: 502 } });
+    expect(Date.parse(waiting.dueAt!) - now.getTime()).toBeGreaterThanOrEqual(500);
+    expect(await sweep(d)).toMatchObject({ retried: 0 }); // not due yet
+    advance(8_000);
+    expect(await sweep(d)).toMatchObject({ retried: 1 });
+    expect(await dispatchBatch(batch, d)).toBe('retry');
+    advance(8_000);
+    await sweep(d);
+    expect(await dispatchBatch(batch, d)).toBe('failed');
+    const failed = await onlyBatch(id);
+    expect(failed.batch).toMatchObject({ status: 'FAILED', attempts: 3 });
+    expect(failed.batch.lastError!.message).toContain('gave up after 3 attempts');
+    expect(failed.delivery.status).toBe('FAILED');
+    expect(isc.triggers).toHaveLength(0);
+  });
+
+  it('honours 429 without using up attempts', async () => {
+    const isc = new ScriptedIsc();
+    isc.failNext(rateLimited(3000), rateLimited(3000));
+    const id = await postReport(['throttle@example.com']);
+    const { batch } = await onlyBatch(id);
+    const d = deps(isc, { maxAttempts: 1 });
+    for (let i = 0; i < 2; i++) {
+      expect(await dispatchBatch(batch, d)).toBe('retry');
+      const waiting = (await onlyBatch(id)).batch;
+      expect(waiting).toMatchObject({ status: 'RETRY_WAIT', attempts: 0, throttled: i + 1 });
+      expect(Date.parse(waiting.dueAt!) - now.getTime()).toBeGreaterThanOrEqual(3000);
+      advance(5_000);
+      await sweep(d);
+    }
+    expect(await dispatchBatch(batch, d)).toBe('dispatched');
+  });
+
+  it('fails at once, keeping ISC error details, when ISC rejects the request', async () => {
+    const isc = new ScriptedIsc();
+    isc.failNext(rejected());
+    const id = await postReport(['rejected@example.com']);
+    const { batch } = await onlyBatch(id);
+    expect(await dispatchBatch(batch, deps(isc))).toBe('failed');
+    expect((await onlyBatch(id)).batch.lastError).toMatchObject({ code: 'isc_request_rejected', status: 400, isc: { detailCode: '400.1 Bad request content', trackingId: 't-1' } });
+  });
+
+  it('resolves identities with the API client, records the unmatched, and holds a low match share as SUSPECT_MAPPING', async () => {
+    const isc = new ScriptedIsc(new Map([['known1@example.com', 'id-1'], ['known2@example.com', 'id-2']]));
+    const good = await postReport(['known1@example.com', 'known2@example.com', 'stranger@example.com'], 'Teams-production');
+    expect(await dispatchBatch((await onlyBatch(good)).batch, deps(isc))).toBe('dispatched');
+    expect((await onlyBatch(good)).batch).toMatchObject({ status: 'DISPATCHED', unmatched: ['stranger@example.com'], identityResolution: 'resolved' });
+    expect(isc.triggers[0]).toMatchObject({ identityIds: ['id-1', 'id-2'], unmatchedCount: 1 });
+
+    const suspect = await postReport(['known1@example.com', 'x1@example.com', 'x2@example.com'], 'Teams-production');
+    expect(await dispatchBatch((await onlyBatch(suspect)).batch, deps(isc))).toBe('held');
+    const held = await onlyBatch(suspect);
+    expect(held.batch).toMatchObject({ status: 'SUSPECT_MAPPING', lastError: { code: 'suspect_mapping' } });
+    expect(held.batch.lastError!.message).toContain('Only 1 of 3 users (33%)');
+    expect(held.delivery.status).toBe('HELD');
+    expect(isc.triggers).toHaveLength(1);
+
+    // An admin who checked the mapping sends it anyway.
+    const replay = await stack.call('POST', `/admin/deliveries/${suspect}/replay?force=true`);
+    expect(replay.body.requeued).toEqual([0]);
+    expect(await dispatchBatch((await onlyBatch(suspect)).batch, deps(isc))).toBe('dispatched');
+    expect((await onlyBatch(suspect)).delivery.status).toBe('DISPATCHED');
+    expect(isc.triggers[1]).toMatchObject({ identityIds: ['id-1'], unmatchedCount: 2 });
+  });
+
+  it('picks up a batch whose dispatcher died mid-call once its lease expires, and sends it once', async () => {
+    const isc = new ScriptedIsc();
+    const id = await postReport(['crash@example.com']);
+    const { batch } = await onlyBatch(id);
+    const d = deps(isc, { leaseMs: 30_000 });
+    // A dispatcher claims the batch and dies before settling it.
+    expect(await stack.store.claimBatch(batch, now.toISOString(), new Date(now.getTime() + 30_000).toISOString())).toBeDefined();
+    expect(await dispatchBatch(batch, d)).toBe('skipped');
+    advance(31_000);
+    expect(await sweep(d)).toMatchObject({ reclaimed: 1 });
+    expect(await dispatchBatch(batch, d)).toBe('dispatched');
+    expect(isc.sendsPerBatch().get(`${id}/Slack-production/1`)).toBe(1);
+    expect((await onlyBatch(id)).batch.attempts).toBe(2);
+  });
+});
+
+describe('Function: startPoller', () => {
+  it('two pollers on one store send every batch exactly once', async () => {
+    const isc = new ScriptedIsc();
+    const ids: string[] = [];
+    for (let i = 0; i < 12; i++) ids.push(await postReport([`p${i}a@example.com`, `p${i}b@example.com`]));
+    const first = startPoller(deps(isc), 3_600_000, 3);
+    const second = startPoller(deps(isc), 3_600_000, 3);
+    for (let round = 0; round < 10 && isc.triggers.length < 12; round++) await Promise.all([first.runOnce(), second.runOnce()]);
+    await Promise.all([first.stop(), second.stop()]);
+    const sends = isc.sendsPerBatch();
+    for (const id of ids) expect(sends.get(`${id}/Slack-production/1`)).toBe(1);
+    for (const id of ids) expect((await stack.store.getDelivery(id))!.status).toBe('DISPATCHED');
+  });
+});
