@@ -2,6 +2,7 @@
 import { writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { runIngestBench } from './ingest.js';
+import { runPackageBench } from './packages.js';
 
 const started = Date.now();
 const sections: string[] = [];
@@ -9,6 +10,10 @@ const header = `Measured ${new Date().toISOString()} on Node ${process.version},
 
 const ingest = runIngestBench();
 sections.push(`## 1. Ingest (in-process)\n\n${ingest.table}`);
+console.log(sections.at(-1));
+
+const packages = runPackageBench();
+sections.push(`## 3. Lambda packages\n\n${packages.table}`);
 console.log(sections.at(-1));
 
 const report = `# Benchmark results\n\n${header}\n\n${sections.join('\n\n')}\n\nTotal bench time ${((Date.now() - started) / 1000).toFixed(0)} s.\n`;
