@@ -1,0 +1,138 @@
+import type { Clock } from '../core/ports.js';
+import type { Credentials } from '../core/target.js';
+
+/** What a token endpoint answered: the token and, when it said, its lifetime in seconds. */
+export interface IssuedToken {
+  accessToken: string;
+  expiresIn?: number;
+}
+
+export type TokenFetcher = (tokenUrl: string, credentials: Credentials) => Promise<IssuedToken>;
+
+export interface TokenCacheOptions {
+  fetchToken: TokenFetcher;
+  clock?: Clock;
+  /** Refresh this long before expiry so a token never expires between our check and ISC's. */
+  refreshMarginMs?: number;
+}
+
+/** The claims of an ISC access token that a connection check cares about (names normalised to camelCase). */
+export interface JwtClaims {
+  tenantName?: string;
+  org?: string;
+  pod?: string;
+  clientId?: string;
+  scope?: string[];
+  authorities?: string[];
+  /** Seconds since the epoch. */
+  exp?: number;
+}
+
+interface Entry {
+  token: string;
+  refreshAt: number;
+}
+
+/**
+ * OAuth tokens per (token URL, client id), kept until shortly before the credential says they expire.
+ * Concurrent callers share one token request; a failed request is not remembered, so the next caller retries.
+ */
+export class TokenCache {
+  readonly #entries = new Map<string, Entry>();
+  readonly #inFlight = new Map<string, Promise<string>>();
+  readonly #fetchToken: TokenFetcher;
+  readonly #clock: Clock;
+  readonly #marginMs: number;
+
+  constructor(options: TokenCacheOptions) {
+    this.#fetchToken = options.fetchToken;
+    this.#clock = options.clock ?? { now: () => new Date() };
+    this.#marginMs = options.refreshMarginMs ?? 60_000;
+  }
+
+  async get(tokenUrl: string, credentials: Credentials): Promise<string> {
+    const key = cacheKey(tokenUrl, credentials.clientId);
+    const cached = this.#entries.get(key);
+    if (cached && this.#now() < cached.refreshAt) return cached.token;
+    const pending = this.#inFlight.get(key);
+    if (pending) return pending;
+    const request = this.#fetch(key, tokenUrl, credentials).finally(() => {
+      if (this.#inFlight.get(key) === request) this.#inFlight.delete(key);
+    });
+    this.#inFlight.set(key, request);
+    return request;
+  }
+
+  /**
+   * Forget the cached token (after ISC answered 401 to it). With `rejectedToken`, only that token is
+   * forgotten, so several callers hit by the same 401 share one refresh instead of each discarding the other's.
+   */
+  invalidate(tokenUrl: string, clientId: string, rejectedToken?: string): void {
+    const key = cacheKey(tokenUrl, clientId);
+    const cached = this.#entries.get(key);
+    if (cached && (rejectedToken === undefined || cached.token === rejectedToken)) this.#entries.delete(key);
+  }
+
+  async #fetch(key: string, tokenUrl: string, credentials: Credentials): Promise<string> {
+    // Lifetimes count from when we asked, not when the answer arrived: errs on the early side.
+    const issuedAt = this.#now();
+    const { accessToken, expiresIn } = await this.#fetchToken(tokenUrl, credentials);
+    const refreshAt = refreshTime(issuedAt, accessToken, expiresIn, this.#marginMs);
+    if (refreshAt !== undefined && refreshAt > issuedAt) this.#entries.set(key, { token: accessToken, refreshAt });
+    else this.#entries.delete(key);
+    return accessToken;
+  }
+
+  #now(): number {
+    return this.#clock.now().getTime();
+  }
+}
+
+function cacheKey(tokenUrl: string, clientId: string): string {
+  return `${tokenUrl}\n${clientId}`;
+}
+
+/**
+ * Expiry is the earlier of `expires_in` and the JWT's `exp`. The margin is capped at half the lifetime so a
+ * short-lived token (simulator, tests) is still reused rather than fetched for every call. Undefined: unknown
+ * lifetime, do not cache.
+ */
+function refreshTime(issuedAt: number, token: string, expiresIn: number | undefined, marginMs: number): number | undefined {
+  const candidates: number[] = [];
+  if (expiresIn !== undefined && Number.isFinite(expiresIn) && expiresIn > 0) candidates.push(issuedAt + expiresIn * 1000);
+  const exp = decodeJwtClaims(token)?.exp;
+  if (exp !== undefined) candidates.push(exp * 1000);
+  if (candidates.length === 0) return undefined;
+  const expiresAt = Math.min(...candidates);
+  return expiresAt - Math.min(marginMs, Math.max(0, (expiresAt - issuedAt) / 2));
+}
+
+/** Reads a JWT's payload without verifying it (ISC verifies; we only want hints). Undefined when not a JWT. */
+export function decodeJwtClaims(token: string): JwtClaims | undefined {
+  const parts = token.split('.');
+  if (parts.length !== 3 || !parts[1]) return undefined;
+  let payload: unknown;
+  try {
+    payload = JSON.parse(Buffer.from(parts[1], 'base64url').toString('utf8'));
+  } catch {
+    return undefined;
+  }
+  if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) return undefined;
+  const raw = payload as Record<string, unknown>;
+  const claims: JwtClaims = {};
+  const text = (value: unknown) => (typeof value === 'string' && value ? value : undefined);
+  const list = (value: unknown) =>
+    Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : typeof value === 'string' ? value.split(/\s+/).filter(Boolean) : undefined;
+  assign(claims, 'tenantName', text(raw.tenant_name));
+  assign(claims, 'org', text(raw.org));
+  assign(claims, 'pod', text(raw.pod));
+  assign(claims, 'clientId', text(raw.client_id));
+  assign(claims, 'scope', list(raw.scope));
+  assign(claims, 'authorities', list(raw.authorities));
+  assign(claims, 'exp', typeof raw.exp === 'number' && Number.isFinite(raw.exp) ? raw.exp : undefined);
+  return claims;
+}
+
+function assign<K extends keyof JwtClaims>(claims: JwtClaims, key: K, value: JwtClaims[K] | undefined): void {
+  if (value !== undefined) claims[key] = value;
+}
