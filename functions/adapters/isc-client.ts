@@ -1,0 +1,309 @@
+import { IscError, type Clock, type IscClient } from '../core/ports.js';
+import type { Credentials, Target } from '../core/target.js';
+import type { WorkflowInput } from '../core/workflow-input.js';
+import { RateLimiter, RateLimitWaitExceeded } from './rate-limiter.js';
+import { TokenCache, decodeJwtClaims, type JwtClaims } from './token-cache.js';
+
+export { decodeJwtClaims, type JwtClaims };
+
+export interface HttpIscClientOptions {
+  clock?: Clock;
+  /** Total time for one HTTP exchange (connect, send, read the body). Default 10 s. */
+  timeoutMs?: number;
+  /** Our own ceiling per client id and API version. Default 90 / 10 s. */
+  rateLimit?: { requests: number; windowMs: number };
+  concurrencyPerTarget?: number;
+  /** Longest a call waits for the local limiter before failing with a retryable isc_rate_limited. Default 30 s. */
+  maxLimiterWaitMs?: number;
+  /** Emails per identity search (ISC keeps search queries small; at most 250). */
+  searchChunkSize?: number;
+  /** Results per search page (ISC allows at most 250). */
+  searchPageSize?: number;
+  fetchImpl?: typeof fetch;
+}
+
+/** Why ISC's token endpoint says no, most likely first. Shown to admins; never contains a secret. */
+export const CREDENTIAL_HINTS = [
+  'The tenant name or token URL is wrong (the token endpoint belongs to another tenant).',
+  'The client secret is wrong or was rotated.',
+  'The personal access token was deleted or has expired.',
+  "The PAT owner's identity lost its permissions or was disabled.",
+  'The API client lacks the scopes this call needs.',
+];
+
+const MAX_SEARCH_OFFSET = 10_000;
+
+/**
+ * ISC over HTTP: OAuth client-credentials tokens (cached, refreshed once on 401), identity search and the
+ * workflow External Trigger. Every failure is an IscError; retrying is the caller's decision.
+ */
+export class HttpIscClient implements IscClient {
+  readonly #clock: Clock;
+  readonly #timeoutMs: number;
+  readonly #fetch: typeof fetch;
+  readonly #limiter: RateLimiter;
+  readonly #tokens: TokenCache;
+  readonly #chunkSize: number;
+  readonly #pageSize: number;
+
+  constructor(options: HttpIscClientOptions = {}) {
+    this.#clock = options.clock ?? { now: () => new Date() };
+    this.#timeoutMs = options.timeoutMs ?? 10_000;
+    this.#fetch = options.fetchImpl ?? globalThis.fetch;
+    this.#limiter = new RateLimiter({
+      requests: options.rateLimit?.requests,
+      windowMs: options.rateLimit?.windowMs,
+      concurrencyPerTarget: options.concurrencyPerTarget,
+      maxWaitMs: options.maxLimiterWaitMs,
+    });
+    this.#chunkSize = Math.min(250, Math.max(1, options.searchChunkSize ?? 250));
+    this.#pageSize = Math.min(250, Math.max(1, options.searchPageSize ?? 250));
+    this.#tokens = new TokenCache({
+      clock: this.#clock,
+      // Token calls are single-flight per client already; the token URL stands in for the target here.
+      fetchToken: (tokenUrl, credentials) =>
+        this.#limited(`${credentials.clientId}:oauth`, tokenUrl, () =>
+          fetchToken(tokenUrl, credentials, { timeoutMs: this.#timeoutMs, fetchImpl: this.#fetch, clock: this.#clock }),
+        ),
+    });
+  }
+
+  async resolveIdentities(target: Target, credentials: Credentials, emails: readonly string[]): Promise<Map<string, string>> {
+    const wanted = [...new Set(emails.map((email) => email.trim().toLowerCase()).filter(Boolean))];
+    const found = new Map<string, string>();
+    const url = `${target.apiBaseUrl.replace(/\/+$/, '')}/v3/search`;
+    for (let i = 0; i < wanted.length; i += this.#chunkSize) {
+      const chunk = wanted.slice(i, i + this.#chunkSize);
+      const body = JSON.stringify({
+        indices: ['identities'],
+        query: { query: `email:(${chunk.map(quote).join(' OR ')})` },
+        includeNested: false,
+        queryResultFilter: { includes: ['id', 'email', 'attributes.email'] },
+      });
+      const inChunk = new Set(chunk);
+      for (let offset = 0; offset < MAX_SEARCH_OFFSET; offset += this.#pageSize) {
+        const page = await this.#authorized(target, credentials, `${url}?limit=${this.#pageSize}&offset=${offset}`, body);
+        const items = parseJson(page);
+        if (!Array.isArray(items)) throw badResponse(page, 'an identity search that is not a JSON array');
+        for (const item of items) {
+          const match = identityMatch(item);
+          for (const email of match?.emails ?? []) if (inChunk.has(email) && !found.has(email)) found.set(email, match!.id);
+        }
+        if (items.length < this.#pageSize) break;
+      }
+    }
+    return found;
+  }
+
+  async triggerWorkflow(target: Target, credentials: Credentials, input: WorkflowInput): Promise<{ executionId: string }> {
+    const response = await this.#authorized(target, credentials, target.triggerUrl, JSON.stringify({ input }));
+    const body = parseJson(response);
+    if (typeof body !== 'object' || body === null || Array.isArray(body)) throw badResponse(response, 'a trigger answer that is not a JSON object');
+    const { workflowExecutionId, message } = body as { workflowExecutionId?: unknown; message?: unknown };
+    if (typeof workflowExecutionId === 'string' && workflowExecutionId) return { executionId: workflowExecutionId };
+    throw new IscError(
+      'workflow_not_executed',
+      typeof message === 'string' && message.trim() ? message.trim() : 'ISC accepted the trigger call but returned no workflowExecutionId.',
+      false,
+      { status: response.status, isc: scrub(body, [credentials.clientSecret]) },
+    );
+  }
+
+  /** POST with a bearer token; on 401 the token is dropped, a fresh one fetched and the call made once more. */
+  async #authorized(target: Target, credentials: Credentials, url: string, body: string): Promise<RawResponse> {
+    const key = `${credentials.clientId}:${apiVersion(url)}`;
+    const send = (token: string) =>
+      this.#limited(key, target.id, () =>
+        exchange(this.#fetch, url, { method: 'POST', headers: { ...JSON_HEADERS, authorization: `Bearer ${token}` }, body }, this.#timeoutMs),
+      );
+    let token = await this.#tokens.get(target.tokenUrl, credentials);
+    let response = await send(token);
+    if (response.status === 401) {
+      this.#tokens.invalidate(target.tokenUrl, credentials.clientId, token);
+      token = await this.#tokens.get(target.tokenUrl, credentials);
+      response = await send(token);
+      if (response.status === 401) {
+        throw new IscError('isc_credentials_rejected', `ISC rejected a freshly issued token for ${response.what} (HTTP 401).`, false, {
+          status: 401,
+          isc: iscFields(response, [credentials.clientSecret, token]),
+          hints: CREDENTIAL_HINTS,
+        });
+      }
+    }
+    if (response.status >= 200 && response.status < 300) return response;
+    throw statusError(response, this.#clock, [credentials.clientSecret, token]);
+  }
+
+  async #limited<T>(key: string, targetId: string, fn: () => Promise<T>): Promise<T> {
+    try {
+      return await this.#limiter.run(key, targetId, fn);
+    } catch (error) {
+      if (error instanceof RateLimitWaitExceeded) {
+        throw new IscError('isc_rate_limited', error.message, true, { retryAfterMs: error.retryAfterMs });
+      }
+      throw error;
+    }
+  }
+}
+
+/**
+ * Client-credentials token request. Exported for the admin connection check, which wants the raw answer
+ * (no cache, no limiter). 400/401 mean the credentials (or the tenant) are wrong: isc_credentials_rejected with hints.
+ */
+export async function fetchToken(
+  target: string | Pick<Target, 'tokenUrl'>,
+  credentials: Credentials,
+  options: { timeoutMs?: number; fetchImpl?: typeof fetch; clock?: Clock } = {},
+): Promise<{ accessToken: string; expiresIn: number | undefined }> {
+  const tokenUrl = typeof target === 'string' ? target : target.tokenUrl;
+  const form = new URLSearchParams({ grant_type: 'client_credentials', client_id: credentials.clientId, client_secret: credentials.clientSecret });
+  const response = await exchange(
+    options.fetchImpl ?? globalThis.fetch,
+    tokenUrl,
+    { method: 'POST', headers: { accept: 'application/json', 'content-type': 'application/x-www-form-urlencoded' }, body: form.toString() },
+    options.timeoutMs ?? 10_000,
+  );
+  const secrets = [credentials.clientSecret];
+  if (response.status === 400 || response.status === 401) {
+    throw new IscError('isc_credentials_rejected', `ISC's token endpoint rejected client ${credentials.clientId} (HTTP ${response.status}).`, false, {
+      status: response.status,
+      isc: iscFields(response, secrets),
+      hints: CREDENTIAL_HINTS,
+    });
+  }
+  if (response.status < 200 || response.status >= 300) throw statusError(response, options.clock ?? { now: () => new Date() }, secrets);
+  const body = parseJson(response) as { access_token?: unknown; expires_in?: unknown } | undefined;
+  if (typeof body?.access_token !== 'string' || !body.access_token) throw badResponse(response, 'a token answer without access_token');
+  const expiresIn = Number(body.expires_in);
+  return { accessToken: body.access_token, expiresIn: Number.isFinite(expiresIn) && expiresIn > 0 ? expiresIn : undefined };
+}
+
+const JSON_HEADERS = { accept: 'application/json', 'content-type': 'application/json' };
+
+interface RawResponse {
+  /** "POST /path" for messages: no query string, no host credentials, never a token. */
+  what: string;
+  status: number;
+  retryAfter: string | null;
+  text: string;
+}
+
+/** One HTTP exchange under a total timeout; transport failures become retryable IscErrors. */
+async function exchange(fetchImpl: typeof fetch, url: string, init: RequestInit, timeoutMs: number): Promise<RawResponse> {
+  const what = `${init.method ?? 'GET'} ${safePath(url)}`;
+  const signal = AbortSignal.timeout(timeoutMs);
+  try {
+    // Redirects are not followed: ISC does not redirect API calls, and a redirect must not carry our token elsewhere.
+    const response = await fetchImpl(url, { ...init, signal, redirect: 'manual' });
+    const text = await response.text();
+    return { what, status: response.status, retryAfter: response.headers.get('retry-after'), text };
+  } catch (error) {
+    if (signal.aborted) throw new IscError('isc_timeout', `${what} did not complete within ${timeoutMs} ms.`, true);
+    throw new IscError('isc_unavailable', `${what} failed: ${transportReason(error)}.`, true);
+  }
+}
+
+function statusError(response: RawResponse, clock: Clock, secrets: string[]): IscError {
+  const { status, what } = response;
+  const details = { status, isc: iscFields(response, secrets) };
+  if (status === 429) {
+    return new IscError('isc_rate_limited', `ISC rate limit exceeded for ${what} (HTTP 429).`, true, { ...details, retryAfterMs: retryAfterMs(response.retryAfter, clock) });
+  }
+  if (status >= 500) return new IscError('isc_unavailable', `ISC answered ${what} with HTTP ${status}.`, true, details);
+  if (status === 408) return new IscError('isc_timeout', `ISC timed out ${what} (HTTP 408).`, true, details);
+  if (status >= 300 && status < 400) return new IscError('isc_request_rejected', `ISC redirected ${what} (HTTP ${status}); check the URL.`, false, details);
+  return new IscError('isc_request_rejected', `ISC rejected ${what} (HTTP ${status})${firstMessage(details.isc)}.`, false, details);
+}
+
+function badResponse(response: RawResponse, expected: string): IscError {
+  return new IscError('isc_bad_response', `ISC answered ${response.what} (HTTP ${response.status}) with ${expected}.`, true, { status: response.status });
+}
+
+/** Retry-After is either delay-seconds or an HTTP date. */
+export function retryAfterMs(header: string | null, clock: Clock): number | undefined {
+  if (!header) return undefined;
+  const value = header.trim();
+  if (/^\d+(\.\d+)?$/.test(value)) return Math.round(Number(value) * 1000);
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - clock.now().getTime());
+}
+
+function parseJson(response: RawResponse): unknown {
+  try {
+    return JSON.parse(response.text);
+  } catch {
+    throw badResponse(response, 'a body that is not JSON');
+  }
+}
+
+/** The parts of an ISC error body worth keeping; ISC bodies carry messages/detailCode/trackingId, OAuth ones error/error_description. */
+function iscFields(response: RawResponse, secrets: string[]): Record<string, unknown> | undefined {
+  let body: unknown;
+  try {
+    body = JSON.parse(response.text);
+  } catch {
+    return response.text.trim() ? { body: scrub(response.text.slice(0, 500), secrets) } : undefined;
+  }
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) return undefined;
+  const kept: Record<string, unknown> = {};
+  for (const field of ['detailCode', 'trackingId', 'messages', 'causes', 'message', 'error', 'error_description'] as const) {
+    const value = (body as Record<string, unknown>)[field];
+    if (value !== undefined) kept[field] = value;
+  }
+  return scrub(kept, secrets) as Record<string, unknown>;
+}
+
+function firstMessage(isc: Record<string, unknown> | undefined): string {
+  const messages = isc?.messages;
+  const text = Array.isArray(messages) ? (messages[0] as { text?: unknown } | undefined)?.text : (isc?.message ?? isc?.error_description ?? isc?.error);
+  return typeof text === 'string' && text.trim() ? `: ${text.trim().slice(0, 300)}` : '';
+}
+
+const JWT_PATTERN = /eyJ[\w-]+\.[\w-]+\.[\w-]*/g;
+
+/** Belt and braces: whatever ISC echoes back, a secret or a token never leaves in an error. */
+function scrub(value: unknown, secrets: readonly string[]): unknown {
+  if (typeof value === 'string') {
+    let text = value.replace(JWT_PATTERN, '[redacted]');
+    for (const secret of secrets) if (secret && secret.length >= 4) text = text.split(secret).join('[redacted]');
+    return text;
+  }
+  if (Array.isArray(value)) return value.map((item) => scrub(item, secrets));
+  if (typeof value === 'object' && value !== null) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, scrub(v, secrets)]));
+  return value;
+}
+
+/** ISC limits per client id and API version: /v3/… → v3, /beta/… → beta, /oauth/… → oauth. */
+export function apiVersion(url: string): string {
+  const segments = new URL(url).pathname.split('/');
+  if (segments.includes('oauth')) return 'oauth';
+  return segments.find((segment) => segment === 'beta' || /^v\d+$/.test(segment)) ?? 'api';
+}
+
+function safePath(url: string): string {
+  try {
+    return new URL(url).pathname;
+  } catch {
+    return '(invalid URL)';
+  }
+}
+
+function transportReason(error: unknown): string {
+  const cause = (error as { cause?: { code?: unknown; message?: unknown } } | undefined)?.cause;
+  if (typeof cause?.code === 'string') return `connection error ${cause.code}`;
+  if (typeof cause?.message === 'string') return cause.message.slice(0, 200);
+  return error instanceof Error ? error.message.slice(0, 200) : 'network error';
+}
+
+function quote(email: string): string {
+  return `"${email.replace(/["\\]/g, (c) => `\\${c}`)}"`;
+}
+
+/** An identity's id and its emails (top-level `email` and `attributes.email` may differ), lower-cased. */
+function identityMatch(item: unknown): { id: string; emails: string[] } | undefined {
+  if (typeof item !== 'object' || item === null) return undefined;
+  const { id, email, attributes } = item as { id?: unknown; email?: unknown; attributes?: { email?: unknown } | null };
+  if (typeof id !== 'string' || !id) return undefined;
+  const emails = [email, attributes?.email].filter((value): value is string => typeof value === 'string').map((value) => value.trim().toLowerCase());
+  return { id, emails };
+}

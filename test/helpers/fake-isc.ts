@@ -1,0 +1,63 @@
+import { afterAll, beforeAll } from 'vitest';
+import type { Target } from '../../functions/core/target.js';
+import { startIscSimulator, type IscSimulator, type IscSimulatorOptions, type SimulatedIdentity } from '../../functions/local/isc-simulator.js';
+
+/** Seeded credentials: the workflow's External Trigger client and the API client used for lookups. */
+export const TRIGGER_CLIENT = { clientId: 'trigger-client', clientSecret: 'trigger-secret-Zq7' };
+export const API_CLIENT = { clientId: 'api-client', clientSecret: 'api-secret-K4p' };
+export const WORKFLOW_ID = '6b9c1f2e-0d4a-4c5e-9a7b-2f1e3d4c5b6a';
+
+/** `count` identities user0@example.com … with ids id-0 …. */
+export function seedIdentities(count: number, domain = 'example.com'): SimulatedIdentity[] {
+  return Array.from({ length: count }, (_, i) => ({ id: `id-${i}`, name: `User ${i}`, email: `user${i}@${domain}` }));
+}
+
+export const DEFAULT_IDENTITIES: SimulatedIdentity[] = [
+  { id: '2c9180835d2e5168015d32f890ca1581', name: 'Alice Anders', email: 'alice@example.com' },
+  { id: '2c9180835d2e5168015d32f890ca1582', name: 'Bob Brown', email: 'Bob.Brown@Example.com' },
+  { id: '2c9180835d2e5168015d32f890ca1583', name: 'Carol Chen', email: 'carol@example.com' },
+];
+
+export function startFakeIsc(options: IscSimulatorOptions = {}): Promise<IscSimulator> {
+  return startIscSimulator({
+    port: 0,
+    tenantName: 'acme-sim',
+    clients: [TRIGGER_CLIENT, API_CLIENT],
+    identities: DEFAULT_IDENTITIES,
+    sources: [{ id: '2c91808a7813090a017814121e121518', name: 'Slack', type: 'SaaS' }],
+    ...options,
+  });
+}
+
+/** A Target pointing at a running simulator. */
+export function simulatorTarget(url: string, overrides: Partial<Target> = {}): Target {
+  return {
+    id: 'sim',
+    environment: 'production',
+    tenant: 'acme-sim',
+    triggerUrl: `${url}/beta/workflows/execute/external/${WORKFLOW_ID}`,
+    tokenUrl: `${url}/oauth/token`,
+    apiBaseUrl: url,
+    credentials: {},
+    version: 1,
+    updatedAt: '2025-01-01T00:00:00.000Z',
+    updatedBy: 'test',
+    ...overrides,
+  };
+}
+
+/**
+ * Starts a simulator for the enclosing describe/file and closes it afterwards. Read `fake.isc` / `fake.target`
+ * inside tests (they are set in beforeAll).
+ */
+export function useFakeIsc(options: IscSimulatorOptions = {}): { isc: IscSimulator; target: Target } {
+  const fake = {} as { isc: IscSimulator; target: Target };
+  beforeAll(async () => {
+    fake.isc = await startFakeIsc(options);
+    fake.target = simulatorTarget(fake.isc.url);
+  });
+  afterAll(async () => {
+    await fake.isc?.close();
+  });
+  return fake;
+}
