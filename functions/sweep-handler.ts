@@ -1,7 +1,7 @@
 import { awsContext } from './aws-context.js';
 import { sweep } from './core/dispatcher.js';
 import { pipelineHealth } from './core/pipeline-health.js';
-import { dispatchSettings } from './dispatch-settings.js';
+import { dispatchSettings } from './dispatch-setup.js';
 
 /**
  * EventBridge, every minute: put due RETRY_WAIT and expired IN_FLIGHT batches back to PENDING (that write

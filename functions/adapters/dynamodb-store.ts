@@ -273,6 +273,45 @@ export class DynamoStore implements IngestStore, DispatchStore {
     }
   }
 
+  async queuedDeliveries(beforeIso: string, limit: number): Promise<Delivery[]> {
+    const { Items } = await this.guard(() =>
+      this.client.send(
+        new QueryCommand({
+          TableName: this.table,
+          IndexName: TABLE_SCHEMA.statusIndex.name,
+          KeyConditionExpression: 'gsi1pk = :p AND gsi1sk < :before',
+          ExpressionAttributeValues: { ':p': 'DELIVERY#QUEUED', ':before': beforeIso },
+          Limit: limit,
+        }),
+      ),
+    );
+    return (Items ?? []).map((item) => fromItem<Delivery>(item)!);
+  }
+
+  async batchStatuses(delivery: Pick<Delivery, 'id' | 'writeId'>): Promise<Array<Pick<DispatchBatch, 'status' | 'updatedAt'>>> {
+    const items = await this.queryAll({
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :b)',
+      ProjectionExpression: '#s, updatedAt',
+      ExpressionAttributeNames: { '#s': 'status' },
+      ExpressionAttributeValues: { ':pk': keys.delivery(delivery.id).pk, ':b': keys.batchPrefix(delivery.writeId) },
+    });
+    return items.map((item) => ({ status: item.status as BatchStatus, updatedAt: String(item.updatedAt) }));
+  }
+
+  async resetSettlement(delivery: Delivery, settled: NonNullable<Delivery['settled']>): Promise<void> {
+    await this.guard(() =>
+      this.client.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: keys.delivery(delivery.id),
+          UpdateExpression: 'SET settled = :settled',
+          ExpressionAttributeValues: { ':settled': settled },
+        }),
+      ),
+    );
+    await this.setDeliveryStatus(delivery, settledStatus({ ...delivery, settled }));
+  }
+
   // ---- helpers ------------------------------------------------------------------------------
 
   protected batchItem(batch: DispatchBatch): Item {

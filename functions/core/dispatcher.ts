@@ -168,6 +168,7 @@ export interface SweepResult {
   reclaimed: number;
   promoted: number;
   discarded: number;
+  reconciled: number;
 }
 
 /**
@@ -179,7 +180,7 @@ export async function sweep(deps: Pick<DispatcherDeps, 'store' | 'clock' | 'sett
   const { store, settings } = deps;
   const now = deps.clock.now();
   const nowIso = now.toISOString();
-  const result: SweepResult = { retried: 0, reclaimed: 0, promoted: 0, discarded: 0 };
+  const result: SweepResult = { retried: 0, reclaimed: 0, promoted: 0, discarded: 0, reconciled: 0 };
   for (const batch of await store.batchesByStatus('RETRY_WAIT', limit, nowIso)) {
     if (await store.requeueBatch(batch, 'RETRY_WAIT', nowIso)) result.retried++;
   }
@@ -196,6 +197,28 @@ export async function sweep(deps: Pick<DispatcherDeps, 'store' | 'clock' | 'sett
       result.discarded++;
     }
   }
-  if (result.retried + result.reclaimed + result.promoted + result.discarded > 0) deps.log.info('sweep', { ...result });
+  result.reconciled = await reconcileDeliveries(deps, new Date(now.getTime() - RECONCILE_GRACE_MS).toISOString(), limit);
+  if (Object.values(result).some((n) => n > 0)) deps.log.info('sweep', { ...result });
   return result;
+}
+
+/** Long enough for a live dispatcher to finish the count that follows its settle write. */
+const RECONCILE_GRACE_MS = 10_000;
+const FINAL: ReadonlySet<string> = new Set(['DISPATCHED', 'FAILED', 'SUSPECT_MAPPING']);
+
+/**
+ * A batch is settled first and counted on its delivery second; a dispatcher that dies between the two writes
+ * leaves the delivery QUEUED with every batch final. Recount such deliveries from their batches.
+ */
+async function reconcileDeliveries(deps: Pick<DispatcherDeps, 'store'>, quietSince: string, limit: number): Promise<number> {
+  let fixed = 0;
+  for (const delivery of await deps.store.queuedDeliveries(quietSince, limit)) {
+    const batches = await deps.store.batchStatuses(delivery);
+    const settled = batches.length >= delivery.batchCount && batches.every((b) => FINAL.has(b.status) && b.updatedAt < quietSince);
+    if (!settled) continue;
+    const count = (status: string) => batches.filter((b) => b.status === status).length;
+    await deps.store.resetSettlement(delivery, { dispatched: count('DISPATCHED'), failed: count('FAILED'), held: count('SUSPECT_MAPPING') });
+    fixed++;
+  }
+  return fixed;
 }

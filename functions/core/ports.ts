@@ -71,6 +71,12 @@ export interface DispatchStore extends ConfigReader {
   recordSettlement(deliveryId: string, outcome: 'dispatched' | 'failed' | 'held'): Promise<void>;
   /** Remove a STAGED batch no committed delivery owns (a losing concurrent copy or a failed write). */
   deleteStagedBatch(key: BatchKey): Promise<void>;
+  /** QUEUED deliveries received before `beforeIso`, oldest first. */
+  queuedDeliveries(beforeIso: string, limit: number): Promise<Delivery[]>;
+  /** Status and last change of each of a delivery's batches (small reads: no inputs). */
+  batchStatuses(delivery: Pick<Delivery, 'id' | 'writeId'>): Promise<Array<Pick<DispatchBatch, 'status' | 'updatedAt'>>>;
+  /** Replace the settled counts (and status) with ones recounted from the batches. */
+  resetSettlement(delivery: Delivery, settled: NonNullable<Delivery['settled']>): Promise<void>;
 }
 
 export interface SecretStore {

@@ -6,7 +6,7 @@ import dynalite from 'dynalite';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { DispatchSettings } from '../core/dispatcher.js';
-import { dispatchSettings } from '../dispatch-settings.js';
+import { dispatchSettings } from '../dispatch-setup.js';
 import type { Clock, IscClient, SecretStore } from '../core/ports.js';
 import { ingestSettings, type Config } from '../adapters/config.js';
 import { DynamoAdminStore } from '../adapters/dynamodb-admin-store.js';
@@ -17,6 +17,7 @@ import { createRouter } from '../http/router.js';
 import { adminRoutes, publicRoutes } from '../http/routes.js';
 import { createNodeServer } from '../http/node-server.js';
 import { startPoller, type Poller } from './poller.js';
+import { repairIndexes } from './repair-indexes.js';
 
 export interface LocalStackOptions {
   config: Config;
@@ -52,6 +53,10 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   const raw = new DynamoDBClient({ endpoint, region: 'local', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
   await ensureTable(raw, config.TABLE_NAME);
   const client = DynamoDBDocumentClient.from(raw, { marshallOptions: { removeUndefinedValues: true } });
+  if (options.dataDir) {
+    const repaired = await repairIndexes(client, config.TABLE_NAME);
+    if (repaired > 0) log.info('re-indexed unfinished work from the last run', { items: repaired });
+  }
   const store = new DynamoAdminStore({ client, tableName: config.TABLE_NAME, retentionDays: config.RETENTION_DAYS });
   const secrets = new FileSecretStore(options.secretFile);
 

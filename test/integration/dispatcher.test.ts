@@ -153,6 +153,23 @@ describe('Function: dispatchBatch', () => {
   });
 });
 
+describe('Function: sweep', () => {
+  it('recounts a delivery whose dispatcher died between settling the batch and counting it', async () => {
+    const isc = new ScriptedIsc();
+    const id = await postReport(['recount@example.com']);
+    const { batch } = await onlyBatch(id);
+    const lease = new Date(now.getTime() + 30_000).toISOString();
+    await stack.store.claimBatch(batch, now.toISOString(), lease);
+    await stack.store.settleBatch(batch, lease, { status: 'DISPATCHED', executionId: 'x' }, now.toISOString());
+    // ...and the process died before recordSettlement.
+    const d = deps(isc, { leaseMs: 30_000 });
+    expect((await sweep(d)).reconciled).toBe(0); // too recent to judge
+    advance(11_000);
+    expect((await sweep(d)).reconciled).toBe(1);
+    expect((await stack.store.getDelivery(id))).toMatchObject({ status: 'DISPATCHED', settled: { dispatched: 1, failed: 0, held: 0 } });
+  });
+});
+
 describe('Function: startPoller', () => {
   it('two pollers on one store send every batch exactly once', async () => {
     const isc = new ScriptedIsc();

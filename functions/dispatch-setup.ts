@@ -1,0 +1,24 @@
+import type { Config } from './adapters/config.js';
+import { HttpIscClient } from './adapters/isc-client.js';
+import { DEFAULT_DISPATCH_SETTINGS, type DispatchSettings } from './core/dispatcher.js';
+import type { Clock } from './core/ports.js';
+
+/** Dispatcher tuning from configuration; shared by the Lambda functions and the local stack. */
+export function dispatchSettings(config: Config): DispatchSettings {
+  return {
+    ...DEFAULT_DISPATCH_SETTINGS,
+    maxAttempts: config.MAX_ATTEMPTS,
+    leaseMs: config.LEASE_SECONDS * 1000,
+    matchThreshold: config.MATCH_THRESHOLD_PERCENT / 100,
+  };
+}
+
+/** The ISC client with the configured timeouts and limits (one per process: its token cache and limiter are shared). */
+export function iscClient(config: Config, clock?: Clock): HttpIscClient {
+  return new HttpIscClient({
+    clock,
+    timeoutMs: config.ISC_TIMEOUT_MS,
+    rateLimit: { requests: config.ISC_RATE_LIMIT, windowMs: config.ISC_RATE_WINDOW_SECONDS * 1000 },
+    concurrencyPerTarget: config.ISC_CONCURRENCY,
+  });
+}

@@ -1,0 +1,123 @@
+import { mkdir } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import * as z from 'zod/mini';
+import { loadConfig, parseEnv, ConfigError } from '../adapters/config.js';
+import { createLogger } from '../adapters/logger.js';
+import { pipelineHealth } from '../core/pipeline-health.js';
+import { iscClient } from '../dispatch-setup.js';
+import { localCredentials } from './local-credentials.js';
+import { startLocalStack } from './local-stack.js';
+import { SIMULATOR_BANNER, startIscSimulator, type IscSimulator } from './isc-simulator.js';
+import { seedDemo, simulatorClients, simulatorIdentities } from './demo-setup.js';
+
+const LocalEnvSchema = z.object({
+  PORT: z._default(z.string().check(z.regex(/^\d{1,5}$/, 'must be a port number')), '3000'),
+  DATA_DIR: z._default(z.string().check(z.minLength(1)), '.data'),
+  ADMIN_TOKEN: z.optional(z.string().check(z.minLength(16, 'must be at least 16 characters'))),
+  WEBHOOK_SECRET: z.optional(z.string().check(z.minLength(16, 'must be at least 16 characters'))),
+  WEBHOOK_SECRET_PREVIOUS: z.optional(z.string().check(z.minLength(16, 'must be at least 16 characters'))),
+  ISC_SIMULATOR: z._default(z.enum(['on', 'off']), 'on'),
+  ISC_SIMULATOR_PORT: z.optional(z.string().check(z.regex(/^\d{1,5}$/, 'must be a port number'))),
+  POLL_INTERVAL_MS: z._default(z.string().check(z.regex(/^\d{2,6}$/, 'must be milliseconds (10-999999)')), '500'),
+});
+
+const DAY_MS = 86_400_000;
+
+export async function main(): Promise<void> {
+  let env: z.infer<typeof LocalEnvSchema>;
+  let config: ReturnType<typeof loadConfig>;
+  try {
+    env = parseEnv(LocalEnvSchema, process.env);
+    config = loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      console.error(error.message);
+      process.exit(2);
+    }
+    throw error;
+  }
+  const log = createLogger('local');
+  const dataDir = resolve(env.DATA_DIR);
+  await mkdir(dataDir, { recursive: true });
+  const credentials = await localCredentials(dataDir, env);
+  const port = Number(env.PORT);
+
+  let simulator: IscSimulator | undefined;
+  const clients = simulatorClients(credentials.webhookSecret);
+  if (env.ISC_SIMULATOR === 'on') {
+    simulator = await startIscSimulator({
+      port: Number(env.ISC_SIMULATOR_PORT ?? port + 1),
+      tenantName: 'simulator',
+      clients: [clients.trigger, clients.api],
+      identities: await simulatorIdentities(new URL('../../samples/usage-report.json', import.meta.url).pathname),
+      sources: [{ id: 'src-slack', name: 'Slack' }],
+      log: (line) => log.warn(line, { simulator: true }),
+    });
+  }
+
+  const stack = await startLocalStack({
+    config,
+    log,
+    isc: iscClient(config),
+    port,
+    dataDir,
+    secretFile: join(dataDir, 'secrets.json'),
+    webhookSecrets: [credentials.webhookSecret, ...(env.WEBHOOK_SECRET_PREVIOUS ? [env.WEBHOOK_SECRET_PREVIOUS] : [])],
+    adminToken: credentials.adminToken,
+    pollIntervalMs: Number(env.POLL_INTERVAL_MS),
+  });
+  const seeded = simulator ? await seedDemo({ store: stack.store, url: stack.url, adminToken: credentials.adminToken, simulatorUrl: simulator.url, clients, log }) : false;
+
+  // The silent failure of the native setup is a report that stops coming: say so, at start and daily.
+  const warnStale = async () => {
+    const health = await pipelineHealth(stack.store, new Date(), DAY_MS);
+    if (health.staleMappings.length > 0) log.warn('mappings overdue for a report', { staleMappings: health.staleMappings });
+  };
+  await warnStale();
+  const staleTimer = setInterval(() => void warnStale().catch(() => undefined), DAY_MS);
+  staleTimer.unref();
+
+  printBanner({ url: stack.url, dataDir, credentials, simulatorUrl: simulator?.url, seeded });
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    process.stderr.write(`\n${signal}: stopping (finishing the current dispatch round)…\n`);
+    clearInterval(staleTimer);
+    await stack.close();
+    await simulator?.close();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+}
+
+function printBanner(options: { url: string; dataDir: string; credentials: Awaited<ReturnType<typeof localCredentials>>; simulatorUrl?: string; seeded: boolean }): void {
+  const { url, credentials } = options;
+  const generated = credentials.generated.length > 0 ? ` (generated now: ${credentials.generated.join(', ')}; kept in ${join(options.dataDir, 'local-credentials.json')})` : '';
+  const lines = [
+    '',
+    'SaaS usage → ISC certification pipeline — local stack is up',
+    '',
+    `  webhook     POST ${url}/webhooks/saas-management`,
+    `  admin API   ${url}/admin/…   (OpenAPI: ${url}/openapi.json)`,
+    `  health      ${url}/health`,
+    `  data        ${options.dataDir} (embedded DynamoDB, secrets.json)`,
+    options.simulatorUrl ? `  ISC         ${SIMULATOR_BANNER} at ${options.simulatorUrl}` : '  ISC         simulator off (ISC_SIMULATOR=off): register a real tenant as a target',
+    '',
+    `  webhook secret  ${credentials.webhookSecret}`,
+    `  admin token     ${credentials.adminToken}${generated}`,
+    '',
+    'Next:',
+    options.seeded || options.simulatorUrl
+      ? `  1. post the sample report:\n     curl -s -X POST ${url}/webhooks/saas-management -H 'Authorization: Bearer ${credentials.webhookSecret}' -H 'Content-Type: application/json' --data-binary @samples/usage-report.json`
+      : '  1. add a target, its credentials and a mapping (README "Admin API and CLI"), then post a report',
+    '  2. watch it go out:   npm run cli -- deliveries list   (then: npm run cli -- deliveries show <deliveryId>)',
+    '  3. mappings:          npm run cli -- mappings list',
+    '',
+    'Ctrl-C stops everything; data stays in the data directory.',
+    '',
+  ];
+  process.stdout.write(lines.join('\n'));
+}
