@@ -4,11 +4,12 @@ import { handleApiGatewayEvent } from './http/api-gateway.js';
 import { createRouter } from './http/router.js';
 import { adminRoutes } from './http/routes.js';
 import { ingestSettings } from './adapters/config.js';
+import { iscClient } from './dispatch-setup.js';
 
 /** API Gateway (AWS_IAM-authorized) → /admin/*. The caller's IAM ARN is the audit actor. */
 const context = awsContext('admin');
 const { store, secrets, clock, secretIdFor, config } = context;
-const router = createRouter(adminRoutes({ store, secrets, clock, secretIdFor, settings: ingestSettings(config), maxBodyBytes: config.MAX_BODY_BYTES }), {
+const router = createRouter(adminRoutes({ store, secrets, clock, secretIdFor, isc: iscClient(config), settings: ingestSettings(config), maxBodyBytes: config.MAX_BODY_BYTES }), {
   webhookSecrets: async () => [],
 });
 

@@ -5,7 +5,7 @@ import { badRequest, StoreUnavailableError } from '../core/errors.js';
 import type { BatchKey, BatchStatus, Delivery, DispatchBatch } from '../core/delivery.js';
 import type { Mapping } from '../core/mapping.js';
 import type { Target } from '../core/target.js';
-import type { AdminStore, AuditEntry, DeliveryQuery, Page } from '../core/ports.js';
+import type { AdminStore, AuditEntry, DeliveryQuery, MatchTest, Page } from '../core/ports.js';
 import { DynamoStore, deliveryIndexes } from './dynamodb-store.js';
 import { TABLE_SCHEMA, fromItem, keys } from './dynamodb-table.js';
 
@@ -69,6 +69,12 @@ export class DynamoAdminStore extends DynamoStore implements AdminStore {
     }
     await this.writeAudit(keys.mapping(instanceKey).pk, audit);
     return true;
+  }
+
+  async recordMatchTest(instanceKey: string, result: MatchTest): Promise<void> {
+    await this.guard(() =>
+      this.client.send(new UpdateCommand({ TableName: this.table, Key: keys.instanceSeen(instanceKey), UpdateExpression: 'SET matchTest = :m', ExpressionAttributeValues: { ':m': result } })),
+    );
   }
 
   async listAudit(entity: AuditEntry['entity'], key: string, limit: number): Promise<AuditEntry[]> {

@@ -1,4 +1,4 @@
-import { IscError, type Clock, type IscClient } from '../core/ports.js';
+import { IscError, type Clock, type IscAdminClient, type IscClient, type IscSource } from '../core/ports.js';
 import type { Credentials, Target } from '../core/target.js';
 import type { WorkflowInput } from '../core/workflow-input.js';
 import { RateLimiter, RateLimitWaitExceeded } from './rate-limiter.js';
@@ -37,7 +37,7 @@ const MAX_SEARCH_OFFSET = 10_000;
  * ISC over HTTP: OAuth client-credentials tokens (cached, refreshed once on 401), identity search and the
  * workflow External Trigger. Every failure is an IscError; retrying is the caller's decision.
  */
-export class HttpIscClient implements IscClient {
+export class HttpIscClient implements IscClient, IscAdminClient {
   readonly #clock: Clock;
   readonly #timeoutMs: number;
   readonly #fetch: typeof fetch;
@@ -109,12 +109,13 @@ export class HttpIscClient implements IscClient {
     );
   }
 
-  /** POST with a bearer token; on 401 the token is dropped, a fresh one fetched and the call made once more. */
-  async #authorized(target: Target, credentials: Credentials, url: string, body: string): Promise<RawResponse> {
+  /** A call with a bearer token (POST with a body, GET without); on 401 the token is dropped, a fresh one fetched and the call made once more. */
+  async #authorized(target: Target, credentials: Credentials, url: string, body?: string): Promise<RawResponse> {
     const key = `${credentials.clientId}:${apiVersion(url)}`;
+    const method = body === undefined ? 'GET' : 'POST';
     const send = (token: string) =>
       this.#limited(key, target.id, () =>
-        exchange(this.#fetch, url, { method: 'POST', headers: { ...JSON_HEADERS, authorization: `Bearer ${token}` }, body }, this.#timeoutMs),
+        exchange(this.#fetch, url, { method, headers: { ...JSON_HEADERS, authorization: `Bearer ${token}` }, body }, this.#timeoutMs),
       );
     let token = await this.#tokens.get(target.tokenUrl, credentials);
     let response = await send(token);
@@ -132,6 +133,59 @@ export class HttpIscClient implements IscClient {
     }
     if (response.status >= 200 && response.status < 300) return response;
     throw statusError(response, this.#clock, [credentials.clientSecret, token]);
+  }
+
+  // ---- admin: connection check, source check, match test --------------------------------------
+
+  async tenantInfo(target: Target): Promise<{ tenantName?: string }> {
+    const response = await exchange(this.#fetch, `${base(target)}/oauth/info`, { method: 'GET', headers: { accept: 'application/json' } }, this.#timeoutMs);
+    if (response.status < 200 || response.status >= 300) throw statusError(response, this.#clock, []);
+    const body = parseJson(response) as { tenantName?: unknown } | undefined;
+    return typeof body?.tenantName === 'string' ? { tenantName: body.tenantName } : {};
+  }
+
+  async issueToken(target: Target, credentials: Credentials): Promise<{ expiresIn?: number; claims?: JwtClaims }> {
+    const { accessToken, expiresIn } = await fetchToken(target, credentials, { timeoutMs: this.#timeoutMs, fetchImpl: this.#fetch, clock: this.#clock });
+    return { expiresIn, claims: decodeJwtClaims(accessToken) };
+  }
+
+  async testTrigger(target: Target, credentials: Credentials): Promise<void> {
+    await this.#authorized(target, credentials, `${target.triggerUrl.replace(/\/+$/, '')}/test`, JSON.stringify({ input: { test: true } }));
+  }
+
+  async getSource(target: Target, credentials: Credentials, id: string): Promise<IscSource | undefined> {
+    try {
+      return sourceOf(parseJson(await this.#authorized(target, credentials, `${base(target)}/v3/sources/${encodeURIComponent(id)}`)));
+    } catch (error) {
+      if (error instanceof IscError && error.details.status === 404) return undefined;
+      throw error;
+    }
+  }
+
+  async listSources(target: Target, credentials: Credentials): Promise<IscSource[]> {
+    const found: IscSource[] = [];
+    for (let offset = 0; offset < MAX_SEARCH_OFFSET; offset += this.#pageSize) {
+      const page = parseJson(await this.#authorized(target, credentials, `${base(target)}/v3/sources?limit=${this.#pageSize}&offset=${offset}&sorters=name`));
+      if (!Array.isArray(page)) throw new IscError('isc_bad_response', 'ISC answered GET /v3/sources with something that is not a list.', true);
+      found.push(...page.flatMap((item) => sourceOf(item) ?? []));
+      if (page.length < this.#pageSize) break;
+    }
+    return found;
+  }
+
+  async identitiesWithAccount(target: Target, credentials: Credentials, sourceId: string, identityIds: readonly string[]): Promise<Set<string>> {
+    const found = new Set<string>();
+    // Filter strings stay short: 50 ids per query.
+    for (let i = 0; i < identityIds.length; i += 50) {
+      const filter = `sourceId eq ${quote(sourceId)} and identityId in (${identityIds.slice(i, i + 50).map(quote).join(',')})`;
+      for (let offset = 0; offset < MAX_SEARCH_OFFSET; offset += this.#pageSize) {
+        const page = parseJson(await this.#authorized(target, credentials, `${base(target)}/v3/accounts?limit=${this.#pageSize}&offset=${offset}&filters=${encodeURIComponent(filter)}`));
+        if (!Array.isArray(page)) throw new IscError('isc_bad_response', 'ISC answered GET /v3/accounts with something that is not a list.', true);
+        for (const account of page) if (typeof (account as { identityId?: unknown }).identityId === 'string') found.add((account as { identityId: string }).identityId);
+        if (page.length < this.#pageSize) break;
+      }
+    }
+    return found;
   }
 
   async #limited<T>(key: string, targetId: string, fn: () => Promise<T>): Promise<T> {
@@ -293,6 +347,15 @@ function transportReason(error: unknown): string {
   if (typeof cause?.code === 'string') return `connection error ${cause.code}`;
   if (typeof cause?.message === 'string') return cause.message.slice(0, 200);
   return error instanceof Error ? error.message.slice(0, 200) : 'network error';
+}
+
+function base(target: Target): string {
+  return target.apiBaseUrl.replace(/\/+$/, '');
+}
+
+function sourceOf(item: unknown): IscSource | undefined {
+  const { id, name } = (item ?? {}) as { id?: unknown; name?: unknown };
+  return typeof id === 'string' && typeof name === 'string' ? { id, name } : undefined;
 }
 
 function quote(email: string): string {

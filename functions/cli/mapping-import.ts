@@ -1,5 +1,5 @@
 import type { AdminClient } from './admin-client.js';
-import type { ImportProblem, ImportRow } from './mapping-rows.js';
+import { SERVER_FIELDS, type ImportProblem, type ImportRow } from './mapping-rows.js';
 import { progress } from './progress.js';
 
 export interface ImportPlanItem {
@@ -44,5 +44,5 @@ export async function applyImport(client: AdminClient, plan: ImportPlanItem[]): 
 function sameMapping(current: Record<string, unknown>, input: Record<string, unknown>): boolean {
   const comparable = { ...input, enabled: input.enabled ?? true };
   return Object.entries(comparable).every(([key, value]) => JSON.stringify(current[key]) === JSON.stringify(value)) &&
-    Object.keys(current).every((key) => key in comparable || ['instanceKey', 'version', 'updatedAt', 'updatedBy', 'lastReportAt', 'stale'].includes(key));
+    Object.keys(current).every((key) => key in comparable || SERVER_FIELDS.includes(key));
 }

@@ -45,6 +45,17 @@ export interface InstanceSeen {
   application?: string;
   lastReportAt: string;
   lastDeliveryId: string;
+  matchTest?: MatchTest;
+}
+
+/** Whether a mapping's users exist on its ISC source: SailPoint's instance→source match test, automated. */
+export interface MatchTest {
+  status: 'SUCCESS' | 'PARTIAL' | 'FAILURE';
+  share: number;
+  checked: number;
+  found: number;
+  deliveryId: string;
+  at: string;
 }
 
 export interface BatchTransition {
@@ -113,6 +124,36 @@ export interface IscClient {
   triggerWorkflow(target: Target, credentials: Credentials, input: WorkflowInput): Promise<{ executionId: string }>;
 }
 
+/** What a token says about itself (decoded, never trusted for authorization). */
+export interface TokenClaims {
+  tenantName?: string;
+  org?: string;
+  clientId?: string;
+  scope?: string[];
+  authorities?: string[];
+  exp?: number;
+}
+
+export interface IscSource {
+  id: string;
+  name: string;
+}
+
+/** ISC calls the admin API makes: connection check, source check, match test. */
+export interface IscAdminClient {
+  /** GET {apiBaseUrl}/oauth/info (no credentials): which tenant a host really is. */
+  tenantInfo(target: Target): Promise<{ tenantName?: string }>;
+  /** A fresh token (no cache) and its decoded claims. */
+  issueToken(target: Target, credentials: Credentials): Promise<{ expiresIn?: number; claims?: TokenClaims }>;
+  /** POST {triggerUrl}/test: the External Trigger's echo endpoint; runs nothing. */
+  testTrigger(target: Target, credentials: Credentials): Promise<void>;
+  getSource(target: Target, credentials: Credentials, id: string): Promise<IscSource | undefined>;
+  /** Every source, paged (limit 250, offset). */
+  listSources(target: Target, credentials: Credentials): Promise<IscSource[]>;
+  /** Which of these identities have an account on the source. */
+  identitiesWithAccount(target: Target, credentials: Credentials, sourceId: string, identityIds: readonly string[]): Promise<Set<string>>;
+}
+
 export interface AuditEntry {
   at: string;
   actor: string;
@@ -146,6 +187,7 @@ export interface AdminStore extends ConfigReader, Pick<IngestStore, 'recentlySen
   getMapping(instanceKey: string): Promise<Mapping | undefined>;
   listMappings(limit: number, cursor?: string): Promise<Page<Mapping>>;
   instancesSeen(instanceKeys: readonly string[]): Promise<Map<string, InstanceSeen>>;
+  recordMatchTest(instanceKey: string, result: MatchTest): Promise<void>;
   saveMapping(mapping: Mapping, expectedVersion: number | undefined, audit: AuditEntry): Promise<boolean>;
   deleteMapping(instanceKey: string, expectedVersion: number, audit: AuditEntry): Promise<boolean>;
   listAudit(entity: AuditEntry['entity'], key: string, limit: number): Promise<AuditEntry[]>;

@@ -1,7 +1,7 @@
 import * as z from 'zod/mini';
 import { AppError, badRequest } from '../core/errors.js';
 import { parseOrThrow } from '../core/validation.js';
-import type { AdminStore, AuditEntry, Clock, SecretStore } from '../core/ports.js';
+import type { AdminStore, AuditEntry, Clock, IscAdminClient, IscClient, SecretStore } from '../core/ports.js';
 import type { CredentialKind } from '../core/target.js';
 import type { HttpRequest } from './types.js';
 
@@ -9,6 +9,8 @@ export interface AdminDeps {
   store: AdminStore;
   secrets: SecretStore;
   clock: Clock;
+  /** ISC lookups for the connection check, source check and match test. */
+  isc: IscClient & IscAdminClient;
   /** Where a target's credentials live: a Secrets Manager name on AWS, a key in the local secret file. */
   secretIdFor(targetId: string, kind: CredentialKind): string;
 }

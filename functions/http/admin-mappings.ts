@@ -7,6 +7,7 @@ import { jsonBody } from './body.js';
 import { BooleanFlag, PagingQuery, audit, etag, ifMatchVersion, queryParams, staleVersion, type AdminDeps } from './admin-common.js';
 import type { Route } from './router.js';
 import { json } from './types.js';
+import { verifySource } from './admin-isc-lookups.js';
 
 const MappingPutQuery = z.object({ skipSourceCheck: BooleanFlag });
 
@@ -21,8 +22,8 @@ async function withReportStatus(deps: AdminDeps, mappings: Mapping[]) {
   const seen = await deps.store.instancesSeen(mappings.map((m) => m.instanceKey));
   const now = deps.clock.now();
   return mappings.map((m) => {
-    const lastReportAt = seen.get(m.instanceKey)?.lastReportAt;
-    return { ...m, lastReportAt: lastReportAt ?? null, stale: isStale(m, lastReportAt, now) };
+    const { lastReportAt, matchTest } = seen.get(m.instanceKey) ?? {};
+    return { ...m, lastReportAt: lastReportAt ?? null, stale: isStale(m, lastReportAt, now), matchTest: matchTest ?? null };
   });
 }
 
@@ -68,15 +69,18 @@ export function mappingRoutes(deps: AdminDeps): Route[] {
         if (existing && expected !== existing.version) throw staleVersion(`Mapping "${key}"`, existing.version);
         if (!existing && expected !== undefined) throw conflict(`Mapping "${key}" does not exist (it may have been deleted), so If-Match cannot hold.`);
 
+        const checkSource = skipSourceCheck !== 'true' && target.credentials.api !== undefined;
+        const source = checkSource ? await verifySource(deps, target, input.source) : input.source;
         const mapping: Mapping = {
           ...input,
+          source,
           instanceKey: key,
           enabled: input.enabled ?? true,
           version: (existing?.version ?? 0) + 1,
           updatedAt: deps.clock.now().toISOString(),
           updatedBy: actor,
         };
-        const note = skipSourceCheck === 'true' ? 'source check skipped (skipSourceCheck=true)' : undefined;
+        const note = skipSourceCheck === 'true' ? 'source check skipped (skipSourceCheck=true)' : checkSource ? `source ${source.id} verified in tenant ${target.tenant}` : 'source not checked: target has no API credentials';
         const saved = await deps.store.saveMapping(mapping, existing?.version, audit('mapping', key, existing ? 'update' : 'create', actor, deps.clock, existing, mapping, note));
         if (!saved) throw staleVersion(`Mapping "${key}"`, (await requireMapping(deps, key)).version);
         return json(existing ? 200 : 201, mapping, etag(mapping.version));

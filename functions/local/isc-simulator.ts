@@ -21,13 +21,21 @@ export interface SimulatedIdentity {
   name: string;
   email: string;
 }
+/** An account on a source, correlated to an identity. */
+export interface SimulatedAccount {
+  id: string;
+  identityId: string;
+  sourceId: string;
+  name: string;
+}
+
 export interface SimulatedSource {
   id: string;
   name: string;
   [field: string]: unknown;
 }
 
-export type SimulatorRoute = 'token' | 'info' | 'trigger' | 'trigger-test' | 'search' | 'sources' | 'source' | 'unknown';
+export type SimulatorRoute = 'token' | 'info' | 'trigger' | 'trigger-test' | 'search' | 'sources' | 'source' | 'accounts' | 'unknown';
 
 /** What to do instead of (or before) answering normally. */
 export type Fault =
@@ -49,6 +57,7 @@ export interface IscSimulatorOptions {
   acceptAnyClient?: boolean;
   identities?: SimulatedIdentity[];
   sources?: SimulatedSource[];
+  accounts?: SimulatedAccount[];
   /** Token lifetime reported as expires_in and JWT exp. Default 300. */
   tokenTtlSeconds?: number;
   /** 'jwt' (default) issues unsigned JWT-looking tokens with ISC's claims; 'opaque' issues random strings. */
@@ -191,6 +200,7 @@ export async function startIscSimulator(options: IscSimulatorOptions = {}): Prom
   const clients = new Map((options.clients ?? []).map((client) => [client.clientId, client]));
   const identities = options.identities ?? [];
   const sources = options.sources ?? [];
+  const accounts = options.accounts ?? [];
   const ttlSeconds = options.tokenTtlSeconds ?? 300;
   const maxPageSize = options.maxPageSize ?? 250;
   const rateLimit = options.rateLimit === undefined ? { requests: 100, windowMs: 10_000 } : options.rateLimit;
@@ -283,6 +293,17 @@ export async function startIscSimulator(options: IscSimulatorOptions = {}): Prom
     return { status: 200, body: hits.slice(paging.offset, paging.offset + paging.limit), headers: { 'X-Total-Count': String(hits.length) } };
   }
 
+  /** `sourceId eq "S"`, optionally `and identityId in ("a","b")` — the filters the match test uses. */
+  function listAccounts(query: URLSearchParams): Answer {
+    const paging = page(query, maxPageSize);
+    if ('status' in paging) return paging;
+    const filter = /^\s*sourceId\s+eq\s+"((?:[^"\\]|\\.)*)"(?:\s+and\s+identityId\s+in\s+\((.*)\))?\s*$/s.exec(query.get('filters') ?? '');
+    if (!filter) return iscError(400, '400.1.3 Illegal value', 'The simulator knows filters=sourceId eq "S" [and identityId in ("a","b")] only.');
+    const ids = filter[2] === undefined ? undefined : new Set([...filter[2].matchAll(/"((?:[^"\\]|\\.)*)"/g)].map((quoted) => unescape(quoted[1]!)));
+    const hits = accounts.filter((account) => account.sourceId === unescape(filter[1]!) && (!ids || ids.has(account.identityId)));
+    return { status: 200, body: hits.slice(paging.offset, paging.offset + paging.limit), headers: { 'X-Total-Count': String(hits.length) } };
+  }
+
   /** Routing, auth and the rate limit, in ISC's order: authenticate, then throttle, then do the work. */
   async function answer(route: SimulatorRoute, params: string[], req: IncomingMessage, url: URL, body: string, now: number, call: RecordedCall): Promise<Answer> {
     if (route === 'unknown') return iscError(404, '404 Not found', `No simulated route for ${req.method} ${url.pathname}.`);
@@ -303,6 +324,8 @@ export async function startIscSimulator(options: IscSimulatorOptions = {}): Prom
         return search(body, url.searchParams);
       case 'sources':
         return listSources(url.searchParams);
+      case 'accounts':
+        return listAccounts(url.searchParams);
       case 'source': {
         const source = sources.find((candidate) => candidate.id === params[0]);
         return source ? { status: 200, body: source } : iscError(404, '404 Not found', `The source ${params[0]} was not found.`);
@@ -364,6 +387,7 @@ const ROUTES: Array<[method: string, pattern: RegExp, route: SimulatorRoute]> = 
   ['POST', /^\/v3\/search$/, 'search'],
   ['GET', /^\/v3\/sources$/, 'sources'],
   ['GET', /^\/v3\/sources\/([^/]+)$/, 'source'],
+  ['GET', /^\/v3\/accounts$/, 'accounts'],
 ];
 
 function routeOf(method: string, path: string): { route: SimulatorRoute; params: string[] } {

@@ -7,7 +7,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { DispatchSettings } from '../core/dispatcher.js';
 import { dispatchSettings } from '../dispatch-setup.js';
-import type { Clock, IscClient, SecretStore } from '../core/ports.js';
+import type { Clock, IscAdminClient, IscClient, SecretStore } from '../core/ports.js';
 import { ingestSettings, type Config } from '../adapters/config.js';
 import { DynamoAdminStore } from '../adapters/dynamodb-admin-store.js';
 import { ensureTable } from '../adapters/dynamodb-table.js';
@@ -22,7 +22,7 @@ import { repairIndexes } from './repair-indexes.js';
 export interface LocalStackOptions {
   config: Config;
   log: Log;
-  isc: IscClient;
+  isc: IscClient & IscAdminClient;
   port: number;
   /** Persist the embedded DynamoDB and the secret file here; in memory (tests) when absent. */
   dataDir?: string;
@@ -63,7 +63,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   const settings = ingestSettings(config);
   const routes = [
     ...publicRoutes({ store, clock, settings, maxBodyBytes: config.MAX_BODY_BYTES }),
-    ...adminRoutes({ store, secrets, clock, settings, maxBodyBytes: config.MAX_BODY_BYTES, secretIdFor: (targetId, kind) => `targets/${targetId}/${kind}` }),
+    ...adminRoutes({ store, secrets, clock, settings, maxBodyBytes: config.MAX_BODY_BYTES, isc: options.isc, secretIdFor: (targetId, kind) => `targets/${targetId}/${kind}` }),
   ];
   const router = createRouter(routes, { webhookSecrets: async () => options.webhookSecrets, adminToken: options.adminToken });
   const server: Server = createNodeServer(router, log, config.MAX_BODY_BYTES);

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { request } from 'undici';
 import { loadConfig } from '../../functions/adapters/config.js';
-import type { IscClient } from '../../functions/core/ports.js';
+import type { IscAdminClient, IscClient } from '../../functions/core/ports.js';
 import { startLocalStack, type LocalStack, type LocalStackOptions } from '../../functions/local/local-stack.js';
 import { captureLog } from './capture-log.js';
 
@@ -11,10 +11,18 @@ export const WEBHOOK_SECRET = 'test-webhook-secret-5f2c9a';
 export const PREVIOUS_SECRET = 'test-previous-secret-81d0e4';
 export const ADMIN_TOKEN = 'test-admin-token-77ab31';
 
-/** An ISC client for suites that never dispatch (the poller is parked): any call is a test bug. */
-export const noIsc: IscClient = {
-  resolveIdentities: () => Promise.reject(new Error('ISC must not be called in this suite')),
-  triggerWorkflow: () => Promise.reject(new Error('ISC must not be called in this suite')),
+const never = () => Promise.reject(new Error('ISC must not be called in this suite'));
+
+/** An ISC client for suites that never call ISC (the poller is parked, no target has API credentials). */
+export const noIsc: IscClient & IscAdminClient = {
+  resolveIdentities: never,
+  triggerWorkflow: never,
+  tenantInfo: never,
+  issueToken: never,
+  testTrigger: never,
+  getSource: never,
+  listSources: never,
+  identitiesWithAccount: never,
 };
 
 export interface TestStack extends LocalStack {

@@ -26,7 +26,7 @@ beforeAll(async () => {
   await stack.call('PUT', '/admin/targets/prod-api', { body: { ...productionTarget, tenant: 'acme-api' } });
   await stack.call('PUT', '/admin/targets/prod-api/credentials/trigger', { body: { clientId: 'trigger', clientSecret: 'trigger-secret-xyz' } });
   await stack.call('PUT', '/admin/targets/prod-api/credentials/api', { body: { clientId: 'api', clientSecret: 'api-secret-xyz' } });
-  await stack.call('PUT', '/admin/mappings/teams-production', { body: slackMapping({ application: 'Teams', instance: 'Teams-production', targetId: 'prod-api', policy: { maxDaysActive: 0, cooldownDays: 0 } }) });
+  await stack.call('PUT', '/admin/mappings/teams-production?skipSourceCheck=true', { body: slackMapping({ application: 'Teams', instance: 'Teams-production', targetId: 'prod-api', policy: { maxDaysActive: 0, cooldownDays: 0 } }) });
 });
 afterAll(() => stack.close());
 

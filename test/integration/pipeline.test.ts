@@ -24,7 +24,7 @@ beforeAll(async () => {
   await put('/admin/targets/sim', { environment: 'production', tenant: 'acme-sim', triggerUrl: `${isc.url}/beta/workflows/execute/external/${WORKFLOW_ID}`, tokenUrl: `${isc.url}/oauth/token`, apiBaseUrl: isc.url });
   await put('/admin/targets/sim/credentials/trigger', TRIGGER_CLIENT);
   await put('/admin/targets/sim/credentials/api', API_CLIENT);
-  await put('/admin/mappings/slack-production', slackMapping({ targetId: 'sim', policy: { maxDaysActive: 0, cooldownDays: 0 } }));
+  await put('/admin/mappings/slack-production?skipSourceCheck=true', slackMapping({ targetId: 'sim', policy: { maxDaysActive: 0, cooldownDays: 0 } }));
 });
 afterAll(async () => {
   await stack.close();
