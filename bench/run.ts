@@ -3,6 +3,7 @@ import { writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { runIngestBench } from './ingest.js';
 import { runPackageBench } from './packages.js';
+import { runE2eBench } from './e2e.js';
 
 const started = Date.now();
 const sections: string[] = [];
@@ -10,6 +11,10 @@ const header = `Measured ${new Date().toISOString()} on Node ${process.version},
 
 const ingest = runIngestBench();
 sections.push(`## 1. Ingest (in-process)\n\n${ingest.table}`);
+console.log(sections.at(-1));
+
+const e2e = await runE2eBench();
+sections.push(`## 2. End to end, local stack (fake ISC: 300 s tokens, 100 requests / 10 s)\n\n${e2e.table}`);
 console.log(sections.at(-1));
 
 const packages = runPackageBench();

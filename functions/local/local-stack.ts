@@ -36,6 +36,8 @@ export interface LocalStackOptions {
 
 export interface LocalStack {
   url: string;
+  /** Requests the embedded DynamoDB has served (benchmarks check they grow with batches, not rows). */
+  dynamoRequests(): number;
   store: DynamoAdminStore;
   secrets: SecretStore;
   poller: Poller;
@@ -47,6 +49,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   const { config, log } = options;
   const clock = options.clock ?? { now: () => new Date() };
   const engine = dynalite({ path: options.dataDir ? join(options.dataDir, 'dynamodb') : undefined, createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+  let dynamoRequests = 0;
+  engine.on('request', () => dynamoRequests++);
   engine.listen(0, '127.0.0.1');
   await once(engine, 'listening');
   const endpoint = `http://127.0.0.1:${(engine.address() as AddressInfo).port}`;
@@ -85,6 +89,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
 
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    dynamoRequests: () => dynamoRequests,
     store,
     secrets,
     poller,
