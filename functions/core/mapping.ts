@@ -23,11 +23,19 @@ export const PolicySchema = z.strictObject({
 export type Policy = z.infer<typeof PolicySchema>;
 
 export const REVIEWER_TYPES = ['MANAGER', 'SOURCE_OWNER', 'IDENTITY', 'GOVERNANCE_GROUP'] as const;
-export const ReviewerSchema = z.strictObject({
-  type: z.enum(REVIEWER_TYPES),
-  id: z.optional(z.string().check(z.minLength(1), z.maxLength(128))),
-  name: z.optional(z.string().check(z.maxLength(256))),
-});
+export const ReviewerSchema = z
+  .strictObject({
+    type: z.enum(REVIEWER_TYPES),
+    id: z.optional(z.string().check(z.minLength(1), z.maxLength(128))),
+    name: z.optional(z.string().check(z.maxLength(256))),
+  })
+  .check(
+    // A named reviewer needs its ISC id; without one the workflow could only fail at campaign time.
+    z.refine((reviewer) => reviewer.id !== undefined || reviewer.type === 'MANAGER' || reviewer.type === 'SOURCE_OWNER', {
+      message: 'id is required when type is IDENTITY or GOVERNANCE_GROUP (the ISC identity or governance group id)',
+      path: ['id'],
+    }),
+  );
 export type Reviewer = z.infer<typeof ReviewerSchema>;
 
 export const CampaignSettingsSchema = z.strictObject({

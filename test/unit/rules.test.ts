@@ -1,7 +1,7 @@
 /** Pure core: environment rules, target URLs, backoff and staleness. */
 import { describe, expect, it } from 'vitest';
 import { environmentFromName, instanceKey } from '../../functions/core/instance.js';
-import { environmentProblems } from '../../functions/core/mapping.js';
+import { ReviewerSchema, environmentProblems } from '../../functions/core/mapping.js';
 import { isAllowedIscUrl, resolveTargetUrls, tenantName } from '../../functions/core/target.js';
 import { rateLimitDelayMs, retryDelayMs } from '../../functions/core/backoff.js';
 import { isStale } from '../../functions/core/staleness.js';
@@ -99,5 +99,13 @@ describe('Function: isStale', () => {
     expect(isStale(mapping, undefined, now)).toBe(true);
     expect(isStale({ ...mapping, enabled: false }, undefined, now)).toBe(false);
     expect(isStale({ ...mapping, expectEveryDays: undefined }, undefined, now)).toBe(false);
+  });
+});
+
+describe('Schema: ReviewerSchema', () => {
+  it('needs an id for a named identity or governance group reviewer, not for managers or the source owner', () => {
+    expect(ReviewerSchema.safeParse({ type: 'IDENTITY' }).error?.issues[0]).toMatchObject({ path: ['id'], message: expect.stringContaining('id is required') });
+    expect(ReviewerSchema.safeParse({ type: 'GOVERNANCE_GROUP', id: 'gg-1' }).success).toBe(true);
+    expect(ReviewerSchema.safeParse({ type: 'MANAGER' }).success).toBe(true);
   });
 });
