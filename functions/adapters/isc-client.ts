@@ -1,6 +1,6 @@
 import { IscError, type Clock, type IscAdminClient, type IscClient, type IscSource } from '../core/ports.js';
 import type { Credentials, Target } from '../core/target.js';
-import type { WorkflowInput } from '../core/workflow-input.js';
+import { campaignName, type WorkflowInput } from '../core/workflow-input.js';
 import { RateLimiter, RateLimitWaitExceeded } from './rate-limiter.js';
 import { TokenCache, decodeJwtClaims, type JwtClaims } from './token-cache.js';
 
@@ -96,7 +96,7 @@ export class HttpIscClient implements IscClient, IscAdminClient {
   }
 
   async triggerWorkflow(target: Target, credentials: Credentials, input: WorkflowInput): Promise<{ executionId: string }> {
-    const response = await this.#authorized(target, credentials, target.triggerUrl, JSON.stringify({ input }));
+    const response = await this.#authorized(target, credentials, triggerUrlOf(target), JSON.stringify({ input }));
     const body = parseJson(response);
     if (typeof body !== 'object' || body === null || Array.isArray(body)) throw badResponse(response, 'a trigger answer that is not a JSON object');
     const { workflowExecutionId, message } = body as { workflowExecutionId?: unknown; message?: unknown };
@@ -135,6 +135,40 @@ export class HttpIscClient implements IscClient, IscAdminClient {
     throw statusError(response, this.#clock, [credentials.clientSecret, token]);
   }
 
+  // ---- direct mode: the campaign through /v3/campaigns ------------------------------------------
+
+  async createCampaign(target: Target, credentials: Credentials, input: WorkflowInput): Promise<{ campaignId: string; created: boolean }> {
+    const name = campaignName(input);
+    const campaigns = `${base(target)}/v3/campaigns`;
+    const found = parseJson(await this.#authorized(target, credentials, `${campaigns}?limit=1&filters=${encodeURIComponent(`name eq ${quote(name)}`)}`));
+    let campaign = Array.isArray(found) ? campaignOf(found[0]) : undefined;
+    const created = campaign === undefined;
+    if (!campaign) {
+      const reviewer = input.campaign.reviewer.type === 'IDENTITY' || input.campaign.reviewer.type === 'GOVERNANCE_GROUP' ? { type: input.campaign.reviewer.type, id: input.campaign.reviewer.id } : undefined;
+      const body = {
+        name,
+        description: input.campaign.description,
+        deadline: input.campaign.deadline,
+        type: 'SEARCH',
+        searchCampaignInfo: { type: 'IDENTITY', description: `Delivery ${input.deliveryId}, ${input.instance.name}`, identityIds: input.identityIds, ...(reviewer ? { reviewer } : {}) },
+      };
+      campaign = campaignOf(parseJson(await this.#authorized(target, credentials, campaigns, JSON.stringify(body))));
+      if (!campaign) throw new IscError('isc_bad_response', 'ISC answered POST /v3/campaigns without a campaign id.', true);
+    }
+    // Creation is asynchronous: PENDING until ISC has generated the certifications, then STAGED.
+    for (let poll = 0; campaign.status === 'PENDING' && poll < CAMPAIGN_POLLS; poll++) {
+      await new Promise((resolve) => setTimeout(resolve, CAMPAIGN_POLL_MS * (poll + 1)));
+      campaign = campaignOf(parseJson(await this.#authorized(target, credentials, `${campaigns}/${encodeURIComponent(campaign.id)}`))) ?? campaign;
+    }
+    if (campaign.status === 'STAGED') {
+      await this.#authorized(target, credentials, `${campaigns}/${encodeURIComponent(campaign.id)}/activate`, JSON.stringify({ timeZone: 'Z' }));
+    } else if (!['ACTIVATING', 'ACTIVE', 'COMPLETING', 'COMPLETED'].includes(campaign.status)) {
+      // Retrying finds the same campaign by name and continues from here.
+      throw new IscError('campaign_not_ready', `Campaign ${campaign.id} is ${campaign.status}, not STAGED yet; it will be activated on the next attempt.`, true);
+    }
+    return { campaignId: campaign.id, created };
+  }
+
   // ---- admin: connection check, source check, match test --------------------------------------
 
   async tenantInfo(target: Target): Promise<{ tenantName?: string }> {
@@ -150,7 +184,7 @@ export class HttpIscClient implements IscClient, IscAdminClient {
   }
 
   async testTrigger(target: Target, credentials: Credentials): Promise<void> {
-    await this.#authorized(target, credentials, `${target.triggerUrl.replace(/\/+$/, '')}/test`, JSON.stringify({ input: { test: true } }));
+    await this.#authorized(target, credentials, `${triggerUrlOf(target).replace(/\/+$/, '')}/test`, JSON.stringify({ input: { test: true } }));
   }
 
   async getSource(target: Target, credentials: Credentials, id: string): Promise<IscSource | undefined> {
@@ -347,6 +381,19 @@ function transportReason(error: unknown): string {
   if (typeof cause?.code === 'string') return `connection error ${cause.code}`;
   if (typeof cause?.message === 'string') return cause.message.slice(0, 200);
   return error instanceof Error ? error.message.slice(0, 200) : 'network error';
+}
+
+const CAMPAIGN_POLLS = 5;
+const CAMPAIGN_POLL_MS = 200;
+
+function campaignOf(item: unknown): { id: string; status: string } | undefined {
+  const { id, status } = (item ?? {}) as { id?: unknown; status?: unknown };
+  return typeof id === 'string' ? { id, status: typeof status === 'string' ? status : 'PENDING' } : undefined;
+}
+
+function triggerUrlOf(target: Target): string {
+  if (!target.triggerUrl) throw new IscError('isc_request_rejected', `Target "${target.id}" has no triggerUrl (it is in direct mode).`, false);
+  return target.triggerUrl;
 }
 
 function base(target: Target): string {

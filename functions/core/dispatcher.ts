@@ -66,8 +66,12 @@ export async function dispatchBatch(key: BatchKey, deps: DispatcherDeps): Promis
   try {
     const target = (await store.getTargets([batch.targetId])).get(batch.targetId);
     if (!target) return await settle(failure(batch, 'target_missing', `Target "${batch.targetId}" no longer exists.`, now), 'failed');
-    const triggerRef = target.credentials.trigger;
-    if (!triggerRef) return await settle(failure(batch, 'credentials_missing', `Target "${target.id}" has no trigger credentials. ${CREDENTIAL_HINT(target.id, 'trigger')}`, now), 'failed');
+    const direct = target.mode === 'direct';
+    const sendingRef = direct ? target.credentials.api : target.credentials.trigger;
+    if (!sendingRef) {
+      const why = direct ? 'no API credentials (direct mode creates campaigns with a user-context PAT)' : 'no trigger credentials';
+      return await settle(failure(batch, 'credentials_missing', `Target "${target.id}" has ${why}. ${CREDENTIAL_HINT(target.id, direct ? 'api' : 'trigger')}`, now), 'failed');
+    }
 
     const resolved = await resolveUsers(batch, target, deps);
     if (resolved.held) {
@@ -79,8 +83,9 @@ export async function dispatchBatch(key: BatchKey, deps: DispatcherDeps): Promis
       users: resolved.users,
       unmatchedCount: resolved.unmatched.length,
     };
-    const credentials = await deps.secrets.getCredentials(triggerRef.secretId);
-    const { executionId } = await deps.isc.triggerWorkflow(target, credentials, input);
+    const credentials = await deps.secrets.getCredentials(sendingRef.secretId);
+    if (direct && input.identityIds.length === 0) return await settle(failure(batch, 'no_identities', 'None of the batch’s users exist in the tenant, so there is no one to certify.', now), 'failed');
+    const executionId = direct ? `campaign:${(await deps.isc.createCampaign(target, credentials, input)).campaignId}` : (await deps.isc.triggerWorkflow(target, credentials, input)).executionId;
     return await settle({ status: 'DISPATCHED', executionId, unmatched: resolved.unmatched, identityResolution: resolved.mode }, 'dispatched');
   } catch (error) {
     return await settle(retryOrFail(batch, error, now, settings), isRetry(batch, error, settings) ? 'retry' : 'failed');

@@ -115,13 +115,19 @@ export type IscErrorCode =
   | 'isc_bad_response'
   | 'isc_credentials_rejected'
   | 'isc_request_rejected'
-  | 'workflow_not_executed';
+  | 'workflow_not_executed'
+  | 'campaign_not_ready';
 
 /** The ISC calls the dispatcher makes; tokens, rate limits and timeouts live behind it. */
 export interface IscClient {
   /** email (lower case) → identity id, for the emails ISC knows; unknown emails are absent. */
   resolveIdentities(target: Target, credentials: Credentials, emails: readonly string[]): Promise<Map<string, string>>;
   triggerWorkflow(target: Target, credentials: Credentials, input: WorkflowInput): Promise<{ executionId: string }>;
+  /**
+   * Direct mode: the campaign itself through /v3/campaigns (SEARCH over identityIds), found by name first so a
+   * replay reuses it, then activated once STAGED. Needs a user-context credential (a PAT of a CERT_ADMIN).
+   */
+  createCampaign(target: Target, credentials: Credentials, input: WorkflowInput): Promise<{ campaignId: string; created: boolean }>;
 }
 
 /** What a token says about itself (decoded, never trusted for authorization). */

@@ -21,14 +21,20 @@ const IscUrl = z.string().check(
   z.refine(isAllowedIscUrl, 'must be an https URL (http is allowed only for localhost/127.0.0.1)'),
 );
 
-export const TargetInputSchema = z.strictObject({
-  environment: z.enum(ENVIRONMENTS),
-  tenant: z.string().check(z.minLength(1), z.maxLength(253), z.regex(/^[A-Za-z0-9.-]+$/, 'a tenant name (acme) or host, letters, digits, dots and dashes')),
-  triggerUrl: IscUrl,
-  tokenUrl: z.optional(IscUrl),
-  apiBaseUrl: z.optional(IscUrl),
-  description: z.optional(z.string().check(z.maxLength(500))),
-});
+export const DISPATCH_MODES = ['workflow', 'direct'] as const;
+
+export const TargetInputSchema = z
+  .strictObject({
+    environment: z.enum(ENVIRONMENTS),
+    tenant: z.string().check(z.minLength(1), z.maxLength(253), z.regex(/^[A-Za-z0-9.-]+$/, 'a tenant name (acme) or host, letters, digits, dots and dashes')),
+    /** workflow (default): call the workflow's External Trigger. direct: create the campaign through /v3/campaigns. */
+    mode: z.optional(z.enum(DISPATCH_MODES)),
+    triggerUrl: z.optional(IscUrl),
+    tokenUrl: z.optional(IscUrl),
+    apiBaseUrl: z.optional(IscUrl),
+    description: z.optional(z.string().check(z.maxLength(500))),
+  })
+  .check(z.refine((target) => target.mode === 'direct' || target.triggerUrl !== undefined, { message: 'triggerUrl (the workflow External Trigger\'s "Client URL") is required unless mode is "direct"', path: ['triggerUrl'] }));
 export type TargetInput = z.infer<typeof TargetInputSchema>;
 
 export const CREDENTIAL_KINDS = ['trigger', 'api'] as const;
@@ -50,7 +56,8 @@ export interface Target {
   id: string;
   environment: Environment;
   tenant: string;
-  triggerUrl: string;
+  mode?: (typeof DISPATCH_MODES)[number];
+  triggerUrl?: string;
   tokenUrl: string;
   apiBaseUrl: string;
   description?: string;

@@ -36,3 +36,12 @@ export type WorkflowInput = z.infer<typeof WorkflowInputSchema>;
 
 /** What ingest decides for a batch; the dispatcher adds identity ids and unmatched counts. */
 export type BatchInput = Omit<WorkflowInput, 'identityIds' | 'unmatchedCount' | 'users'> & { users: WorkflowUser[] };
+
+/**
+ * The name of the campaign a batch becomes — in the workflow (workflows/inactive-users-certification.json
+ * builds the same string) and in direct mode. The delivery id inside `campaign.name` makes it unique, which
+ * is what lets both look a campaign up before creating it, so a replay never creates a second one.
+ */
+export function campaignName(input: Pick<WorkflowInput, 'campaign' | 'batch'>): string {
+  return `${input.campaign.name} (part ${input.batch.index} of ${input.batch.count})`;
+}

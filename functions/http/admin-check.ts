@@ -50,13 +50,15 @@ export function checkRoute(deps: AdminDeps): Route {
         return { detail: `${target.apiBaseUrl} is tenant "${info.tenantName ?? 'unknown'}".`, data: info };
       });
 
-      const trigger = await credentialsOf(deps, target, 'trigger');
-      if (!trigger) {
+      const trigger = target.mode === 'direct' ? undefined : await credentialsOf(deps, target, 'trigger');
+      if (target.mode === 'direct') {
+        steps.push({ step: 'direct mode', ok: true, detail: 'Campaigns are created through /v3/campaigns with the API credentials, which must be a user-context credential: a personal access token of a CERT_ADMIN or ORG_ADMIN service identity (an API client cannot create campaigns).' });
+      } else if (!trigger) {
         steps.push({ step: 'trigger credentials', ok: false, detail: `Not set: PUT /admin/targets/${target.id}/credentials/trigger with the External Trigger's Client ID and Secret.` });
       } else if (await attempt('trigger token', () => tokenStep(deps, target, trigger))) {
         await attempt('trigger echo', async () => {
           await deps.isc.testTrigger(target, trigger);
-          return { detail: `POST ${new URL(target.triggerUrl).pathname}/test answered: the trigger URL and its client match.` };
+          return { detail: `POST ${new URL(target.triggerUrl!).pathname}/test answered: the trigger URL and its client match.` };
         }).then((ok) => ok || hints.push('The trigger URL must be the workflow’s "Client URL" and the client must be the one created for that workflow’s External Trigger.'));
       }
 

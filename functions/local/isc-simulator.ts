@@ -15,6 +15,8 @@ export interface SimulatedClient {
   clientId: string;
   clientSecret: string;
   scope?: string[];
+  /** A personal access token (user context): only these may use the campaigns API, as in ISC. */
+  userContext?: boolean;
 }
 export interface SimulatedIdentity {
   id: string;
@@ -35,7 +37,33 @@ export interface SimulatedSource {
   [field: string]: unknown;
 }
 
-export type SimulatorRoute = 'token' | 'info' | 'trigger' | 'trigger-test' | 'search' | 'sources' | 'source' | 'accounts' | 'unknown';
+export type SimulatorRoute =
+  | 'token'
+  | 'info'
+  | 'trigger'
+  | 'trigger-test'
+  | 'search'
+  | 'sources'
+  | 'source'
+  | 'accounts'
+  | 'campaigns'
+  | 'campaign-create'
+  | 'campaign'
+  | 'campaign-activate'
+  | 'unknown';
+
+/** A campaign created through /v3/campaigns (direct mode). */
+export interface SimulatedCampaign {
+  id: string;
+  name: string;
+  description: string;
+  deadline: string;
+  type: 'SEARCH';
+  status: 'PENDING' | 'STAGED' | 'ACTIVE';
+  searchCampaignInfo: { type: 'IDENTITY'; identityIds: string[]; reviewer?: { type: string; id: string } };
+  /** GETs left before a PENDING campaign becomes STAGED (ISC generates certifications asynchronously). */
+  pendingPolls: number;
+}
 
 /** What to do instead of (or before) answering normally. */
 export type Fault =
@@ -105,6 +133,7 @@ export class SimulatorState {
   readonly #disabled = new Set<string>();
   /** token → owner and expiry; revoked tokens are kept as expired so the 401 says "expired", as ISC does. */
   readonly tokens = new Map<string, { clientId: string; expiresAt: number }>();
+  readonly campaigns = new Map<string, SimulatedCampaign>();
 
   count(route: SimulatorRoute): number {
     return this.#counts.get(route) ?? 0;
@@ -293,6 +322,59 @@ export async function startIscSimulator(options: IscSimulatorOptions = {}): Prom
     return { status: 200, body: hits.slice(paging.offset, paging.offset + paging.limit), headers: { 'X-Total-Count': String(hits.length) } };
   }
 
+  const USER_CONTEXT_ROUTES: ReadonlySet<SimulatorRoute> = new Set(['campaigns', 'campaign-create', 'campaign', 'campaign-activate']);
+
+  /** POST /v3/campaigns with ISC's rules for a SEARCH campaign over identity ids. */
+  function createCampaign(body: string, now: number): Answer {
+    const parsed = parseObject(body) as Partial<SimulatedCampaign> | undefined;
+    const info = parsed?.searchCampaignInfo as Partial<SimulatedCampaign['searchCampaignInfo']> | undefined;
+    const problems = [
+      typeof parsed?.name === 'string' && parsed.name.trim() ? '' : 'name is required',
+      typeof parsed?.description === 'string' ? '' : 'description is required',
+      parsed?.type === 'SEARCH' ? '' : 'type must be SEARCH',
+      info?.type === 'IDENTITY' ? '' : 'searchCampaignInfo.type must be IDENTITY',
+      Array.isArray(info?.identityIds) && info.identityIds.length > 0 && info.identityIds.every((id) => typeof id === 'string') ? '' : 'searchCampaignInfo.identityIds must be a non-empty list of identity ids',
+      typeof parsed?.deadline === 'string' && Date.parse(parsed.deadline) > now ? '' : 'deadline must be a future date-time',
+    ].filter(Boolean);
+    if (problems.length > 0) return iscError(400, '400.1 Bad request content', problems.join('; '));
+    const campaign: SimulatedCampaign = {
+      id: randomBytes(16).toString('hex'),
+      name: parsed!.name!,
+      description: parsed!.description!,
+      deadline: parsed!.deadline!,
+      type: 'SEARCH',
+      status: 'PENDING',
+      searchCampaignInfo: info as SimulatedCampaign['searchCampaignInfo'],
+      pendingPolls: 1,
+    };
+    state.campaigns.set(campaign.id, campaign);
+    return { status: 200, body: publicCampaign(campaign) };
+  }
+
+  function listCampaigns(query: URLSearchParams): Answer {
+    const paging = page(query, maxPageSize);
+    if ('status' in paging) return paging;
+    const filter = /^\s*name\s+eq\s+"((?:[^"\\]|\\.)*)"\s*$/.exec(query.get('filters') ?? '');
+    if (query.get('filters') && !filter) return iscError(400, '400.1.3 Illegal value', 'The simulator knows filters=name eq "X" only.');
+    const hits = [...state.campaigns.values()].filter((c) => !filter || c.name === unescape(filter[1]!));
+    return { status: 200, body: hits.slice(paging.offset, paging.offset + paging.limit).map(publicCampaign) };
+  }
+
+  function getCampaign(id: string): Answer {
+    const campaign = state.campaigns.get(id);
+    if (!campaign) return iscError(404, '404 Not found', `The campaign ${id} was not found.`);
+    if (campaign.status === 'PENDING' && campaign.pendingPolls-- <= 0) campaign.status = 'STAGED';
+    return { status: 200, body: publicCampaign(campaign) };
+  }
+
+  function activateCampaign(id: string): Answer {
+    const campaign = state.campaigns.get(id);
+    if (!campaign) return iscError(404, '404 Not found', `The campaign ${id} was not found.`);
+    if (campaign.status !== 'STAGED') return iscError(400, '400.1 Bad request content', `The campaign is ${campaign.status}; only a STAGED campaign can be activated.`);
+    campaign.status = 'ACTIVE';
+    return { status: 202, body: {} };
+  }
+
   /** `sourceId eq "S"`, optionally `and identityId in ("a","b")` — the filters the match test uses. */
   function listAccounts(query: URLSearchParams): Answer {
     const paging = page(query, maxPageSize);
@@ -314,6 +396,9 @@ export async function startIscSimulator(options: IscSimulatorOptions = {}): Prom
     if (!issued) return { status: 401, body: { error: 'JWT validation failed: token not recognised' } };
     if (issued.expiresAt <= now) return { status: 401, body: { error: 'JWT validation failed: JWT is expired' } };
     call.clientId = issued.clientId;
+    if (USER_CONTEXT_ROUTES.has(route) && !clients.get(issued.clientId)?.userContext) {
+      return iscError(403, '403 Forbidden', 'The campaigns API needs a user-context token (a personal access token of a CERT_ADMIN or ORG_ADMIN identity).');
+    }
     const limited = throttled(issued.clientId, url.pathname, now);
     if (limited) return limited;
     switch (route) {
@@ -326,6 +411,14 @@ export async function startIscSimulator(options: IscSimulatorOptions = {}): Prom
         return listSources(url.searchParams);
       case 'accounts':
         return listAccounts(url.searchParams);
+      case 'campaigns':
+        return listCampaigns(url.searchParams);
+      case 'campaign-create':
+        return createCampaign(body, now);
+      case 'campaign':
+        return getCampaign(params[0]!);
+      case 'campaign-activate':
+        return activateCampaign(params[0]!);
       case 'source': {
         const source = sources.find((candidate) => candidate.id === params[0]);
         return source ? { status: 200, body: source } : iscError(404, '404 Not found', `The source ${params[0]} was not found.`);
@@ -388,6 +481,10 @@ const ROUTES: Array<[method: string, pattern: RegExp, route: SimulatorRoute]> = 
   ['GET', /^\/v3\/sources$/, 'sources'],
   ['GET', /^\/v3\/sources\/([^/]+)$/, 'source'],
   ['GET', /^\/v3\/accounts$/, 'accounts'],
+  ['GET', /^\/v3\/campaigns$/, 'campaigns'],
+  ['POST', /^\/v3\/campaigns$/, 'campaign-create'],
+  ['GET', /^\/v3\/campaigns\/([^/]+)$/, 'campaign'],
+  ['POST', /^\/v3\/campaigns\/([^/]+)\/activate$/, 'campaign-activate'],
 ];
 
 function routeOf(method: string, path: string): { route: SimulatorRoute; params: string[] } {
@@ -396,6 +493,10 @@ function routeOf(method: string, path: string): { route: SimulatorRoute; params:
     if (match && routeMethod === method) return { route, params: match.slice(1).map(decodeURIComponent) };
   }
   return { route: 'unknown', params: [] };
+}
+
+function publicCampaign({ pendingPolls: _internal, ...campaign }: SimulatedCampaign): Omit<SimulatedCampaign, 'pendingPolls'> {
+  return campaign;
 }
 
 function send(res: ServerResponse, call: RecordedCall | undefined, answer: Answer): void {

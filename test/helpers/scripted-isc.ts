@@ -28,6 +28,10 @@ export class ScriptedIsc implements IscClient {
     return { executionId: `exec-${this.triggers.length}` };
   }
 
+  async createCampaign(): Promise<{ campaignId: string; created: boolean }> {
+    throw new Error('direct mode is tested against the fake ISC server');
+  }
+
   /** How many times each batch (delivery + instance part) was sent. */
   sendsPerBatch(): Map<string, number> {
     const counts = new Map<string, number>();

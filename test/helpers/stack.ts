@@ -17,6 +17,7 @@ const never = () => Promise.reject(new Error('ISC must not be called in this sui
 export const noIsc: IscClient & IscAdminClient = {
   resolveIdentities: never,
   triggerWorkflow: never,
+  createCampaign: never,
   tenantInfo: never,
   issueToken: never,
   testTrigger: never,

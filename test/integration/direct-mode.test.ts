@@ -1,0 +1,88 @@
+/**
+ * Direct mode: for tenants without the workflow, the dispatcher creates the campaign through /v3/campaigns
+ * (found by name first, activated once STAGED). The fake ISC enforces the request shapes and that only a
+ * user-context token may use the campaigns API.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { HttpIscClient } from '../../functions/adapters/isc-client.js';
+import type { IscSimulator } from '../../functions/local/isc-simulator.js';
+import { API_CLIENT, seedIdentities, startFakeIsc } from '../helpers/fake-isc.js';
+import { slackMapping, startTestStack, webhookHeaders, type TestStack } from '../helpers/stack.js';
+
+const PAT = { clientId: 'cert-admin-pat', clientSecret: 'cert-admin-pat-secret' };
+let isc: IscSimulator;
+let stack: TestStack;
+
+beforeAll(async () => {
+  isc = await startFakeIsc({ identities: seedIdentities(30), clients: [{ ...PAT, userContext: true }, API_CLIENT] });
+  stack = await startTestStack({ isc: new HttpIscClient({ timeoutMs: 2000 }), dispatch: { backoffBaseMs: 20, backoffCapMs: 100 } });
+  const direct = { environment: 'production', tenant: 'acme-sim', mode: 'direct', tokenUrl: `${isc.url}/oauth/token`, apiBaseUrl: isc.url };
+  await stack.call('PUT', '/admin/targets/direct', { body: direct });
+  await stack.call('PUT', '/admin/targets/direct/credentials/api', { body: PAT });
+  await stack.call('PUT', '/admin/targets/no-pat', { body: direct });
+  await stack.call('PUT', '/admin/targets/no-pat/credentials/api', { body: API_CLIENT });
+  const reviewer = { type: 'IDENTITY', id: 'id-29' };
+  await stack.call('PUT', '/admin/mappings/slack-production?skipSourceCheck=true', { body: slackMapping({ targetId: 'direct', campaign: { reviewer }, policy: { maxDaysActive: 0, cooldownDays: 0 } }) });
+  await stack.call('PUT', '/admin/mappings/teams-production?skipSourceCheck=true', { body: slackMapping({ application: 'Teams', instance: 'Teams-production', targetId: 'no-pat' }) });
+});
+afterAll(async () => {
+  await stack.close();
+  await isc.close();
+});
+
+async function deliver(instance: string, key: string): Promise<string> {
+  const rows = [0, 1, 2, 3, 4].map((i) => ({ Email: `user${i}@example.com`, 'Days Active': 0, Instance: instance }));
+  const response = await stack.call('POST', '/webhooks/saas-management', { body: rows, headers: webhookHeaders({ 'idempotency-key': key }) });
+  expect(response.status).toBe(202);
+  return response.body.deliveryId;
+}
+
+async function settle(deliveryId: string): Promise<any> {
+  for (let round = 0; round < 100; round++) {
+    await stack.poller.runOnce();
+    const detail = await stack.call('GET', `/admin/deliveries/${deliveryId}`);
+    if (detail.body.status !== 'QUEUED') return detail.body;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  throw new Error('delivery did not settle');
+}
+
+describe('Direct mode', () => {
+  it('refuses a workflow-mode target without a triggerUrl, naming the field', async () => {
+    const response = await stack.call('PUT', '/admin/targets/nope', { body: { environment: 'production', tenant: 'acme' } });
+    expect(response.status).toBe(422);
+    expect(response.body.error.details.issues[0].field).toBe('triggerUrl');
+  });
+
+  it('creates, then activates, one SEARCH campaign over the resolved identities, named for the delivery and part', async () => {
+    const deliveryId = await deliver('Slack-production', 'direct-1');
+    const delivery = await settle(deliveryId);
+    expect(delivery.status).toBe('DISPATCHED');
+    const campaigns = [...isc.state.campaigns.values()];
+    expect(campaigns).toHaveLength(1);
+    expect(campaigns[0]).toMatchObject({
+      status: 'ACTIVE',
+      type: 'SEARCH',
+      searchCampaignInfo: { type: 'IDENTITY', identityIds: ['id-0', 'id-1', 'id-2', 'id-3', 'id-4'], reviewer: { type: 'IDENTITY', id: 'id-29' } },
+    });
+    expect(campaigns[0]!.name).toMatch(/direct-1\] \(part 1 of 1\)$/);
+    expect(delivery.batches[0].executionId).toBe(`campaign:${campaigns[0]!.id}`);
+  });
+
+  it('reuses the campaign on a replay instead of creating a second one', async () => {
+    const replay = await stack.call('POST', '/admin/deliveries/direct-1/replay?force=true');
+    expect(replay.body.requeued).toEqual([0]);
+    const delivery = await settle('direct-1');
+    expect(delivery.status).toBe('DISPATCHED');
+    expect(isc.state.campaigns.size).toBe(1);
+    expect(isc.state.count('campaign-create')).toBe(1);
+  });
+
+  it('fails with ISC\'s reason when the credential is not a user-context token', async () => {
+    const deliveryId = await deliver('Teams-production', 'direct-2');
+    const delivery = await settle(deliveryId);
+    expect(delivery.status).toBe('FAILED');
+    expect(delivery.batches[0].lastError).toMatchObject({ code: 'isc_request_rejected', status: 403 });
+    expect(delivery.batches[0].lastError.message).toContain('user-context token');
+  });
+});
