@@ -344,29 +344,29 @@ export class DynamoStore implements IngestStore, DispatchStore {
 
   private async batchGet(itemKeys: Array<{ pk: string; sk: string }>): Promise<Item[]> {
     const found: Item[] = [];
-    for (let i = 0; i < itemKeys.length; i += 100) {
-      let pending: Array<Record<string, unknown>> | undefined = itemKeys.slice(i, i + 100);
-      for (let attempt = 0; pending && pending.length > 0; attempt++) {
-        if (attempt > 0) await backoff(attempt);
-        if (attempt > 8) throw new StoreUnavailableError(new Error('BatchGet kept returning unprocessed keys'));
-        const requestKeys: Array<Record<string, unknown>> = pending;
-        const result = await this.guard(() => this.client.send(new BatchGetCommand({ RequestItems: { [this.table]: { Keys: requestKeys, ConsistentRead: true } } })));
-        found.push(...(result.Responses?.[this.table] ?? []));
-        pending = result.UnprocessedKeys?.[this.table]?.Keys;
-      }
-    }
+    await this.untilProcessed<Item>(itemKeys, 100, 'BatchGet', async (chunk) => {
+      const result = await this.guard(() => this.client.send(new BatchGetCommand({ RequestItems: { [this.table]: { Keys: chunk, ConsistentRead: true } } })));
+      found.push(...(result.Responses?.[this.table] ?? []));
+      return result.UnprocessedKeys?.[this.table]?.Keys;
+    });
     return found;
   }
 
-  private async batchWrite(requests: Array<Record<string, unknown>>): Promise<void> {
-    for (let i = 0; i < requests.length; i += 25) {
-      let pending: Array<Record<string, unknown>> | undefined = requests.slice(i, i + 25);
+  private async batchWrite(requests: Item[]): Promise<void> {
+    await this.untilProcessed<Item>(requests, 25, 'BatchWrite', async (chunk) => {
+      const result = await this.guard(() => this.client.send(new BatchWriteCommand({ RequestItems: { [this.table]: chunk } })));
+      return result.UnprocessedItems?.[this.table] as Item[] | undefined;
+    });
+  }
+
+  /** Batch APIs may leave part of a request unprocessed under load: resend that part with backoff, a bounded number of times. */
+  private async untilProcessed<T>(all: T[], chunkSize: number, what: string, send: (chunk: T[]) => Promise<T[] | undefined>): Promise<void> {
+    for (let i = 0; i < all.length; i += chunkSize) {
+      let pending: T[] | undefined = all.slice(i, i + chunkSize);
       for (let attempt = 0; pending && pending.length > 0; attempt++) {
+        if (attempt > 8) throw new StoreUnavailableError(new Error(`${what} kept returning unprocessed items`));
         if (attempt > 0) await backoff(attempt);
-        if (attempt > 8) throw new StoreUnavailableError(new Error('BatchWrite kept returning unprocessed items'));
-        const chunk: Array<Record<string, unknown>> = pending;
-        const result = await this.guard(() => this.client.send(new BatchWriteCommand({ RequestItems: { [this.table]: chunk } })));
-        pending = result.UnprocessedItems?.[this.table] as Array<Record<string, unknown>> | undefined;
+        pending = await send(pending);
       }
     }
   }

@@ -105,7 +105,7 @@ export async function planDelivery(report: IncomingReport, identity: { id: strin
     const recentlySent = mapping.policy.cooldownDays === 0 ? new Set<string>() : await deps.store.recentlySentEmails(group.instanceKey, cooldownStart(mapping.policy, now).toISOString());
     const classes = classifyUsers(group.users, mapping.policy, { now, recentlySent, globalExclude: deps.settings.globalExclude });
     const users: WorkflowUser[] = classes.inactive;
-    const envelope = batchEnvelope(identity.id, group, mapping, period, parsed.meta, now);
+    const envelope = batchEnvelope(identity.id, mapping, period, parsed.meta, now);
     const planned = planBatches(users, envelope, deps.settings.batchMaxBytes);
     Object.assign(outcome, {
       inactiveUsers: users.length,
@@ -171,7 +171,7 @@ function resolveInstance(group: InstanceGroup, mapping: Mapping | undefined, tar
   return { ...withMapping, mapped: true };
 }
 
-function batchEnvelope(deliveryId: string, group: InstanceGroup, mapping: Mapping, period: Delivery['report']['period'], meta: ReportMeta, now: Date): Omit<BatchInput, 'users' | 'batch'> {
+function batchEnvelope(deliveryId: string, mapping: Mapping, period: Delivery['report']['period'], meta: ReportMeta, now: Date): Omit<BatchInput, 'users' | 'batch'> {
   const application = mapping.application;
   const deadline = new Date(now.getTime() + (mapping.campaign?.durationDays ?? DEFAULT_CAMPAIGN_DAYS) * DAY_MS).toISOString();
   const activity = mapping.policy.inactiveForDays === undefined ? '' : ` or no activity for ${mapping.policy.inactiveForDays} days`;

@@ -94,3 +94,13 @@ export function slackMapping(overrides: Record<string, unknown> = {}) {
 export function webhookHeaders(extra: Record<string, string> = {}): Record<string, string> {
   return { authorization: `Bearer ${WEBHOOK_SECRET}`, 'content-type': 'application/json', ...extra };
 }
+
+/** The common fixture: a stack with the production target "prod" and the Slack-production mapping. */
+export async function startMappedStack(overrides: Parameters<typeof startTestStack>[0] = {}): Promise<TestStack> {
+  const stack = await startTestStack(overrides);
+  for (const [path, body] of [['/admin/targets/prod', productionTarget], ['/admin/mappings/slack-production', slackMapping()]] as const) {
+    const response = await stack.call('PUT', path, { body });
+    if (response.status !== 201) throw new Error(`fixture ${path} answered ${response.status}: ${JSON.stringify(response.body)}`);
+  }
+  return stack;
+}

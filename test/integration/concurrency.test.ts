@@ -1,12 +1,10 @@
 /** Reliability: the same report posted many times at once becomes one delivery and one set of batches. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { productionTarget, slackMapping, startTestStack, webhookHeaders, type TestStack } from '../helpers/stack.js';
+import { startMappedStack, webhookHeaders, type TestStack } from '../helpers/stack.js';
 
 let stack: TestStack;
 beforeAll(async () => {
-  stack = await startTestStack();
-  await stack.call('PUT', '/admin/targets/prod', { body: productionTarget });
-  await stack.call('PUT', '/admin/mappings/slack-production', { body: slackMapping() });
+  stack = await startMappedStack();
 });
 afterAll(() => stack.close());
 

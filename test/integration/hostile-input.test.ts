@@ -5,13 +5,11 @@
 import { gzipSync } from 'node:zlib';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { WEBHOOK_SECRET, productionTarget, slackMapping, startTestStack, type TestStack } from '../helpers/stack.js';
+import { WEBHOOK_SECRET, startMappedStack, type TestStack } from '../helpers/stack.js';
 
 let stack: TestStack;
 beforeAll(async () => {
-  stack = await startTestStack();
-  await stack.call('PUT', '/admin/targets/prod', { body: productionTarget });
-  await stack.call('PUT', '/admin/mappings/slack-production', { body: slackMapping() });
+  stack = await startMappedStack();
 });
 afterAll(() => stack.close());
 

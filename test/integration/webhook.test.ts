@@ -4,7 +4,7 @@
  */
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PREVIOUS_SECRET, WEBHOOK_SECRET, productionTarget, slackMapping, startTestStack, webhookHeaders, type TestStack } from '../helpers/stack.js';
+import { PREVIOUS_SECRET, WEBHOOK_SECRET, productionTarget, slackMapping, startMappedStack, webhookHeaders, type TestStack } from '../helpers/stack.js';
 
 const PATH = '/webhooks/saas-management';
 let stack: TestStack;
@@ -15,9 +15,7 @@ function report(rows: unknown[], extra: Record<string, unknown> = {}) {
 const row = (email: string, days: number, instance = 'Slack-production') => ({ Name: email.split('@')[0], Email: email, 'Days Active': days, Application: 'Slack', Instance: instance });
 
 beforeAll(async () => {
-  stack = await startTestStack();
-  expect((await stack.call('PUT', '/admin/targets/prod', { body: productionTarget })).status).toBe(201);
-  expect((await stack.call('PUT', '/admin/mappings/slack-production', { body: slackMapping() })).status).toBe(201);
+  stack = await startMappedStack();
 });
 afterAll(() => stack.close());
 
