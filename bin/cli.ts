@@ -76,6 +76,19 @@ targets.command('delete <id>').description('delete a target no mapping uses').ac
   console.log(`deleted target ${id}`);
 });
 targets
+  .command('check <id>')
+  .description('connection check: tenant, trigger token and echo, API token and scopes, source access; what to fix, in order')
+  .action(async (id: string) => {
+    const { body } = await (await client()).call('POST', `/admin/targets/${path(id)}/check`);
+    for (const step of body.steps) console.log(`${step.ok ? 'ok  ' : 'FAIL'}  ${step.step.padEnd(18)} ${step.detail}`);
+    if (!body.ok) {
+      console.log('\nTroubleshooting, most likely first:');
+      body.troubleshooting.forEach((hint: string, i: number) => console.log(`  ${i + 1}. ${hint}`));
+      process.exitCode = 1;
+    }
+    console.log(`\n${body.advice}`);
+  });
+targets
   .command('set-credentials <id>')
   .description('store client credentials; the secret is read from stdin or a hidden prompt, never from arguments')
   .addOption(new Option('--kind <kind>', 'trigger = External Trigger client; api = API client / PAT for lookups').choices(['trigger', 'api']).makeOptionMandatory())
@@ -113,6 +126,14 @@ mappings.command('audit <instanceKey>').description('who changed a mapping, newe
   const { body } = await (await client()).call('GET', `/admin/mappings/${path(key.trim().toLowerCase())}/audit`);
   console.log(table(body.items.map((a: any) => ({ ...a, version: a.after?.version ?? '-' })), ['at', 'actor', 'action', 'version', 'note']));
 });
+mappings
+  .command('match-test <instanceKey>')
+  .description('look up to 50 users of the latest report in the tenant and on the mapped source (SUCCESS / PARTIAL / FAILURE)')
+  .action(async (key: string) => {
+    const { body } = await (await client()).call('POST', `/admin/mappings/${path(key.trim().toLowerCase())}/match-test`);
+    console.log(`${body.status}: ${body.found} of ${body.checked} users (${Math.round(body.share * 100)} %) have an account on source ${body.sourceId} in tenant ${body.tenant}`);
+    if (body.status !== 'SUCCESS') process.exitCode = 1;
+  });
 mappings
   .command('export')
   .description('write all mappings as JSON (importable with `mappings import`)')

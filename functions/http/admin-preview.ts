@@ -31,14 +31,14 @@ export function previewRoute(deps: AdminDeps & { settings: IngestSettings; maxBo
         now,
         { store: deps.store, settings: deps.settings },
       );
-      const instances = delivery.instances
-        .filter((outcome) => !mapping || outcome.instanceKey === mapping.instanceKey)
-        .map((outcome) => {
+      const shown = delivery.instances.filter((outcome) => !mapping || outcome.instanceKey === mapping.instanceKey);
+      const mappings = await deps.store.getMappings(shown.map((outcome) => outcome.instanceKey));
+      const instances = shown.map((outcome) => {
           const own = batches.filter((b) => b.instanceKey === outcome.instanceKey);
           const first = own[0]?.input;
           return {
             ...outcome,
-            source: first?.source ?? null,
+            source: mappings.get(outcome.instanceKey)?.source ?? null,
             triggerCalls: own.length,
             sampleInput: first ? { ...first, users: first.users.slice(0, PREVIEW_USERS), usersShown: Math.min(PREVIEW_USERS, first.users.length), usersInBatch: first.users.length } : null,
           };
