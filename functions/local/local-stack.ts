@@ -15,6 +15,7 @@ import { FileSecretStore } from '../adapters/file-secret-store.js';
 import type { Log } from '../adapters/logger.js';
 import { createRouter } from '../http/router.js';
 import { adminRoutes, publicRoutes } from '../http/routes.js';
+import { consoleRoutes } from '../http/console-route.js';
 import { createNodeServer } from '../http/node-server.js';
 import { startPoller, type Poller } from './poller.js';
 import { repairIndexes } from './repair-indexes.js';
@@ -68,6 +69,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   const routes = [
     ...publicRoutes({ store, clock, settings, maxBodyBytes: config.MAX_BODY_BYTES }),
     ...adminRoutes({ store, secrets, clock, settings, maxBodyBytes: config.MAX_BODY_BYTES, isc: options.isc, secretIdFor: (targetId, kind) => `targets/${targetId}/${kind}` }),
+    ...consoleRoutes(), // local only: the admin console (functions/console/README.md)
   ];
   const router = createRouter(routes, { webhookSecrets: async () => options.webhookSecrets, adminToken: options.adminToken });
   const server: Server = createNodeServer(router, log, config.MAX_BODY_BYTES);

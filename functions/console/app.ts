@@ -1,0 +1,107 @@
+/// <reference lib="dom" />
+/**
+ * The local admin console: a single page over the admin API (same origin, bearer token from sessionStorage).
+ * Views: #/mappings (default), #/deliveries[/{id}], #/preview. Plain DOM, no framework, no network but this server.
+ */
+import { ApiError, api, errorText, session, whenUnauthorized } from './api.js';
+import { announce, clear, field, h } from './dom.js';
+import { renderDeliveries } from './deliveries.js';
+import { renderMappings } from './mappings.js';
+import { renderPreview } from './preview.js';
+
+const main = document.getElementById('main')!;
+const nav = document.getElementById('nav')!;
+const signOut = document.getElementById('signout') as HTMLButtonElement;
+let generation = 0;
+
+function signInView(reason?: string): void {
+  generation++;
+  nav.hidden = true;
+  signOut.hidden = true;
+  const token = h('input', { type: 'password', id: 'admin-token', autocomplete: 'off', required: true, spellcheck: 'false' });
+  const error = h('div', { class: 'form-error', role: 'alert' }, reason ?? '');
+  const submit = h('button', { type: 'submit', class: 'primary' }, 'Sign in');
+  const form = h('form', { class: 'panel signin', 'aria-labelledby': 'signin-title', onsubmit: (event) => {
+    event.preventDefault();
+    const value = token.value.trim();
+    if (!value) {
+      error.textContent = 'Enter the admin token.';
+      token.focus();
+      return;
+    }
+    submit.disabled = true;
+    session.signIn(value);
+    // Any admin call proves the token; the targets list is small.
+    void api('GET', '/admin/targets').then(() => {
+      announce('Signed in.');
+      void route();
+    }, (failure: unknown) => {
+      session.signOut();
+      submit.disabled = false;
+      error.textContent = failure instanceof ApiError && failure.status === 401 ? 'That admin token was not accepted.' : errorText(failure);
+      token.select();
+      token.focus();
+    });
+  } },
+    h('h2', { id: 'signin-title' }, 'Sign in'),
+    h('p', {}, 'Paste the admin token that npm start printed (also in .data/local-credentials.json). It is kept in this tab’s session storage only and sent as a bearer token to this server’s admin API.'),
+    field('Admin token', token),
+    error,
+    h('div', { class: 'actions' }, submit));
+  clear(main, form);
+  token.focus();
+}
+
+function currentView(): { name: 'mappings' | 'deliveries' | 'preview'; id?: string } {
+  const [, view, id] = /^#\/(mappings|deliveries|preview)(?:\/(.+))?$/.exec(location.hash) ?? [];
+  if (view === 'deliveries') return { name: 'deliveries', id: id ? decodeURIComponent(id) : undefined };
+  return { name: view === 'preview' ? 'preview' : 'mappings' };
+}
+
+async function route(): Promise<void> {
+  if (!session.token()) return signInView();
+  const mine = ++generation;
+  const alive = () => mine === generation;
+  const view = currentView();
+  nav.hidden = false;
+  signOut.hidden = false;
+  for (const link of nav.querySelectorAll('a')) {
+    if (link.getAttribute('href') === `#/${view.name}`) link.setAttribute('aria-current', 'page');
+    else link.removeAttribute('aria-current');
+  }
+  document.title = `${view.name[0]!.toUpperCase()}${view.name.slice(1)} — usage → certification console`;
+  main.setAttribute('aria-busy', 'true');
+  try {
+    let focus: HTMLElement | undefined;
+    if (view.name === 'deliveries') focus = await renderDeliveries({ root: main, alive }, view.id);
+    else if (view.name === 'preview') await renderPreview(main);
+    else await renderMappings(main);
+    if (!alive()) return;
+    (focus ?? main.querySelector<HTMLElement>('h2'))?.focus();
+  } catch (error) {
+    if (!alive()) return;
+    clear(main, h('h2', { tabindex: '-1' }, 'Something went wrong'), h('p', { class: 'form-error', role: 'alert' }, errorText(error)),
+      h('button', { type: 'button', onclick: () => void route() }, 'Try again'));
+  } finally {
+    main.removeAttribute('aria-busy');
+  }
+}
+
+whenUnauthorized(() => {
+  session.signOut();
+  signInView('The admin token was not accepted (it may have changed when the server restarted). Sign in again.');
+});
+
+signOut.addEventListener('click', () => {
+  session.signOut();
+  announce('Signed out.');
+  signInView();
+});
+
+document.getElementById('skip')?.addEventListener('click', (event) => {
+  event.preventDefault();
+  main.focus();
+});
+
+window.addEventListener('hashchange', () => void route());
+void route();
