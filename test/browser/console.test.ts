@@ -23,7 +23,10 @@ const hasChromium = existsSync(CHROMIUM);
 if (!hasChromium) console.warn(`[browser tests] SKIPPED: ${CHROMIUM} not found (apt-get install -y chromium); the admin console was not tested in a browser.`);
 
 const repo = new URL('../../', import.meta.url).pathname;
-const screenshot = (name: string) => join(repo, 'docs/img', `console-${name}.png`);
+// The README's screenshots are refreshed on demand (UPDATE_SCREENSHOTS=1 npm test); otherwise they go to a temp
+// folder, so an ordinary test run leaves the working tree as it was.
+const shotDir = process.env.UPDATE_SCREENSHOTS ? join(repo, 'docs/img') : join(tmpdir(), 'console-screenshots');
+const screenshot = (name: string) => join(shotDir, `console-${name}.png`);
 
 describe.skipIf(!hasChromium)('Admin console in headless Chromium', () => {
   let isc: IscSimulator;
@@ -67,7 +70,7 @@ describe.skipIf(!hasChromium)('Admin console in headless Chromium', () => {
       if (message.type() === 'error' && !/status of 4\d\d/.test(message.text())) pageErrors.push(message.text());
     });
     page.setDefaultTimeout(8000);
-    await mkdir(join(repo, 'docs/img'), { recursive: true });
+    await mkdir(shotDir, { recursive: true });
 
     const put = async (path: string, body: unknown) => expect((await stack.call('PUT', path, { body })).status).toBeLessThan(300);
     await put('/admin/targets/sim', { environment: 'production', tenant: 'acme-sim', triggerUrl: `${isc.url}/beta/workflows/execute/external/${WORKFLOW_ID}`, tokenUrl: `${isc.url}/oauth/token`, apiBaseUrl: isc.url });
