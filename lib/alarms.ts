@@ -1,0 +1,94 @@
+import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import type { Stage } from 'aws-cdk-lib/aws-apigateway';
+import { Alarm, ComparisonOperator, Metric, TreatMissingData, type IMetric } from 'aws-cdk-lib/aws-cloudwatch';
+import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
+import { ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { Key } from 'aws-cdk-lib/aws-kms';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import { Topic } from 'aws-cdk-lib/aws-sns';
+import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
+import type { Queue } from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import type { StageConfig } from './config.js';
+
+/** Namespace of the metrics the sweeper publishes as CloudWatch embedded-metric log lines (no dimensions). */
+export const METRIC_NAMESPACE = 'UsageCertification';
+
+export interface AlarmsProps {
+  config: StageConfig;
+  dispatchDlq: Queue;
+  dispatch: IFunction;
+  ingest: IFunction;
+  sweep: IFunction;
+  apiStage: Stage;
+}
+
+/**
+ * What an operator must hear about: records that fell out of the stream (DLQ), dispatch failures, API 5xx,
+ * webhook throttling, and the sweeper's view of the pipeline (held and failed batches, mappings whose report
+ * is overdue). With `-c alarmEmail=…` every alarm notifies a KMS-encrypted SNS topic with that subscription.
+ */
+export class Alarms extends Construct {
+  readonly alarms: Alarm[] = [];
+  readonly topic?: Topic;
+
+  constructor(scope: Construct, id: string, props: AlarmsProps) {
+    super(scope, id);
+    const { config } = props;
+    const fiveMinutes = Duration.minutes(5);
+    const sum = { period: fiveMinutes, statistic: 'Sum' };
+    const max = { period: fiveMinutes, statistic: 'Maximum' };
+    const pipeline = (metricName: string) => new Metric({ namespace: METRIC_NAMESPACE, metricName, ...max });
+
+    this.add('DlqNotEmpty', 'Stream records exhausted their retries and sit in the dispatch DLQ; the batches stay PENDING until replayed (POST /admin/deliveries/{id}/replay).',
+      props.dispatchDlq.metricApproximateNumberOfMessagesVisible(max), 0);
+    this.add('DispatchErrors', 'The dispatch function failed (store unreachable, crash or timeout).',
+      props.dispatch.metricErrors(sum), config.alarms.dispatchErrors);
+    this.add('Api5xx', 'The API answered 5xx (function error, timeout, or a body over the 6 MB Lambda limit).',
+      props.apiStage.metricServerError(sum), config.alarms.api5xx);
+    this.add('IngestThrottles', 'The ingest function was throttled: webhook deliveries were refused.',
+      props.ingest.metricThrottles(sum), 0);
+    this.add('SweepErrors', 'The sweeper failed: retries are not requeued and the pipeline metrics below are not published.',
+      props.sweep.metricErrors(sum), 0);
+    this.add('HeldBatches', 'Batches held as SUSPECT_MAPPING (too few users matched in ISC): check the mapping, then replay with force.',
+      pipeline('HeldBatches'), 0);
+    this.add('StaleMappings', 'Enabled mappings overdue for a usage report: SaaS Management may have stopped sending.',
+      pipeline('StaleMappings'), 0);
+    this.add('FailedBatches', 'Batches FAILED after all attempts: see GET /admin/deliveries?status=FAILED and replay.',
+      pipeline('FailedBatches'), 0);
+
+    if (config.alarmEmail) {
+      // SNS has no service-managed encryption usable by CloudWatch (the aws/sns key's policy cannot admit it),
+      // so the topic gets its own key that CloudWatch may use.
+      const key = new Key(this, 'TopicKey', {
+        description: `${config.stackName} alarm topic`,
+        enableKeyRotation: true,
+        removalPolicy: RemovalPolicy.DESTROY,
+        pendingWindow: Duration.days(7),
+      });
+      key.grant(new ServicePrincipal('cloudwatch.amazonaws.com'), 'kms:Decrypt', 'kms:GenerateDataKey*');
+      this.topic = new Topic(this, 'Topic', { displayName: `${config.stackName} alarms`, masterKey: key });
+      this.topic.addSubscription(new EmailSubscription(config.alarmEmail));
+      const action = new SnsAction(this.topic);
+      for (const alarm of this.alarms) {
+        alarm.addAlarmAction(action);
+        alarm.addOkAction(action);
+      }
+    }
+  }
+
+  private add(id: string, description: string, metric: IMetric, threshold: number): void {
+    this.alarms.push(
+      new Alarm(this, id, {
+        alarmName: `${Stack.of(this).stackName}-${id}`,
+        alarmDescription: description,
+        metric,
+        threshold,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+        evaluationPeriods: 1,
+        // No data means nothing happened (no errors, no messages); the sweeper's own failures have SweepErrors.
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+      }),
+    );
+  }
+}

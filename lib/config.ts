@@ -1,0 +1,106 @@
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { Node } from 'constructs';
+
+/**
+ * Everything that differs between deployments comes from CDK context (`-c key=value` or cdk.json), read and
+ * checked here once so a typo fails the synth with its name. Nothing account- or region-specific lives in
+ * the code: the stack is environment-agnostic and uses `Aws.ACCOUNT_ID` / `Aws.REGION` tokens.
+ */
+export type StageName = 'dev' | 'prod';
+
+export interface StageConfig {
+  stage: StageName;
+  stackName: string;
+  /** Email that receives alarm notifications (SNS, KMS-encrypted); no topic when absent. */
+  alarmEmail?: string;
+  /** API Gateway stage throttling, requests per second (steady) and burst. */
+  apiRateLimit: number;
+  apiBurstLimit: number;
+  /** Create the account-level API Gateway → CloudWatch Logs role (needed once per account and region). */
+  apiGatewayCloudWatchRole: boolean;
+  logLevel: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
+  logRetention: RetentionDays;
+  /** The table (and the log groups, which are the audit trail) survive a `cdk destroy` in prod. */
+  dataRemovalPolicy: RemovalPolicy;
+  deletionProtection: boolean;
+  alarms: { dispatchErrors: number; api5xx: number };
+  /** Optional tuning passed to the functions as environment variables (functions/adapters/config.ts). */
+  tuning: Record<string, string>;
+  /** How long a claimed batch stays IN_FLIGHT before the sweeper may reclaim it (LEASE_SECONDS). */
+  leaseSeconds: number;
+  /** Per-call ISC HTTP timeout (ISC_TIMEOUT_MS); the dispatch function's timeout is derived from it. */
+  iscTimeout: Duration;
+}
+
+/** Context key → environment variable for the optional tuning knobs. Values are whole numbers. */
+const TUNING = {
+  maxAttempts: 'MAX_ATTEMPTS',
+  batchMaxBytes: 'BATCH_MAX_BYTES',
+  dedupeWindowHours: 'DEDUPE_WINDOW_HOURS',
+  retentionDays: 'RETENTION_DAYS',
+  matchThresholdPercent: 'MATCH_THRESHOLD_PERCENT',
+} as const;
+
+export function stageConfig(node: Node): StageConfig {
+  const stage = String(node.tryGetContext('stage') ?? 'dev');
+  if (stage !== 'dev' && stage !== 'prod') throw new Error(`Context "stage" must be dev or prod, got "${stage}".`);
+  const prod = stage === 'prod';
+
+  const alarmEmail = optionalString(node, 'alarmEmail');
+  if (alarmEmail !== undefined && !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(alarmEmail)) throw new Error(`Context "alarmEmail" is not an email address: "${alarmEmail}".`);
+
+  const tuning: Record<string, string> = {};
+  for (const [key, envName] of Object.entries(TUNING)) {
+    const value = optionalInt(node, key, 0, 10_000_000);
+    if (value !== undefined) tuning[envName] = String(value);
+  }
+  // Comma lists excluded from every campaign (break-glass and service accounts).
+  for (const [key, envName] of [['excludeEmails', 'EXCLUDE_EMAILS'], ['excludeDomains', 'EXCLUDE_DOMAINS']] as const) {
+    const value = optionalString(node, key);
+    if (value !== undefined) tuning[envName] = value;
+  }
+
+  const logLevel = String(node.tryGetContext('logLevel') ?? 'INFO').toUpperCase();
+  if (!['DEBUG', 'INFO', 'WARN', 'ERROR'].includes(logLevel)) throw new Error(`Context "logLevel" must be DEBUG, INFO, WARN or ERROR, got "${logLevel}".`);
+
+  const config: StageConfig = {
+    stage,
+    stackName: `UsageCertification-${stage}`,
+    apiRateLimit: optionalInt(node, 'apiRateLimit', 1, 10_000) ?? 20,
+    apiBurstLimit: optionalInt(node, 'apiBurstLimit', 1, 5_000) ?? 40,
+    apiGatewayCloudWatchRole: optionalBool(node, 'apiGatewayCloudWatchRole') ?? true,
+    logLevel: logLevel as StageConfig['logLevel'],
+    logRetention: prod ? RetentionDays.ONE_YEAR : RetentionDays.ONE_MONTH,
+    dataRemovalPolicy: prod ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+    deletionProtection: prod,
+    // prod pages on the first dispatch error or 5xx; dev tolerates a few while people experiment.
+    alarms: prod ? { dispatchErrors: 0, api5xx: 0 } : { dispatchErrors: 5, api5xx: 5 },
+    tuning,
+    leaseSeconds: optionalInt(node, 'leaseSeconds', 60, 900) ?? 300,
+    iscTimeout: Duration.seconds(optionalInt(node, 'iscTimeoutSeconds', 1, 17) ?? 10),
+  };
+  if (alarmEmail !== undefined) config.alarmEmail = alarmEmail;
+  return config;
+}
+
+function optionalString(node: Node, key: string): string | undefined {
+  const value: unknown = node.tryGetContext(key);
+  if (value === undefined || value === null || value === '') return undefined;
+  return String(value).trim();
+}
+
+function optionalInt(node: Node, key: string, min: number, max: number): number | undefined {
+  const raw = optionalString(node, key);
+  if (raw === undefined) return undefined;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min || value > max) throw new Error(`Context "${key}" must be a whole number from ${min} to ${max}, got "${raw}".`);
+  return value;
+}
+
+function optionalBool(node: Node, key: string): boolean | undefined {
+  const raw = optionalString(node, key);
+  if (raw === undefined) return undefined;
+  if (raw === 'true' || raw === 'false') return raw === 'true';
+  throw new Error(`Context "${key}" must be true or false, got "${raw}".`);
+}

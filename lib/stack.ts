@@ -1,0 +1,49 @@
+import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import type { Construct } from 'constructs';
+import { Alarms } from './alarms.js';
+import { Api, WEBHOOK_PATH } from './api.js';
+import type { StageConfig } from './config.js';
+import { Data } from './data.js';
+import { Functions } from './functions.js';
+import { Secrets } from './secrets.js';
+
+export interface UsageCertificationStackProps extends StackProps {
+  config: StageConfig;
+}
+
+/** The whole pipeline on AWS (design.md): API Gateway → ingest → DynamoDB → stream → dispatch → ISC. */
+export class UsageCertificationStack extends Stack {
+  readonly config: StageConfig;
+  readonly data: Data;
+  readonly secrets: Secrets;
+  readonly functions: Functions;
+  readonly api: Api;
+  readonly alarms: Alarms;
+
+  constructor(scope: Construct, id: string, props: UsageCertificationStackProps) {
+    super(scope, id, props);
+    const { config } = props;
+    this.config = config;
+    this.data = new Data(this, 'Data', config);
+    this.secrets = new Secrets(this, 'Secrets');
+    this.functions = new Functions(this, 'Functions', { config, table: this.data.table, dispatchDlq: this.data.dispatchDlq, secrets: this.secrets });
+    this.api = new Api(this, 'Api', { config, ingest: this.functions.ingest, admin: this.functions.admin });
+    this.alarms = new Alarms(this, 'Alarms', {
+      config,
+      dispatchDlq: this.data.dispatchDlq,
+      dispatch: this.functions.dispatch,
+      ingest: this.functions.ingest,
+      sweep: this.functions.sweep,
+      apiStage: this.api.restApi.deploymentStage,
+    });
+
+    const url = this.api.restApi.url; // ends with "/"
+    new CfnOutput(this, 'ApiUrl', { value: url, description: 'Base URL of the API (admin routes under admin/, SigV4-signed)' });
+    new CfnOutput(this, 'WebhookUrl', { value: `${url}${WEBHOOK_PATH}`, description: 'Paste into SaaS Management as the webhook URL' });
+    new CfnOutput(this, 'WebhookSecretArn', { value: this.secrets.webhookSecret.secretArn, description: 'Secrets Manager secret {"current","previous"}; paste "current" into the webhook Secret field' });
+    new CfnOutput(this, 'TargetSecretPrefix', { value: this.secrets.targetSecretPrefix, description: 'Target credentials live at <prefix><targetId>/trigger and <prefix><targetId>/api' });
+    new CfnOutput(this, 'TableName', { value: this.data.table.tableName });
+    new CfnOutput(this, 'DispatchDlqUrl', { value: this.data.dispatchDlq.queueUrl });
+    if (this.alarms.topic) new CfnOutput(this, 'AlarmTopicArn', { value: this.alarms.topic.topicArn });
+  }
+}

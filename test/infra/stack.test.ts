@@ -1,0 +1,301 @@
+import { Match } from 'aws-cdk-lib/assertions';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { PENDING_BATCH_FILTER } from '../../functions/dispatch-stream.js';
+import { TABLE_SCHEMA } from '../../functions/adapters/dynamodb-table.js';
+import { iamStatements, logicalId, synth, type Statement, type Synthesized } from './synth.js';
+
+/** Actions that have no resource-level permissions in IAM, so "*" is the only possible resource. */
+const STAR_RESOURCE_ALLOWED = new Map([
+  ['xray:PutTraceSegments', 'X-Ray accepts no resource ARNs (active tracing on the functions)'],
+  ['xray:PutTelemetryRecords', 'X-Ray accepts no resource ARNs (active tracing on the functions)'],
+]);
+
+let dev: Synthesized;
+let statements: Statement[];
+
+beforeAll(() => {
+  dev = synth({ stage: 'dev' });
+  statements = iamStatements(dev.template);
+});
+
+const roleOf = (fn: 'ingest' | 'admin' | 'dispatch' | 'sweep') => logicalId(dev.stack.functions[fn].role!);
+const allowed = (role: string) => statements.filter((s) => s.Effect === 'Allow' && s.roles.includes(role));
+const actionsOn = (role: string, prefix: string) => allowed(role).flatMap((s) => s.Action.filter((a) => a.startsWith(prefix)).map((a) => ({ action: a, resources: s.Resource })));
+
+describe('API Gateway', () => {
+  it('is a regional REST API whose admin methods, and only those, use IAM authorization', () => {
+    dev.template.hasResourceProperties('AWS::ApiGateway::RestApi', { EndpointConfiguration: { Types: ['REGIONAL'] } });
+    const methods = dev.template.findResources('AWS::ApiGateway::Method');
+    const byRoute = Object.values(methods).map((m) => {
+      const resourceId = m.Properties.ResourceId.Ref as string;
+      const pathPart = dev.template.toJSON().Resources[resourceId].Properties.PathPart as string;
+      return { route: `${m.Properties.HttpMethod} ${pathPart}`, auth: m.Properties.AuthorizationType as string };
+    });
+    expect(byRoute.sort((a, b) => a.route.localeCompare(b.route))).toEqual([
+      { route: 'ANY {proxy+}', auth: 'AWS_IAM' },
+      { route: 'GET health', auth: 'NONE' },
+      { route: 'GET openapi.json', auth: 'NONE' },
+      { route: 'POST saas-management', auth: 'NONE' },
+    ]);
+    // {proxy+} sits under /admin, saas-management under /webhooks.
+    dev.template.hasResourceProperties('AWS::ApiGateway::Resource', { PathPart: '{proxy+}', ParentId: { Ref: Match.stringLikeRegexp('^Apiadmin') } });
+    dev.template.hasResourceProperties('AWS::ApiGateway::Resource', { PathPart: 'saas-management', ParentId: { Ref: Match.stringLikeRegexp('^Apiwebhooks') } });
+  });
+
+  it('routes the public methods to ingest and the admin method to admin (Lambda proxy)', () => {
+    const uriFor = (fn: 'ingest' | 'admin') => Match.objectLike({ 'Fn::Join': Match.arrayWith([Match.arrayWith([{ 'Fn::GetAtt': [logicalId(dev.stack.functions[fn]), 'Arn'] }])]) });
+    dev.template.hasResourceProperties('AWS::ApiGateway::Method', { HttpMethod: 'POST', Integration: { Type: 'AWS_PROXY', Uri: uriFor('ingest') } });
+    dev.template.hasResourceProperties('AWS::ApiGateway::Method', { HttpMethod: 'ANY', Integration: { Type: 'AWS_PROXY', Uri: uriFor('admin') } });
+  });
+
+  it('throttles the stage, writes JSON access logs to a log group with retention, traces with X-Ray and never logs bodies', () => {
+    dev.template.hasResourceProperties('AWS::ApiGateway::Stage', {
+      StageName: 'v1',
+      TracingEnabled: true,
+      AccessLogSetting: { DestinationArn: Match.anyValue(), Format: Match.stringLikeRegexp('"requestId":"\\$context.requestId"') },
+      MethodSettings: [Match.objectLike({ ThrottlingRateLimit: 20, ThrottlingBurstLimit: 40, LoggingLevel: 'ERROR', DataTraceEnabled: false })],
+    });
+    const stage = Object.values(dev.template.findResources('AWS::ApiGateway::Stage'))[0]!;
+    expect(stage.Properties.AccessLogSetting.Format).not.toMatch(/authorization|requestBody|header/i);
+    dev.template.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 30 });
+  });
+
+  it('takes throttling from context', () => {
+    const custom = synth({ stage: 'dev', apiRateLimit: '5', apiBurstLimit: '7' });
+    custom.template.hasResourceProperties('AWS::ApiGateway::Stage', { MethodSettings: [Match.objectLike({ ThrottlingRateLimit: 5, ThrottlingBurstLimit: 7 })] });
+  });
+
+  it("answers API Gateway's own rejections in the API's JSON error shape (unknown route → 404)", () => {
+    dev.template.hasResourceProperties('AWS::ApiGateway::GatewayResponse', {
+      ResponseType: 'MISSING_AUTHENTICATION_TOKEN',
+      StatusCode: '404',
+      ResponseTemplates: { 'application/json': Match.stringLikeRegexp('"code":"not_found"') },
+    });
+    for (const type of ['DEFAULT_4XX', 'DEFAULT_5XX', 'THROTTLED', 'REQUEST_TOO_LARGE']) {
+      dev.template.hasResourceProperties('AWS::ApiGateway::GatewayResponse', {
+        ResponseType: type,
+        ResponseTemplates: { 'application/json': Match.stringLikeRegexp('^\\{"error":\\{"code":') },
+      });
+    }
+  });
+});
+
+describe('Lambda functions', () => {
+  it('run Node.js 22 on arm64 with active tracing, source maps, their own log group, and the documented environment', () => {
+    const functions = dev.template.findResources('AWS::Lambda::Function');
+    expect(Object.keys(functions)).toHaveLength(4);
+    for (const fn of Object.values(functions)) {
+      expect(fn.Properties).toMatchObject({
+        Runtime: 'nodejs22.x',
+        Architectures: ['arm64'],
+        Handler: 'index.handler',
+        TracingConfig: { Mode: 'Active' },
+        LoggingConfig: { LogGroup: { Ref: expect.any(String) } },
+        Environment: {
+          Variables: expect.objectContaining({
+            TABLE_NAME: { Ref: logicalId(dev.stack.data.table) },
+            TARGET_SECRET_PREFIX: 'UsageCertification-dev/targets/',
+            LOG_LEVEL: 'INFO',
+            POWERTOOLS_SERVICE_NAME: 'usage-certification-dev',
+            AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+            NODE_OPTIONS: '--enable-source-maps',
+          }),
+        },
+      });
+    }
+  });
+
+  it('gives each function the settings its trigger needs', () => {
+    const props = (fn: 'ingest' | 'admin' | 'dispatch' | 'sweep') => dev.template.toJSON().Resources[logicalId(dev.stack.functions[fn])].Properties;
+    // Behind API Gateway (29 s integration limit).
+    expect(props('ingest').Timeout).toBeLessThan(29);
+    expect(props('admin').Timeout).toBeLessThan(29);
+    expect(props('ingest').Environment.Variables).toMatchObject({ WEBHOOK_SECRET_ARN: { Ref: logicalId(dev.stack.secrets.webhookSecret) } });
+    expect(props('admin').Environment.Variables).toMatchObject({ ADMIN_AUTH: 'iam' });
+    expect(props('admin').Environment.Variables.WEBHOOK_SECRET_ARN).toBeUndefined();
+    // The lease outlasts the dispatch function, so the sweeper never reclaims a batch still being sent.
+    const dispatch = props('dispatch');
+    // Dispatch outlasts a batch's sequential ISC calls (up to 5) plus the 30 s local rate-limiter wait.
+    expect(dispatch.Timeout * 1000).toBeGreaterThan(5 * Number(dispatch.Environment.Variables.ISC_TIMEOUT_MS) + 30_000);
+    expect(Number(dispatch.Environment.Variables.LEASE_SECONDS)).toBeGreaterThan(dispatch.Timeout);
+    // The sweeper finishes before its next run and is not retried (the next run is the retry).
+    expect(props('sweep').Timeout).toBeLessThan(60);
+    dev.template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', { FunctionName: { Ref: logicalId(dev.stack.functions.sweep) }, MaximumRetryAttempts: 0 });
+  });
+
+  it('refuses context that would let a dispatch outlive its lease or its timeout', () => {
+    expect(() => synth({ stage: 'dev', leaseSeconds: '120' })).toThrow(/leaseSeconds/);
+    expect(() => synth({ stage: 'dev', iscTimeoutSeconds: '18' })).toThrow(/iscTimeoutSeconds/);
+  });
+
+  it('passes optional tuning from context to the functions', () => {
+    const tuned = synth({ stage: 'dev', maxAttempts: '3', batchMaxBytes: '65536', matchThresholdPercent: '40' });
+    tuned.template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ MAX_ATTEMPTS: '3', BATCH_MAX_BYTES: '65536', MATCH_THRESHOLD_PERCENT: '40' }) },
+    });
+    expect(() => synth({ stage: 'dev', maxAttempts: 'many' })).toThrow(/maxAttempts/);
+  });
+
+  it('runs the sweeper every minute', () => {
+    dev.template.hasResourceProperties('AWS::Events::Rule', {
+      ScheduleExpression: 'rate(1 minute)',
+      State: 'ENABLED',
+      Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [logicalId(dev.stack.functions.sweep), 'Arn'] } })],
+    });
+  });
+});
+
+describe('DynamoDB', () => {
+  it('is one on-demand table with PITR, SSE, TTL, NEW_IMAGE streams and the two GSIs of TABLE_SCHEMA', () => {
+    dev.template.resourceCountIs('AWS::DynamoDB::Table', 1);
+    dev.template.hasResourceProperties('AWS::DynamoDB::Table', {
+      BillingMode: 'PAY_PER_REQUEST',
+      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+      SSESpecification: { SSEEnabled: true },
+      TimeToLiveSpecification: { AttributeName: TABLE_SCHEMA.ttlAttribute, Enabled: true },
+      StreamSpecification: { StreamViewType: 'NEW_IMAGE' },
+      KeySchema: [
+        { AttributeName: 'pk', KeyType: 'HASH' },
+        { AttributeName: 'sk', KeyType: 'RANGE' },
+      ],
+      GlobalSecondaryIndexes: [TABLE_SCHEMA.statusIndex, TABLE_SCHEMA.listIndex].map((index) => ({
+        IndexName: index.name,
+        KeySchema: [
+          { AttributeName: index.partitionKey, KeyType: 'HASH' },
+          { AttributeName: index.sortKey, KeyType: 'RANGE' },
+        ],
+        Projection: { ProjectionType: 'ALL' },
+      })),
+    });
+    const attributes = Object.values(dev.template.findResources('AWS::DynamoDB::Table'))[0]!.Properties.AttributeDefinitions as Array<{ AttributeType: string }>;
+    expect(attributes.every((a) => a.AttributeType === 'S')).toBe(true);
+  });
+
+  it('feeds only PENDING batch items to dispatch, with bisect, bounded retries, partial failures and a DLQ', () => {
+    dev.template.resourceCountIs('AWS::Lambda::EventSourceMapping', 1);
+    dev.template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      EventSourceArn: { 'Fn::GetAtt': [logicalId(dev.stack.data.table), 'StreamArn'] },
+      FunctionName: { Ref: logicalId(dev.stack.functions.dispatch) },
+      StartingPosition: 'TRIM_HORIZON',
+      BatchSize: 10,
+      BisectBatchOnFunctionError: true,
+      MaximumRetryAttempts: 5,
+      MaximumRecordAgeInSeconds: Match.anyValue(),
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+      DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': [logicalId(dev.stack.data.dispatchDlq), 'Arn'] } } },
+      FilterCriteria: {
+        Filters: [{ Pattern: JSON.stringify({ eventName: ['INSERT', 'MODIFY'], dynamodb: { NewImage: { type: { S: ['BATCH'] }, status: { S: ['PENDING'] } } } }) }],
+      },
+    });
+    // The pattern is the one the handler module documents, not a copy that could drift.
+    expect(JSON.parse(JSON.stringify(PENDING_BATCH_FILTER))).toEqual({ eventName: ['INSERT', 'MODIFY'], dynamodb: { NewImage: { type: { S: ['BATCH'] }, status: { S: ['PENDING'] } } } });
+    // Created after the role policy that lets Lambda read the stream and write the DLQ.
+    const mapping = Object.values(dev.template.findResources('AWS::Lambda::EventSourceMapping'))[0]!;
+    expect(mapping.DependsOn).toEqual(expect.arrayContaining([expect.stringMatching(/DispatchRoleDefaultPolicy/)]));
+  });
+
+  it('encrypts the DLQ and refuses non-TLS access to it', () => {
+    dev.template.hasResourceProperties('AWS::SQS::Queue', { SqsManagedSseEnabled: true, MessageRetentionPeriod: 1_209_600 });
+    dev.template.hasResourceProperties('AWS::SQS::QueuePolicy', {
+      Queues: [{ Ref: logicalId(dev.stack.data.dispatchDlq) }],
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Effect: 'Deny', Action: 'sqs:*', Principal: { AWS: '*' }, Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+        ]),
+      },
+    });
+  });
+});
+
+describe('IAM least privilege', () => {
+  it('has no "*" resource in any identity policy except for actions that cannot be scoped', () => {
+    const offenders = statements
+      .filter((s) => s.Effect === 'Allow' && s.Resource.includes('*'))
+      .flatMap((s) => s.Action.filter((a) => !STAR_RESOURCE_ALLOWED.has(a)).map((a) => `${s.source}: ${a}`));
+    expect(offenders).toEqual([]);
+    // And no wildcard actions at all.
+    expect(statements.flatMap((s) => s.Action).filter((a) => a.includes('*') && !a.startsWith('kms:GenerateDataKey'))).toEqual([]);
+  });
+
+  it('scopes secretsmanager per function: ingest the webhook secret, dispatch read-only and admin read/write on the target prefix', () => {
+    const prefixArn = Match.objectLike({ 'Fn::Join': ['', Match.arrayWith([':secret:UsageCertification-dev/targets/*'])] });
+    const matches = (value: unknown, matcher: ReturnType<typeof Match.objectLike>) => !matcher.test(value).hasFailed();
+
+    expect(actionsOn(roleOf('ingest'), 'secretsmanager:')).toEqual([
+      { action: 'secretsmanager:DescribeSecret', resources: [{ Ref: logicalId(dev.stack.secrets.webhookSecret) }] },
+      { action: 'secretsmanager:GetSecretValue', resources: [{ Ref: logicalId(dev.stack.secrets.webhookSecret) }] },
+    ]);
+
+    const dispatch = actionsOn(roleOf('dispatch'), 'secretsmanager:');
+    expect(dispatch.map((d) => d.action)).toEqual(['secretsmanager:GetSecretValue']);
+    expect(dispatch.every((d) => d.resources.length === 1 && matches(d.resources[0], prefixArn))).toBe(true);
+
+    const admin = actionsOn(roleOf('admin'), 'secretsmanager:');
+    expect(admin.map((d) => d.action).sort()).toEqual(['secretsmanager:CreateSecret', 'secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue']);
+    expect(admin.every((d) => d.resources.length === 1 && matches(d.resources[0], prefixArn))).toBe(true);
+
+    expect(actionsOn(roleOf('sweep'), 'secretsmanager:')).toEqual([]);
+  });
+
+  it('limits DynamoDB access to the table, its indexes and its stream', () => {
+    const table = logicalId(dev.stack.data.table);
+    const allowedResources = [
+      { 'Fn::GetAtt': [table, 'Arn'] },
+      { 'Fn::Join': ['', [{ 'Fn::GetAtt': [table, 'Arn'] }, '/index/*']] },
+      { 'Fn::GetAtt': [table, 'StreamArn'] },
+    ].map((r) => JSON.stringify(r));
+    const dynamo = statements.filter((s) => s.Action.some((a) => a.startsWith('dynamodb:')));
+    expect(dynamo.length).toBeGreaterThan(0);
+    for (const s of dynamo) for (const r of s.Resource) expect(allowedResources).toContain(JSON.stringify(r));
+    // Only dispatch reads the stream.
+    const streamReaders = dynamo.filter((s) => s.Resource.some((r) => JSON.stringify(r).includes('StreamArn'))).flatMap((s) => s.roles);
+    expect(streamReaders).toEqual([roleOf('dispatch')]);
+  });
+
+  it('uses no AWS managed policy on the function roles (log writes are granted on each function\'s own log group)', () => {
+    for (const fn of ['ingest', 'admin', 'dispatch', 'sweep'] as const) {
+      const role = dev.template.toJSON().Resources[roleOf(fn)];
+      expect(role.Properties.ManagedPolicyArns).toBeUndefined();
+      const logs = actionsOn(roleOf(fn), 'logs:');
+      expect(logs.map((l) => l.action).sort()).toEqual(['logs:CreateLogStream', 'logs:PutLogEvents']);
+      expect(logs[0]!.resources).toEqual([{ 'Fn::GetAtt': [logicalId(dev.stack.functions[fn].logGroup), 'Arn'] }]);
+    }
+  });
+});
+
+describe('alarms and outputs', () => {
+  it('alarms on the DLQ, dispatch errors, API 5xx, ingest throttles and the sweeper metrics', () => {
+    const alarms = Object.values(dev.template.findResources('AWS::CloudWatch::Alarm')).map((a) => a.Properties);
+    const find = (name: string) => alarms.find((a) => a.AlarmName === `UsageCertification-dev-${name}`);
+    expect(find('DlqNotEmpty')).toMatchObject({ MetricName: 'ApproximateNumberOfMessagesVisible', Namespace: 'AWS/SQS', Threshold: 0, ComparisonOperator: 'GreaterThanThreshold' });
+    expect(find('DispatchErrors')).toMatchObject({ MetricName: 'Errors', Namespace: 'AWS/Lambda', Dimensions: [{ Name: 'FunctionName', Value: { Ref: logicalId(dev.stack.functions.dispatch) } }] });
+    expect(find('Api5xx')).toMatchObject({ MetricName: '5XXError', Namespace: 'AWS/ApiGateway' });
+    expect(find('IngestThrottles')).toMatchObject({ MetricName: 'Throttles', Threshold: 0, Dimensions: [{ Name: 'FunctionName', Value: { Ref: logicalId(dev.stack.functions.ingest) } }] });
+    for (const metric of ['HeldBatches', 'StaleMappings', 'FailedBatches']) {
+      expect(find(metric)).toMatchObject({ Namespace: 'UsageCertification', MetricName: metric, Threshold: 0, ComparisonOperator: 'GreaterThanThreshold', TreatMissingData: 'notBreaching' });
+      expect(find(metric)!.Dimensions).toBeUndefined();
+    }
+    // Without alarmEmail there is no topic and no action.
+    dev.template.resourceCountIs('AWS::SNS::Topic', 0);
+    expect(alarms.every((a) => a.AlarmActions === undefined)).toBe(true);
+  });
+
+  it('outputs the API URL, the webhook URL and the webhook secret ARN', () => {
+    dev.template.hasOutput('ApiUrl', { Value: Match.objectLike({ 'Fn::Join': ['', Match.arrayWith(['/'])] }) });
+    dev.template.hasOutput('WebhookUrl', { Value: { 'Fn::Join': ['', Match.arrayWith([Match.stringLikeRegexp('/webhooks/saas-management$')])] } });
+    dev.template.hasOutput('WebhookSecretArn', { Value: { Ref: logicalId(dev.stack.secrets.webhookSecret) } });
+    dev.template.hasOutput('TargetSecretPrefix', { Value: 'UsageCertification-dev/targets/' });
+  });
+
+  it('generates the webhook secret as {"current", "previous"} JSON', () => {
+    dev.template.hasResourceProperties('AWS::SecretsManager::Secret', {
+      GenerateSecretString: { SecretStringTemplate: '{"previous":""}', GenerateStringKey: 'current', ExcludePunctuation: true, PasswordLength: 48 },
+    });
+  });
+
+  it('hard-codes no account or region', () => {
+    const text = JSON.stringify(dev.template.toJSON());
+    expect(text).not.toMatch(/\b\d{12}\b/);
+    expect(text).not.toMatch(/\b(us|eu|ap|sa|ca|me|af)-(east|west|north|south|central|northeast|southeast)-\d\b/);
+  });
+});

@@ -1,0 +1,78 @@
+import { Match } from 'aws-cdk-lib/assertions';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { logicalId, synth, type Synthesized } from './synth.js';
+
+let dev: Synthesized;
+let prod: Synthesized;
+
+beforeAll(() => {
+  dev = synth({ stage: 'dev' });
+  prod = synth({ stage: 'prod', alarmEmail: 'ops@example.com' });
+});
+
+const resource = (s: Synthesized, id: string) => s.template.toJSON().Resources[id] as { DeletionPolicy?: string; UpdateReplacePolicy?: string; Properties: Record<string, any> };
+
+describe('stages', () => {
+  it('names the stack after the stage', () => {
+    expect(dev.stack.stackName).toBe('UsageCertification-dev');
+    expect(prod.stack.stackName).toBe('UsageCertification-prod');
+    prod.template.hasResourceProperties('AWS::Lambda::Function', { Environment: { Variables: Match.objectLike({ TARGET_SECRET_PREFIX: 'UsageCertification-prod/targets/', POWERTOOLS_SERVICE_NAME: 'usage-certification-prod' }) } });
+  });
+
+  it('keeps the prod table (RETAIN + deletion protection) and lets dev go (DESTROY)', () => {
+    const prodTable = resource(prod, logicalId(prod.stack.data.table));
+    expect(prodTable.DeletionPolicy).toBe('Retain');
+    expect(prodTable.UpdateReplacePolicy).toBe('Retain');
+    expect(prodTable.Properties.DeletionProtectionEnabled).toBe(true);
+    expect(prodTable.Properties.PointInTimeRecoverySpecification).toEqual({ PointInTimeRecoveryEnabled: true });
+
+    const devTable = resource(dev, logicalId(dev.stack.data.table));
+    expect(devTable.DeletionPolicy).toBe('Delete');
+    expect(devTable.Properties.DeletionProtectionEnabled).toBe(false);
+    expect(devTable.Properties.PointInTimeRecoverySpecification).toEqual({ PointInTimeRecoveryEnabled: true });
+  });
+
+  it('keeps prod logs a year (retained) and dev logs a month', () => {
+    for (const lg of Object.values(prod.template.findResources('AWS::Logs::LogGroup'))) {
+      expect(lg.Properties.RetentionInDays).toBe(365);
+      expect(lg.DeletionPolicy).toBe('Retain');
+    }
+    for (const lg of Object.values(dev.template.findResources('AWS::Logs::LogGroup'))) {
+      expect(lg.Properties.RetentionInDays).toBe(30);
+      expect(lg.DeletionPolicy).toBe('Delete');
+    }
+  });
+
+  it('alarms on the first dispatch error / 5xx in prod, tolerates a few in dev', () => {
+    const threshold = (s: Synthesized, name: string) =>
+      Object.values(s.template.findResources('AWS::CloudWatch::Alarm')).find((a) => a.Properties.AlarmName === `${s.stack.stackName}-${name}`)!.Properties.Threshold as number;
+    expect(threshold(prod, 'DispatchErrors')).toBe(0);
+    expect(threshold(prod, 'Api5xx')).toBe(0);
+    expect(threshold(dev, 'DispatchErrors')).toBeGreaterThan(0);
+    expect(threshold(dev, 'Api5xx')).toBeGreaterThan(0);
+    expect(threshold(dev, 'DlqNotEmpty')).toBe(0);
+  });
+
+  it('with alarmEmail, notifies an email subscription of a KMS-encrypted topic from every alarm', () => {
+    prod.template.resourceCountIs('AWS::SNS::Topic', 1);
+    const topic = logicalId(prod.stack.alarms.topic!);
+    prod.template.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: { 'Fn::GetAtt': [Match.stringLikeRegexp('TopicKey'), 'Arn'] } });
+    prod.template.hasResourceProperties('AWS::KMS::Key', {
+      EnableKeyRotation: true,
+      KeyPolicy: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Principal: { Service: 'cloudwatch.amazonaws.com' }, Action: Match.arrayWith(['kms:Decrypt', 'kms:GenerateDataKey*']) }),
+        ]),
+      },
+    });
+    prod.template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'ops@example.com', TopicArn: { Ref: topic } });
+    const alarms = Object.values(prod.template.findResources('AWS::CloudWatch::Alarm'));
+    expect(alarms.length).toBe(8);
+    for (const alarm of alarms) expect(alarm.Properties.AlarmActions).toEqual([{ Ref: topic }]);
+  });
+
+  it('rejects an unknown stage or a malformed alarm email', () => {
+    expect(() => synth({ stage: 'staging' })).toThrow(/stage.*dev or prod/);
+    expect(() => synth({ stage: 'dev', alarmEmail: 'not-an-email' })).toThrow(/alarmEmail/);
+  });
+});
