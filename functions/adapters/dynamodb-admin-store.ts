@@ -5,7 +5,8 @@ import { badRequest, StoreUnavailableError } from '../core/errors.js';
 import type { BatchKey, BatchStatus, Delivery, DispatchBatch } from '../core/delivery.js';
 import type { Mapping } from '../core/mapping.js';
 import type { Target } from '../core/target.js';
-import type { AdminStore, AuditEntry, DeliveryQuery, MatchTest, Page } from '../core/ports.js';
+import type { AdminStore, AuditEntry, DeliveryQuery, MatchTest, Page, RejectedReport } from '../core/ports.js';
+import type { ReportProfile } from '../core/report-profile.js';
 import { DynamoStore, deliveryIndexes } from './dynamodb-store.js';
 import { TABLE_SCHEMA, fromItem, keys } from './dynamodb-table.js';
 
@@ -77,8 +78,26 @@ export class DynamoAdminStore extends DynamoStore implements AdminStore {
     );
   }
 
+  async saveReportProfile(profile: ReportProfile, audit: AuditEntry): Promise<void> {
+    const key = keys.reportProfile(profile.id);
+    await this.guard(() => this.client.send(new PutCommand({ TableName: this.table, Item: { ...key, type: 'PROFILE', gsi2pk: 'PROFILES', gsi2sk: profile.id, ...profile } })));
+    await this.writeAudit(key.pk, audit);
+  }
+
+  async deleteReportProfile(id: string): Promise<boolean> {
+    const { Attributes } = await this.guard(() => this.client.send(new DeleteCommand({ TableName: this.table, Key: keys.reportProfile(id), ReturnValues: 'ALL_OLD' })));
+    return Attributes !== undefined;
+  }
+
+  async listRejectedReports(limit: number): Promise<RejectedReport[]> {
+    const { Items } = await this.guard(() =>
+      this.client.send(new QueryCommand({ TableName: this.table, IndexName: TABLE_SCHEMA.listIndex.name, KeyConditionExpression: 'gsi2pk = :p', ExpressionAttributeValues: { ':p': 'REJECTED' }, ScanIndexForward: false, Limit: limit })),
+    );
+    return (Items ?? []).map((item) => fromItem<RejectedReport>(item)!);
+  }
+
   async listAudit(entity: AuditEntry['entity'], key: string, limit: number): Promise<AuditEntry[]> {
-    const pk = entity === 'target' ? keys.target(key).pk : keys.mapping(key).pk;
+    const pk = { target: keys.target, mapping: keys.mapping, 'report-profile': keys.reportProfile }[entity](key).pk;
     const { Items } = await this.guard(() =>
       this.client.send(
         new QueryCommand({

@@ -4,7 +4,8 @@ import { AppError, StoreUnavailableError } from '../core/errors.js';
 import type { BatchKey, BatchStatus, Delivery, DeliveryStatus, DispatchBatch } from '../core/delivery.js';
 import type { Mapping } from '../core/mapping.js';
 import type { Target } from '../core/target.js';
-import type { BatchTransition, DispatchStore, IngestStore, InstanceSeen } from '../core/ports.js';
+import type { BatchTransition, DispatchStore, IngestStore, InstanceSeen, RejectedReport } from '../core/ports.js';
+import type { ReportProfile } from '../core/report-profile.js';
 import { TABLE_SCHEMA, fromItem, keys } from './dynamodb-table.js';
 
 type Item = Record<string, unknown>;
@@ -114,6 +115,22 @@ export class DynamoStore implements IngestStore, DispatchStore {
   async discardBatches(delivery: Pick<Delivery, 'id' | 'writeId' | 'batchCount'>): Promise<void> {
     const requests = Array.from({ length: delivery.batchCount }, (_, index) => ({ DeleteRequest: { Key: keys.batch(delivery.id, delivery.writeId, index) } }));
     await this.batchWrite(requests);
+  }
+
+  async listReportProfiles(): Promise<ReportProfile[]> {
+    const items = await this.queryAll({ IndexName: TABLE_SCHEMA.listIndex.name, KeyConditionExpression: 'gsi2pk = :p', ExpressionAttributeValues: { ':p': 'PROFILES' } });
+    return items.map((item) => fromItem<ReportProfile>(item)!);
+  }
+
+  async recordRejectedReport(report: RejectedReport): Promise<void> {
+    await this.guard(() =>
+      this.client.send(
+        new PutCommand({
+          TableName: this.table,
+          Item: { ...keys.rejectedReport(report.at, report.id), type: 'REJECTED', gsi2pk: 'REJECTED', gsi2sk: `${report.at}#${report.id}`, expiresAt: this.expiry(report.at), ...report },
+        }),
+      ),
+    );
   }
 
   async recordReportsSeen(instances: ReadonlyArray<{ instanceKey: string; instance: string; application?: string }>, deliveryId: string, at: string): Promise<void> {

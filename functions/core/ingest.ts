@@ -9,6 +9,7 @@ import type { Target } from './target.js';
 import type { Delivery, DispatchBatch, InstanceOutcome } from './delivery.js';
 import type { Clock, IngestStore } from './ports.js';
 import type { BatchInput, WorkflowUser } from './workflow-input.js';
+import { NO_PROFILES, type ReportProfiles } from './report-profile.js';
 
 export interface IngestSettings {
   batchMaxBytes: number;
@@ -39,6 +40,8 @@ export interface IngestDeps {
   store: IngestStore;
   clock: Clock;
   settings: IngestSettings;
+  /** Admin-defined report profiles (cached by the caller); none when absent. */
+  profiles?: () => Promise<ReportProfiles>;
 }
 
 const DELIVERY_KEY_PATTERN = /^[A-Za-z0-9._:@-]{1,128}$/;
@@ -77,9 +80,14 @@ export async function ingestReport(report: IncomingReport, deps: IngestDeps): Pr
 export type PlanReads = Pick<IngestStore, 'getMappings' | 'getTargets' | 'recentlySentEmails'>;
 
 /** The pure part of ingest (plus the reads it needs): used by ingest and by the admin preview. */
-export async function planDelivery(report: IncomingReport, identity: { id: string; source: Delivery['idSource'] }, now: Date, deps: { store: PlanReads; settings: IngestSettings }): Promise<IngestPlan> {
+export async function planDelivery(
+  report: IncomingReport,
+  identity: { id: string; source: Delivery['idSource'] },
+  now: Date,
+  deps: { store: PlanReads; settings: IngestSettings; profiles?: IngestDeps['profiles'] },
+): Promise<IngestPlan> {
   const format = bodyKind(report.contentType, report.body);
-  const parsed = parseReport(report.body, format, report.query);
+  const parsed = parseReport(report.body, format, report.query, deps.profiles ? await deps.profiles() : NO_PROFILES);
   if (parsed.rows.length > deps.settings.maxRows) {
     throw new AppError(413, 'too_many_rows', `The report has ${parsed.rows.length} rows; the limit is ${deps.settings.maxRows}. Split it by instance or period.`, {
       rows: parsed.rows.length,

@@ -1,5 +1,6 @@
 import type { Delivery, DispatchBatch, BatchKey, BatchStatus, BatchError } from './delivery.js';
 import type { Mapping } from './mapping.js';
+import type { ReportProfile } from './report-profile.js';
 import type { Delivery as DeliveryRecord, DeliveryStatus } from './delivery.js';
 import type { Credentials, Target } from './target.js';
 import type { WorkflowInput } from './workflow-input.js';
@@ -35,8 +36,22 @@ export interface IngestStore extends ConfigReader {
   commitDelivery(delivery: Delivery): Promise<boolean>;
   releaseBatches(delivery: Pick<Delivery, 'id' | 'writeId' | 'batchCount'>): Promise<void>;
   discardBatches(delivery: Pick<Delivery, 'id' | 'writeId' | 'batchCount'>): Promise<void>;
+  listReportProfiles(): Promise<ReportProfile[]>;
+  /** Keep what an unusable report looked like (keys and column names, never values) for an admin. */
+  recordRejectedReport(report: RejectedReport): Promise<void>;
   /** Remember when each instance last sent a report (mapped or not), for staleness and "map it" lists. */
   recordReportsSeen(instances: ReadonlyArray<{ instanceKey: string; instance: string; application?: string }>, deliveryId: string, at: string): Promise<void>;
+}
+
+export interface RejectedReport {
+  id: string;
+  at: string;
+  code: string;
+  message: string;
+  bytes: number;
+  contentType?: string;
+  /** The error's details: shapes, keys and column names found — no values. */
+  sample: unknown;
 }
 
 export interface InstanceSeen {
@@ -164,7 +179,7 @@ export interface AuditEntry {
   at: string;
   actor: string;
   action: 'create' | 'update' | 'delete' | 'credentials' | 'replay';
-  entity: 'target' | 'mapping';
+  entity: 'target' | 'mapping' | 'report-profile';
   key: string;
   before?: unknown;
   after?: unknown;
@@ -194,6 +209,10 @@ export interface AdminStore extends ConfigReader, Pick<IngestStore, 'recentlySen
   listMappings(limit: number, cursor?: string): Promise<Page<Mapping>>;
   instancesSeen(instanceKeys: readonly string[]): Promise<Map<string, InstanceSeen>>;
   recordMatchTest(instanceKey: string, result: MatchTest): Promise<void>;
+  listReportProfiles(): Promise<ReportProfile[]>;
+  saveReportProfile(profile: ReportProfile, audit: AuditEntry): Promise<void>;
+  deleteReportProfile(id: string): Promise<boolean>;
+  listRejectedReports(limit: number): Promise<RejectedReport[]>;
   saveMapping(mapping: Mapping, expectedVersion: number | undefined, audit: AuditEntry): Promise<boolean>;
   deleteMapping(instanceKey: string, expectedVersion: number, audit: AuditEntry): Promise<boolean>;
   listAudit(entity: AuditEntry['entity'], key: string, limit: number): Promise<AuditEntry[]>;

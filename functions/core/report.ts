@@ -1,6 +1,7 @@
 import { parse as parseCsv } from 'csv-parse/sync';
 import { AppError, badRequest, unprocessable } from './errors.js';
 import { fieldForColumn, normalizeColumn, type RowField } from './columns.js';
+import { NO_PROFILES, valueAt, type ReportProfiles } from './report-profile.js';
 
 /** A row as found in the report: known fields only, values not yet validated. `row` is 1-based among data rows. */
 export type RawRow = { row: number } & Partial<Record<RowField, unknown>>;
@@ -19,6 +20,8 @@ export interface ParsedReport {
   rows: RawRow[];
   /** Column names as the sender wrote them (header or first rows' keys). */
   columns: string[];
+  /** Column aliases from report profiles, on top of the built-in ones. */
+  aliases: ReadonlyMap<string, RowField>;
 }
 
 export type BodyKind = 'json' | 'csv';
@@ -45,41 +48,47 @@ export function bodyKind(contentType: string | undefined, body: string): BodyKin
   throw new AppError(415, 'unsupported_media_type', `Content-Type ${type} is not supported; send application/json or text/csv.`);
 }
 
-export function parseReport(body: string, kind: BodyKind, query: Record<string, string | undefined>): ParsedReport {
-  const fromBody = kind === 'json' ? parseJsonReport(body) : parseCsvReport(body);
+export function parseReport(body: string, kind: BodyKind, query: Record<string, string | undefined>, profiles: ReportProfiles = NO_PROFILES): ParsedReport {
+  const fromBody = kind === 'json' ? parseJsonReport(body, profiles) : parseCsvReport(body, profiles.aliases);
   return { ...fromBody, meta: mergeMeta(fromBody.meta, metaFromRecord(query)) };
 }
 
-function parseJsonReport(body: string): ParsedReport {
+function parseJsonReport(body: string, profiles: ReportProfiles): ParsedReport {
   let doc: unknown;
   try {
     doc = JSON.parse(body);
   } catch (error) {
     throw badRequest(`Body is not valid JSON: ${(error as Error).message}`);
   }
-  return locateRows(doc, {}, 0);
+  const located = locateRows(doc, {}, 0, profiles.aliases);
+  if (located) return located;
+  for (const path of profiles.rowPaths) {
+    const rows = valueAt(doc, path);
+    if (Array.isArray(rows)) return rowsFromArray(rows, isRecord(doc) ? metaFromRecord(doc) : {}, profiles.aliases);
+  }
+  throw unprocessable(
+    'unrecognized_report_shape',
+    'No rows found: expected an array of rows, or an object with rows under one of rows, data, records, users, report (optionally inside "input"), or a report profile\'s rowPath. Add a profile with PUT /admin/report-profiles/{id}.',
+    { found: describeShape(doc), profilePathsTried: profiles.rowPaths },
+  );
 }
 
 /** Find the row array in the shapes senders use: a bare array, `{rows|data|records|users|report: …}`, `{"input": …}`. */
-function locateRows(doc: unknown, outerMeta: ReportMeta, depth: number): ParsedReport {
-  if (Array.isArray(doc)) return rowsFromArray(doc, outerMeta);
-  if (isRecord(doc) && depth < 3) {
-    const meta = mergeMeta(metaFromRecord(doc), outerMeta);
-    if (isRecord(doc.input) || Array.isArray(doc.input)) return locateRows(doc.input, meta, depth + 1);
-    const containerKey = Object.keys(doc).find((key) => ROW_CONTAINER_KEYS.has(normalizeColumn(key)) && typeof doc[key] === 'object');
-    if (containerKey !== undefined) return locateRows(doc[containerKey], meta, depth + 1);
-  }
-  throw unprocessable('unrecognized_report_shape', 'No rows found: expected an array of rows, or an object with rows under one of rows, data, records, users, report (optionally inside "input").', {
-    found: describeShape(doc),
-  });
+function locateRows(doc: unknown, outerMeta: ReportMeta, depth: number, aliases: ReadonlyMap<string, RowField>): ParsedReport | undefined {
+  if (Array.isArray(doc)) return rowsFromArray(doc, outerMeta, aliases);
+  if (!isRecord(doc) || depth >= 3) return undefined;
+  const meta = mergeMeta(metaFromRecord(doc), outerMeta);
+  if (isRecord(doc.input) || Array.isArray(doc.input)) return locateRows(doc.input, meta, depth + 1, aliases);
+  const containerKey = Object.keys(doc).find((key) => ROW_CONTAINER_KEYS.has(normalizeColumn(key)) && typeof doc[key] === 'object');
+  return containerKey === undefined ? undefined : locateRows(doc[containerKey], meta, depth + 1, aliases);
 }
 
-function rowsFromArray(items: unknown[], meta: ReportMeta): ParsedReport {
+function rowsFromArray(items: unknown[], meta: ReportMeta, aliases: ReadonlyMap<string, RowField>): ParsedReport {
   if (items.length === 0) throw unprocessable('empty_report', 'The report has no rows.');
   // A table given as [header, ...rows] arrays: treat it like CSV.
-  if (Array.isArray(items[0])) return tableToRows(items.map((line) => (Array.isArray(line) ? line.map(cellText) : [])), meta);
+  if (Array.isArray(items[0])) return tableToRows(items.map((line) => (Array.isArray(line) ? line.map(cellText) : [])), meta, aliases);
   const columns = sampleColumns(items);
-  const keyOf = fieldKeys(columns);
+  const keyOf = fieldKeys(columns, aliases);
   const rows = new Array<RawRow>(items.length);
   for (let i = 0; i < items.length; i++) {
     const item = items[i];
@@ -101,9 +110,9 @@ function rowsFromArray(items: unknown[], meta: ReportMeta): ParsedReport {
             instance: read(item, keyOf.instance),
             instanceId: read(item, keyOf.instanceId),
           }
-        : remapRow(item, i + 1);
+        : remapRow(item, i + 1, aliases);
   }
-  return { meta, rows, columns };
+  return { meta, rows, columns, aliases };
 }
 
 const COLUMN_SAMPLE = 100;
@@ -115,10 +124,10 @@ function sampleColumns(items: unknown[]): string[] {
   return [...seen];
 }
 
-function fieldKeys(columns: string[]): Partial<Record<RowField, string>> {
+function fieldKeys(columns: string[], aliases: ReadonlyMap<string, RowField>): Partial<Record<RowField, string>> {
   const keys: Partial<Record<RowField, string>> = {};
   for (const column of columns) {
-    const field = fieldForColumn(column);
+    const field = fieldForColumn(column, aliases);
     if (field !== undefined) keys[field] ??= column;
   }
   return keys;
@@ -132,16 +141,16 @@ function emptyRow(row: number): RawRow {
   return { row, name: undefined, email: undefined, daysActive: undefined, lastActive: undefined, application: undefined, instance: undefined, instanceId: undefined };
 }
 
-function remapRow(item: Record<string, unknown>, row: number): RawRow {
+function remapRow(item: Record<string, unknown>, row: number, aliases: ReadonlyMap<string, RowField>): RawRow {
   const raw = emptyRow(row);
   for (const key of Object.keys(item)) {
-    const field = fieldForColumn(key);
+    const field = fieldForColumn(key, aliases);
     if (field !== undefined && raw[field] === undefined) raw[field] = item[key];
   }
   return raw;
 }
 
-function parseCsvReport(body: string): ParsedReport {
+function parseCsvReport(body: string, aliases: ReadonlyMap<string, RowField>): ParsedReport {
   const text = body.charCodeAt(0) === 0xfeff ? body.slice(1) : body;
   let table: string[][];
   try {
@@ -149,13 +158,13 @@ function parseCsvReport(body: string): ParsedReport {
   } catch (error) {
     throw badRequest(`Body is not readable CSV: ${(error as Error).message}`);
   }
-  return tableToRows(table, {});
+  return tableToRows(table, {}, aliases);
 }
 
-function tableToRows(table: string[][], meta: ReportMeta): ParsedReport {
+function tableToRows(table: string[][], meta: ReportMeta, aliases: ReadonlyMap<string, RowField>): ParsedReport {
   const [header, ...lines] = table;
   if (!header || lines.length === 0) throw unprocessable('empty_report', 'The report has a header row but no data rows (or nothing at all).');
-  const fields = header.map((column) => fieldForColumn(column));
+  const fields = header.map((column) => fieldForColumn(column, aliases));
   const rows = lines.map((cells, i) => {
     const row = emptyRow(i + 1);
     fields.forEach((field, c) => {
@@ -163,7 +172,7 @@ function tableToRows(table: string[][], meta: ReportMeta): ParsedReport {
     });
     return row;
   });
-  return { meta, rows, columns: header };
+  return { meta, rows, columns: header, aliases };
 }
 
 /** `;` wins over `,` only when the header line has more of them (European spreadsheet exports). */

@@ -153,7 +153,7 @@ export function fastRow(raw: RawRow, report: ParsedReport): ReportRow | undefine
 }
 
 function requireColumns(report: ParsedReport): void {
-  const fields = new Set(report.columns.map((column) => fieldForColumn(column)));
+  const fields = new Set(report.columns.map((column) => fieldForColumn(column, report.aliases)));
   const missing: string[] = [];
   if (!fields.has('email')) missing.push('Email');
   if (!fields.has('daysActive') && !fields.has('lastActive')) missing.push('Days Active (or Last Active)');

@@ -3,6 +3,7 @@ import { notFound } from '../core/errors.js';
 import { instanceKey } from '../core/instance.js';
 import { planDelivery, type IngestSettings } from '../core/ingest.js';
 import { decodedBody } from './body.js';
+import { compileProfiles } from '../core/report-profile.js';
 import { queryParams, type AdminDeps } from './admin-common.js';
 import type { Route } from './router.js';
 import { json } from './types.js';
@@ -29,7 +30,7 @@ export function previewRoute(deps: AdminDeps & { settings: IngestSettings; maxBo
         { body: body.toString('utf8'), bytes: body.length, contentType: request.headers['content-type'], query: mapping && !query.instance ? { ...query, instance: mapping.instance } : query },
         { id: 'preview', source: 'body' },
         now,
-        { store: deps.store, settings: deps.settings },
+        { store: deps.store, settings: deps.settings, profiles: async () => compileProfiles(await deps.store.listReportProfiles()) },
       );
       const shown = delivery.instances.filter((outcome) => !mapping || outcome.instanceKey === mapping.instanceKey);
       const mappings = await deps.store.getMappings(shown.map((outcome) => outcome.instanceKey));

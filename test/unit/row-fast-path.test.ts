@@ -42,6 +42,7 @@ const report = fc.record({
   meta: fc.record({ instance: fc.oneof(fc.constant(undefined), text), application: fc.oneof(fc.constant(undefined), text) }),
   rows: fc.constant([]),
   columns: fc.constant([]),
+  aliases: fc.constant(new Map()),
 }) as fc.Arbitrary<ParsedReport>;
 
 describe('Function: fastRow', () => {
@@ -61,7 +62,7 @@ describe('Function: fastRow', () => {
   });
 
   it('takes the ordinary rows (so the property above is not vacuous)', () => {
-    const parsed = { meta: {}, rows: [], columns: [] } as ParsedReport;
+    const parsed: ParsedReport = { meta: {}, rows: [], columns: [], aliases: new Map() };
     const ordinary: RawRow = { row: 1, email: 'Ann@Example.com', daysActive: '3', lastActive: '2026-11-01', name: 'Ann', application: 'Slack', instance: 'Slack-production', instanceId: undefined };
     expect(fastRow(ordinary, parsed)).toEqual({ email: 'ann@example.com', daysActive: 3, lastActive: '2026-11-01T00:00:00.000Z', name: 'Ann', application: 'Slack', instance: 'Slack-production' });
   });
