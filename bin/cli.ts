@@ -8,16 +8,20 @@ import { readMappingRows } from '../functions/cli/mapping-rows.js';
 import { applyImport, planImport } from '../functions/cli/mapping-import.js';
 import { printJson, table } from '../functions/cli/output.js';
 import { readSecret } from '../functions/cli/read-secret.js';
+import { apiGatewayRegion, sigV4Signer } from '../functions/cli/sigv4.js';
 
 const program = new Command('usage-cert')
   .description('Administer the SaaS usage → ISC certification pipeline: targets (ISC tenants), mappings (app instance → source), deliveries.')
   .option('--url <url>', 'admin API base URL (env ADMIN_URL)', process.env.ADMIN_URL ?? 'http://127.0.0.1:3000')
   .option('--token-file <path>', 'file holding the admin token (default: env ADMIN_TOKEN, else DATA_DIR/local-credentials.json of the local stack)')
+  .option('--sigv4', 'sign requests with your AWS credentials (automatic for an execute-api URL)')
   .showHelpAfterError('(run with --help for usage)');
 
 async function client(): Promise<AdminClient> {
-  const { url, tokenFile } = program.opts<{ url: string; tokenFile?: string }>();
-  return new AdminClient(url, await adminToken(tokenFile));
+  const { url, tokenFile, sigv4 } = program.opts<{ url: string; tokenFile?: string; sigv4?: boolean }>();
+  const region = apiGatewayRegion(url) ?? (sigv4 ? process.env.AWS_REGION : undefined);
+  if (sigv4 && !region) throw new CliError('--sigv4 needs an execute-api URL or AWS_REGION.');
+  return new AdminClient(url, region ? { sign: sigV4Signer(region) } : { token: await adminToken(tokenFile) });
 }
 
 /** The token comes from a file or the environment, never from argv (process lists and history show argv). */

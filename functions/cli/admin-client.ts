@@ -1,4 +1,5 @@
 import { request } from 'undici';
+import type { RequestSigner } from './sigv4.js';
 
 export class CliError extends Error {
   constructor(message: string, readonly exitCode = 1) {
@@ -13,24 +14,30 @@ export interface ApiResponse {
   body: any;
 }
 
+/** Locally a bearer token; on AWS the caller's IAM identity signs each request (SigV4). */
+export type AdminAuth = { token: string } | { sign: RequestSigner };
+
 /** A thin client for the admin API. Errors come back as the API's own words, never a stack trace. */
 export class AdminClient {
   constructor(
     private readonly baseUrl: string,
-    private readonly token: string,
+    private readonly auth: AdminAuth,
     private readonly timeoutMs = 30_000,
   ) {}
 
   async call(method: string, path: string, options: { json?: unknown; raw?: string; contentType?: string; headers?: Record<string, string>; expect?: number[] } = {}): Promise<ApiResponse> {
-    const headers: Record<string, string> = { authorization: `Bearer ${this.token}`, ...options.headers };
+    let headers: Record<string, string> = { ...options.headers };
     let body: string | undefined = options.raw;
     if (options.json !== undefined) {
       body = JSON.stringify(options.json);
       headers['content-type'] = 'application/json';
     } else if (options.contentType) headers['content-type'] = options.contentType;
+    // Relative to the base URL's path, so https://…/v1/ + admin/… keeps the stage.
+    const url = new URL(path.replace(/^\//, ''), this.baseUrl.endsWith('/') ? this.baseUrl : `${this.baseUrl}/`);
+    headers = 'token' in this.auth ? { ...headers, authorization: `Bearer ${this.auth.token}` } : await this.auth.sign(method, url, headers, body);
     let response;
     try {
-      response = await request(new URL(path, this.baseUrl), { method: method as 'GET', headers, body, headersTimeout: this.timeoutMs, bodyTimeout: this.timeoutMs });
+      response = await request(url, { method: method as 'GET', headers, body, headersTimeout: this.timeoutMs, bodyTimeout: this.timeoutMs });
     } catch (error) {
       throw new CliError(`Cannot reach the admin API at ${this.baseUrl}: ${(error as Error).message}. Is the stack running (npm start) and --url right?`);
     }

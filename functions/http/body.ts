@@ -14,6 +14,8 @@ export function decodedBody(request: HttpRequest, limit: number): Buffer {
   const encoding = (request.headers['content-encoding'] ?? 'identity').trim().toLowerCase();
   if (encoding === 'identity' || encoding === '') return request.body;
   if (encoding !== 'gzip') throw new AppError(415, 'unsupported_encoding', `Content-Encoding ${encoding} is not supported; send gzip or no encoding.`);
+  // API Gateway may already have decompressed the body and passed the header on: no gzip magic, nothing to undo.
+  if (request.body[0] !== 0x1f || request.body[1] !== 0x8b) return request.body;
   try {
     return gunzipSync(request.body, { maxOutputLength: limit });
   } catch (error) {

@@ -194,3 +194,10 @@ describe('Route: POST /webhooks/saas-management — refused reports', () => {
     expect(await stack.call('GET', '/health')).toMatchObject({ status: 200, body: { status: 'ok' } });
   });
 });
+
+describe('Route: POST /webhooks/saas-management — gzip already undone upstream', () => {
+  it('accepts a body marked gzip that API Gateway has already decompressed', async () => {
+    const response = await stack.call('POST', PATH, { body: report([row('predecoded@example.com', 0)]), headers: webhookHeaders({ 'content-encoding': 'gzip' }) });
+    expect(response.status).toBe(202);
+  });
+});
