@@ -5,7 +5,7 @@
 import { gzipSync } from 'node:zlib';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { WEBHOOK_SECRET, startMappedStack, type TestStack } from '../helpers/stack.js';
+import { PREVIOUS_SECRET, WEBHOOK_SECRET, startMappedStack, startTestStack, type TestStack } from '../helpers/stack.js';
 
 let stack: TestStack;
 beforeAll(async () => {
@@ -132,5 +132,21 @@ describe('Reliability: hostile admin input', () => {
       }),
       { numRuns: 100 },
     );
+  });
+});
+
+describe('Security: secret rotation', () => {
+  it('refuses the previous webhook secret once the rotation window has closed', async () => {
+    // The window closes when WEBHOOK_SECRET_PREVIOUS (or `previous` on AWS) is cleared: only the current one is left.
+    const after = await startTestStack({ webhookSecrets: [WEBHOOK_SECRET] });
+    try {
+      const body = JSON.stringify([{ Email: 'a@example.com', 'Days Active': 0, Instance: 'X' }]);
+      const old = await after.call('POST', '/webhooks/saas-management', { raw: body, headers: { authorization: `Bearer ${PREVIOUS_SECRET}`, 'content-type': 'application/json' } });
+      const current = await after.call('POST', '/webhooks/saas-management', { raw: body, headers: { authorization: `Bearer ${WEBHOOK_SECRET}`, 'content-type': 'application/json' } });
+      expect(old.status).toBe(401);
+      expect(current.status).toBe(202);
+    } finally {
+      await after.close();
+    }
   });
 });
