@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import * as z from 'zod/mini';
-import { WorkflowInputSchema } from '../../functions/core/workflow-input.js';
+import { WorkflowInputSchema, campaignName } from '../../functions/core/workflow-input.js';
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 interface JsonSchema {
@@ -252,5 +252,16 @@ describe('workflows/inactive-users-certification.json', () => {
     expect([...placeholders].sort()).toEqual(['%%API_URL%%', '%%OWNER_EMAIL%%', '%%WORKFLOW_CLIENT_ID%%']);
     const setup = readFileSync(new URL('../../docs/isc-setup.md', import.meta.url), 'utf8');
     expect([...placeholders].filter((p) => !setup.includes(p))).toEqual([]);
+  });
+});
+
+describe('Campaign name: workflow and direct mode agree', () => {
+  it('renders every create-campaign name template to exactly what campaignName() gives direct mode and the replay check', () => {
+    const input = { campaign: { name: 'Inactive Slack users - Slack-production - 2026-11-25 [delivery-42]' }, batch: { index: 2, count: 3 } };
+    const render = (template: string) =>
+      template.replace(/\{\{\s*\$\.trigger\.input\.([\w.]+)\s*\}\}/g, (_, path: string) => String(path.split('.').reduce<unknown>((node, key) => (node as Record<string, unknown>)[key], input)));
+    const templates = JSON.stringify(workflow).match(/\{\{\$\.trigger\.input\.campaign\.name\}\} \(part \{\{[^}]*\}\} of \{\{[^}]*\}\}\)/g) ?? [];
+    expect(templates.length).toBeGreaterThan(1);
+    for (const template of new Set(templates)) expect(render(template)).toBe(campaignName(input as Parameters<typeof campaignName>[0]));
   });
 });
