@@ -105,10 +105,9 @@ export class DynamoStore implements IngestStore, DispatchStore {
     await this.batchWrite(batches.map((batch) => ({ PutRequest: { Item: this.batchItem(batch) } })));
   }
 
-  async releaseBatches(delivery: Pick<Delivery, 'id' | 'writeId' | 'batchCount'>): Promise<void> {
-    const now = new Date().toISOString();
+  async releaseBatches(delivery: Pick<Delivery, 'id' | 'writeId' | 'batchCount' | 'receivedAt'>): Promise<void> {
     for (let index = 0; index < delivery.batchCount; index++) {
-      await this.requeueBatch({ deliveryId: delivery.id, writeId: delivery.writeId, index }, 'STAGED', now);
+      await this.requeueBatch({ deliveryId: delivery.id, writeId: delivery.writeId, index }, 'STAGED', delivery.receivedAt);
     }
   }
 

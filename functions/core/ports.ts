@@ -34,7 +34,7 @@ export interface IngestStore extends ConfigReader {
   stageBatches(batches: readonly DispatchBatch[]): Promise<void>;
   /** Conditional put: false when a delivery with this id is already committed. */
   commitDelivery(delivery: Delivery): Promise<boolean>;
-  releaseBatches(delivery: Pick<Delivery, 'id' | 'writeId' | 'batchCount'>): Promise<void>;
+  releaseBatches(delivery: Pick<Delivery, 'id' | 'writeId' | 'batchCount' | 'receivedAt'>): Promise<void>;
   discardBatches(delivery: Pick<Delivery, 'id' | 'writeId' | 'batchCount'>): Promise<void>;
   listReportProfiles(): Promise<ReportProfile[]>;
   /** Keep what an unusable report looked like (keys and column names, never values) for an admin. */
