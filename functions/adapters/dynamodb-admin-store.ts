@@ -1,7 +1,7 @@
 import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { randomUUID } from 'node:crypto';
 import * as z from 'zod/mini';
-import { badRequest, StoreUnavailableError } from '../core/errors.js';
+import { badRequest } from '../core/errors.js';
 import type { BatchKey, BatchStatus, Delivery, DispatchBatch } from '../core/delivery.js';
 import type { Mapping } from '../core/mapping.js';
 import type { Target } from '../core/target.js';
@@ -60,16 +60,11 @@ export class DynamoAdminStore extends DynamoStore implements AdminStore {
   }
 
   async deleteMapping(instanceKey: string, expectedVersion: number, audit: AuditEntry): Promise<boolean> {
-    try {
-      await this.client.send(
-        new DeleteCommand({ TableName: this.table, Key: keys.mapping(instanceKey), ConditionExpression: 'version = :v', ExpressionAttributeValues: { ':v': expectedVersion } }),
-      );
-    } catch (error) {
-      if ((error as Error).name === 'ConditionalCheckFailedException') return false;
-      throw new StoreUnavailableError(error);
-    }
-    await this.writeAudit(keys.mapping(instanceKey).pk, audit);
-    return true;
+    const deleted = await this.conditionally(() =>
+      this.client.send(new DeleteCommand({ TableName: this.table, Key: keys.mapping(instanceKey), ConditionExpression: 'version = :v', ExpressionAttributeValues: { ':v': expectedVersion } })),
+    );
+    if (deleted) await this.writeAudit(keys.mapping(instanceKey).pk, audit);
+    return deleted;
   }
 
   async recordMatchTest(instanceKey: string, result: MatchTest): Promise<void> {
@@ -143,8 +138,8 @@ export class DynamoAdminStore extends DynamoStore implements AdminStore {
   }
 
   async replayBatch(key: BatchKey, from: BatchStatus, now: string, overrideMatchCheck: boolean): Promise<boolean> {
-    try {
-      await this.client.send(
+    return this.conditionally(() =>
+      this.client.send(
         new UpdateCommand({
           TableName: this.table,
           Key: keys.batch(key.deliveryId, key.writeId, key.index),
@@ -156,12 +151,8 @@ export class DynamoAdminStore extends DynamoStore implements AdminStore {
             ':o': overrideMatchCheck, ':from': from,
           },
         }),
-      );
-      return true;
-    } catch (error) {
-      if ((error as Error).name === 'ConditionalCheckFailedException') return false;
-      throw new StoreUnavailableError(error);
-    }
+      ),
+    );
   }
 
   async reopenDelivery(id: string, replayed: { dispatched: number; failed: number; held: number }): Promise<void> {
@@ -187,21 +178,18 @@ export class DynamoAdminStore extends DynamoStore implements AdminStore {
 
   /** Optimistic locking: create only if absent, update only at the version the caller read. Then audit. */
   private async versionedPut(item: Item & { pk: string }, expectedVersion: number | undefined, audit: AuditEntry): Promise<boolean> {
-    try {
-      await this.client.send(
+    const saved = await this.conditionally(() =>
+      this.client.send(
         new PutCommand({
           TableName: this.table,
           Item: item,
           ConditionExpression: expectedVersion === undefined ? 'attribute_not_exists(pk)' : 'version = :v',
           ExpressionAttributeValues: expectedVersion === undefined ? undefined : { ':v': expectedVersion },
         }),
-      );
-    } catch (error) {
-      if ((error as Error).name === 'ConditionalCheckFailedException') return false;
-      throw new StoreUnavailableError(error);
-    }
-    await this.writeAudit(item.pk, audit);
-    return true;
+      ),
+    );
+    if (saved) await this.writeAudit(item.pk, audit);
+    return saved;
   }
 
   /** No transactions on the embedded engine: the audit item follows the change it records. */

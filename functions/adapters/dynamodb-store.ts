@@ -51,19 +51,15 @@ export class DynamoStore implements IngestStore, DispatchStore {
 
   async commitDelivery(delivery: Delivery): Promise<boolean> {
     const item = { ...delivery, settled: { dispatched: 0, failed: 0, held: 0 } };
-    try {
-      await this.client.send(
+    return this.conditionally(() =>
+      this.client.send(
         new PutCommand({
           TableName: this.table,
           Item: { ...keys.delivery(delivery.id), type: 'DELIVERY', ...deliveryIndexes(item), ...item, expiresAt: this.expiry(delivery.receivedAt) },
           ConditionExpression: 'attribute_not_exists(pk)',
         }),
-      );
-      return true;
-    } catch (error) {
-      if (isConditionFailure(error)) return false;
-      throw new StoreUnavailableError(error);
-    }
+      ),
+    );
   }
 
   async recordSettlement(deliveryId: string, outcome: 'dispatched' | 'failed' | 'held'): Promise<void> {
@@ -167,7 +163,8 @@ export class DynamoStore implements IngestStore, DispatchStore {
   }
 
   async claimBatch(key: BatchKey, now: string, leaseUntil: string): Promise<DispatchBatch | undefined> {
-    try {
+    let claimed: DispatchBatch | undefined;
+    const won = await this.conditionally(async () => {
       const { Attributes } = await this.client.send(
         new UpdateCommand({
           TableName: this.table,
@@ -182,11 +179,9 @@ export class DynamoStore implements IngestStore, DispatchStore {
           ReturnValues: 'ALL_NEW',
         }),
       );
-      return fromItem<DispatchBatch>(Attributes);
-    } catch (error) {
-      if (isConditionFailure(error)) return undefined;
-      throw new StoreUnavailableError(error);
-    }
+      claimed = fromItem<DispatchBatch>(Attributes);
+    });
+    return won ? claimed : undefined;
   }
 
   async settleBatch(key: BatchKey, leaseUntil: string, transition: BatchTransition, now: string): Promise<boolean> {
@@ -198,8 +193,8 @@ export class DynamoStore implements IngestStore, DispatchStore {
       sets.push(`${name} = :${name}`);
       values[`:${name}`] = value;
     }
-    try {
-      await this.client.send(
+    return this.conditionally(() =>
+      this.client.send(
         new UpdateCommand({
           TableName: this.table,
           Key: keys.batch(key.deliveryId, key.writeId, key.index),
@@ -208,12 +203,8 @@ export class DynamoStore implements IngestStore, DispatchStore {
           ExpressionAttributeNames: { '#s': 'status' },
           ExpressionAttributeValues: values,
         }),
-      );
-      return true;
-    } catch (error) {
-      if (isConditionFailure(error)) return false;
-      throw new StoreUnavailableError(error);
-    }
+      ),
+    );
   }
 
   async batchesByStatus(status: BatchStatus, limit: number, dueBefore?: string): Promise<DispatchBatch[]> {
@@ -255,8 +246,8 @@ export class DynamoStore implements IngestStore, DispatchStore {
 
   async requeueBatch(key: BatchKey, from: BatchStatus, now: string): Promise<boolean> {
     const expired = from === 'IN_FLIGHT' ? ' AND leaseUntil < :now' : '';
-    try {
-      await this.client.send(
+    return this.conditionally(() =>
+      this.client.send(
         new UpdateCommand({
           TableName: this.table,
           Key: keys.batch(key.deliveryId, key.writeId, key.index),
@@ -265,17 +256,14 @@ export class DynamoStore implements IngestStore, DispatchStore {
           ExpressionAttributeNames: { '#s': 'status' },
           ExpressionAttributeValues: { ':pending': 'PENDING', ':from': from, ':now': now, ':g': 'BATCH#PENDING', ':gs': statusSortKey(now, key) },
         }),
-      );
-      return true;
-    } catch (error) {
-      if (isConditionFailure(error)) return false;
-      throw new StoreUnavailableError(error);
-    }
+      ),
+    );
   }
 
   async deleteStagedBatch(key: BatchKey): Promise<void> {
-    try {
-      await this.client.send(
+    // Not STAGED any more means its delivery released it meanwhile: nothing to delete.
+    await this.conditionally(() =>
+      this.client.send(
         new DeleteCommand({
           TableName: this.table,
           Key: keys.batch(key.deliveryId, key.writeId, key.index),
@@ -283,10 +271,8 @@ export class DynamoStore implements IngestStore, DispatchStore {
           ExpressionAttributeNames: { '#s': 'status' },
           ExpressionAttributeValues: { ':staged': 'STAGED' },
         }),
-      );
-    } catch (error) {
-      if (!isConditionFailure(error)) throw new StoreUnavailableError(error);
-    }
+      ),
+    );
   }
 
   async queuedDeliveries(beforeIso: string, limit: number): Promise<Delivery[]> {
@@ -384,6 +370,17 @@ export class DynamoStore implements IngestStore, DispatchStore {
         if (attempt > 0) await backoff(attempt);
         pending = await send(pending);
       }
+    }
+  }
+
+  /** A conditional write: false when its condition does not hold; any other failure is a 503. */
+  protected async conditionally(write: () => Promise<unknown>): Promise<boolean> {
+    try {
+      await write();
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw new StoreUnavailableError(error);
     }
   }
 
