@@ -102,6 +102,7 @@ function printBanner(options: { url: string; dataDir: string; credentials: Await
     '',
     `  webhook     POST ${url}/webhooks/saas-management`,
     `  admin API   ${url}/admin/…   (OpenAPI: ${url}/openapi.json)`,
+    `  console     ${url}/console/   (sign in with the admin token)`,
     `  health      ${url}/health`,
     `  data        ${options.dataDir} (embedded DynamoDB, secrets.json)`,
     options.simulatorUrl ? `  ISC         ${SIMULATOR_BANNER} at ${options.simulatorUrl}` : '  ISC         simulator off (ISC_SIMULATOR=off): register a real tenant as a target',
