@@ -71,7 +71,7 @@ export class HttpIscClient implements IscClient, IscAdminClient {
   async resolveIdentities(target: Target, credentials: Credentials, emails: readonly string[]): Promise<Map<string, string>> {
     const wanted = [...new Set(emails.map((email) => email.trim().toLowerCase()).filter(Boolean))];
     const found = new Map<string, string>();
-    const url = `${target.apiBaseUrl.replace(/\/+$/, '')}/v3/search`;
+    const url = `${base(target)}/v3/search`;
     for (let i = 0; i < wanted.length; i += this.#chunkSize) {
       const chunk = wanted.slice(i, i + this.#chunkSize);
       const body = JSON.stringify({
