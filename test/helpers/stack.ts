@@ -18,6 +18,7 @@ export const noIsc: IscClient & IscAdminClient = {
   resolveIdentities: never,
   triggerWorkflow: never,
   createCampaign: never,
+  tokenTenant: never,
   tenantInfo: never,
   issueToken: never,
   testTrigger: never,
