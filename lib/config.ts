@@ -1,7 +1,7 @@
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Node } from 'constructs';
-import { loadConfig } from '../functions/adapters/config.js';
+import { vocabularyFromEnv } from '../functions/adapters/config.js';
 
 /**
  * Everything that differs between deployments comes from CDK context (`-c key=value` or cdk.json), read and
@@ -65,7 +65,7 @@ export function stageConfig(node: Node): StageConfig {
 
   // The functions' own validation, at synth: a bad word list fails here rather than at every cold start.
   try {
-    loadConfig({ PRODUCTION_WORDS: tuning.PRODUCTION_WORDS, NON_PRODUCTION_WORDS: tuning.NON_PRODUCTION_WORDS });
+    vocabularyFromEnv(tuning);
   } catch (error) {
     throw new Error(`Context value rejected by the functions' configuration: ${(error as Error).message}`);
   }

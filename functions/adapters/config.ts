@@ -87,6 +87,11 @@ export function ingestSettings(config: Config): IngestSettings {
   };
 }
 
+/** Only the environment words, from an environment that need not hold a whole valid configuration (the CLI, the CDK app). */
+export function vocabularyFromEnv(env: Record<string, string | undefined>): EnvironmentVocabulary {
+  return environmentVocabulary(loadConfig({ PRODUCTION_WORDS: env.PRODUCTION_WORDS, NON_PRODUCTION_WORDS: env.NON_PRODUCTION_WORDS }));
+}
+
 export function environmentVocabulary(config: Pick<Config, 'PRODUCTION_WORDS' | 'NON_PRODUCTION_WORDS'>): EnvironmentVocabulary {
   return vocabulary({ production: config.PRODUCTION_WORDS, nonProduction: config.NON_PRODUCTION_WORDS });
 }
