@@ -10,7 +10,7 @@ import { readMappingRows } from '../../functions/cli/mapping-rows.js';
 import { pipelineHealth } from '../../functions/core/pipeline-health.js';
 import type { IscSimulator } from '../../functions/local/isc-simulator.js';
 import { TRIGGER_CLIENT, WORKFLOW_ID, startFakeIsc } from '../helpers/fake-isc.js';
-import { productionTarget, slackMapping, startTestStack, webhookHeaders, type TestStack } from '../helpers/stack.js';
+import { productionTarget, settleDelivery, slackMapping, startTestStack, webhookHeaders, type TestStack } from '../helpers/stack.js';
 
 describe('Admin API: names that say an environment', () => {
   let stack: TestStack;
@@ -141,15 +141,7 @@ describe('Runtime guard: the tenant the token belongs to', () => {
     await isc.close();
   });
 
-  async function settle(deliveryId: string): Promise<string> {
-    for (let round = 0; round < 200; round++) {
-      await stack.poller.runOnce();
-      const status = (await stack.store.getDelivery(deliveryId))!.status;
-      if (status !== 'QUEUED') return status;
-      await new Promise((resolve) => setTimeout(resolve, 25));
-    }
-    return 'QUEUED';
-  }
+  const settle = (deliveryId: string) => settleDelivery(stack, deliveryId);
 
   it('fails the batch with environment_mismatch, without retries, and never calls the trigger', async () => {
     const rows = [{ Email: 'a@example.com', 'Days Active': 0, Instance: 'Slack-production' }];
