@@ -4,7 +4,7 @@ import type { Credentials, Target } from './target.js';
 import type { WorkflowInput, WorkflowUser } from './workflow-input.js';
 import { rateLimitDelayMs, retryDelayMs } from './backoff.js';
 import { DEFAULT_VOCABULARY, type EnvironmentVocabulary } from './environment-names.js';
-import { tenantProblems } from './tenant-environment.js';
+import { describeTokenTenant, tenantProblems } from './tenant-environment.js';
 
 export interface DispatchSettings {
   maxAttempts: number;
@@ -107,8 +107,7 @@ async function tenantMismatch(target: Target, credentials: Credentials, deps: Di
   const tenant = await deps.isc.tokenTenant(target, credentials);
   const problems = tenantProblems(target, tenant, deps.settings.vocabulary);
   if (problems.length === 0) return undefined;
-  const seen = [tenant.org && `org ${tenant.org}`, tenant.tenantId && `tenant_id ${tenant.tenantId}`, tenant.pod && `pod ${tenant.pod}`].filter(Boolean).join(', ');
-  return `Not sent to target "${target.id}" (${target.environment}, tenant "${target.tenant}"): ${problems.join('; ')}${seen ? ` [token: ${seen}]` : ''}. Check the target's tokenUrl and credentials, then replay.`;
+  return `Not sent to target "${target.id}" (${target.environment}, tenant "${target.tenant}"): ${problems.join('; ')} [token of ${describeTokenTenant(tenant)}]. Check the target's tokenUrl and credentials, then replay.`;
 }
 
 interface ResolvedUsers {

@@ -56,6 +56,11 @@ export function tenantProblems(target: TenantTarget, token: TokenTenant, vocabul
   return problems;
 }
 
+/** 'org "acme-sb", tenant_id …, pod stg01 (from the token)', for messages. */
+export function describeTokenTenant(tenant: TokenTenant): string {
+  return `org "${tenant.org ?? 'unknown'}"${tenant.tenantId ? `, tenant_id ${tenant.tenantId}` : ''}${tenant.pod ? `, pod ${tenant.pod}` : ''} (from ${tenant.from === 'token' ? 'the token' : '/oauth/info'})`;
+}
+
 function sameOrganisation(a: Set<string>, b: Set<string>): boolean {
   const within = (x: Set<string>, y: Set<string>) => [...x].every((word) => y.has(word));
   return within(a, b) || within(b, a);

@@ -1,7 +1,7 @@
 import { IscError } from '../core/ports.js';
 import { tenantName, type Credentials, type Target } from '../core/target.js';
 import { requireTarget } from './admin-targets.js';
-import { tenantProblems } from '../core/tenant-environment.js';
+import { describeTokenTenant, tenantProblems } from '../core/tenant-environment.js';
 import type { AdminDeps } from './admin-common.js';
 import type { Route } from './router.js';
 import { json } from './types.js';
@@ -102,9 +102,9 @@ async function tokenStep(deps: AdminDeps, target: Target, credentials: Credentia
 async function tokenTenantStep(deps: AdminDeps, target: Target, credentials: Credentials, hints: string[]): Promise<Omit<CheckStep, 'step' | 'ok'>> {
   const tenant = await deps.isc.tokenTenant(target, credentials);
   const problems = tenantProblems(target, tenant, deps.settings.vocabulary);
-  const seen = `org "${tenant.org ?? 'unknown'}"${tenant.tenantId ? `, tenant_id ${tenant.tenantId}` : ''}${tenant.pod ? `, pod ${tenant.pod}` : ''} (from ${tenant.from === 'token' ? 'the token' : '/oauth/info'})`;
+  const seen = describeTokenTenant(tenant);
   if (problems.length > 0) {
-    hints.push(`Client ${credentials.clientId} belongs to another tenant or environment than target "${target.id}": batches would fail with environment_mismatch. Use credentials from tenant "${target.tenant}", or fix the target.`);
+    hints.push(`Client ${credentials.clientId} belongs to another tenant or environment than target "${target.id}" (a trigger client there fails every batch with environment_mismatch): use credentials from tenant "${target.tenant}", or fix the target.`);
     throw new Error(`Token of ${seen}: ${problems.join('; ')}.`);
   }
   return { detail: `Token of ${seen} fits target "${target.id}" (${target.environment}, tenant "${target.tenant}").`, data: { ...tenant } };
