@@ -23,7 +23,7 @@ const API = { clientId: 'bench-api', clientSecret: 'bench-api-secret' };
 export async function runE2eBench(): Promise<{ table: string }> {
   const reports = Array.from({ length: REPORTS }, (_, r) => toJsonReport(generateRows(ROWS, ['Slack-production'], r + 1).map((row, i) => ({ ...row, Email: `r${r}.u${i}@example.com` }))));
   const identities = Array.from({ length: REPORTS * ROWS }, (_, n) => ({ id: `id-${n}`, name: `U ${n}`, email: `r${Math.floor(n / ROWS)}.u${n % ROWS}@example.com` }));
-  const isc = await startIscSimulator({ clients: [TRIGGER, API], identities, sources: [{ id: 'src', name: 'Slack' }], tokenTtlSeconds: 300, rateLimit: { requests: 100, windowMs: 10_000 } });
+  const isc = await startIscSimulator({ tenantName: 'bench', clients: [TRIGGER, API], identities, sources: [{ id: 'src', name: 'Slack' }], tokenTtlSeconds: 300, rateLimit: { requests: 100, windowMs: 10_000 } });
   const dir = await mkdtemp(join(tmpdir(), 'bench-e2e-'));
   const config = loadConfig({ TABLE_NAME: 'bench' });
   const stack = await startLocalStack({ config, log: quiet, isc: iscClient(config), port: 0, secretFile: join(dir, 'secrets.json'), webhookSecrets: ['bench-webhook-secret'], adminToken: 'bench-admin-token', pollIntervalMs: 3_600_000 });

@@ -5,6 +5,7 @@ import { extname, join } from 'node:path';
 import { Command, Option } from 'commander';
 import { AdminClient, CliError } from '../functions/cli/admin-client.js';
 import { readMappingRows } from '../functions/cli/mapping-rows.js';
+import { vocabularyFromEnv } from '../functions/adapters/config.js';
 import { applyImport, planImport } from '../functions/cli/mapping-import.js';
 import { printJson, table } from '../functions/cli/output.js';
 import { readSecret } from '../functions/cli/read-secret.js';
@@ -106,9 +107,14 @@ targets
 
 // ---- mappings ----------------------------------------------------------------------------------
 const mappings = program.command('mappings').description('which SaaS Management app instance feeds which ISC source and workflow');
-mappings.command('list').description('list mappings with last report and stale flag').action(async () => {
+/** "production", "non-production MISMATCH:uat", "ambiguous confirmed:prod,uat": the kind, then any disagreement and its words. */
+function nameSays(name: { kind: string; status: string; production: string[]; nonProduction: string[] }): string {
+  const words = [...name.production, ...name.nonProduction].join(',');
+  return name.status === 'consistent' ? name.kind : `${name.kind} ${name.status === 'mismatch' ? 'MISMATCH' : 'confirmed'}:${words}`;
+}
+mappings.command('list').description('list mappings with last report, stale flag and what the instance name says about its environment').action(async () => {
   const items = await allMappings(await client());
-  console.log(table(items.map((m) => ({ ...m, source: m.source.name ?? m.source.id, maxDays: m.policy.maxDaysActive, stale: m.stale ? 'STALE' : '' })), ['instanceKey', 'application', 'environment', 'targetId', 'source', 'maxDays', 'enabled', 'lastReportAt', 'stale', 'version']));
+  console.log(table(items.map((m) => ({ ...m, nameSays: nameSays(m.nameEnvironment), source: m.source.name ?? m.source.id, maxDays: m.policy.maxDaysActive, stale: m.stale ? 'STALE' : '' })), ['instanceKey', 'application', 'environment', 'nameSays', 'targetId', 'source', 'maxDays', 'enabled', 'lastReportAt', 'stale', 'version']));
 });
 mappings.command('get <instanceKey>').description('show one mapping').action(async (key: string) => printJson((await (await client()).call('GET', `/admin/mappings/${path(key.trim().toLowerCase())}`)).body));
 mappings
@@ -153,7 +159,7 @@ mappings
     const text = await readFile(file, 'utf8').catch((error: Error) => {
       throw new CliError(`Cannot read ${file}: ${error.message}`);
     });
-    const { rows, problems } = readMappingRows(text, extname(file).toLowerCase() === '.json' ? 'json' : 'csv');
+    const { rows, problems } = readMappingRows(text, extname(file).toLowerCase() === '.json' ? 'json' : 'csv', vocabularyFromEnv(process.env));
     for (const p of problems) console.error(`line ${p.line}: ${p.field}: ${p.message}`);
     if (problems.length > 0 && !options.skipInvalid) {
       throw new CliError(`${problems.length} problem(s) in ${new Set(problems.map((p) => p.line)).size} row(s); nothing applied. Fix them, or use --skip-invalid to apply the ${rows.length} valid row(s).`, 2);

@@ -1,4 +1,4 @@
-import type { Config } from './adapters/config.js';
+import { environmentVocabulary, type Config } from './adapters/config.js';
 import { HttpIscClient } from './adapters/isc-client.js';
 import { DEFAULT_DISPATCH_SETTINGS, type DispatchSettings } from './core/dispatcher.js';
 import type { Clock } from './core/ports.js';
@@ -10,6 +10,7 @@ export function dispatchSettings(config: Config): DispatchSettings {
     maxAttempts: config.MAX_ATTEMPTS,
     leaseMs: config.LEASE_SECONDS * 1000,
     matchThreshold: config.MATCH_THRESHOLD_PERCENT / 100,
+    vocabulary: environmentVocabulary(config),
   };
 }
 

@@ -54,7 +54,7 @@ export class Alarms extends Construct {
       pipeline('HeldBatches'), 0);
     this.add('StaleMappings', 'Enabled mappings overdue for a usage report: SaaS Management may have stopped sending.',
       pipeline('StaleMappings'), 0);
-    this.add('FailedBatches', 'Batches FAILED after all attempts: see GET /admin/deliveries?status=FAILED and replay.',
+    this.add('FailedBatches', 'Batches FAILED (retries exhausted, credentials rejected, or environment_mismatch: the token belongs to a tenant that does not fit the target): see GET /admin/deliveries?status=FAILED, fix, replay.',
       pipeline('FailedBatches'), 0);
 
     if (config.alarmEmail) {

@@ -1,6 +1,7 @@
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Node } from 'constructs';
+import { vocabularyFromEnv } from '../functions/adapters/config.js';
 
 /**
  * Everything that differs between deployments comes from CDK context (`-c key=value` or cdk.json), read and
@@ -55,10 +56,18 @@ export function stageConfig(node: Node): StageConfig {
     const value = optionalInt(node, key, 0, 10_000_000);
     if (value !== undefined) tuning[envName] = String(value);
   }
-  // Comma lists excluded from every campaign (break-glass and service accounts).
-  for (const [key, envName] of [['excludeEmails', 'EXCLUDE_EMAILS'], ['excludeDomains', 'EXCLUDE_DOMAINS']] as const) {
+  // Comma lists: excluded from every campaign (break-glass and service accounts); extra environment words read in
+  // instance and tenant names.
+  for (const [key, envName] of [['excludeEmails', 'EXCLUDE_EMAILS'], ['excludeDomains', 'EXCLUDE_DOMAINS'], ['productionWords', 'PRODUCTION_WORDS'], ['nonProductionWords', 'NON_PRODUCTION_WORDS']] as const) {
     const value = optionalString(node, key);
     if (value !== undefined) tuning[envName] = value;
+  }
+
+  // The functions' own validation, at synth: a bad word list fails here rather than at every cold start.
+  try {
+    vocabularyFromEnv(tuning);
+  } catch (error) {
+    throw new Error(`Context value rejected by the functions' configuration: ${(error as Error).message}`);
   }
 
   const logLevel = String(node.tryGetContext('logLevel') ?? 'INFO').toUpperCase();

@@ -1,6 +1,7 @@
 import * as z from 'zod/mini';
 import { describeIssues } from '../core/validation.js';
 import type { IngestSettings } from '../core/ingest.js';
+import { DEFAULT_NON_PRODUCTION_WORDS, DEFAULT_PRODUCTION_WORDS, vocabulary, type EnvironmentVocabulary } from '../core/environment-names.js';
 
 /**
  * All configuration comes from environment variables, read and validated once at start-up so a
@@ -19,6 +20,18 @@ const listFromEnv = z.pipe(
   z.transform((value: string) => value.split(',').map((s) => s.trim().toLowerCase()).filter(Boolean)),
 );
 
+/** Extra environment words: letters only (names are split at digits), never a word of the other kind. */
+const wordsFromEnv = (other: readonly string[]) =>
+  z.pipe(
+    listFromEnv,
+    z.array(
+      z.string().check(
+        z.regex(/^\p{L}{2,32}$/u, 'must be a comma list of words of 2-32 letters'),
+        z.refine((word) => !other.includes(word), { message: 'is a word of the other environment kind already' }),
+      ),
+    ),
+  );
+
 const ConfigSchema = z.object({
   TABLE_NAME: z._default(z.string().check(z.regex(/^[A-Za-z0-9_.-]{3,255}$/, 'must be a DynamoDB table name')), 'usage-certification'),
   MAX_BODY_BYTES: intFromEnv(6 * 1024 * 1024, 1024, 6 * 1024 * 1024),
@@ -35,7 +48,14 @@ const ConfigSchema = z.object({
   ISC_RATE_LIMIT: intFromEnv(90, 1, 100),
   ISC_RATE_WINDOW_SECONDS: intFromEnv(10, 1, 60),
   ISC_CONCURRENCY: intFromEnv(4, 1, 32),
-});
+  PRODUCTION_WORDS: wordsFromEnv(DEFAULT_NON_PRODUCTION_WORDS),
+  NON_PRODUCTION_WORDS: wordsFromEnv(DEFAULT_PRODUCTION_WORDS),
+}).check(
+  z.refine((config) => !config.PRODUCTION_WORDS.some((word) => config.NON_PRODUCTION_WORDS.includes(word)), {
+    message: 'PRODUCTION_WORDS and NON_PRODUCTION_WORDS share a word',
+    path: ['NON_PRODUCTION_WORDS'],
+  }),
+);
 
 export type Config = z.infer<typeof ConfigSchema>;
 
@@ -63,5 +83,15 @@ export function ingestSettings(config: Config): IngestSettings {
     dedupeWindowMs: config.DEDUPE_WINDOW_HOURS * 3_600_000,
     maxRows: config.MAX_ROWS,
     globalExclude: { emails: config.EXCLUDE_EMAILS, domains: config.EXCLUDE_DOMAINS },
+    vocabulary: environmentVocabulary(config),
   };
+}
+
+/** Only the environment words, from an environment that need not hold a whole valid configuration (the CLI, the CDK app). */
+export function vocabularyFromEnv(env: Record<string, string | undefined>): EnvironmentVocabulary {
+  return environmentVocabulary(loadConfig({ PRODUCTION_WORDS: env.PRODUCTION_WORDS, NON_PRODUCTION_WORDS: env.NON_PRODUCTION_WORDS }));
+}
+
+export function environmentVocabulary(config: Pick<Config, 'PRODUCTION_WORDS' | 'NON_PRODUCTION_WORDS'>): EnvironmentVocabulary {
+  return vocabulary({ production: config.PRODUCTION_WORDS, nonProduction: config.NON_PRODUCTION_WORDS });
 }

@@ -1,4 +1,5 @@
 import { IscError, type Clock, type IscAdminClient, type IscClient, type IscSource } from '../core/ports.js';
+import type { TokenTenant } from '../core/tenant-environment.js';
 import type { Credentials, Target } from '../core/target.js';
 import { campaignName, type WorkflowInput } from '../core/workflow-input.js';
 import { RateLimiter, RateLimitWaitExceeded } from './rate-limiter.js';
@@ -109,6 +110,14 @@ export class HttpIscClient implements IscClient, IscAdminClient {
     );
   }
 
+  async tokenTenant(target: Target, credentials: Credentials): Promise<TokenTenant> {
+    const claims = decodeJwtClaims(await this.#tokens.get(target.tokenUrl, credentials));
+    if (claims?.org) return { org: claims.org, tenantId: claims.tenantId, pod: claims.pod, from: 'token' };
+    // An opaque token says nothing about itself; the host that issued it does.
+    const info = await this.tenantInfo(target);
+    return { org: info.tenantName, tenantId: info.tenantId, from: 'oauth-info' };
+  }
+
   /** A call with a bearer token (POST with a body, GET without); on 401 the token is dropped, a fresh one fetched and the call made once more. */
   async #authorized(target: Target, credentials: Credentials, url: string, body?: string): Promise<RawResponse> {
     const key = `${credentials.clientId}:${apiVersion(url)}`;
@@ -171,11 +180,14 @@ export class HttpIscClient implements IscClient, IscAdminClient {
 
   // ---- admin: connection check, source check, match test --------------------------------------
 
-  async tenantInfo(target: Target): Promise<{ tenantName?: string }> {
+  async tenantInfo(target: Target): Promise<{ tenantName?: string; tenantId?: string }> {
     const response = await exchange(this.#fetch, `${base(target)}/oauth/info`, { method: 'GET', headers: { accept: 'application/json' } }, this.#timeoutMs);
     if (response.status < 200 || response.status >= 300) throw statusError(response, this.#clock, []);
-    const body = parseJson(response) as { tenantName?: unknown } | undefined;
-    return typeof body?.tenantName === 'string' ? { tenantName: body.tenantName } : {};
+    const body = parseJson(response) as { tenantName?: unknown; tenantId?: unknown } | undefined;
+    const info: { tenantName?: string; tenantId?: string } = {};
+    if (typeof body?.tenantName === 'string' && body.tenantName) info.tenantName = body.tenantName;
+    if (typeof body?.tenantId === 'string' && body.tenantId) info.tenantId = body.tenantId;
+    return info;
   }
 
   async issueToken(target: Target, credentials: Credentials): Promise<{ expiresIn?: number; claims?: JwtClaims }> {

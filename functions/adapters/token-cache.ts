@@ -16,10 +16,10 @@ export interface TokenCacheOptions {
   refreshMarginMs?: number;
 }
 
-/** The claims of an ISC access token that a connection check cares about (names normalised to camelCase). */
+/** The claims of an ISC access token we read (names normalised to camelCase); ISC tokens carry org, tenant_id and pod. */
 export interface JwtClaims {
-  tenantName?: string;
   org?: string;
+  tenantId?: string;
   pod?: string;
   clientId?: string;
   scope?: string[];
@@ -123,8 +123,8 @@ export function decodeJwtClaims(token: string): JwtClaims | undefined {
   const text = (value: unknown) => (typeof value === 'string' && value ? value : undefined);
   const list = (value: unknown) =>
     Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : typeof value === 'string' ? value.split(/\s+/).filter(Boolean) : undefined;
-  assign(claims, 'tenantName', text(raw.tenant_name));
   assign(claims, 'org', text(raw.org));
+  assign(claims, 'tenantId', text(raw.tenant_id));
   assign(claims, 'pod', text(raw.pod));
   assign(claims, 'clientId', text(raw.client_id));
   assign(claims, 'scope', list(raw.scope));

@@ -1,5 +1,6 @@
 import { parse as parseCsv } from 'csv-parse/sync';
-import { MappingInputSchema, type MappingInput } from '../core/mapping.js';
+import { MappingInputSchema, instanceNameCheck, type MappingInput } from '../core/mapping.js';
+import { describeWords, type EnvironmentVocabulary } from '../core/environment-names.js';
 import { instanceKey } from '../core/instance.js';
 import { normalizeColumn } from '../core/columns.js';
 import { describeIssues } from '../core/validation.js';
@@ -18,7 +19,7 @@ export interface ImportProblem {
 }
 
 /** Fields the API adds to a mapping; an export carries them and an import ignores them. */
-export const SERVER_FIELDS = ['instanceKey', 'version', 'updatedAt', 'updatedBy', 'lastReportAt', 'stale', 'matchTest'];
+export const SERVER_FIELDS = ['instanceKey', 'version', 'updatedAt', 'updatedBy', 'lastReportAt', 'stale', 'matchTest', 'nameEnvironment'];
 
 /** CSV header (normalized) → where the value goes in a mapping body. */
 const CSV_COLUMNS: Record<string, string> = {
@@ -37,8 +38,11 @@ const NUMERIC = new Set(['policy.maxDaysActive', 'policy.inactiveForDays', 'poli
 const BOOLEAN = new Set(['enabled', 'allowNameMismatch']);
 const LISTS = new Set(['policy.exclude.emails', 'policy.exclude.domains']);
 
-/** Read a mappings file (CSV, or JSON as the API or `mappings export` writes it) and validate every row. */
-export function readMappingRows(text: string, format: 'csv' | 'json'): { rows: ImportRow[]; problems: ImportProblem[] } {
+/**
+ * Read a mappings file (CSV, or JSON as the API or `mappings export` writes it) and validate every row, the
+ * instance name's environment words included (the API checks again with the deployment's words on apply).
+ */
+export function readMappingRows(text: string, format: 'csv' | 'json', vocabulary?: EnvironmentVocabulary): { rows: ImportRow[]; problems: ImportProblem[] } {
   const records = format === 'json' ? jsonRecords(text) : csvRecords(text);
   const rows: ImportRow[] = [];
   const problems: ImportProblem[] = [];
@@ -47,6 +51,11 @@ export function readMappingRows(text: string, format: 'csv' | 'json'): { rows: I
     const result = MappingInputSchema.safeParse(value);
     if (!result.success) {
       problems.push(...describeIssues(result.error.issues).map(({ field, message }) => ({ line, field, message })));
+      continue;
+    }
+    const named = instanceNameCheck(result.data, vocabulary);
+    if (named.status === 'mismatch') {
+      problems.push({ line, field: 'instance', message: `"${result.data.instance}" is named ${named.kind} (${describeWords(named)}) but the environment is ${result.data.environment}; fix one, or set Allow Name Mismatch with a Mismatch Reason` });
       continue;
     }
     const key = instanceKey(result.data.instance);

@@ -1,5 +1,6 @@
 /// <reference lib="dom" />
-import { ENVIRONMENTS, environmentFromName, instanceKey } from '../core/instance.js';
+import { ENVIRONMENTS, instanceKey } from '../core/instance.js';
+import { classifyName, describeWords, namedEnvironment } from '../core/environment-names.js';
 import { ApiError, api, errorText } from './api.js';
 import { announce, badge, clear, field, h, int, list, table, time } from './dom.js';
 import type { Delivery, MappingInput, MappingView, Page, TargetView } from './types.js';
@@ -39,6 +40,18 @@ function unmappedInstances(deliveries: Delivery[], mapped: Set<string>): Unmappe
     }
   }
   return [...found.values()];
+}
+
+const NAME_TONES = { consistent: 'ok', confirmed: 'warn', mismatch: 'bad' } as const;
+
+/** The instance name's own environment words next to the mapping's environment: agrees, confirmed by an admin, or not. */
+function nameSays(m: MappingView): HTMLElement {
+  const name = m.nameEnvironment;
+  const label = name.kind === 'neutral' ? 'neutral' : `${name.kind}${name.status === 'consistent' ? '' : ` (${name.status})`}`;
+  const words = [...name.production, ...name.nonProduction].map((w) => `“${w}”`).join(' ');
+  const cell = h('span', { class: 'name-env' }, badge(label, name.kind === 'neutral' ? 'muted' : NAME_TONES[name.status]), words ? ` ${words}` : '');
+  cell.title = `${describeWords(name)}${name.status === 'confirmed' ? ` — confirmed: ${m.mismatchReason ?? ''}` : ''}`;
+  return cell;
 }
 
 export async function renderMappings(root: HTMLElement): Promise<void> {
@@ -171,7 +184,7 @@ export async function renderMappings(root: HTMLElement): Promise<void> {
     h('div', { class: 'cols' },
       field('Application', application),
       h('div', { class: 'field' }, h('label', { for: instance.id }, 'Instance'), instance, keyHint),
-      field('Environment', environment, 'Must match the target’s environment and the instance name’s suffix.'),
+      field('Environment', environment, 'Must match the target’s environment and the environment words in the instance name (prod, staging, uat, …).'),
       field('Target (ISC tenant + workflow trigger)', target),
       field('ISC source id', sourceId),
       field('ISC source name', sourceName),
@@ -199,10 +212,11 @@ export async function renderMappings(root: HTMLElement): Promise<void> {
     const shown = mappings.filter((m) => !needle || [m.application, m.instance, m.environment, m.targetId, m.source.id, m.source.name ?? ''].some((v) => v.toLowerCase().includes(needle)));
     count.textContent = `Showing ${shown.length} of ${mappings.length} mappings.`;
     clear(tableHolder, shown.length === 0 ? h('p', { class: 'empty' }, mappings.length === 0 ? 'No mappings yet: create one below, or map an instance seen in a report.' : 'No mapping matches the filter.') :
-      table('Mappings', ['Application', 'Instance', 'Environment', 'Target', 'Source', 'Max days active', 'Enabled', 'Last report', 'Stale', ''], shown.map((m) => [
+      table('Mappings', ['Application', 'Instance', 'Environment', 'Name says', 'Target', 'Source', 'Max days active', 'Enabled', 'Last report', 'Stale', ''], shown.map((m) => [
         m.application,
         h('span', { class: 'mono key' }, m.instance),
         badge(m.environment, m.environment === 'production' ? 'prod' : 'stage'),
+        nameSays(m),
         m.targetId,
         m.source.name ? `${m.source.name} (${m.source.id})` : m.source.id,
         String(m.policy.maxDaysActive),
@@ -226,7 +240,8 @@ export async function renderMappings(root: HTMLElement): Promise<void> {
         time(u.lastSeen),
         String(u.deliveries),
         h('button', { type: 'button', 'aria-label': `Map ${u.instance}`, onclick: () => {
-          fill({ application: u.application ?? '', instance: u.instance, environment: environmentFromName(u.instance) ?? 'production' });
+          // A guess from the built-in vocabulary; the API checks with the deployment's own words on save.
+          fill({ application: u.application ?? '', instance: u.instance, environment: namedEnvironment(classifyName(u.instance, { application: u.application })) ?? 'production' });
           formTitle.focus();
           announce(`Form prefilled for ${u.instance}: choose the target and ISC source, then create.`);
         } }, 'Map it'),

@@ -1,5 +1,5 @@
 /** The admin API's answers as the console reads them (types only: nothing here reaches the bundle). */
-import type { Mapping, MappingInput } from '../core/mapping.js';
+import type { Mapping, MappingInput, instanceNameCheck } from '../core/mapping.js';
 import type { BatchError, BatchStatus, Delivery } from '../core/delivery.js';
 import type { Environment } from '../core/instance.js';
 
@@ -10,7 +10,7 @@ export interface Page<T> {
   next: string | null;
 }
 
-export type MappingView = Mapping & { lastReportAt: string | null; stale: boolean };
+export type MappingView = Mapping & { lastReportAt: string | null; stale: boolean; nameEnvironment: ReturnType<typeof instanceNameCheck> };
 
 export interface TargetView {
   id: string;

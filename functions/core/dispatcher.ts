@@ -3,6 +3,8 @@ import { IscError, type BatchTransition, type Clock, type DispatchStore, type Is
 import type { Credentials, Target } from './target.js';
 import type { WorkflowInput, WorkflowUser } from './workflow-input.js';
 import { rateLimitDelayMs, retryDelayMs } from './backoff.js';
+import { DEFAULT_VOCABULARY, type EnvironmentVocabulary } from './environment-names.js';
+import { describeTokenTenant, tenantProblems } from './tenant-environment.js';
 
 export interface DispatchSettings {
   maxAttempts: number;
@@ -15,6 +17,8 @@ export interface DispatchSettings {
   maxThrottles: number;
   /** A STAGED batch older than this is promoted (its delivery committed) or deleted (it never was). */
   stagedGraceMs: number;
+  /** Environment words read in tenant and org names. */
+  vocabulary: EnvironmentVocabulary;
 }
 
 export const DEFAULT_DISPATCH_SETTINGS: DispatchSettings = {
@@ -25,6 +29,7 @@ export const DEFAULT_DISPATCH_SETTINGS: DispatchSettings = {
   backoffCapMs: 600_000,
   maxThrottles: 20,
   stagedGraceMs: 300_000,
+  vocabulary: DEFAULT_VOCABULARY,
 };
 
 export interface DispatcherDeps {
@@ -72,6 +77,12 @@ export async function dispatchBatch(key: BatchKey, deps: DispatcherDeps): Promis
       const why = direct ? 'no API credentials (direct mode creates campaigns with a user-context PAT)' : 'no trigger credentials';
       return await settle(failure(batch, 'credentials_missing', `Target "${target.id}" has ${why}. ${CREDENTIAL_HINT(target.id, direct ? 'api' : 'trigger')}`, now), 'failed');
     }
+    const credentials = await deps.secrets.getCredentials(sendingRef.secretId);
+    const mismatch = await tenantMismatch(target, credentials, deps);
+    if (mismatch) {
+      deps.log.error('not sent: the token belongs to a tenant that does not fit the target', { ...log, error: 'environment_mismatch' });
+      return await settle(failure(batch, 'environment_mismatch', mismatch, now), 'failed');
+    }
 
     const resolved = await resolveUsers(batch, target, deps);
     if (resolved.held) {
@@ -83,13 +94,20 @@ export async function dispatchBatch(key: BatchKey, deps: DispatcherDeps): Promis
       users: resolved.users,
       unmatchedCount: resolved.unmatched.length,
     };
-    const credentials = await deps.secrets.getCredentials(sendingRef.secretId);
     if (direct && input.identityIds.length === 0) return await settle(failure(batch, 'no_identities', 'None of the batch’s users exist in the tenant, so there is no one to certify.', now), 'failed');
     const executionId = direct ? `campaign:${(await deps.isc.createCampaign(target, credentials, input)).campaignId}` : (await deps.isc.triggerWorkflow(target, credentials, input)).executionId;
     return await settle({ status: 'DISPATCHED', executionId, unmatched: resolved.unmatched, identityResolution: resolved.mode }, 'dispatched');
   } catch (error) {
     return await settle(retryOrFail(batch, error, now, settings), isRetry(batch, error, settings) ? 'retry' : 'failed');
   }
+}
+
+/** Proof at run time that the token about to be sent belongs to a tenant that fits the target (rules: tenantProblems). */
+async function tenantMismatch(target: Target, credentials: Credentials, deps: DispatcherDeps): Promise<string | undefined> {
+  const tenant = await deps.isc.tokenTenant(target, credentials);
+  const problems = tenantProblems(target, tenant, deps.settings.vocabulary);
+  if (problems.length === 0) return undefined;
+  return `Not sent to target "${target.id}" (${target.environment}, tenant "${target.tenant}"): ${problems.join('; ')} [token of ${describeTokenTenant(tenant)}]. Check the target's tokenUrl and credentials, then replay.`;
 }
 
 interface ResolvedUsers {

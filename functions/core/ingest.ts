@@ -10,12 +10,15 @@ import type { Delivery, DispatchBatch, InstanceOutcome } from './delivery.js';
 import type { Clock, IngestStore } from './ports.js';
 import type { BatchInput, WorkflowUser } from './workflow-input.js';
 import { NO_PROFILES, type ReportProfiles } from './report-profile.js';
+import type { EnvironmentVocabulary } from './environment-names.js';
 
 export interface IngestSettings {
   batchMaxBytes: number;
   dedupeWindowMs: number;
   maxRows: number;
   globalExclude?: Exclusions;
+  /** Environment words read in instance names (the defaults plus the deployment's own). */
+  vocabulary?: EnvironmentVocabulary;
 }
 
 export interface IncomingReport {
@@ -106,7 +109,7 @@ export async function planDelivery(
   for (const group of validated.groups) {
     const mapping = mappings.get(group.instanceKey);
     const target = mapping ? targets.get(mapping.targetId) : undefined;
-    const outcome = resolveInstance(group, mapping, target);
+    const outcome = resolveInstance(group, mapping, target, deps.settings.vocabulary);
     instances.push(outcome);
     if (!mapping || !target || outcome.status !== 'mapped') continue;
 
@@ -155,7 +158,7 @@ export async function planDelivery(
   return { delivery, batches };
 }
 
-function resolveInstance(group: InstanceGroup, mapping: Mapping | undefined, target: Target | undefined): InstanceOutcome {
+function resolveInstance(group: InstanceGroup, mapping: Mapping | undefined, target: Target | undefined, vocabulary?: EnvironmentVocabulary): InstanceOutcome {
   const outcome: InstanceOutcome = {
     instanceKey: group.instanceKey,
     instance: group.instance,
@@ -174,7 +177,8 @@ function resolveInstance(group: InstanceGroup, mapping: Mapping | undefined, tar
   const withMapping = { ...outcome, targetId: mapping.targetId, environment: mapping.environment };
   if (!mapping.enabled) return { ...withMapping, status: 'disabled', reason: 'The mapping is disabled.' };
   if (!target) return { ...withMapping, status: 'target_missing', reason: `Target "${mapping.targetId}" does not exist.` };
-  const problems = environmentProblems(mapping, target);
+  // The name as this report writes it: the report, not only the mapping, says which instance the users came from.
+  const problems = environmentProblems({ ...mapping, instance: group.instance }, target, vocabulary);
   if (problems.length > 0) return { ...withMapping, status: 'environment_mismatch', reason: problems.join('; ') };
   return { ...withMapping, mapped: true };
 }

@@ -1,5 +1,6 @@
 import * as z from 'zod/mini';
-import { ENVIRONMENTS, environmentFromName, type Environment } from './instance.js';
+import { ENVIRONMENTS } from './instance.js';
+import { DEFAULT_VOCABULARY, classifyName, contradicts, describeWords, type EnvironmentVocabulary, type NameClassification } from './environment-names.js';
 import type { Target } from './target.js';
 
 export const DEFAULT_COOLDOWN_DAYS = 30;
@@ -67,18 +68,34 @@ export interface Mapping extends MappingInput {
 }
 
 /**
+ * What the instance's own name says about its environment (the app's own name is not read: "QA Wolf", "TestRail"),
+ * and whether the mapping agrees: consistent, confirmed (allowNameMismatch) or mismatch.
+ */
+export function instanceNameCheck(
+  mapping: Pick<MappingInput, 'instance' | 'application' | 'environment' | 'allowNameMismatch'>,
+  vocabulary: EnvironmentVocabulary = DEFAULT_VOCABULARY,
+): NameClassification & { status: 'consistent' | 'confirmed' | 'mismatch' } {
+  const named = classifyName(mapping.instance, { application: mapping.application, vocabulary });
+  return { ...named, status: !contradicts(named, mapping.environment) ? 'consistent' : mapping.allowNameMismatch ? 'confirmed' : 'mismatch' };
+}
+
+/**
  * The environment rules that keep a production instance from feeding a staging tenant (and back).
  * Returns each broken rule in words an admin can act on; empty when the mapping is safe.
  */
-export function environmentProblems(mapping: Pick<MappingInput, 'instance' | 'environment' | 'allowNameMismatch'>, target: Pick<Target, 'id' | 'environment'> | undefined): string[] {
+export function environmentProblems(
+  mapping: Pick<MappingInput, 'instance' | 'application' | 'environment' | 'allowNameMismatch'>,
+  target: Pick<Target, 'id' | 'environment'> | undefined,
+  vocabulary?: EnvironmentVocabulary,
+): string[] {
   const problems: string[] = [];
-  const named: Environment | undefined = environmentFromName(mapping.instance);
-  if (named && named !== mapping.environment && !mapping.allowNameMismatch) {
-    problems.push(`instance "${mapping.instance}" is named like a ${named} instance but the mapping says ${mapping.environment} (set allowNameMismatch with a mismatchReason if this is intended)`);
+  const named = instanceNameCheck(mapping, vocabulary);
+  if (named.status === 'mismatch') {
+    const claim = named.kind === 'ambiguous' ? 'has both production and non-production words' : `is named like a ${named.kind} instance`;
+    problems.push(`instance "${mapping.instance}" ${claim} (${describeWords(named)}) but the mapping says ${mapping.environment} (set allowNameMismatch with a mismatchReason if this is intended)`);
   }
   if (target && target.environment !== mapping.environment) {
     problems.push(`target "${target.id}" is a ${target.environment} tenant but the mapping says ${mapping.environment}`);
   }
   return problems;
 }
-

@@ -4,6 +4,7 @@ import type { ReportProfile } from './report-profile.js';
 import type { Delivery as DeliveryRecord, DeliveryStatus } from './delivery.js';
 import type { Credentials, Target } from './target.js';
 import type { WorkflowInput } from './workflow-input.js';
+import type { TokenTenant } from './tenant-environment.js';
 
 /**
  * What the domain needs from the outside world. The DynamoDB store implements all the store ports; tests
@@ -143,12 +144,15 @@ export interface IscClient {
    * replay reuses it, then activated once STAGED. Needs a user-context credential (a PAT of a CERT_ADMIN).
    */
   createCampaign(target: Target, credentials: Credentials, input: WorkflowInput): Promise<{ campaignId: string; created: boolean }>;
+  /** The tenant of the token these credentials get (the one a call would carry): JWT org/tenant_id/pod, else /oauth/info. */
+  tokenTenant(target: Target, credentials: Credentials): Promise<TokenTenant>;
 }
 
 /** What a token says about itself (decoded, never trusted for authorization). */
 export interface TokenClaims {
-  tenantName?: string;
   org?: string;
+  tenantId?: string;
+  pod?: string;
   clientId?: string;
   scope?: string[];
   authorities?: string[];
@@ -163,7 +167,7 @@ export interface IscSource {
 /** ISC calls the admin API makes: connection check, source check, match test. */
 export interface IscAdminClient {
   /** GET {apiBaseUrl}/oauth/info (no credentials): which tenant a host really is. */
-  tenantInfo(target: Target): Promise<{ tenantName?: string }>;
+  tenantInfo(target: Target): Promise<{ tenantName?: string; tenantId?: string }>;
   /** A fresh token (no cache) and its decoded claims. */
   issueToken(target: Target, credentials: Credentials): Promise<{ expiresIn?: number; claims?: TokenClaims }>;
   /** POST {triggerUrl}/test: the External Trigger's echo endpoint; runs nothing. */

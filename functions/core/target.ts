@@ -33,6 +33,9 @@ export const TargetInputSchema = z
     tokenUrl: z.optional(IscUrl),
     apiBaseUrl: z.optional(IscUrl),
     description: z.optional(z.string().check(z.maxLength(500))),
+    /** Confirms a tenant whose name says the other environment (acme-sb as production); needs mismatchReason. */
+    allowNameMismatch: z.optional(z.boolean()),
+    mismatchReason: z.optional(z.string().check(z.maxLength(500))),
   })
   .check(z.refine((target) => target.mode === 'direct' || target.triggerUrl !== undefined, { message: 'triggerUrl (the workflow External Trigger\'s "Client URL") is required unless mode is "direct"', path: ['triggerUrl'] }));
 export type TargetInput = z.infer<typeof TargetInputSchema>;
@@ -61,6 +64,8 @@ export interface Target {
   tokenUrl: string;
   apiBaseUrl: string;
   description?: string;
+  allowNameMismatch?: boolean;
+  mismatchReason?: string;
   credentials: Partial<Record<CredentialKind, CredentialRef>>;
   version: number;
   updatedAt: string;

@@ -1,6 +1,7 @@
 import { IscError } from '../core/ports.js';
 import { tenantName, type Credentials, type Target } from '../core/target.js';
 import { requireTarget } from './admin-targets.js';
+import { describeTokenTenant, tenantProblems } from '../core/tenant-environment.js';
 import type { AdminDeps } from './admin-common.js';
 import type { Route } from './router.js';
 import { json } from './types.js';
@@ -24,7 +25,7 @@ export function checkRoute(deps: AdminDeps): Route {
     method: 'POST',
     path: '/admin/targets/{id}/check',
     auth: 'admin',
-    summary: 'Connection check: tenant, trigger credentials and echo, API credentials and scopes, source access; an ordered troubleshooting list on failure.',
+    summary: 'Connection check: tenant, trigger credentials, the tenant and environment their token belongs to, and echo, API credentials, scopes and tenant, source access; an ordered troubleshooting list on failure.',
     async handle(_request, { params }) {
       const target = await requireTarget(deps, params.id!);
       const steps: CheckStep[] = [];
@@ -42,12 +43,14 @@ export function checkRoute(deps: AdminDeps): Route {
 
       await attempt('tenant', async () => {
         const info = await deps.isc.tenantInfo(target);
-        const expected = tenantName(target.tenant);
-        if (expected && info.tenantName && info.tenantName.toLowerCase() !== expected) {
-          hints.push(`The API host belongs to tenant "${info.tenantName}", not "${expected}": use the tenant name (the part before .identitynow.com), not a URL.`);
-          throw new Error(`${target.apiBaseUrl} is tenant "${info.tenantName}", but the target says "${expected}".`);
+        if (!info.tenantName) return { detail: `${target.apiBaseUrl} does not say which tenant it is (no tenantName in /oauth/info).`, data: info };
+        const problems = tenantProblems(target, { org: info.tenantName, tenantId: info.tenantId, from: 'oauth-info' }, deps.settings.vocabulary);
+        if (problems.length > 0) {
+          const expected = tenantName(target.tenant);
+          if (info.tenantName.toLowerCase() !== expected) hints.push(`The API host belongs to tenant "${info.tenantName}", not "${expected ?? target.tenant}": use the tenant name (the part before .identitynow.com), not a URL, and check production vs sandbox.`);
+          throw new Error(`${target.apiBaseUrl} is tenant "${info.tenantName}": ${problems.join('; ')}.`);
         }
-        return { detail: `${target.apiBaseUrl} is tenant "${info.tenantName ?? 'unknown'}".`, data: info };
+        return { detail: `${target.apiBaseUrl} is tenant "${info.tenantName}".`, data: info };
       });
 
       const trigger = target.mode === 'direct' ? undefined : await credentialsOf(deps, target, 'trigger');
@@ -55,7 +58,7 @@ export function checkRoute(deps: AdminDeps): Route {
         steps.push({ step: 'direct mode', ok: true, detail: 'Campaigns are created through /v3/campaigns with the API credentials, which must be a user-context credential: a personal access token of a CERT_ADMIN or ORG_ADMIN service identity (an API client cannot create campaigns).' });
       } else if (!trigger) {
         steps.push({ step: 'trigger credentials', ok: false, detail: `Not set: PUT /admin/targets/${target.id}/credentials/trigger with the External Trigger's Client ID and Secret.` });
-      } else if (await attempt('trigger token', () => tokenStep(deps, target, trigger))) {
+      } else if ((await attempt('trigger token', () => tokenStep(deps, target, trigger))) && (await attempt('trigger tenant', () => tokenTenantStep(deps, target, trigger, hints)))) {
         await attempt('trigger echo', async () => {
           await deps.isc.testTrigger(target, trigger);
           return { detail: `POST ${new URL(target.triggerUrl!).pathname}/test answered: the trigger URL and its client match.` };
@@ -65,7 +68,7 @@ export function checkRoute(deps: AdminDeps): Route {
       const api = await credentialsOf(deps, target, 'api');
       if (!api) {
         steps.push({ step: 'api credentials', ok: false, detail: 'Not set: without an API client (or personal access token) identities cannot be resolved, sources not checked, match tests not run; batches go out with emails only.' });
-      } else if (await attempt('api token', () => tokenStep(deps, target, api, LOOKUP_SCOPES))) {
+      } else if ((await attempt('api token', () => tokenStep(deps, target, api, LOOKUP_SCOPES))) && (await attempt('api tenant', () => tokenTenantStep(deps, target, api, hints)))) {
         await attempt('source lookup', async () => {
           const sources = await deps.isc.listSources(target, api);
           return { detail: `The API client can read sources (${sources.length} found).` };
@@ -90,9 +93,21 @@ async function tokenStep(deps: AdminDeps, target: Target, credentials: Credentia
   const { expiresIn, claims } = await deps.isc.issueToken(target, credentials);
   const granted = new Set([...(claims?.scope ?? []), ...(claims?.authorities ?? [])]);
   const missing = granted.has('sp:scopes:all') ? [] : wantedScopes.filter((s) => !granted.has(s));
-  const detail = `Token issued for client ${credentials.clientId}${expiresIn ? `, valid ${expiresIn} s` : ''}${claims?.tenantName ? `, tenant "${claims.tenantName}"` : ''}.`;
+  const detail = `Token issued for client ${credentials.clientId}${expiresIn ? `, valid ${expiresIn} s` : ''}${claims?.org ? `, org "${claims.org}"` : ''}.`;
   if (missing.length > 0 && claims?.scope) throw new Error(`${detail} Missing scopes: ${missing.join(' ')}.`);
-  return { detail, data: { expiresIn, tenant: claims?.tenantName, scope: claims?.scope, authorities: claims?.authorities, expiresAt: claims?.exp ? new Date(claims.exp * 1000).toISOString() : undefined } };
+  return { detail, data: { expiresIn, tenant: claims?.org, tenantId: claims?.tenantId, pod: claims?.pod, scope: claims?.scope, authorities: claims?.authorities, expiresAt: claims?.exp ? new Date(claims.exp * 1000).toISOString() : undefined } };
+}
+
+/** The dispatcher's runtime guard, as a step: the tenant this credential's token belongs to must fit the target. */
+async function tokenTenantStep(deps: AdminDeps, target: Target, credentials: Credentials, hints: string[]): Promise<Omit<CheckStep, 'step' | 'ok'>> {
+  const tenant = await deps.isc.tokenTenant(target, credentials);
+  const problems = tenantProblems(target, tenant, deps.settings.vocabulary);
+  const seen = describeTokenTenant(tenant);
+  if (problems.length > 0) {
+    hints.push(`Client ${credentials.clientId} belongs to another tenant or environment than target "${target.id}" (a trigger client there fails every batch with environment_mismatch): use credentials from tenant "${target.tenant}", or fix the target.`);
+    throw new Error(`Token of ${seen}: ${problems.join('; ')}.`);
+  }
+  return { detail: `Token of ${seen} fits target "${target.id}" (${target.environment}, tenant "${target.tenant}").`, data: { ...tenant } };
 }
 
 async function credentialsOf(deps: AdminDeps, target: Target, kind: 'trigger' | 'api'): Promise<Credentials | undefined> {

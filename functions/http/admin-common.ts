@@ -1,8 +1,9 @@
 import * as z from 'zod/mini';
-import { AppError, badRequest } from '../core/errors.js';
+import { AppError, badRequest, unprocessable } from '../core/errors.js';
 import { parseOrThrow } from '../core/validation.js';
 import type { AdminStore, AuditEntry, Clock, IscAdminClient, IscClient, SecretStore } from '../core/ports.js';
 import type { CredentialKind } from '../core/target.js';
+import type { IngestSettings } from '../core/ingest.js';
 import type { HttpRequest } from './types.js';
 
 export interface AdminDeps {
@@ -13,6 +14,15 @@ export interface AdminDeps {
   isc: IscClient & IscAdminClient;
   /** Where a target's credentials live: a Secrets Manager name on AWS, a key in the local secret file. */
   secretIdFor(targetId: string, kind: CredentialKind): string;
+  /** Ingest's settings: the preview plans with them, and their vocabulary reads instance and tenant names. */
+  settings: IngestSettings;
+}
+
+/** allowNameMismatch (mapping or target) is a confirmation, so it must say why. */
+export function requireMismatchReason(input: { allowNameMismatch?: boolean; mismatchReason?: string }, what: string): void {
+  if (input.allowNameMismatch && !input.mismatchReason) {
+    throw unprocessable('validation_failed', `allowNameMismatch needs a mismatchReason saying why this ${what}.`, { field: 'mismatchReason' });
+  }
 }
 
 /** Query strings are input too: validated, with the offending parameter named in a 400. */

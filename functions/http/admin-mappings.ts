@@ -1,10 +1,10 @@
 import * as z from 'zod/mini';
 import { AppError, conflict, notFound, unprocessable } from '../core/errors.js';
 import { instanceKey } from '../core/instance.js';
-import { MappingInputSchema, environmentProblems, type Mapping } from '../core/mapping.js';
+import { MappingInputSchema, environmentProblems, instanceNameCheck, type Mapping } from '../core/mapping.js';
 import { isStale } from '../core/staleness.js';
 import { jsonBody } from './body.js';
-import { BooleanFlag, PagingQuery, audit, etag, ifMatchVersion, queryParams, staleVersion, type AdminDeps } from './admin-common.js';
+import { BooleanFlag, PagingQuery, audit, etag, ifMatchVersion, queryParams, requireMismatchReason, staleVersion, type AdminDeps } from './admin-common.js';
 import type { Route } from './router.js';
 import { json } from './types.js';
 import { verifySource } from './admin-isc-lookups.js';
@@ -23,7 +23,7 @@ async function withReportStatus(deps: AdminDeps, mappings: Mapping[]) {
   const now = deps.clock.now();
   return mappings.map((m) => {
     const { lastReportAt, matchTest } = seen.get(m.instanceKey) ?? {};
-    return { ...m, lastReportAt: lastReportAt ?? null, stale: isStale(m, lastReportAt, now), matchTest: matchTest ?? null };
+    return { ...m, lastReportAt: lastReportAt ?? null, stale: isStale(m, lastReportAt, now), matchTest: matchTest ?? null, nameEnvironment: instanceNameCheck(m, deps.settings.vocabulary) };
   });
 }
 
@@ -33,7 +33,7 @@ export function mappingRoutes(deps: AdminDeps): Route[] {
       method: 'GET',
       path: '/admin/mappings',
       auth: 'admin',
-      summary: 'List mappings (paged: limit ≤ 250, cursor) with lastReportAt and stale.',
+      summary: 'List mappings (paged: limit ≤ 250, cursor) with lastReportAt, stale and what each instance name says about its environment (nameEnvironment).',
       query: PagingQuery,
       async handle(request) {
         const { limit, cursor } = queryParams(request, PagingQuery);
@@ -55,13 +55,13 @@ export function mappingRoutes(deps: AdminDeps): Route[] {
         if (instanceKey(input.instance) !== key) {
           throw unprocessable('validation_failed', `instance "${input.instance}" has key "${instanceKey(input.instance)}", but the path says "${key}" (the key is the instance name, trimmed and lower-cased).`, { field: 'instance' });
         }
-        if (input.allowNameMismatch && !input.mismatchReason) {
-          throw unprocessable('validation_failed', 'allowNameMismatch needs a mismatchReason saying why this instance feeds a tenant its name does not suggest.', { field: 'mismatchReason' });
-        }
+        requireMismatchReason(input, 'instance feeds a tenant its name does not suggest');
         const target = await deps.store.getTarget(input.targetId);
         if (!target) throw unprocessable('target_not_found', `targetId "${input.targetId}" does not exist; create it with PUT /admin/targets/${input.targetId} first.`, { field: 'targetId' });
-        const problems = environmentProblems(input, target);
-        if (problems.length > 0) throw unprocessable('environment_mismatch', `Environment mismatch: ${problems.join('; ')}.`, { problems });
+        const problems = environmentProblems(input, target, deps.settings.vocabulary);
+        if (problems.length > 0) {
+          throw unprocessable('environment_mismatch', `Environment mismatch: ${problems.join('; ')}.`, { problems, nameEnvironment: instanceNameCheck(input, deps.settings.vocabulary) });
+        }
 
         const expected = ifMatchVersion(request);
         const existing = await deps.store.getMapping(key);

@@ -1,7 +1,7 @@
 import * as z from 'zod/mini';
 import { notFound } from '../core/errors.js';
 import { instanceKey } from '../core/instance.js';
-import { planDelivery, type IngestSettings } from '../core/ingest.js';
+import { planDelivery } from '../core/ingest.js';
 import { decodedBody } from './body.js';
 import { compileProfiles } from '../core/report-profile.js';
 import { queryParams, type AdminDeps } from './admin-common.js';
@@ -14,7 +14,7 @@ const PREVIEW_USERS = 5;
  * Dry run: the whole ingest pipeline on a report, nothing stored or sent. Admins run it before enabling a
  * mapping to see who would be certified and how many trigger calls it would take.
  */
-export function previewRoute(deps: AdminDeps & { settings: IngestSettings; maxBodyBytes: number }): Route {
+export function previewRoute(deps: AdminDeps & { maxBodyBytes: number }): Route {
   return {
     method: 'POST',
     path: '/admin/deliveries/preview',

@@ -1,7 +1,8 @@
 import { AppError, conflict, notFound, unprocessable } from '../core/errors.js';
 import { CREDENTIAL_KINDS, CredentialsSchema, TARGET_ID_PATTERN, TargetInputSchema, resolveTargetUrls, type CredentialKind, type Target } from '../core/target.js';
 import { jsonBody } from './body.js';
-import { audit, etag, ifMatchVersion, staleVersion, type AdminDeps } from './admin-common.js';
+import { audit, etag, ifMatchVersion, requireMismatchReason, staleVersion, type AdminDeps } from './admin-common.js';
+import { classifyTenant, targetEnvironmentProblems } from '../core/tenant-environment.js';
 import type { Route } from './router.js';
 import { json } from './types.js';
 
@@ -43,6 +44,11 @@ export function targetRoutes(deps: AdminDeps): Route[] {
         const { id } = params as { id: string };
         if (!TARGET_ID_PATTERN.test(id)) throw unprocessable('validation_failed', 'Invalid target id: use 1-64 letters, digits, - or _, starting with a letter or digit.', { field: 'id' });
         const input = jsonBody(request, TargetInputSchema, 'target');
+        requireMismatchReason(input, 'tenant serves an environment its name does not suggest');
+        const problems = targetEnvironmentProblems(input, deps.settings.vocabulary);
+        if (problems.length > 0) {
+          throw unprocessable('environment_mismatch', `Environment mismatch: ${problems.join('; ')}.`, { problems, tenantEnvironment: classifyTenant(input.tenant, deps.settings.vocabulary) });
+        }
         const expected = ifMatchVersion(request);
         const existing = await deps.store.getTarget(id);
         if (existing && expected !== undefined && expected !== existing.version) throw staleVersion(`Target "${id}"`, existing.version);

@@ -7,7 +7,6 @@ import { checkRoute } from './admin-check.js';
 import { matchTestRoute } from './admin-match-test.js';
 import { reportProfileRoutes } from './admin-report-profiles.js';
 import type { AdminDeps } from './admin-common.js';
-import type { IngestSettings } from '../core/ingest.js';
 import type { Route } from './router.js';
 import { json } from './types.js';
 import openApi from '../../docs/openapi.json' with { type: 'json' };
@@ -47,6 +46,6 @@ export function documentedRoutes(): Route[] {
   return [...publicRoutes(shapeOnly), ...adminRoutes(shapeOnly)];
 }
 
-export function adminRoutes(deps: AdminDeps & { settings: IngestSettings; maxBodyBytes: number }): Route[] {
+export function adminRoutes(deps: AdminDeps & { maxBodyBytes: number }): Route[] {
   return [...targetRoutes(deps), checkRoute(deps), ...mappingRoutes(deps), matchTestRoute(deps), ...reportProfileRoutes(deps), previewRoute(deps), ...deliveryRoutes(deps)];
 }

@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
-import { randomBytes, randomUUID } from 'node:crypto';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
 
 /**
  * A stand-in for a SailPoint Identity Security Cloud tenant, for `npm start` and the tests. It is NOT
@@ -17,6 +17,8 @@ export interface SimulatedClient {
   scope?: string[];
   /** A personal access token (user context): only these may use the campaigns API, as in ISC. */
   userContext?: boolean;
+  /** The org its tokens name (default: the simulated tenant): a sandbox's client stored on a production target. */
+  org?: string;
 }
 export interface SimulatedIdentity {
   id: string;
@@ -86,6 +88,8 @@ export interface IscSimulatorOptions {
   identities?: SimulatedIdentity[];
   sources?: SimulatedSource[];
   accounts?: SimulatedAccount[];
+  /** The pod tokens and /oauth/info name. Default "simulator". */
+  pod?: string;
   /** Token lifetime reported as expires_in and JWT exp. Default 300. */
   tokenTtlSeconds?: number;
   /** 'jwt' (default) issues unsigned JWT-looking tokens with ISC's claims; 'opaque' issues random strings. */
@@ -231,6 +235,7 @@ export async function startIscSimulator(options: IscSimulatorOptions = {}): Prom
   const sources = options.sources ?? [];
   const accounts = options.accounts ?? [];
   const ttlSeconds = options.tokenTtlSeconds ?? 300;
+  const pod = options.pod ?? 'simulator';
   const maxPageSize = options.maxPageSize ?? 250;
   const rateLimit = options.rateLimit === undefined ? { requests: 100, windowMs: 10_000 } : options.rateLimit;
   const windows = new Map<string, number[]>();
@@ -261,19 +266,22 @@ export async function startIscSimulator(options: IscSimulatorOptions = {}): Prom
     return rateLimited(Math.ceil((starts[0]! + rateLimit.windowMs - now) / 1000));
   }
 
+  /** ISC's tokens and token answers name the tenant as org, tenant_id and pod (there is no tenant_name claim). */
   function issueToken(clientId: string, scope: string[], now: number): Answer {
     const expiresAt = now + ttlSeconds * 1000;
+    const org = clients.get(clientId)?.org ?? tenantName;
+    const tenant = { tenant_id: simulatedTenantId(org), pod, org };
     const token =
       options.tokenStyle === 'opaque'
         ? randomBytes(24).toString('hex')
         : [
             b64({ alg: 'HS256', typ: 'JWT', kid: 'simulator' }),
-            b64({ tenant_name: tenantName, org: tenantName, pod: 'simulator', client_id: clientId, scope, authorities: ['ROLE_API'], iat: Math.floor(now / 1000), exp: Math.floor(expiresAt / 1000), jti: randomUUID() }),
+            b64({ ...tenant, internal: false, client_id: clientId, scope, authorities: ['ROLE_API'], iat: Math.floor(now / 1000), exp: Math.floor(expiresAt / 1000), jti: randomUUID() }),
             randomBytes(16).toString('base64url'),
           ].join('.');
     if (state.tokens.size > 1000) for (const [key, value] of state.tokens) if (value.expiresAt < now) state.tokens.delete(key);
     state.tokens.set(token, { clientId, expiresAt });
-    return { status: 200, body: { access_token: token, token_type: 'bearer', expires_in: ttlSeconds, scope: scope.join(' '), tenant_name: tenantName, jti: randomUUID() } };
+    return { status: 200, body: { access_token: token, token_type: 'bearer', expires_in: ttlSeconds, scope: scope.join(' '), ...tenant, internal: false, jti: randomUUID() } };
   }
 
   function token(body: string, now: number): Answer {
@@ -390,7 +398,7 @@ export async function startIscSimulator(options: IscSimulatorOptions = {}): Prom
   async function answer(route: SimulatorRoute, params: string[], req: IncomingMessage, url: URL, body: string, now: number, call: RecordedCall): Promise<Answer> {
     if (route === 'unknown') return iscError(404, '404 Not found', `No simulated route for ${req.method} ${url.pathname}.`);
     if (route === 'token') return token(body, now);
-    if (route === 'info') return { status: 200, body: { tenantName, org: tenantName, pod: 'simulator', simulator: true } };
+    if (route === 'info') return { status: 200, body: { tenantId: simulatedTenantId(tenantName), tenantName, simulator: true } };
     const bearer = /^Bearer (.+)$/i.exec(req.headers.authorization ?? '')?.[1];
     const issued = bearer ? state.tokens.get(bearer) : undefined;
     if (!issued) return { status: 401, body: { error: 'JWT validation failed: token not recognised' } };
@@ -555,6 +563,12 @@ function parseObject(text: string): Record<string, unknown> | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** A stable UUID-shaped tenant id per org name, as ISC's tenant_id is. */
+export function simulatedTenantId(org: string): string {
+  const hex = createHash('sha256').update(org).digest('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
 }
 
 function b64(value: unknown): string {

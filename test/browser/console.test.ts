@@ -142,6 +142,8 @@ describe.skipIf(!hasChromium)('Admin console in headless Chromium', () => {
     await eventually(() => status().textContent()).toContain('Saved mapping “slack-production” (version 1)');
     const row = page.getByRole('row').filter({ hasText: 'Slack-production' });
     await eventually(() => row.textContent()).toContain('production');
+    // What the name says sits next to the mapping's environment: its kind and the word found.
+    expect(await row.locator('.name-env').textContent()).toBe('production “production”');
     const saved = await stack.call('GET', '/admin/mappings/slack-production');
     expect(saved.body).toMatchObject({ application: 'Slack', targetId: 'sim', environment: 'production', source: { id: 'src-slack', name: 'Slack' }, policy: { maxDaysActive: 0, cooldownDays: 0 }, enabled: true, updatedBy: 'admin-token' });
   });
@@ -153,7 +155,7 @@ describe.skipIf(!hasChromium)('Admin console in headless Chromium', () => {
     await page.getByLabel('ISC source id').fill('src-zoom');
     await page.getByRole('button', { name: 'Create mapping' }).click();
     const alert = page.locator('#mapping-form-error');
-    await eventually(() => alert.textContent()).toContain('Environment mismatch: instance "Zoom-staging" is named like a staging instance but the mapping says production');
+    await eventually(() => alert.textContent()).toContain('Environment mismatch: instance "Zoom-staging" is named like a non-production instance (non-production word "staging") but the mapping says production');
     expect((await stack.call('GET', '/admin/mappings/zoom-staging')).status).toBe(404);
   });
 

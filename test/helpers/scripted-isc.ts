@@ -1,5 +1,7 @@
 import { IscError, type IscClient } from '../../functions/core/ports.js';
 import type { WorkflowInput } from '../../functions/core/workflow-input.js';
+import { tenantName, type Target } from '../../functions/core/target.js';
+import type { TokenTenant } from '../../functions/core/tenant-environment.js';
 
 /**
  * An in-process IscClient for dispatcher tests (the port, not the HTTP client: that one is tested against
@@ -9,6 +11,8 @@ export class ScriptedIsc implements IscClient {
   readonly triggers: WorkflowInput[] = [];
   readonly searches: string[][] = [];
   private failures: IscError[] = [];
+  /** Target id → the org its tokens belong to; by default the target's own tenant. */
+  readonly tokenOrgs = new Map<string, string>();
 
   constructor(private readonly identities: Map<string, string> = new Map()) {}
 
@@ -26,6 +30,10 @@ export class ScriptedIsc implements IscClient {
     if (failure) throw failure;
     this.triggers.push(input);
     return { executionId: `exec-${this.triggers.length}` };
+  }
+
+  async tokenTenant(target: Target): Promise<TokenTenant> {
+    return { org: this.tokenOrgs.get(target.id) ?? tenantName(target.tenant) ?? target.tenant, from: 'token' };
   }
 
   async createCampaign(): Promise<{ campaignId: string; created: boolean }> {

@@ -18,6 +18,7 @@ export const noIsc: IscClient & IscAdminClient = {
   resolveIdentities: never,
   triggerWorkflow: never,
   createCampaign: never,
+  tokenTenant: never,
   tenantInfo: never,
   issueToken: never,
   testTrigger: never,
@@ -103,4 +104,15 @@ export async function startMappedStack(overrides: Parameters<typeof startTestSta
     if (response.status !== 201) throw new Error(`fixture ${path} answered ${response.status}: ${JSON.stringify(response.body)}`);
   }
   return stack;
+}
+
+/** Run dispatch rounds until the delivery settles; bounded so a bug fails the test instead of hanging it. */
+export async function settleDelivery(stack: LocalStack, deliveryId: string): Promise<string> {
+  for (let round = 0; round < 200; round++) {
+    await stack.poller.runOnce();
+    const status = (await stack.store.getDelivery(deliveryId))!.status;
+    if (status !== 'QUEUED') return status;
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+  return 'QUEUED';
 }

@@ -129,11 +129,12 @@ describe('Lambda functions', () => {
   });
 
   it('passes optional tuning from context to the functions', () => {
-    const tuned = synth({ stage: 'dev', maxAttempts: '3', batchMaxBytes: '65536', matchThresholdPercent: '40' });
+    const tuned = synth({ stage: 'dev', maxAttempts: '3', batchMaxBytes: '65536', matchThresholdPercent: '40', productionWords: 'main', nonProductionWords: 'cert,perf' });
     tuned.template.hasResourceProperties('AWS::Lambda::Function', {
-      Environment: { Variables: Match.objectLike({ MAX_ATTEMPTS: '3', BATCH_MAX_BYTES: '65536', MATCH_THRESHOLD_PERCENT: '40' }) },
+      Environment: { Variables: Match.objectLike({ MAX_ATTEMPTS: '3', BATCH_MAX_BYTES: '65536', MATCH_THRESHOLD_PERCENT: '40', PRODUCTION_WORDS: 'main', NON_PRODUCTION_WORDS: 'cert,perf' }) },
     });
     expect(() => synth({ stage: 'dev', maxAttempts: 'many' })).toThrow(/maxAttempts/);
+    expect(() => synth({ stage: 'dev', nonProductionWords: 'prod' })).toThrow(/NON_PRODUCTION_WORDS/);
   });
 
   it('runs the sweeper every minute', () => {

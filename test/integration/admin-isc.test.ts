@@ -49,12 +49,15 @@ describe('Route: POST /admin/targets/{id}/check', () => {
     expect(response.body.steps.map((s: any) => [s.step, s.ok])).toEqual([
       ['tenant', true],
       ['trigger token', true],
+      ['trigger tenant', true],
       ['trigger echo', true],
       ['api token', true],
+      ['api tenant', true],
       ['source lookup', true],
     ]);
-    expect(response.body.steps[1].data).toMatchObject({ tenant: 'acme-sim', expiresIn: 300 });
-    expect(response.body.steps[4].detail).toContain('300 found');
+    expect(response.body.steps[1].data).toMatchObject({ tenant: 'acme-sim', pod: 'simulator', expiresIn: 300 });
+    expect(response.body.steps[2]).toMatchObject({ data: { org: 'acme-sim', from: 'token' }, detail: expect.stringContaining('fits target "sim" (production, tenant "acme-sim")') });
+    expect(response.body.steps[6].detail).toContain('300 found');
     expect(response.body.advice).toContain('dedicated service-account identity');
     expect(JSON.stringify(response.body)).not.toContain(TRIGGER_CLIENT.clientSecret);
   });

@@ -88,7 +88,7 @@ describe('Routes: /admin/mappings', () => {
     const response = await stack.call('PUT', '/admin/mappings/okta-staging', { body: slackMapping({ application: 'Okta', instance: 'Okta-staging' }) });
     expect(response.status).toBe(422);
     expect(response.body.error.code).toBe('environment_mismatch');
-    expect(response.body.error.message).toContain('instance "Okta-staging" is named like a staging instance but the mapping says production');
+    expect(response.body.error.message).toContain('instance "Okta-staging" is named like a non-production instance (non-production word "staging") but the mapping says production');
   });
 
   it('refuses a production mapping that points at a staging target', async () => {

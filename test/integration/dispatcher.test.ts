@@ -114,6 +114,19 @@ describe('Function: dispatchBatch', () => {
     expect((await onlyBatch(id)).batch.lastError).toMatchObject({ code: 'isc_request_rejected', status: 400, isc: { detailCode: '400.1 Bad request content', trackingId: 't-1' } });
   });
 
+  it('fails at once with environment_mismatch, before any identity search or trigger, when the token belongs to a sandbox org', async () => {
+    const isc = new ScriptedIsc();
+    isc.tokenOrgs.set('prod-api', 'acme-sb');
+    const id = await postReport(['sandboxed@example.com'], 'Teams-production');
+    expect(await dispatchBatch((await onlyBatch(id)).batch, deps(isc))).toBe('failed');
+    const { batch, delivery } = await onlyBatch(id);
+    expect(batch).toMatchObject({ status: 'FAILED', attempts: 1, lastError: { code: 'environment_mismatch' } });
+    expect(batch.lastError!.message).toContain('Not sent to target "prod-api" (production, tenant "acme-api")');
+    expect(delivery.status).toBe('FAILED');
+    expect(isc.searches).toEqual([]);
+    expect(isc.triggers).toEqual([]);
+  });
+
   it('resolves identities with the API client, records the unmatched, and holds a low match share as SUSPECT_MAPPING', async () => {
     const isc = new ScriptedIsc(new Map([['known1@example.com', 'id-1'], ['known2@example.com', 'id-2']]));
     const good = await postReport(['known1@example.com', 'known2@example.com', 'stranger@example.com'], 'Teams-production');

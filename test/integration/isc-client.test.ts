@@ -6,7 +6,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { IscError } from '../../functions/core/ports.js';
 import type { WorkflowInput } from '../../functions/core/workflow-input.js';
 import { CREDENTIAL_HINTS, HttpIscClient, apiVersion, decodeJwtClaims, fetchToken, type HttpIscClientOptions } from '../../functions/adapters/isc-client.js';
-import type { IscSimulator } from '../../functions/local/isc-simulator.js';
+import { simulatedTenantId, type IscSimulator } from '../../functions/local/isc-simulator.js';
 import { API_CLIENT, DEFAULT_IDENTITIES, TRIGGER_CLIENT, seedIdentities, simulatorTarget, startFakeIsc, useFakeIsc } from '../helpers/fake-isc.js';
 
 function workflowInput(deliveryId: string, index: number): WorkflowInput {
@@ -223,13 +223,37 @@ describe('Class: HttpIscClient against an ISC rate limit', () => {
   });
 });
 
+describe('Method: HttpIscClient.tokenTenant', () => {
+  const sandboxClient = { clientId: 'sandbox-client', clientSecret: 'sandbox-secret-Q1', org: 'acme-sb' };
+  const jwtFake = useFakeIsc({ clients: [TRIGGER_CLIENT, sandboxClient], pod: 'stg01-useast1' });
+  const opaqueFake = useFakeIsc({ tokenStyle: 'opaque' });
+
+  it('reads the tenant from the cached token the next call will carry (org, tenant_id, pod claims)', async () => {
+    const isc = new HttpIscClient({ timeoutMs: 2_000 });
+    const own = await isc.tokenTenant(jwtFake.target, TRIGGER_CLIENT);
+    await isc.triggerWorkflow(jwtFake.target, TRIGGER_CLIENT, workflowInput('d-tenant', 1));
+    const sandbox = await isc.tokenTenant(jwtFake.target, sandboxClient);
+    expect(own).toEqual({ org: 'acme-sim', tenantId: simulatedTenantId('acme-sim'), pod: 'stg01-useast1', from: 'token' });
+    expect(sandbox).toEqual({ org: 'acme-sb', tenantId: simulatedTenantId('acme-sb'), pod: 'stg01-useast1', from: 'token' });
+    expect(jwtFake.isc.state.count('token')).toBe(2); // one per client: the trigger call reused the token just read
+  });
+
+  it('asks the host (/oauth/info) when the token is opaque', async () => {
+    const tenant = await new HttpIscClient({ timeoutMs: 2_000 }).tokenTenant(opaqueFake.target, TRIGGER_CLIENT);
+    expect(tenant).toEqual({ org: 'acme-sim', tenantId: simulatedTenantId('acme-sim'), from: 'oauth-info' });
+    expect(opaqueFake.isc.state.count('info')).toBe(1);
+  });
+});
+
 describe('Function: fetchToken', () => {
   const fake = useFakeIsc({ tokenTtlSeconds: 749 });
 
   it("returns the token and its lifetime, and the token's claims decode", async () => {
     const { accessToken, expiresIn } = await fetchToken(fake.target, API_CLIENT);
     expect(expiresIn).toBe(749);
-    expect(decodeJwtClaims(accessToken)).toMatchObject({ tenantName: 'acme-sim', clientId: API_CLIENT.clientId, scope: ['sp:scopes:all'] });
+    const claims = decodeJwtClaims(accessToken);
+    expect(claims).toMatchObject({ org: 'acme-sim', tenantId: simulatedTenantId('acme-sim'), pod: 'simulator', clientId: API_CLIENT.clientId, scope: ['sp:scopes:all'] });
+    expect(claims).not.toHaveProperty('tenantName'); // ISC tokens carry org / tenant_id / pod, not tenant_name
   });
 
   it('accepts a token URL string and rejects an unknown client with hints', async () => {
@@ -263,7 +287,7 @@ describe('Function: startIscSimulator', () => {
     const info = await get('/oauth/info');
     const unknown = await get('/v3/nothing-here');
     expect(lines).toEqual([expect.stringContaining('ISC SIMULATOR (not a real SailPoint tenant)')]);
-    expect(info).toMatchObject({ status: 200, simulator: 'true', body: { tenantName: 'acme-sim' } });
+    expect(info).toMatchObject({ status: 200, simulator: 'true', body: { tenantName: 'acme-sim', tenantId: simulatedTenantId('acme-sim') } });
     expect(unknown).toMatchObject({ status: 404, simulator: 'true', body: { detailCode: '404 Not found' } });
   });
 

@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HttpIscClient } from '../../functions/adapters/isc-client.js';
 import { API_CLIENT, TRIGGER_CLIENT, WORKFLOW_ID, seedIdentities, startFakeIsc } from '../helpers/fake-isc.js';
-import { ADMIN_TOKEN, WEBHOOK_SECRET, slackMapping, startTestStack, webhookHeaders, type TestStack } from '../helpers/stack.js';
+import { ADMIN_TOKEN, WEBHOOK_SECRET, settleDelivery, slackMapping, startTestStack, webhookHeaders, type TestStack } from '../helpers/stack.js';
 import type { IscSimulator } from '../../functions/local/isc-simulator.js';
 
 let isc: IscSimulator;
@@ -40,16 +40,7 @@ async function post(emails: string[]): Promise<{ deliveryId: string; batches: nu
   return { deliveryId: response.body.deliveryId, batches: response.body.instances[0].batches };
 }
 
-/** Run dispatch rounds until the delivery settles; bounded so a bug fails the test instead of hanging it. */
-async function settle(deliveryId: string): Promise<string> {
-  for (let round = 0; round < 200; round++) {
-    await stack.poller.runOnce();
-    const status = (await stack.store.getDelivery(deliveryId))!.status;
-    if (status !== 'QUEUED') return status;
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-  return 'QUEUED';
-}
+const settle = (deliveryId: string) => settleDelivery(stack, deliveryId);
 
 const users = (from: number, count: number) => Array.from({ length: count }, (_, i) => `user${from + i}@example.com`);
 

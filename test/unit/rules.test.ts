@@ -1,47 +1,15 @@
-/** Pure core: environment rules, target URLs, backoff and staleness. */
+/** Pure core: instance keys, target URLs, backoff and staleness (environment names: environment-names.test.ts). */
 import { describe, expect, it } from 'vitest';
-import { environmentFromName, instanceKey } from '../../functions/core/instance.js';
-import { ReviewerSchema, environmentProblems } from '../../functions/core/mapping.js';
+import { instanceKey } from '../../functions/core/instance.js';
+import { ReviewerSchema } from '../../functions/core/mapping.js';
 import { isAllowedIscUrl, resolveTargetUrls, tenantName } from '../../functions/core/target.js';
 import { rateLimitDelayMs, retryDelayMs } from '../../functions/core/backoff.js';
 import { isStale } from '../../functions/core/staleness.js';
 import { AppError } from '../../functions/core/errors.js';
 
-describe('Function: environmentFromName / instanceKey', () => {
-  it.each([
-    ['Slack-production', 'production'],
-    ['Slack-PROD', 'production'],
-    ['slack_prod', 'production'],
-    ['Okta-staging', 'staging'],
-    ['Okta-stage', 'staging'],
-    ['Okta-sandbox', 'staging'],
-    ['Slack', undefined],
-    ['Production Tools', undefined],
-  ])('reads %s as %s', (name, env) => {
-    expect(environmentFromName(name)).toBe(env);
-  });
-
+describe('Function: instanceKey', () => {
   it('keys instances by trimmed lower-case name', () => {
     expect(instanceKey('  Slack-Production ')).toBe('slack-production');
-  });
-});
-
-describe('Function: environmentProblems', () => {
-  const prod = { id: 'prod', environment: 'production' as const };
-  it('accepts a production instance on a production target', () => {
-    expect(environmentProblems({ instance: 'Slack-production', environment: 'production' }, prod)).toEqual([]);
-  });
-  it('names a staging-named instance mapped as production', () => {
-    expect(environmentProblems({ instance: 'Slack-staging', environment: 'production' }, prod)).toEqual([
-      'instance "Slack-staging" is named like a staging instance but the mapping says production (set allowNameMismatch with a mismatchReason if this is intended)',
-    ]);
-  });
-  it('names a mapping whose target is in the other environment', () => {
-    expect(environmentProblems({ instance: 'Slack', environment: 'staging' }, prod)).toEqual(['target "prod" is a production tenant but the mapping says staging']);
-  });
-  it('lets allowNameMismatch waive the name rule but never the target rule', () => {
-    expect(environmentProblems({ instance: 'Slack-staging', environment: 'production', allowNameMismatch: true }, prod)).toEqual([]);
-    expect(environmentProblems({ instance: 'Slack-staging', environment: 'staging', allowNameMismatch: true }, prod)).toHaveLength(1);
   });
 });
 

@@ -145,9 +145,10 @@ describe('Class: TokenCache', () => {
 });
 
 describe('Function: decodeJwtClaims', () => {
-  it('returns the claims a connection check shows when the token is a JWT', () => {
-    const token = jwt({ tenant_name: 'acme', org: 'acme', pod: 'stg01-useast1', client_id: 'cid', scope: ['sp:scopes:all'], authorities: ['ROLE_API'], exp: 1_700_000_000 });
-    expect(decodeJwtClaims(token)).toEqual({ tenantName: 'acme', org: 'acme', pod: 'stg01-useast1', clientId: 'cid', scope: ['sp:scopes:all'], authorities: ['ROLE_API'], exp: 1_700_000_000 });
+  it('returns the claims a connection check shows, and the tenant (org, tenant_id, pod), when the token is a JWT', () => {
+    const tenantId = '58eb06a4-dcd7-4e96-8fac-cca2afc03e61';
+    const token = jwt({ org: 'acme', tenant_id: tenantId, pod: 'stg01-useast1', internal: false, client_id: 'cid', scope: ['sp:scopes:all'], authorities: ['ROLE_API'], exp: 1_700_000_000 });
+    expect(decodeJwtClaims(token)).toEqual({ org: 'acme', tenantId, pod: 'stg01-useast1', clientId: 'cid', scope: ['sp:scopes:all'], authorities: ['ROLE_API'], exp: 1_700_000_000 });
   });
 
   it('splits a space-separated scope string', () => {
