@@ -19,6 +19,12 @@ const listFromEnv = z.pipe(
   z.transform((value: string) => value.split(',').map((s) => s.trim().toLowerCase()).filter(Boolean)),
 );
 
+/** Host names only (no scheme, port or path): `iam.acme.com,isc.acme.com`. */
+const hostListFromEnv = z.pipe(
+  listFromEnv,
+  z.array(z.string().check(z.regex(/^(?=.{1,253}$)[a-z0-9-]+(\.[a-z0-9-]+)+$/, 'must be comma-separated host names, e.g. iam.acme.com'))),
+);
+
 const ConfigSchema = z.object({
   TABLE_NAME: z._default(z.string().check(z.regex(/^[A-Za-z0-9_.-]{3,255}$/, 'must be a DynamoDB table name')), 'usage-certification'),
   MAX_BODY_BYTES: intFromEnv(6 * 1024 * 1024, 1024, 6 * 1024 * 1024),
@@ -35,6 +41,8 @@ const ConfigSchema = z.object({
   ISC_RATE_LIMIT: intFromEnv(90, 1, 100),
   ISC_RATE_WINDOW_SECONDS: intFromEnv(10, 1, 60),
   ISC_CONCURRENCY: intFromEnv(4, 1, 32),
+  /** Vanity hosts a target's URLs may name besides the tenant's own ISC hosts (core/isc-hosts.ts). */
+  ISC_ALLOWED_HOSTS: hostListFromEnv,
 });
 
 export type Config = z.infer<typeof ConfigSchema>;

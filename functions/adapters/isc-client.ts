@@ -117,11 +117,11 @@ export class HttpIscClient implements IscClient, IscAdminClient {
       this.#limited(key, target.id, () =>
         exchange(this.#fetch, url, { method, headers: { ...JSON_HEADERS, authorization: `Bearer ${token}` }, body }, this.#timeoutMs),
       );
-    let token = await this.#tokens.get(target.tokenUrl, credentials);
+    let token = await this.#tokens.get(target, credentials);
     let response = await send(token);
     if (response.status === 401) {
-      this.#tokens.invalidate(target.tokenUrl, credentials.clientId, token);
-      token = await this.#tokens.get(target.tokenUrl, credentials);
+      this.#tokens.invalidate(target, credentials, token);
+      token = await this.#tokens.get(target, credentials);
       response = await send(token);
       if (response.status === 401) {
         throw new IscError('isc_credentials_rejected', `ISC rejected a freshly issued token for ${response.what} (HTTP 401).`, false, {

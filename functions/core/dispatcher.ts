@@ -83,7 +83,7 @@ export async function dispatchBatch(key: BatchKey, deps: DispatcherDeps): Promis
       users: resolved.users,
       unmatchedCount: resolved.unmatched.length,
     };
-    const credentials = await deps.secrets.getCredentials(sendingRef.secretId);
+    const credentials = await deps.secrets.getCredentials(sendingRef.secretId, target.credentialVersion);
     if (direct && input.identityIds.length === 0) return await settle(failure(batch, 'no_identities', 'None of the batch’s users exist in the tenant, so there is no one to certify.', now), 'failed');
     const executionId = direct ? `campaign:${(await deps.isc.createCampaign(target, credentials, input)).campaignId}` : (await deps.isc.triggerWorkflow(target, credentials, input)).executionId;
     return await settle({ status: 'DISPATCHED', executionId, unmatched: resolved.unmatched, identityResolution: resolved.mode }, 'dispatched');
@@ -103,7 +103,7 @@ interface ResolvedUsers {
 async function resolveUsers(batch: DispatchBatch, target: Target, deps: DispatcherDeps): Promise<ResolvedUsers> {
   const apiRef = target.credentials.api;
   if (!apiRef) return { users: batch.input.users, unmatched: [], mode: 'skipped_no_api_credentials' };
-  const apiCredentials: Credentials = await deps.secrets.getCredentials(apiRef.secretId);
+  const apiCredentials: Credentials = await deps.secrets.getCredentials(apiRef.secretId, target.credentialVersion);
   const emails = batch.input.users.map((u) => u.email);
   const ids = await deps.isc.resolveIdentities(target, apiCredentials, emails);
   const users = batch.input.users.flatMap((u) => {

@@ -106,8 +106,11 @@ export interface DispatchStore extends ConfigReader {
 }
 
 export interface SecretStore {
-  getCredentials(secretId: string): Promise<Credentials>;
+  /** `version`: the target's credentialVersion; a value cached for another version is fetched again. */
+  getCredentials(secretId: string, version?: number): Promise<Credentials>;
   putCredentials(secretId: string, credentials: Credentials): Promise<void>;
+  /** Gone for every reader (Secrets Manager: deletion scheduled, restorable by the next put); absent is fine. */
+  deleteCredentials(secretId: string): Promise<void>;
 }
 
 /** An ISC call failed. `retryable` decides between backoff and FAILED; `retryAfterMs` comes from a 429. */

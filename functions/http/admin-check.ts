@@ -97,5 +97,5 @@ async function tokenStep(deps: AdminDeps, target: Target, credentials: Credentia
 
 async function credentialsOf(deps: AdminDeps, target: Target, kind: 'trigger' | 'api'): Promise<Credentials | undefined> {
   const ref = target.credentials[kind];
-  return ref ? deps.secrets.getCredentials(ref.secretId) : undefined;
+  return ref ? deps.secrets.getCredentials(ref.secretId, target.credentialVersion) : undefined;
 }

@@ -3,6 +3,7 @@ import { AppError, badRequest } from '../core/errors.js';
 import { parseOrThrow } from '../core/validation.js';
 import type { AdminStore, AuditEntry, Clock, IscAdminClient, IscClient, SecretStore } from '../core/ports.js';
 import type { CredentialKind } from '../core/target.js';
+import type { IscHostPolicy } from '../core/isc-hosts.js';
 import type { HttpRequest } from './types.js';
 
 export interface AdminDeps {
@@ -13,6 +14,8 @@ export interface AdminDeps {
   isc: IscClient & IscAdminClient;
   /** Where a target's credentials live: a Secrets Manager name on AWS, a key in the local secret file. */
   secretIdFor(targetId: string, kind: CredentialKind): string;
+  /** Which hosts a target's URLs may name (they receive its secrets and tokens). */
+  iscHosts: IscHostPolicy;
 }
 
 /** Query strings are input too: validated, with the offending parameter named in a 400. */

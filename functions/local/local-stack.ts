@@ -68,7 +68,12 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   const settings = ingestSettings(config);
   const routes = [
     ...publicRoutes({ store, clock, settings, maxBodyBytes: config.MAX_BODY_BYTES }),
-    ...adminRoutes({ store, secrets, clock, settings, maxBodyBytes: config.MAX_BODY_BYTES, isc: options.isc, secretIdFor: (targetId, kind) => `targets/${targetId}/${kind}` }),
+    ...adminRoutes({
+      store, secrets, clock, settings, maxBodyBytes: config.MAX_BODY_BYTES, isc: options.isc,
+      secretIdFor: (targetId, kind) => `targets/${targetId}/${kind}`,
+      // The simulator and test fakes listen on plain http on this machine; Lambda never allows it.
+      iscHosts: { allowedHosts: config.ISC_ALLOWED_HOSTS, allowLoopbackHttp: true },
+    }),
     ...consoleRoutes(), // local only: the admin console (functions/console/README.md)
   ];
   const router = createRouter(routes, { webhookSecrets: async () => options.webhookSecrets, adminToken: options.adminToken });

@@ -1,0 +1,114 @@
+/**
+ * Target URLs and credentials (issue 15, item 1; issue 19, item 6): a target's URLs receive its client
+ * secrets and bearer tokens, so they are pinned to ISC hosts, moving them clears the credentials, and a
+ * credentials write takes effect at the next call. Real HTTP: local stack on dynalite, the ISC simulator.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { HttpIscClient } from '../../functions/adapters/isc-client.js';
+import { FileSecretStore } from '../../functions/adapters/file-secret-store.js';
+import type { IscSimulator } from '../../functions/local/isc-simulator.js';
+import { TRIGGER_CLIENT, WORKFLOW_ID, startFakeIsc } from '../helpers/fake-isc.js';
+import { productionTarget, slackMapping, startTestStack, webhookHeaders, type TestStack } from '../helpers/stack.js';
+
+let isc: IscSimulator;
+let stack: TestStack;
+
+const simTarget = () => ({
+  environment: 'production',
+  tenant: 'acme-sim',
+  triggerUrl: `${isc.url}/beta/workflows/execute/external/${WORKFLOW_ID}`,
+  tokenUrl: `${isc.url}/oauth/token`,
+  apiBaseUrl: isc.url,
+});
+
+beforeAll(async () => {
+  isc = await startFakeIsc({ tokenTtlSeconds: 3600 });
+  stack = await startTestStack({ isc: new HttpIscClient({ timeoutMs: 2000 }), env: { ISC_ALLOWED_HOSTS: 'iam.acme.com' } });
+});
+afterAll(async () => {
+  await stack.close();
+  await isc.close();
+});
+
+describe('Route: PUT /admin/targets/{id} (ISC hosts)', () => {
+  it.each([
+    ['tokenUrl', 'https://169.254.169.254/latest/meta-data/iam/security-credentials/'],
+    ['tokenUrl', 'http://169.254.169.254/latest/meta-data/'],
+    ['apiBaseUrl', 'http://127.evil.example/'],
+    ['triggerUrl', 'https://listener.evil.example/collect'],
+    ['apiBaseUrl', 'https://other-tenant.api.identitynow.com'],
+  ])('refuses %s %s with a 422 naming the field', async (field, url) => {
+    const response = await stack.call('PUT', '/admin/targets/evil', { body: { ...productionTarget, tokenUrl: 'https://acme.api.identitynow.com/oauth/token', apiBaseUrl: 'https://acme.api.identitynow.com', [field]: url } });
+    expect(response.status).toBe(422);
+    expect(response.body.error).toMatchObject({ code: 'isc_host_not_allowed', details: { field } });
+    expect((await stack.call('GET', '/admin/targets/evil')).status).toBe(404);
+  });
+
+  it('accepts the tenant’s own ISC hosts, an allow-listed vanity host and loopback http on the local stack', async () => {
+    const vanity = { environment: 'production', tenant: 'iam.acme.com', triggerUrl: 'https://iam.acme.com/beta/workflows/execute/external/x', tokenUrl: 'https://iam.acme.com/oauth/token', apiBaseUrl: 'https://iam.acme.com' };
+    for (const [id, body] of [['ok-default', productionTarget], ['ok-vanity', vanity], ['ok-loopback', simTarget()]] as const) {
+      expect((await stack.call('PUT', `/admin/targets/${id}`, { body })).status).toBe(201);
+    }
+  });
+});
+
+describe('Route: PUT /admin/targets/{id} (credentials follow the URLs)', () => {
+  it('clears stored credentials, deletes the secrets and writes an audit entry when a URL changes', async () => {
+    await stack.call('PUT', '/admin/targets/moving', { body: simTarget() });
+    await stack.call('PUT', '/admin/targets/moving/credentials/trigger', { body: TRIGGER_CLIENT });
+    const secrets = new FileSecretStore(`${stack.dir}/secrets.json`);
+    await expect(secrets.getCredentials('targets/moving/trigger')).resolves.toEqual(TRIGGER_CLIENT);
+
+    const moved = await stack.call('PUT', '/admin/targets/moving', { body: { ...simTarget(), tokenUrl: `${isc.url}/oauth/token?moved=1` } });
+
+    expect(moved.status).toBe(200);
+    expect(moved.body.credentials.trigger).toEqual({ set: false });
+    await expect(secrets.getCredentials('targets/moving/trigger')).rejects.toThrow();
+    const [entry] = await stack.store.listAudit('target', 'moving', 1);
+    expect(entry).toMatchObject({ action: 'update', note: expect.stringContaining('trigger credentials cleared') });
+    // The check has no secret left to send to the new URL.
+    const tokensBefore = isc.state.count('token');
+    await stack.call('POST', '/admin/targets/moving/check');
+    expect(isc.state.count('token')).toBe(tokensBefore);
+  });
+
+  it('keeps credentials when only the description changes', async () => {
+    await stack.call('PUT', '/admin/targets/steady', { body: simTarget() });
+    await stack.call('PUT', '/admin/targets/steady/credentials/trigger', { body: TRIGGER_CLIENT });
+    const updated = await stack.call('PUT', '/admin/targets/steady', { body: { ...simTarget(), description: 'renamed' } });
+    expect(updated.body.credentials.trigger).toMatchObject({ set: true });
+  });
+
+  it('deletes a deleted target’s secrets', async () => {
+    await stack.call('PUT', '/admin/targets/gone', { body: simTarget() });
+    await stack.call('PUT', '/admin/targets/gone/credentials/trigger', { body: TRIGGER_CLIENT });
+    expect((await stack.call('DELETE', '/admin/targets/gone')).status).toBe(200);
+    await expect(new FileSecretStore(`${stack.dir}/secrets.json`).getCredentials('targets/gone/trigger')).rejects.toThrow();
+  });
+});
+
+describe('Credential writes take effect at once', () => {
+  it('the next dispatch after a credentials rewrite mints a token with the new secret instead of reusing the cached one', async () => {
+    await stack.call('PUT', '/admin/targets/rotating', { body: simTarget() });
+    await stack.call('PUT', '/admin/targets/rotating/credentials/trigger', { body: TRIGGER_CLIENT });
+    await stack.call('PUT', '/admin/mappings/rotating-production?skipSourceCheck=true', {
+      body: slackMapping({ instance: 'Rotating-production', targetId: 'rotating', policy: { maxDaysActive: 0, cooldownDays: 0 } }),
+    });
+    const post = async (n: number) => {
+      const response = await stack.call('POST', '/webhooks/saas-management', { body: [{ Email: `u${n}@example.com`, 'Days Active': 0, Instance: 'Rotating-production' }], headers: webhookHeaders({ 'idempotency-key': `rotate-${n}` }) });
+      expect(response.status).toBe(202);
+      return response.body.deliveryId as string;
+    };
+    const batchOf = async (id: string) => (await stack.store.deliveryBatches((await stack.store.getDelivery(id))!))[0]!;
+
+    const first = await post(1);
+    await stack.poller.runOnce();
+    expect((await batchOf(first)).status).toBe('DISPATCHED');
+
+    await stack.call('PUT', '/admin/targets/rotating/credentials/trigger', { body: { ...TRIGGER_CLIENT, clientSecret: 'wrong-secret' } });
+    const second = await post(2);
+    await stack.poller.runOnce();
+
+    expect(await batchOf(second)).toMatchObject({ status: 'FAILED', lastError: { code: 'isc_credentials_rejected' } });
+  });
+});
