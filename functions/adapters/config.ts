@@ -27,6 +27,8 @@ const hostListFromEnv = z.pipe(
 
 const ConfigSchema = z.object({
   TABLE_NAME: z._default(z.string().check(z.regex(/^[A-Za-z0-9_.-]{3,255}$/, 'must be a DynamoDB table name')), 'usage-certification'),
+  /** The append-only audit table; default: TABLE_NAME + "-audit". */
+  AUDIT_TABLE_NAME: z.optional(z.string().check(z.regex(/^[A-Za-z0-9_.-]{3,255}$/, 'must be a DynamoDB table name'))),
   MAX_BODY_BYTES: intFromEnv(6 * 1024 * 1024, 1024, 6 * 1024 * 1024),
   MAX_ROWS: intFromEnv(200_000, 1, 1_000_000),
   BATCH_MAX_BYTES: intFromEnv(128 * 1024, 8 * 1024, 350 * 1024),

@@ -112,3 +112,28 @@ describe('Credential writes take effect at once', () => {
     expect(await batchOf(second)).toMatchObject({ status: 'FAILED', lastError: { code: 'isc_credentials_rejected' } });
   });
 });
+
+describe('Audit trail (its own append-only table)', () => {
+  it('records deleting a report profile and replaying a delivery; nothing lands in the main table', async () => {
+    await stack.call('PUT', '/admin/report-profiles/short-lived', { body: { rowPath: 'items', columns: { email: 'Mail', daysActive: 'Days' } } });
+    expect((await stack.call('DELETE', '/admin/report-profiles/short-lived')).status).toBe(200);
+    const [deleted] = await stack.store.listAudit('report-profile', 'short-lived', 1);
+    expect(deleted).toMatchObject({ action: 'delete', actor: expect.any(String), before: { rowPath: 'items' } });
+
+    const failed = (await stack.call('GET', '/admin/deliveries?status=FAILED')).body.items[0];
+    expect((await stack.call('POST', `/admin/deliveries/${failed.id}/replay`)).body.requeued).toEqual([0]);
+    const [replayed] = await stack.store.listAudit('delivery', failed.id, 1);
+    expect(replayed).toMatchObject({ action: 'replay', after: { requeued: [0], forced: false } });
+
+    const mainTableAudit = await rawQuery('test-table', 'TARGET#moving');
+    expect(mainTableAudit).toEqual([]);
+    expect((await rawQuery('test-table-audit', 'TARGET#moving')).length).toBeGreaterThan(0);
+  });
+});
+
+async function rawQuery(table: string, pk: string): Promise<unknown[]> {
+  const { QueryCommand } = await import('@aws-sdk/lib-dynamodb');
+  const client = (stack.store as unknown as { client: { send(command: unknown): Promise<{ Items?: unknown[] }> } }).client;
+  const { Items } = await client.send(new QueryCommand({ TableName: table, KeyConditionExpression: 'pk = :pk AND begins_with(sk, :a)', ExpressionAttributeValues: { ':pk': pk, ':a': 'AUDIT#' } }));
+  return Items ?? [];
+}
