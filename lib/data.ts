@@ -1,8 +1,9 @@
-import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { Duration, Validations } from 'aws-cdk-lib';
 import { AttributeType, BillingMode, ProjectionType, StreamViewType, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { TABLE_SCHEMA } from '../functions/adapters/dynamodb-table.js';
+import { AUDIT_TABLE_SCHEMA, TABLE_SCHEMA } from '../functions/adapters/dynamodb-table.js';
+import { AnyPrincipal, Effect, PolicyDocument, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { StageConfig } from './config.js';
 
 /**
@@ -11,6 +12,7 @@ import type { StageConfig } from './config.js';
  */
 export class Data extends Construct {
   readonly table: Table;
+  readonly auditTable: Table;
   readonly dispatchDlq: Queue;
 
   constructor(scope: Construct, id: string, config: StageConfig) {
@@ -38,12 +40,36 @@ export class Data extends Construct {
       });
     }
 
+    // The audit trail, out of the runtime functions' reach: only the admin function may put (append) and
+    // query (lib/functions.ts); the table's own policy refuses every update and delete, whoever asks.
+    this.auditTable = new Table(this, 'AuditTable', {
+      partitionKey: { name: AUDIT_TABLE_SCHEMA.partitionKey, type: S },
+      sortKey: { name: AUDIT_TABLE_SCHEMA.sortKey, type: S },
+      billingMode: BillingMode.PAY_PER_REQUEST,
+      encryption: TableEncryption.AWS_MANAGED,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      deletionProtection: config.deletionProtection,
+      removalPolicy: config.dataRemovalPolicy,
+      resourcePolicy: new PolicyDocument({
+        statements: [
+          new PolicyStatement({
+            sid: 'AppendOnly',
+            effect: Effect.DENY,
+            principals: [new AnyPrincipal()],
+            actions: ['dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem', 'dynamodb:PartiQLUpdate', 'dynamodb:PartiQLDelete'],
+            resources: ['*'],
+          }),
+        ],
+      }),
+    });
+
     // Receives the metadata of stream records that exhausted their retries (Lambda on-failure destination).
     this.dispatchDlq = new Queue(this, 'DispatchDlq', {
       encryption: QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
       retentionPeriod: Duration.days(14),
-      removalPolicy: RemovalPolicy.DESTROY,
+      // In prod the records waiting for a replay outlive a `cdk destroy`, like the table they point into.
+      removalPolicy: config.dataRemovalPolicy,
     });
     Validations.of(this.dispatchDlq).acknowledge({
       id: 'AwsSolutions-SQS3',
