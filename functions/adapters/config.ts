@@ -32,7 +32,8 @@ const ConfigSchema = z.object({
   MAX_BODY_BYTES: intFromEnv(6 * 1024 * 1024, 1024, 6 * 1024 * 1024),
   MAX_ROWS: intFromEnv(200_000, 1, 1_000_000),
   BATCH_MAX_BYTES: intFromEnv(128 * 1024, 8 * 1024, 350 * 1024),
-  DEDUPE_WINDOW_HOURS: intFromEnv(24, 1, 24 * 30),
+  // 30 days: a valid report carries its period, so the same body weeks later is a replay, not news.
+  DEDUPE_WINDOW_HOURS: intFromEnv(24 * 30, 1, 24 * 30),
   EXCLUDE_EMAILS: listFromEnv,
   EXCLUDE_DOMAINS: listFromEnv,
   RETENTION_DAYS: intFromEnv(400, 1, 3650),

@@ -8,7 +8,7 @@ import { HttpIscClient } from '../../functions/adapters/isc-client.js';
 import { FileSecretStore } from '../../functions/adapters/file-secret-store.js';
 import type { IscSimulator } from '../../functions/local/isc-simulator.js';
 import { TRIGGER_CLIENT, WORKFLOW_ID, startFakeIsc } from '../helpers/fake-isc.js';
-import { productionTarget, slackMapping, startTestStack, webhookHeaders, type TestStack } from '../helpers/stack.js';
+import { productionTarget, slackMapping, startMappedStack, startTestStack, webhookHeaders, type TestStack } from '../helpers/stack.js';
 
 let isc: IscSimulator;
 let stack: TestStack;
@@ -137,3 +137,23 @@ async function rawQuery(table: string, pk: string): Promise<unknown[]> {
   const { Items } = await client.send(new QueryCommand({ TableName: table, KeyConditionExpression: 'pk = :pk AND begins_with(sk, :a)', ExpressionAttributeValues: { ':pk': pk, ':a': 'AUDIT#' } }));
   return Items ?? [];
 }
+
+describe('Replays after a day', () => {
+  it('answers the same body again as a duplicate 25 h and 29 days later (default DEDUPE_WINDOW_HOURS: 30 days)', async () => {
+    let now = new Date('2026-11-01T08:00:00Z');
+    const dated = await startMappedStack({ clock: { now: () => now } });
+    try {
+      const body = [{ Email: 'replayed@example.com', 'Days Active': 0, Instance: 'Slack-production' }];
+      const first = await dated.call('POST', '/webhooks/saas-management', { body, headers: webhookHeaders() });
+      expect(first.status).toBe(202);
+      for (const laterMs of [25 * 3_600_000, 29 * 86_400_000]) {
+        now = new Date(Date.parse('2026-11-01T08:00:00Z') + laterMs);
+        const again = await dated.call('POST', '/webhooks/saas-management', { body, headers: webhookHeaders() });
+        expect(again.status).toBe(200);
+        expect(again.body).toMatchObject({ duplicate: true, deliveryId: first.body.deliveryId });
+      }
+    } finally {
+      await dated.close();
+    }
+  });
+});
