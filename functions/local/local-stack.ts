@@ -33,6 +33,8 @@ export interface LocalStackOptions {
   pollIntervalMs: number;
   dispatch?: Partial<DispatchSettings>;
   clock?: Clock;
+  /** Host headers the server accepts besides 127.0.0.1/localhost/[::1] on its port (LOCAL_ALLOWED_HOSTS). */
+  extraHosts?: string[];
 }
 
 export interface LocalStack {
@@ -80,7 +82,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     ...consoleRoutes(), // local only: the admin console (functions/console/README.md)
   ];
   const router = createRouter(routes, { webhookSecrets: async () => options.webhookSecrets, adminToken: options.adminToken });
-  const server: Server = createNodeServer(router, log, config.MAX_BODY_BYTES);
+  const server: Server = createNodeServer(router, log, { maxBodyBytes: config.MAX_BODY_BYTES, extraHosts: options.extraHosts });
   server.listen(options.port, '127.0.0.1');
   await once(server, 'listening');
 
