@@ -19,17 +19,21 @@ export class Data extends Construct {
     super(scope, id);
     const S = AttributeType.STRING;
 
-    this.table = new Table(this, 'Table', {
-      partitionKey: { name: TABLE_SCHEMA.partitionKey, type: S },
-      sortKey: { name: TABLE_SCHEMA.sortKey, type: S },
+    // Both tables: on demand, encrypted, PITR, and kept with deletion protection in prod.
+    const durable = {
       billingMode: BillingMode.PAY_PER_REQUEST,
       encryption: TableEncryption.AWS_MANAGED,
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      deletionProtection: config.deletionProtection,
+      removalPolicy: config.dataRemovalPolicy,
+    };
+    this.table = new Table(this, 'Table', {
+      ...durable,
+      partitionKey: { name: TABLE_SCHEMA.partitionKey, type: S },
+      sortKey: { name: TABLE_SCHEMA.sortKey, type: S },
       timeToLiveAttribute: TABLE_SCHEMA.ttlAttribute,
       // The dispatcher needs only the new image: a batch that became PENDING.
       stream: StreamViewType.NEW_IMAGE,
-      deletionProtection: config.deletionProtection,
-      removalPolicy: config.dataRemovalPolicy,
     });
     for (const index of [TABLE_SCHEMA.statusIndex, TABLE_SCHEMA.listIndex]) {
       this.table.addGlobalSecondaryIndex({
@@ -43,13 +47,9 @@ export class Data extends Construct {
     // The audit trail, out of the runtime functions' reach: only the admin function may put (append) and
     // query (lib/functions.ts); the table's own policy refuses every update and delete, whoever asks.
     this.auditTable = new Table(this, 'AuditTable', {
+      ...durable,
       partitionKey: { name: AUDIT_TABLE_SCHEMA.partitionKey, type: S },
       sortKey: { name: AUDIT_TABLE_SCHEMA.sortKey, type: S },
-      billingMode: BillingMode.PAY_PER_REQUEST,
-      encryption: TableEncryption.AWS_MANAGED,
-      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
-      deletionProtection: config.deletionProtection,
-      removalPolicy: config.dataRemovalPolicy,
       resourcePolicy: new PolicyDocument({
         statements: [
           new PolicyStatement({
