@@ -54,6 +54,12 @@ export function documentClient(config: DynamoDBClientConfig = {}): DynamoDBDocum
   });
 }
 
+/** The main table and the audit table on a local engine (the CDK stack creates both on AWS). */
+export async function ensureTables(client: DynamoDBClient, tableName: string, options: { streams?: boolean; auditTableName?: string } = {}): Promise<void> {
+  await ensureTable(client, tableName, { streams: options.streams });
+  await ensureTable(client, auditTableFor(tableName, options.auditTableName), { indexes: false });
+}
+
 /**
  * Create the table on a local engine (the CDK stack creates it on AWS) and wait until it is ACTIVE.
  * `streams` asks for NEW_IMAGE streams as on AWS (DynamoDB Local has them; dynalite ignores them).

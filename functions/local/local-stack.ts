@@ -10,7 +10,7 @@ import { dispatchSettings } from '../dispatch-setup.js';
 import type { Clock, IscAdminClient, IscClient, SecretStore } from '../core/ports.js';
 import { ingestSettings, type Config } from '../adapters/config.js';
 import { DynamoAdminStore } from '../adapters/dynamodb-admin-store.js';
-import { auditTableFor, ensureTable } from '../adapters/dynamodb-table.js';
+import { ensureTables } from '../adapters/dynamodb-table.js';
 import { FileSecretStore } from '../adapters/file-secret-store.js';
 import type { Log } from '../adapters/logger.js';
 import { createRouter } from '../http/router.js';
@@ -58,16 +58,14 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   await once(engine, 'listening');
   const endpoint = `http://127.0.0.1:${(engine.address() as AddressInfo).port}`;
   const raw = new DynamoDBClient({ endpoint, region: 'local', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
-  await ensureTable(raw, config.TABLE_NAME);
   // The audit trail lives in its own table locally too, as on AWS (lib/data.ts).
-  const auditTableName = auditTableFor(config.TABLE_NAME, config.AUDIT_TABLE_NAME);
-  await ensureTable(raw, auditTableName, { indexes: false });
+  await ensureTables(raw, config.TABLE_NAME, { auditTableName: config.AUDIT_TABLE_NAME });
   const client = DynamoDBDocumentClient.from(raw, { marshallOptions: { removeUndefinedValues: true } });
   if (options.dataDir) {
     const repaired = await repairIndexes(client, config.TABLE_NAME);
     if (repaired > 0) log.info('re-indexed unfinished work from the last run', { items: repaired });
   }
-  const store = new DynamoAdminStore({ client, tableName: config.TABLE_NAME, auditTableName, retentionDays: config.RETENTION_DAYS });
+  const store = new DynamoAdminStore({ client, tableName: config.TABLE_NAME, auditTableName: config.AUDIT_TABLE_NAME, retentionDays: config.RETENTION_DAYS });
   const secrets = new FileSecretStore(options.secretFile);
 
   const settings = ingestSettings(config);
