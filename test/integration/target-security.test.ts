@@ -88,28 +88,43 @@ describe('Route: PUT /admin/targets/{id} (credentials follow the URLs)', () => {
 });
 
 describe('Credential writes take effect at once', () => {
+  const mapTo = async (targetId: string, instance: string) =>
+    stack.call('PUT', `/admin/mappings/${instance.toLowerCase()}?skipSourceCheck=true`, { body: slackMapping({ instance, targetId, policy: { maxDaysActive: 0, cooldownDays: 0 } }) });
+  const postFor = async (instance: string, key: string) => {
+    const response = await stack.call('POST', '/webhooks/saas-management', { body: [{ Email: `${key}@example.com`, 'Days Active': 0, Instance: instance }], headers: webhookHeaders({ 'idempotency-key': key }) });
+    expect(response.status).toBe(202);
+    return response.body.deliveryId as string;
+  };
+  const firstBatch = async (id: string) => (await stack.store.deliveryBatches((await stack.store.getDelivery(id))!))[0]!;
+
+  it('never lends one target\'s cached token to another target with the same token URL and client id but a wrong secret', async () => {
+    for (const [id, secret] of [['twin-a', TRIGGER_CLIENT.clientSecret], ['twin-b', 'not-the-secret']] as const) {
+      await stack.call('PUT', `/admin/targets/${id}`, { body: simTarget() });
+      await stack.call('PUT', `/admin/targets/${id}/credentials/trigger`, { body: { ...TRIGGER_CLIENT, clientSecret: secret } });
+      await mapTo(id, `Twin-${id}`);
+    }
+    const a = await postFor('Twin-twin-a', 'twin-a-1');
+    await stack.poller.runOnce();
+    expect((await firstBatch(a)).status).toBe('DISPATCHED');
+    const b = await postFor('Twin-twin-b', 'twin-b-1');
+    await stack.poller.runOnce();
+    expect(await firstBatch(b)).toMatchObject({ status: 'FAILED', lastError: { code: 'isc_credentials_rejected' } });
+  });
+
   it('the next dispatch after a credentials rewrite mints a token with the new secret instead of reusing the cached one', async () => {
     await stack.call('PUT', '/admin/targets/rotating', { body: simTarget() });
     await stack.call('PUT', '/admin/targets/rotating/credentials/trigger', { body: TRIGGER_CLIENT });
-    await stack.call('PUT', '/admin/mappings/rotating-production?skipSourceCheck=true', {
-      body: slackMapping({ instance: 'Rotating-production', targetId: 'rotating', policy: { maxDaysActive: 0, cooldownDays: 0 } }),
-    });
-    const post = async (n: number) => {
-      const response = await stack.call('POST', '/webhooks/saas-management', { body: [{ Email: `u${n}@example.com`, 'Days Active': 0, Instance: 'Rotating-production' }], headers: webhookHeaders({ 'idempotency-key': `rotate-${n}` }) });
-      expect(response.status).toBe(202);
-      return response.body.deliveryId as string;
-    };
-    const batchOf = async (id: string) => (await stack.store.deliveryBatches((await stack.store.getDelivery(id))!))[0]!;
+    await mapTo('rotating', 'Rotating-production');
 
-    const first = await post(1);
+    const first = await postFor('Rotating-production', 'rotate-1');
     await stack.poller.runOnce();
-    expect((await batchOf(first)).status).toBe('DISPATCHED');
+    expect((await firstBatch(first)).status).toBe('DISPATCHED');
 
     await stack.call('PUT', '/admin/targets/rotating/credentials/trigger', { body: { ...TRIGGER_CLIENT, clientSecret: 'wrong-secret' } });
-    const second = await post(2);
+    const second = await postFor('Rotating-production', 'rotate-2');
     await stack.poller.runOnce();
 
-    expect(await batchOf(second)).toMatchObject({ status: 'FAILED', lastError: { code: 'isc_credentials_rejected' } });
+    expect(await firstBatch(second)).toMatchObject({ status: 'FAILED', lastError: { code: 'isc_credentials_rejected' } });
   });
 });
 
@@ -121,6 +136,7 @@ describe('Audit trail (its own append-only table)', () => {
     expect(deleted).toMatchObject({ action: 'delete', actor: expect.any(String), before: { rowPath: 'items' } });
 
     const failed = (await stack.call('GET', '/admin/deliveries?status=FAILED')).body.items[0];
+    expect(failed).toBeDefined();
     expect((await stack.call('POST', `/admin/deliveries/${failed.id}/replay`)).body.requeued).toEqual([0]);
     const [replayed] = await stack.store.listAudit('delivery', failed.id, 1);
     expect(replayed).toMatchObject({ action: 'replay', after: { requeued: [0], forced: false } });
