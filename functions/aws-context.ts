@@ -37,7 +37,7 @@ export function awsContext(serviceName: string): AwsContext {
     env,
     log: createLogger(serviceName),
     clock: { now: () => new Date() },
-    store: new DynamoAdminStore({ client: documentClient(), tableName: config.TABLE_NAME, retentionDays: config.RETENTION_DAYS }),
+    store: new DynamoAdminStore({ client: documentClient(), tableName: config.TABLE_NAME, auditTableName: config.AUDIT_TABLE_NAME, retentionDays: config.RETENTION_DAYS }),
     secretsClient,
     secrets: new SecretsManagerStore({ client: secretsClient }),
     secretIdFor: (targetId, kind) => `${env.TARGET_SECRET_PREFIX}${targetId}/${kind}`,

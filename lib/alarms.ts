@@ -1,8 +1,9 @@
-import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { ArnFormat, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import type { Stage } from 'aws-cdk-lib/aws-apigateway';
 import { Alarm, ComparisonOperator, Metric, TreatMissingData, type IMetric } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
-import { ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import type { CfnWebACL } from 'aws-cdk-lib/aws-wafv2';
 import { Key } from 'aws-cdk-lib/aws-kms';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { Topic } from 'aws-cdk-lib/aws-sns';
@@ -21,6 +22,7 @@ export interface AlarmsProps {
   ingest: IFunction;
   sweep: IFunction;
   apiStage: Stage;
+  webAcl: CfnWebACL;
 }
 
 /**
@@ -46,6 +48,10 @@ export class Alarms extends Construct {
       props.dispatch.metricErrors(sum), config.alarms.dispatchErrors);
     this.add('Api5xx', 'The API answered 5xx (function error, timeout, or a body over the 6 MB Lambda limit).',
       props.apiStage.metricServerError(sum), config.alarms.api5xx);
+    this.add('Api4xx', 'The API answered many 4xx, 429 (throttled) included: a flood, a sender with a wrong secret, or a broken client. See the access logs and the WAF metrics.',
+      props.apiStage.metricClientError(sum), config.alarms.api4xx);
+    this.add('WafBlocked', 'The WAF blocked requests (per-IP rate limit, IP reputation, or a sender outside webhookAllowedCidrs).',
+      new Metric({ namespace: 'AWS/WAFV2', metricName: 'BlockedRequests', dimensionsMap: { WebACL: props.webAcl.name!, Rule: 'ALL', Region: Stack.of(this).region }, ...sum }), config.alarms.api4xx);
     this.add('IngestThrottles', 'The ingest function was throttled: webhook deliveries were refused.',
       props.ingest.metricThrottles(sum), 0);
     this.add('SweepErrors', 'The sweeper failed: retries are not requeued and the pipeline metrics below are not published.',
@@ -66,7 +72,20 @@ export class Alarms extends Construct {
         removalPolicy: RemovalPolicy.DESTROY,
         pendingWindow: Duration.days(7),
       });
-      key.grant(new ServicePrincipal('cloudwatch.amazonaws.com'), 'kms:Decrypt', 'kms:GenerateDataKey*');
+      // Only this account's alarms of this stack may use the key through CloudWatch (confused-deputy guard).
+      const stack = Stack.of(this);
+      key.addToResourcePolicy(
+        new PolicyStatement({
+          sid: 'CloudWatchAlarmsOfThisStack',
+          principals: [new ServicePrincipal('cloudwatch.amazonaws.com')],
+          actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+          resources: ['*'],
+          conditions: {
+            StringEquals: { 'aws:SourceAccount': stack.account },
+            ArnLike: { 'aws:SourceArn': stack.formatArn({ service: 'cloudwatch', resource: 'alarm', resourceName: `${stack.stackName}-*`, arnFormat: ArnFormat.COLON_RESOURCE_NAME }) },
+          },
+        }),
+      );
       this.topic = new Topic(this, 'Topic', { displayName: `${config.stackName} alarms`, masterKey: key });
       this.topic.addSubscription(new EmailSubscription(config.alarmEmail));
       const action = new SnsAction(this.topic);

@@ -18,6 +18,15 @@ export interface StageConfig {
   /** API Gateway stage throttling, requests per second (steady) and burst. */
   apiRateLimit: number;
   apiBurstLimit: number;
+  /** Method-level throttles, so a webhook flood cannot use up the admin API's share (and the reverse). */
+  webhookThrottle: { rateLimit: number; burstLimit: number };
+  adminThrottle: { rateLimit: number; burstLimit: number };
+  /** WAF: requests per source IP per 5 minutes before that IP is blocked (rate-based rule). */
+  wafRateLimit: number;
+  /** WAF: when set, only these CIDRs may call the webhook path (SaaS Management's egress addresses). */
+  webhookAllowedCidrs: { ipv4: string[]; ipv6: string[] };
+  /** Vanity ISC hosts target URLs may name (ISC_ALLOWED_HOSTS of the admin function), comma-separated. */
+  iscAllowedHosts?: string;
   /** Create the account-level API Gateway → CloudWatch Logs role (needed once per account and region). */
   apiGatewayCloudWatchRole: boolean;
   logLevel: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
@@ -25,7 +34,7 @@ export interface StageConfig {
   /** The table (and the log groups, which are the audit trail) survive a `cdk destroy` in prod. */
   dataRemovalPolicy: RemovalPolicy;
   deletionProtection: boolean;
-  alarms: { dispatchErrors: number; api5xx: number };
+  alarms: { dispatchErrors: number; api5xx: number; api4xx: number };
   /** Optional tuning passed to the functions as environment variables (functions/adapters/config.ts). */
   tuning: Record<string, string>;
   /** How long a claimed batch stays IN_FLIGHT before the sweeper may reclaim it (LEASE_SECONDS). */
@@ -69,6 +78,12 @@ export function stageConfig(node: Node): StageConfig {
   } catch (error) {
     throw new Error(`Context value rejected by the functions' configuration: ${(error as Error).message}`);
   }
+  const cidrs = (optionalString(node, 'webhookAllowedCidrs') ?? '').split(',').map((c) => c.trim()).filter(Boolean);
+  for (const cidr of cidrs) if (!IPV4_CIDR.test(cidr) && !IPV6_CIDR.test(cidr)) throw new Error(`Context "webhookAllowedCidrs" must be comma-separated CIDRs (203.0.113.0/24, 2001:db8::/32), got "${cidr}".`);
+  const iscAllowedHosts = optionalString(node, 'iscAllowedHosts');
+  for (const host of (iscAllowedHosts ?? '').split(',').map((h) => h.trim()).filter(Boolean)) {
+    if (!/^[a-z0-9-]+(\.[a-z0-9-]+)+$/i.test(host)) throw new Error(`Context "iscAllowedHosts" must be comma-separated host names (iam.acme.com), got "${host}".`);
+  }
 
   const logLevel = String(node.tryGetContext('logLevel') ?? 'INFO').toUpperCase();
   if (!['DEBUG', 'INFO', 'WARN', 'ERROR'].includes(logLevel)) throw new Error(`Context "logLevel" must be DEBUG, INFO, WARN or ERROR, got "${logLevel}".`);
@@ -78,20 +93,29 @@ export function stageConfig(node: Node): StageConfig {
     stackName: `UsageCertification-${stage}`,
     apiRateLimit: optionalInt(node, 'apiRateLimit', 1, 10_000) ?? 20,
     apiBurstLimit: optionalInt(node, 'apiBurstLimit', 1, 5_000) ?? 40,
+    webhookThrottle: { rateLimit: optionalInt(node, 'webhookRateLimit', 1, 10_000) ?? 5, burstLimit: optionalInt(node, 'webhookBurstLimit', 1, 5_000) ?? 10 },
+    adminThrottle: { rateLimit: optionalInt(node, 'adminRateLimit', 1, 10_000) ?? 10, burstLimit: optionalInt(node, 'adminBurstLimit', 1, 5_000) ?? 20 },
+    wafRateLimit: optionalInt(node, 'wafRateLimit', 10, 2_000_000_000) ?? 300,
+    webhookAllowedCidrs: { ipv4: cidrs.filter((c) => IPV4_CIDR.test(c)), ipv6: cidrs.filter((c) => IPV6_CIDR.test(c)) },
     apiGatewayCloudWatchRole: optionalBool(node, 'apiGatewayCloudWatchRole') ?? true,
     logLevel: logLevel as StageConfig['logLevel'],
     logRetention: prod ? RetentionDays.ONE_YEAR : RetentionDays.ONE_MONTH,
     dataRemovalPolicy: prod ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
     deletionProtection: prod,
     // prod pages on the first dispatch error or 5xx; dev tolerates a few while people experiment.
-    alarms: prod ? { dispatchErrors: 0, api5xx: 0 } : { dispatchErrors: 5, api5xx: 5 },
+    // 4xx includes 429 (throttled) and WAF-free refusals such as 401: a sustained rate means a flood or a broken sender.
+    alarms: prod ? { dispatchErrors: 0, api5xx: 0, api4xx: 20 } : { dispatchErrors: 5, api5xx: 5, api4xx: 50 },
     tuning,
     leaseSeconds: optionalInt(node, 'leaseSeconds', 60, 900) ?? 300,
     iscTimeout: Duration.seconds(optionalInt(node, 'iscTimeoutSeconds', 1, 17) ?? 10),
   };
   if (alarmEmail !== undefined) config.alarmEmail = alarmEmail;
+  if (iscAllowedHosts !== undefined) config.iscAllowedHosts = iscAllowedHosts.toLowerCase();
   return config;
 }
+
+const IPV4_CIDR = /^(\d{1,3}\.){3}\d{1,3}\/\d{1,2}$/;
+const IPV6_CIDR = /^[0-9a-f:]+:[0-9a-f:]*\/\d{1,3}$/i;
 
 function optionalString(node: Node, key: string): string | undefined {
   const value: unknown = node.tryGetContext(key);

@@ -1,8 +1,9 @@
-import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { Duration, Validations } from 'aws-cdk-lib';
 import { AttributeType, BillingMode, ProjectionType, StreamViewType, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { TABLE_SCHEMA } from '../functions/adapters/dynamodb-table.js';
+import { AUDIT_TABLE_SCHEMA, TABLE_SCHEMA } from '../functions/adapters/dynamodb-table.js';
+import { AnyPrincipal, Effect, PolicyDocument, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { StageConfig } from './config.js';
 
 /**
@@ -11,23 +12,28 @@ import type { StageConfig } from './config.js';
  */
 export class Data extends Construct {
   readonly table: Table;
+  readonly auditTable: Table;
   readonly dispatchDlq: Queue;
 
   constructor(scope: Construct, id: string, config: StageConfig) {
     super(scope, id);
     const S = AttributeType.STRING;
 
-    this.table = new Table(this, 'Table', {
-      partitionKey: { name: TABLE_SCHEMA.partitionKey, type: S },
-      sortKey: { name: TABLE_SCHEMA.sortKey, type: S },
+    // Both tables: on demand, encrypted, PITR, and kept with deletion protection in prod.
+    const durable = {
       billingMode: BillingMode.PAY_PER_REQUEST,
       encryption: TableEncryption.AWS_MANAGED,
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      deletionProtection: config.deletionProtection,
+      removalPolicy: config.dataRemovalPolicy,
+    };
+    this.table = new Table(this, 'Table', {
+      ...durable,
+      partitionKey: { name: TABLE_SCHEMA.partitionKey, type: S },
+      sortKey: { name: TABLE_SCHEMA.sortKey, type: S },
       timeToLiveAttribute: TABLE_SCHEMA.ttlAttribute,
       // The dispatcher needs only the new image: a batch that became PENDING.
       stream: StreamViewType.NEW_IMAGE,
-      deletionProtection: config.deletionProtection,
-      removalPolicy: config.dataRemovalPolicy,
     });
     for (const index of [TABLE_SCHEMA.statusIndex, TABLE_SCHEMA.listIndex]) {
       this.table.addGlobalSecondaryIndex({
@@ -38,12 +44,32 @@ export class Data extends Construct {
       });
     }
 
+    // The audit trail, out of the runtime functions' reach: only the admin function may put (append) and
+    // query (lib/functions.ts); the table's own policy refuses every update and delete, whoever asks.
+    this.auditTable = new Table(this, 'AuditTable', {
+      ...durable,
+      partitionKey: { name: AUDIT_TABLE_SCHEMA.partitionKey, type: S },
+      sortKey: { name: AUDIT_TABLE_SCHEMA.sortKey, type: S },
+      resourcePolicy: new PolicyDocument({
+        statements: [
+          new PolicyStatement({
+            sid: 'AppendOnly',
+            effect: Effect.DENY,
+            principals: [new AnyPrincipal()],
+            actions: ['dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem', 'dynamodb:PartiQLUpdate', 'dynamodb:PartiQLDelete'],
+            resources: ['*'],
+          }),
+        ],
+      }),
+    });
+
     // Receives the metadata of stream records that exhausted their retries (Lambda on-failure destination).
     this.dispatchDlq = new Queue(this, 'DispatchDlq', {
       encryption: QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
       retentionPeriod: Duration.days(14),
-      removalPolicy: RemovalPolicy.DESTROY,
+      // In prod the records waiting for a replay outlive a `cdk destroy`, like the table they point into.
+      removalPolicy: config.dataRemovalPolicy,
     });
     Validations.of(this.dispatchDlq).acknowledge({
       id: 'AwsSolutions-SQS3',

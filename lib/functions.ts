@@ -50,9 +50,25 @@ const API_TIMEOUT = Duration.seconds(25);
 const DISPATCH_TIMEOUT = Duration.seconds(120);
 const LIMITER_WAIT = Duration.seconds(30);
 
+/** The table actions each function's code uses (functions/adapters/dynamodb-*.ts); nothing has Scan. */
+const READ = ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query'];
+
+/**
+ * Partition-key prefixes (dynamodb-table.ts `keys`) each runtime function may write. Ingest writes deliveries,
+ * their batches, refused-report samples and the per-instance "seen" items (which share the MAPPING# partition
+ * with the mapping); dispatch and sweep write deliveries and batches only. Targets, profiles and mappings are
+ * the admin function's alone.
+ */
+export const WRITE_PREFIXES = {
+  ingest: ['DELIVERY#*', 'REJECTED#*', 'MAPPING#*'],
+  dispatch: ['DELIVERY#*'],
+  sweep: ['DELIVERY#*'],
+} as const;
+
 export interface FunctionsProps {
   config: StageConfig;
   table: Table;
+  auditTable: Table;
   dispatchDlq: Queue;
   secrets: Secrets;
 }
@@ -66,7 +82,7 @@ export class Functions extends Construct {
 
   constructor(scope: Construct, id: string, props: FunctionsProps) {
     super(scope, id);
-    const { config, table, secrets } = props;
+    const { config, table, auditTable, secrets } = props;
     if (config.iscTimeout.toSeconds() * 5 + LIMITER_WAIT.toSeconds() >= DISPATCH_TIMEOUT.toSeconds()) {
       throw new Error(`iscTimeoutSeconds=${config.iscTimeout.toSeconds()} leaves the dispatcher no room inside its ${DISPATCH_TIMEOUT.toSeconds()} s timeout.`);
     }
@@ -76,6 +92,7 @@ export class Functions extends Construct {
 
     const common = {
       TABLE_NAME: table.tableName,
+      AUDIT_TABLE_NAME: auditTable.tableName,
       TARGET_SECRET_PREFIX: secrets.targetSecretPrefix,
       LOG_LEVEL: config.logLevel,
       POWERTOOLS_SERVICE_NAME: `usage-certification-${config.stage}`,
@@ -94,14 +111,19 @@ export class Functions extends Construct {
       environment: { ...common, WEBHOOK_SECRET_ARN: secrets.webhookSecret.secretArn },
     }, config, table);
     secrets.webhookSecret.grantRead(this.ingest);
+    grantTable(this.ingest, table, ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:BatchWriteItem'], WRITE_PREFIXES.ingest);
 
     // Admin: small JSON bodies and, for /check, a few ISC calls bounded by ISC_TIMEOUT_MS.
     this.admin = this.fn('Admin', 'functions/admin-handler.ts', '/admin/* (IAM-authorized): targets, credentials, mappings, deliveries, replay', {
       memorySize: 512,
       timeout: API_TIMEOUT,
-      environment: { ...common, ADMIN_AUTH: 'iam' },
+      environment: { ...common, ADMIN_AUTH: 'iam', ...(config.iscAllowedHosts ? { ISC_ALLOWED_HOSTS: config.iscAllowedHosts } : {}) },
     }, config, table);
     secrets.grantManageTargetCredentials(this.admin);
+    // The configuration writer: every item, but still no Scan.
+    grantTable(this.admin, table, ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem']);
+    // The audit trail: append (conditional put, functions/adapters/dynamodb-admin-store.ts) and read, no update or delete.
+    this.admin.addToRolePolicy(new PolicyStatement({ sid: 'AppendAudit', actions: ['dynamodb:PutItem', 'dynamodb:Query'], resources: [auditTable.tableArn] }));
 
     // Dispatch: network-bound (ISC); 512 MB for TLS and JSON work on ARM.
     this.dispatch = this.fn('Dispatch', 'functions/dispatch-handler.ts', 'DynamoDB stream (PENDING batches) → ISC workflow external trigger', {
@@ -110,6 +132,7 @@ export class Functions extends Construct {
       environment: common,
     }, config, table);
     secrets.grantReadTargetCredentials(this.dispatch);
+    grantTable(this.dispatch, table, ['dynamodb:UpdateItem'], WRITE_PREFIXES.dispatch);
 
     // Sweep: a few queries a minute; it must end before the next scheduled run.
     this.sweep = this.fn('Sweep', 'functions/sweep-handler.ts', 'Every minute: requeue due retries and expired leases, promote staged batches, publish health metrics', {
@@ -119,6 +142,7 @@ export class Functions extends Construct {
       // A failed run is simply repeated by the next one a minute later.
       retryAttempts: 0,
     }, config, table);
+    grantTable(this.sweep, table, ['dynamodb:UpdateItem', 'dynamodb:DeleteItem'], WRITE_PREFIXES.sweep);
 
     new Rule(this, 'SweepSchedule', {
       description: 'Runs the sweeper every minute',
@@ -198,14 +222,29 @@ export class Functions extends Construct {
       reason:
         'Only xray:PutTraceSegments and xray:PutTelemetryRecords (added by active tracing) use "*": X-Ray supports no resource-level permissions. test/infra checks that no other action has a "*" resource.',
     });
-    // Every function reads and writes the one table, its indexes included.
-    table.grantReadWriteData(fn);
     Validations.of(role).acknowledge({
       id: `AwsSolutions-IAM5[Resource::<${logicalIdOf(table)}.Arn>/index/*]`,
       reason: 'The table\'s own global secondary indexes (byStatus, byList), which the store queries; no other table is reachable.',
     });
     return fn;
   }
+}
+
+/**
+ * Reads on the table and its indexes; writes on the table only, limited with dynamodb:LeadingKeys to the
+ * given partition-key prefixes when there are any. LeadingKeys is multivalued, so ForAllValues; StringLike
+ * takes the `*` wildcard (IAM condition operators: https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition_operators.html).
+ */
+function grantTable(fn: NodejsFunction, table: Table, writes: string[], leadingKeys?: readonly string[]): void {
+  fn.addToRolePolicy(new PolicyStatement({ sid: 'ReadTable', actions: READ, resources: [table.tableArn, `${table.tableArn}/index/*`] }));
+  fn.addToRolePolicy(
+    new PolicyStatement({
+      sid: 'WriteTable',
+      actions: writes,
+      resources: [table.tableArn],
+      ...(leadingKeys ? { conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [...leadingKeys] } } } : {}),
+    }),
+  );
 }
 
 /** The logical id as cdk-nag prints it in finding ids such as `Resource::<Id.Arn>:*`. */

@@ -1,7 +1,8 @@
-import { ArnFormat, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { ArnFormat, Stack, Validations } from 'aws-cdk-lib';
 import { PolicyStatement, type IGrantable } from 'aws-cdk-lib/aws-iam';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
+import type { StageConfig } from './config.js';
 
 /**
  * The webhook secret (created here) and the namespace of the per-target ISC credentials (created at run time
@@ -15,7 +16,7 @@ export class Secrets extends Construct {
   /** IAM resource pattern for every secret under the prefix (the random 6-character suffix included). */
   readonly targetSecretArnPattern: string;
 
-  constructor(scope: Construct, id: string) {
+  constructor(scope: Construct, id: string, config: StageConfig) {
     super(scope, id);
     const stack = Stack.of(this);
     this.targetSecretPrefix = `${stack.stackName}/targets/`;
@@ -35,7 +36,8 @@ export class Secrets extends Construct {
         excludePunctuation: true,
         passwordLength: 48,
       },
-      removalPolicy: RemovalPolicy.DESTROY,
+      // In prod a `cdk destroy` must not silently break SaaS Management's deliveries on a redeploy.
+      removalPolicy: config.dataRemovalPolicy,
     });
     Validations.of(this.webhookSecret).acknowledge({
       id: 'AwsSolutions-SMG4',
@@ -52,16 +54,23 @@ export class Secrets extends Construct {
     this.acknowledgePrefix(grantee, 'The dispatcher reads the ISC client credentials of whichever target a batch names; targets are created at run time, so the grant is the target-credentials prefix of this stack (GetSecretValue only).');
   }
 
-  /** Admin: create, replace, read and describe target credentials under the prefix only. */
+  /** Admin: create, replace, read, describe, delete (scheduled) and restore target credentials under the prefix only. */
   grantManageTargetCredentials(grantee: IGrantable): void {
     grantee.grantPrincipal.addToPrincipalPolicy(
       new PolicyStatement({
         sid: 'ManageTargetCredentials',
-        actions: ['secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue', 'secretsmanager:CreateSecret', 'secretsmanager:DescribeSecret'],
+        actions: [
+          'secretsmanager:GetSecretValue',
+          'secretsmanager:PutSecretValue',
+          'secretsmanager:CreateSecret',
+          'secretsmanager:DescribeSecret',
+          'secretsmanager:DeleteSecret',
+          'secretsmanager:RestoreSecret',
+        ],
         resources: [this.targetSecretArnPattern],
       }),
     );
-    this.acknowledgePrefix(grantee, 'PUT /admin/targets/{id}/credentials/{kind} creates or replaces the secret of a target that exists only at run time, so the grant is the target-credentials prefix of this stack; other secrets (the webhook secret included) stay out of reach.');
+    this.acknowledgePrefix(grantee, 'PUT /admin/targets/{id}/credentials/{kind} creates or replaces (and DELETE /admin/targets/{id} or a URL change schedules the deletion of) the secret of a target that exists only at run time, so the grant is the target-credentials prefix of this stack; other secrets (the webhook secret included) stay out of reach.');
   }
 
   private acknowledgePrefix(grantee: IGrantable, reason: string): void {

@@ -6,6 +6,7 @@ import type { StageConfig } from './config.js';
 import { Data } from './data.js';
 import { Functions } from './functions.js';
 import { Secrets } from './secrets.js';
+import { Waf } from './waf.js';
 
 export interface UsageCertificationStackProps extends StackProps {
   config: StageConfig;
@@ -18,6 +19,7 @@ export class UsageCertificationStack extends Stack {
   readonly secrets: Secrets;
   readonly functions: Functions;
   readonly api: Api;
+  readonly waf: Waf;
   readonly alarms: Alarms;
 
   constructor(scope: Construct, id: string, props: UsageCertificationStackProps) {
@@ -25,9 +27,10 @@ export class UsageCertificationStack extends Stack {
     const { config } = props;
     this.config = config;
     this.data = new Data(this, 'Data', config);
-    this.secrets = new Secrets(this, 'Secrets');
-    this.functions = new Functions(this, 'Functions', { config, table: this.data.table, dispatchDlq: this.data.dispatchDlq, secrets: this.secrets });
+    this.secrets = new Secrets(this, 'Secrets', config);
+    this.functions = new Functions(this, 'Functions', { config, table: this.data.table, auditTable: this.data.auditTable, dispatchDlq: this.data.dispatchDlq, secrets: this.secrets });
     this.api = new Api(this, 'Api', { config, ingest: this.functions.ingest, admin: this.functions.admin });
+    this.waf = new Waf(this, 'Waf', { config, stage: this.api.restApi.deploymentStage, webhookPathPart: `/${WEBHOOK_PATH.split('/')[0]}/` });
     this.alarms = new Alarms(this, 'Alarms', {
       config,
       dispatchDlq: this.data.dispatchDlq,
@@ -35,6 +38,7 @@ export class UsageCertificationStack extends Stack {
       ingest: this.functions.ingest,
       sweep: this.functions.sweep,
       apiStage: this.api.restApi.deploymentStage,
+      webAcl: this.waf.webAcl,
     });
 
     const url = this.api.restApi.url; // ends with "/"
@@ -43,6 +47,7 @@ export class UsageCertificationStack extends Stack {
     new CfnOutput(this, 'WebhookSecretArn', { value: this.secrets.webhookSecret.secretArn, description: 'Secrets Manager secret {"current","previous"}; paste "current" into the webhook Secret field' });
     new CfnOutput(this, 'TargetSecretPrefix', { value: this.secrets.targetSecretPrefix, description: 'Target credentials live at <prefix><targetId>/trigger and <prefix><targetId>/api' });
     new CfnOutput(this, 'TableName', { value: this.data.table.tableName });
+    new CfnOutput(this, 'AuditTableName', { value: this.data.auditTable.tableName, description: 'Append-only audit trail of admin changes' });
     new CfnOutput(this, 'DispatchDlqUrl', { value: this.data.dispatchDlq.queueUrl });
     if (this.alarms.topic) new CfnOutput(this, 'AlarmTopicArn', { value: this.alarms.topic.topicArn });
   }

@@ -32,12 +32,21 @@ const wordsFromEnv = (other: readonly string[]) =>
     ),
   );
 
+/** Host names only (no scheme, port or path): `iam.acme.com,isc.acme.com`. */
+const hostListFromEnv = z.pipe(
+  listFromEnv,
+  z.array(z.string().check(z.regex(/^(?=.{1,253}$)[a-z0-9-]+(\.[a-z0-9-]+)+$/, 'must be comma-separated host names, e.g. iam.acme.com'))),
+);
+
 const ConfigSchema = z.object({
   TABLE_NAME: z._default(z.string().check(z.regex(/^[A-Za-z0-9_.-]{3,255}$/, 'must be a DynamoDB table name')), 'usage-certification'),
+  /** The append-only audit table; default: TABLE_NAME + "-audit". */
+  AUDIT_TABLE_NAME: z.optional(z.string().check(z.regex(/^[A-Za-z0-9_.-]{3,255}$/, 'must be a DynamoDB table name'))),
   MAX_BODY_BYTES: intFromEnv(6 * 1024 * 1024, 1024, 6 * 1024 * 1024),
   MAX_ROWS: intFromEnv(200_000, 1, 1_000_000),
   BATCH_MAX_BYTES: intFromEnv(128 * 1024, 8 * 1024, 350 * 1024),
-  DEDUPE_WINDOW_HOURS: intFromEnv(24, 1, 24 * 30),
+  // 30 days: a valid report carries its period, so the same body weeks later is a replay, not news.
+  DEDUPE_WINDOW_HOURS: intFromEnv(24 * 30, 1, 24 * 30),
   EXCLUDE_EMAILS: listFromEnv,
   EXCLUDE_DOMAINS: listFromEnv,
   RETENTION_DAYS: intFromEnv(400, 1, 3650),
@@ -48,6 +57,8 @@ const ConfigSchema = z.object({
   ISC_RATE_LIMIT: intFromEnv(90, 1, 100),
   ISC_RATE_WINDOW_SECONDS: intFromEnv(10, 1, 60),
   ISC_CONCURRENCY: intFromEnv(4, 1, 32),
+  /** Vanity hosts a target's URLs may name besides the tenant's own ISC hosts (core/isc-hosts.ts). */
+  ISC_ALLOWED_HOSTS: hostListFromEnv,
   PRODUCTION_WORDS: wordsFromEnv(DEFAULT_NON_PRODUCTION_WORDS),
   NON_PRODUCTION_WORDS: wordsFromEnv(DEFAULT_PRODUCTION_WORDS),
 }).check(

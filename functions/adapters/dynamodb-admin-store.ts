@@ -79,8 +79,9 @@ export class DynamoAdminStore extends DynamoStore implements AdminStore {
     await this.writeAudit(key.pk, audit);
   }
 
-  async deleteReportProfile(id: string): Promise<boolean> {
+  async deleteReportProfile(id: string, audit: AuditEntry): Promise<boolean> {
     const { Attributes } = await this.guard(() => this.client.send(new DeleteCommand({ TableName: this.table, Key: keys.reportProfile(id), ReturnValues: 'ALL_OLD' })));
+    if (Attributes !== undefined) await this.writeAudit(keys.reportProfile(id).pk, { ...audit, before: fromItem(Attributes) });
     return Attributes !== undefined;
   }
 
@@ -92,11 +93,11 @@ export class DynamoAdminStore extends DynamoStore implements AdminStore {
   }
 
   async listAudit(entity: AuditEntry['entity'], key: string, limit: number): Promise<AuditEntry[]> {
-    const pk = { target: keys.target, mapping: keys.mapping, 'report-profile': keys.reportProfile }[entity](key).pk;
+    const pk = auditPk(entity, key);
     const { Items } = await this.guard(() =>
       this.client.send(
         new QueryCommand({
-          TableName: this.table,
+          TableName: this.auditTable,
           KeyConditionExpression: 'pk = :pk AND begins_with(sk, :a)',
           ExpressionAttributeValues: { ':pk': pk, ':a': 'AUDIT#' },
           ScanIndexForward: false,
@@ -192,10 +193,23 @@ export class DynamoAdminStore extends DynamoStore implements AdminStore {
     return saved;
   }
 
-  /** No transactions on the embedded engine: the audit item follows the change it records. */
+  /** No transactions on the embedded engine: the audit item follows the change it records. Append only: never overwrites. */
   private async writeAudit(pk: string, audit: AuditEntry): Promise<void> {
-    await this.guard(() => this.client.send(new PutCommand({ TableName: this.table, Item: { ...keys.audit(pk, audit.at, randomUUID().slice(0, 8)), type: 'AUDIT', ...audit } })));
+    await this.guard(() =>
+      this.client.send(
+        new PutCommand({ TableName: this.auditTable, Item: { ...keys.audit(pk, audit.at, randomUUID()), type: 'AUDIT', ...audit }, ConditionExpression: 'attribute_not_exists(pk)' }),
+      ),
+    );
   }
+
+  /** Audit entries for admin actions that change no configuration item (replays). */
+  async recordAudit(audit: AuditEntry): Promise<void> {
+    await this.writeAudit(auditPk(audit.entity, audit.key), audit);
+  }
+}
+
+function auditPk(entity: AuditEntry['entity'], key: string): string {
+  return { target: keys.target, mapping: keys.mapping, 'report-profile': keys.reportProfile, delivery: keys.delivery }[entity](key).pk;
 }
 
 function encodeCursor(key: Item | undefined): string | undefined {

@@ -6,7 +6,7 @@ import type { Mapping } from '../core/mapping.js';
 import type { Target } from '../core/target.js';
 import type { BatchTransition, DispatchStore, IngestStore, InstanceSeen, RejectedReport } from '../core/ports.js';
 import type { ReportProfile } from '../core/report-profile.js';
-import { TABLE_SCHEMA, fromItem, keys } from './dynamodb-table.js';
+import { TABLE_SCHEMA, auditTableFor, fromItem, keys } from './dynamodb-table.js';
 
 type Item = Record<string, unknown>;
 const DAY_S = 86_400;
@@ -14,6 +14,8 @@ const DAY_S = 86_400;
 export interface DynamoStoreOptions {
   client: DynamoDBDocumentClient;
   tableName: string;
+  /** The append-only audit table (admin store only). */
+  auditTableName?: string;
   /** Deliveries and batches expire (TTL) after this many days on AWS. */
   retentionDays?: number;
 }
@@ -22,11 +24,13 @@ export interface DynamoStoreOptions {
 export class DynamoStore implements IngestStore, DispatchStore {
   protected readonly client: DynamoDBDocumentClient;
   protected readonly table: string;
+  protected readonly auditTable: string;
   private readonly retentionDays: number;
 
   constructor(options: DynamoStoreOptions) {
     this.client = options.client;
     this.table = options.tableName;
+    this.auditTable = auditTableFor(options.tableName, options.auditTableName);
     this.retentionDays = options.retentionDays ?? 400;
   }
 

@@ -15,6 +15,17 @@ export const TABLE_SCHEMA = {
   ttlAttribute: 'expiresAt',
 } as const;
 
+/**
+ * The audit trail's own table (same pk, sk `AUDIT#…`): on AWS only the admin function may write it, append
+ * only, so the runtime functions that hold the main table cannot rewrite history.
+ */
+export const AUDIT_TABLE_SCHEMA = { partitionKey: 'pk', sortKey: 'sk' } as const;
+
+/** AUDIT_TABLE_NAME when set (the CDK stack sets it), else the main table's name + "-audit". */
+export function auditTableFor(tableName: string, explicit?: string): string {
+  return explicit ?? `${tableName}-audit`;
+}
+
 export const keys = {
   target: (id: string) => ({ pk: `TARGET#${id}`, sk: 'TARGET' }),
   mapping: (instanceKey: string) => ({ pk: `MAPPING#${instanceKey}`, sk: 'MAPPING' }),
@@ -43,11 +54,17 @@ export function documentClient(config: DynamoDBClientConfig = {}): DynamoDBDocum
   });
 }
 
+/** The main table and the audit table on a local engine (the CDK stack creates both on AWS). */
+export async function ensureTables(client: DynamoDBClient, tableName: string, options: { streams?: boolean; auditTableName?: string } = {}): Promise<void> {
+  await ensureTable(client, tableName, { streams: options.streams });
+  await ensureTable(client, auditTableFor(tableName, options.auditTableName), { indexes: false });
+}
+
 /**
  * Create the table on a local engine (the CDK stack creates it on AWS) and wait until it is ACTIVE.
  * `streams` asks for NEW_IMAGE streams as on AWS (DynamoDB Local has them; dynalite ignores them).
  */
-export async function ensureTable(client: DynamoDBClient, tableName: string, options: { streams?: boolean } = {}): Promise<void> {
+export async function ensureTable(client: DynamoDBClient, tableName: string, options: { streams?: boolean; indexes?: boolean } = {}): Promise<void> {
   try {
     await client.send(new DescribeTableCommand({ TableName: tableName }));
     return;
@@ -55,7 +72,8 @@ export async function ensureTable(client: DynamoDBClient, tableName: string, opt
     if (!(error instanceof ResourceNotFoundException) && (error as Error).name !== 'ResourceNotFoundException') throw error;
   }
   const { statusIndex, listIndex } = TABLE_SCHEMA;
-  const attributes = ['pk', 'sk', statusIndex.partitionKey, statusIndex.sortKey, listIndex.partitionKey, listIndex.sortKey];
+  const indexes = options.indexes === false ? [] : [statusIndex, listIndex];
+  const attributes = ['pk', 'sk', ...indexes.flatMap((index) => [index.partitionKey, index.sortKey])];
   await client.send(
     new CreateTableCommand({
       TableName: tableName,
@@ -66,7 +84,7 @@ export async function ensureTable(client: DynamoDBClient, tableName: string, opt
         { AttributeName: 'pk', KeyType: 'HASH' },
         { AttributeName: 'sk', KeyType: 'RANGE' },
       ],
-      GlobalSecondaryIndexes: [statusIndex, listIndex].map((index) => ({
+      GlobalSecondaryIndexes: indexes.length === 0 ? undefined : indexes.map((index) => ({
         IndexName: index.name,
         KeySchema: [
           { AttributeName: index.partitionKey, KeyType: 'HASH' },

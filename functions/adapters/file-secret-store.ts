@@ -20,10 +20,22 @@ export class FileSecretStore implements SecretStore {
   }
 
   putCredentials(secretId: string, credentials: Credentials): Promise<void> {
+    return this.update((all) => {
+      all[secretId] = credentials;
+    });
+  }
+
+  deleteCredentials(secretId: string): Promise<void> {
+    return this.update((all) => {
+      delete all[secretId];
+    });
+  }
+
+  private update(change: (all: Record<string, Credentials>) => void): Promise<void> {
     // Serialise writers so two admin calls cannot lose each other's update.
     const next = this.queue.then(async () => {
       const all = await this.readAll();
-      all[secretId] = credentials;
+      change(all);
       await mkdir(dirname(this.path), { recursive: true });
       const temp = `${this.path}.${process.pid}.tmp`;
       await writeFile(temp, JSON.stringify(all, null, 2), { mode: 0o600 });

@@ -111,7 +111,7 @@ export class HttpIscClient implements IscClient, IscAdminClient {
   }
 
   async tokenTenant(target: Target, credentials: Credentials): Promise<TokenTenant> {
-    const claims = decodeJwtClaims(await this.#tokens.get(target.tokenUrl, credentials));
+    const claims = decodeJwtClaims(await this.#tokens.get(target, credentials));
     if (claims?.org) return { org: claims.org, tenantId: claims.tenantId, pod: claims.pod, from: 'token' };
     // An opaque token says nothing about itself; the host that issued it does.
     const info = await this.tenantInfo(target);
@@ -126,11 +126,11 @@ export class HttpIscClient implements IscClient, IscAdminClient {
       this.#limited(key, target.id, () =>
         exchange(this.#fetch, url, { method, headers: { ...JSON_HEADERS, authorization: `Bearer ${token}` }, body }, this.#timeoutMs),
       );
-    let token = await this.#tokens.get(target.tokenUrl, credentials);
+    let token = await this.#tokens.get(target, credentials);
     let response = await send(token);
     if (response.status === 401) {
-      this.#tokens.invalidate(target.tokenUrl, credentials.clientId, token);
-      token = await this.#tokens.get(target.tokenUrl, credentials);
+      this.#tokens.invalidate(target, credentials, token);
+      token = await this.#tokens.get(target, credentials);
       response = await send(token);
       if (response.status === 401) {
         throw new IscError('isc_credentials_rejected', `ISC rejected a freshly issued token for ${response.what} (HTTP 401).`, false, {

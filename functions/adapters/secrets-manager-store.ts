@@ -1,7 +1,9 @@
 import {
   CreateSecretCommand,
+  DeleteSecretCommand,
   GetSecretValueCommand,
   PutSecretValueCommand,
+  RestoreSecretCommand,
   ResourceNotFoundException,
   SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
@@ -25,7 +27,7 @@ export class SecretsManagerStore implements SecretStore {
   private readonly client: SecretsManagerClient;
   private readonly clock: Clock;
   private readonly cacheMs: number;
-  private readonly cache = new Map<string, { value: Credentials; until: number }>();
+  private readonly cache = new Map<string, { value: Credentials; until: number; version?: number }>();
 
   constructor(options: SecretsManagerStoreOptions = {}) {
     this.client = options.client ?? new SecretsManagerClient({});
@@ -33,33 +35,62 @@ export class SecretsManagerStore implements SecretStore {
     this.cacheMs = options.cacheMs ?? 60_000;
   }
 
-  async getCredentials(secretId: string): Promise<Credentials> {
+  async getCredentials(secretId: string, version?: number): Promise<Credentials> {
     const now = this.clock.now().getTime();
     const cached = this.cache.get(secretId);
-    if (cached && cached.until > now) return cached.value;
+    if (cached && cached.until > now && cached.version === version) return cached.value;
     this.cache.delete(secretId);
     let secretString: string | undefined;
     try {
       ({ SecretString: secretString } = await this.client.send(new GetSecretValueCommand({ SecretId: secretId })));
     } catch (error) {
-      if (error instanceof ResourceNotFoundException || (error as Error).name === 'ResourceNotFoundException') throw new SecretNotFoundError(secretId);
+      if (isNotFound(error) || isScheduledForDeletion(error)) throw new SecretNotFoundError(secretId);
       throw error;
     }
     const value = parseCredentials(secretId, secretString);
-    if (this.cacheMs > 0) this.cache.set(secretId, { value, until: now + this.cacheMs });
+    if (this.cacheMs > 0) this.cache.set(secretId, { value, until: now + this.cacheMs, version });
     return value;
   }
 
   async putCredentials(secretId: string, credentials: Credentials): Promise<void> {
     const SecretString = JSON.stringify(credentials);
+    const put = () => this.client.send(new PutSecretValueCommand({ SecretId: secretId, SecretString }));
     try {
-      await this.client.send(new PutSecretValueCommand({ SecretId: secretId, SecretString }));
+      await put();
     } catch (error) {
-      if (!(error instanceof ResourceNotFoundException) && (error as Error).name !== 'ResourceNotFoundException') throw error;
-      await this.client.send(new CreateSecretCommand({ Name: secretId, SecretString, Description: 'ISC client credentials for a usage-certification target' }));
+      if (isNotFound(error)) {
+        await this.client.send(new CreateSecretCommand({ Name: secretId, SecretString, Description: 'ISC client credentials for a usage-certification target' }));
+      } else if (isScheduledForDeletion(error)) {
+        // Cleared earlier (target deleted or its URLs changed): the re-entered value brings it back.
+        await this.client.send(new RestoreSecretCommand({ SecretId: secretId }));
+        await put();
+      } else {
+        throw error;
+      }
     }
     this.cache.delete(secretId);
   }
+
+  /** Scheduled, not immediate: an operator can still restore a deletion made by mistake within the window. */
+  async deleteCredentials(secretId: string): Promise<void> {
+    this.cache.delete(secretId);
+    try {
+      await this.client.send(new DeleteSecretCommand({ SecretId: secretId, RecoveryWindowInDays: DELETION_WINDOW_DAYS }));
+    } catch (error) {
+      if (!isNotFound(error) && !isScheduledForDeletion(error)) throw error;
+    }
+  }
+}
+
+const DELETION_WINDOW_DAYS = 7;
+
+function isNotFound(error: unknown): boolean {
+  return error instanceof ResourceNotFoundException || (error as Error).name === 'ResourceNotFoundException';
+}
+
+/** Secrets Manager's answer for a secret whose deletion is scheduled (InvalidRequestException, "marked for deletion"). */
+function isScheduledForDeletion(error: unknown): boolean {
+  return (error as Error).name === 'InvalidRequestException' && /deletion/i.test((error as Error).message);
 }
 
 function parseCredentials(secretId: string, secretString: string | undefined): Credentials {

@@ -1,11 +1,15 @@
+import { createHash } from 'node:crypto';
 import type { Clock } from '../core/ports.js';
-import type { Credentials } from '../core/target.js';
+import type { Credentials, Target } from '../core/target.js';
 
 /** What a token endpoint answered: the token and, when it said, its lifetime in seconds. */
 export interface IssuedToken {
   accessToken: string;
   expiresIn?: number;
 }
+
+/** Whose token: a target at one credential version. */
+export type TokenOwner = Pick<Target, 'id' | 'tokenUrl' | 'credentialVersion'>;
 
 export type TokenFetcher = (tokenUrl: string, credentials: Credentials) => Promise<IssuedToken>;
 
@@ -34,8 +38,11 @@ interface Entry {
 }
 
 /**
- * OAuth tokens per (token URL, client id), kept until shortly before the credential says they expire.
+ * OAuth tokens per (target, credential version, token URL, client id, secret hash), kept until shortly before the credential says they expire.
  * Concurrent callers share one token request; a failed request is not remembered, so the next caller retries.
+ * The key never lets one target use a token minted with another target's secret (same token URL and client
+ * id, different secret), and a credentials write (which bumps the version) is seen by every process at its
+ * next read of the target.
  */
 export class TokenCache {
   readonly #entries = new Map<string, Entry>();
@@ -50,13 +57,13 @@ export class TokenCache {
     this.#marginMs = options.refreshMarginMs ?? 60_000;
   }
 
-  async get(tokenUrl: string, credentials: Credentials): Promise<string> {
-    const key = cacheKey(tokenUrl, credentials.clientId);
+  async get(owner: TokenOwner, credentials: Credentials): Promise<string> {
+    const key = cacheKey(owner, credentials);
     const cached = this.#entries.get(key);
     if (cached && this.#now() < cached.refreshAt) return cached.token;
     const pending = this.#inFlight.get(key);
     if (pending) return pending;
-    const request = this.#fetch(key, tokenUrl, credentials).finally(() => {
+    const request = this.#fetch(key, owner.tokenUrl, credentials).finally(() => {
       if (this.#inFlight.get(key) === request) this.#inFlight.delete(key);
     });
     this.#inFlight.set(key, request);
@@ -67,8 +74,8 @@ export class TokenCache {
    * Forget the cached token (after ISC answered 401 to it). With `rejectedToken`, only that token is
    * forgotten, so several callers hit by the same 401 share one refresh instead of each discarding the other's.
    */
-  invalidate(tokenUrl: string, clientId: string, rejectedToken?: string): void {
-    const key = cacheKey(tokenUrl, clientId);
+  invalidate(owner: TokenOwner, credentials: Credentials, rejectedToken?: string): void {
+    const key = cacheKey(owner, credentials);
     const cached = this.#entries.get(key);
     if (cached && (rejectedToken === undefined || cached.token === rejectedToken)) this.#entries.delete(key);
   }
@@ -88,8 +95,9 @@ export class TokenCache {
   }
 }
 
-function cacheKey(tokenUrl: string, clientId: string): string {
-  return `${tokenUrl}\n${clientId}`;
+function cacheKey(owner: TokenOwner, credentials: Credentials): string {
+  const secretHash = createHash('sha256').update(credentials.clientSecret).digest('base64url');
+  return [owner.id, owner.credentialVersion ?? 0, owner.tokenUrl, credentials.clientId, secretHash].join('\n');
 }
 
 /**

@@ -77,7 +77,7 @@ export async function dispatchBatch(key: BatchKey, deps: DispatcherDeps): Promis
       const why = direct ? 'no API credentials (direct mode creates campaigns with a user-context PAT)' : 'no trigger credentials';
       return await settle(failure(batch, 'credentials_missing', `Target "${target.id}" has ${why}. ${CREDENTIAL_HINT(target.id, direct ? 'api' : 'trigger')}`, now), 'failed');
     }
-    const credentials = await deps.secrets.getCredentials(sendingRef.secretId);
+    const credentials = await deps.secrets.getCredentials(sendingRef.secretId, target.credentialVersion);
     const mismatch = await tenantMismatch(target, credentials, deps);
     if (mismatch) {
       deps.log.error('not sent: the token belongs to a tenant that does not fit the target', { ...log, error: 'environment_mismatch' });
@@ -121,7 +121,7 @@ interface ResolvedUsers {
 async function resolveUsers(batch: DispatchBatch, target: Target, deps: DispatcherDeps): Promise<ResolvedUsers> {
   const apiRef = target.credentials.api;
   if (!apiRef) return { users: batch.input.users, unmatched: [], mode: 'skipped_no_api_credentials' };
-  const apiCredentials: Credentials = await deps.secrets.getCredentials(apiRef.secretId);
+  const apiCredentials: Credentials = await deps.secrets.getCredentials(apiRef.secretId, target.credentialVersion);
   const emails = batch.input.users.map((u) => u.email);
   const ids = await deps.isc.resolveIdentities(target, apiCredentials, emails);
   const users = batch.input.users.flatMap((u) => {

@@ -107,8 +107,11 @@ export interface DispatchStore extends ConfigReader {
 }
 
 export interface SecretStore {
-  getCredentials(secretId: string): Promise<Credentials>;
+  /** `version`: the target's credentialVersion; a value cached for another version is fetched again. */
+  getCredentials(secretId: string, version?: number): Promise<Credentials>;
   putCredentials(secretId: string, credentials: Credentials): Promise<void>;
+  /** Gone for every reader (Secrets Manager: deletion scheduled, restorable by the next put); absent is fine. */
+  deleteCredentials(secretId: string): Promise<void>;
 }
 
 /** An ISC call failed. `retryable` decides between backoff and FAILED; `retryAfterMs` comes from a 429. */
@@ -183,7 +186,7 @@ export interface AuditEntry {
   at: string;
   actor: string;
   action: 'create' | 'update' | 'delete' | 'credentials' | 'replay';
-  entity: 'target' | 'mapping' | 'report-profile';
+  entity: 'target' | 'mapping' | 'report-profile' | 'delivery';
   key: string;
   before?: unknown;
   after?: unknown;
@@ -215,11 +218,13 @@ export interface AdminStore extends ConfigReader, Pick<IngestStore, 'recentlySen
   recordMatchTest(instanceKey: string, result: MatchTest): Promise<void>;
   listReportProfiles(): Promise<ReportProfile[]>;
   saveReportProfile(profile: ReportProfile, audit: AuditEntry): Promise<void>;
-  deleteReportProfile(id: string): Promise<boolean>;
+  deleteReportProfile(id: string, audit: AuditEntry): Promise<boolean>;
   listRejectedReports(limit: number): Promise<RejectedReport[]>;
   saveMapping(mapping: Mapping, expectedVersion: number | undefined, audit: AuditEntry): Promise<boolean>;
   deleteMapping(instanceKey: string, expectedVersion: number, audit: AuditEntry): Promise<boolean>;
   listAudit(entity: AuditEntry['entity'], key: string, limit: number): Promise<AuditEntry[]>;
+  /** An audit entry for an action that changes no configuration item (a replay). */
+  recordAudit(audit: AuditEntry): Promise<void>;
   listDeliveries(query: DeliveryQuery): Promise<Page<DeliveryRecord>>;
   getDelivery(id: string): Promise<DeliveryRecord | undefined>;
   deliveryBatches(delivery: Pick<DeliveryRecord, 'id' | 'writeId'>): Promise<DispatchBatch[]>;

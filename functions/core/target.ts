@@ -2,24 +2,18 @@ import * as z from 'zod/mini';
 import { ENVIRONMENTS, type Environment } from './instance.js';
 import { unprocessable } from './errors.js';
 
-const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]', '::1']);
-
-/** https everywhere; plain http only to this machine (the simulator and test fakes). */
-export function isAllowedIscUrl(value: string): boolean {
+/** Syntax only: an http(s) URL without user info. Which hosts may receive credentials is core/isc-hosts.ts, by deploy config. */
+export function isHttpUrl(value: string): boolean {
   let url: URL;
   try {
     url = new URL(value);
   } catch {
     return false;
   }
-  if (url.protocol === 'https:') return true;
-  return url.protocol === 'http:' && (LOOPBACK_HOSTS.has(url.hostname) || url.hostname.startsWith('127.'));
+  return (url.protocol === 'https:' || url.protocol === 'http:') && url.username === '' && url.password === '';
 }
 
-const IscUrl = z.string().check(
-  z.maxLength(2048),
-  z.refine(isAllowedIscUrl, 'must be an https URL (http is allowed only for localhost/127.0.0.1)'),
-);
+const IscUrl = z.string().check(z.maxLength(2048), z.refine(isHttpUrl, 'must be an https URL without user info'));
 
 export const DISPATCH_MODES = ['workflow', 'direct'] as const;
 
@@ -67,6 +61,8 @@ export interface Target {
   allowNameMismatch?: boolean;
   mismatchReason?: string;
   credentials: Partial<Record<CredentialKind, CredentialRef>>;
+  /** Bumped by every credentials write or clear: token caches and secret caches key on it, in every process. */
+  credentialVersion?: number;
   version: number;
   updatedAt: string;
   updatedBy: string;

@@ -112,5 +112,5 @@ async function tokenTenantStep(deps: AdminDeps, target: Target, credentials: Cre
 
 async function credentialsOf(deps: AdminDeps, target: Target, kind: 'trigger' | 'api'): Promise<Credentials | undefined> {
   const ref = target.credentials[kind];
-  return ref ? deps.secrets.getCredentials(ref.secretId) : undefined;
+  return ref ? deps.secrets.getCredentials(ref.secretId, target.credentialVersion) : undefined;
 }

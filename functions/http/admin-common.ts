@@ -4,6 +4,7 @@ import { parseOrThrow } from '../core/validation.js';
 import type { AdminStore, AuditEntry, Clock, IscAdminClient, IscClient, SecretStore } from '../core/ports.js';
 import type { CredentialKind } from '../core/target.js';
 import type { IngestSettings } from '../core/ingest.js';
+import type { IscHostPolicy } from '../core/isc-hosts.js';
 import type { HttpRequest } from './types.js';
 
 export interface AdminDeps {
@@ -14,6 +15,8 @@ export interface AdminDeps {
   isc: IscClient & IscAdminClient;
   /** Where a target's credentials live: a Secrets Manager name on AWS, a key in the local secret file. */
   secretIdFor(targetId: string, kind: CredentialKind): string;
+  /** Which hosts a target's URLs may name (they receive its secrets and tokens). */
+  iscHosts: IscHostPolicy;
   /** Ingest's settings: the preview plans with them, and their vocabulary reads instance and tenant names. */
   settings: IngestSettings;
 }

@@ -1,7 +1,7 @@
 import * as z from 'zod/mini';
 import { notFound } from '../core/errors.js';
 import { DELIVERY_STATUSES, type BatchStatus, type Delivery, type DispatchBatch } from '../core/delivery.js';
-import { BooleanFlag, PagingQuery, queryParams, type AdminDeps } from './admin-common.js';
+import { BooleanFlag, PagingQuery, audit, queryParams, type AdminDeps } from './admin-common.js';
 import type { Route } from './router.js';
 import { json } from './types.js';
 
@@ -99,7 +99,10 @@ export function deliveryRoutes(deps: AdminDeps): Route[] {
             skipped.push({ index: batch.index, status: batch.status });
           }
         }
-        if (requeued.length > 0) await deps.store.reopenDelivery(delivery.id, replayed);
+        if (requeued.length > 0) {
+          await deps.store.reopenDelivery(delivery.id, replayed);
+          await deps.store.recordAudit(audit('delivery', delivery.id, 'replay', actor, deps.clock, undefined, { requeued, forced }));
+        }
         log.info('delivery replayed', { correlationId: delivery.id, actor, requeued: requeued.length, forced });
         return json(200, { deliveryId: delivery.id, requeued, skipped, hint: skipped.some((s) => REPLAYABLE[s.status] === 'force') && !forced ? 'add force=true to also re-send DISPATCHED and SUSPECT_MAPPING batches' : undefined });
       },

@@ -8,7 +8,7 @@ import type { AdminDeps } from './admin-common.js';
 export async function apiCredentials(deps: AdminDeps, target: Target, purpose: string): Promise<Credentials> {
   const ref = target.credentials.api;
   if (!ref) throw unprocessable('api_credentials_missing', `${purpose} needs API credentials on target "${target.id}": PUT /admin/targets/${target.id}/credentials/api.`);
-  return deps.secrets.getCredentials(ref.secretId);
+  return deps.secrets.getCredentials(ref.secretId, target.credentialVersion);
 }
 
 /** An ISC failure during an admin call: retryable ones are 503 (try again), others 422 with ISC's hints. */

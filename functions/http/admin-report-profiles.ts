@@ -41,8 +41,8 @@ export function reportProfileRoutes(deps: AdminDeps): Route[] {
       path: '/admin/report-profiles/{id}',
       auth: 'admin',
       summary: 'Delete a report profile.',
-      async handle(_request, { params }) {
-        if (!(await deps.store.deleteReportProfile(params.id!))) throw notFound(`Report profile "${params.id}" does not exist.`);
+      async handle(_request, { params, actor }) {
+        if (!(await deps.store.deleteReportProfile(params.id!, audit('report-profile', params.id!, 'delete', actor, deps.clock)))) throw notFound(`Report profile "${params.id}" does not exist.`);
         return json(200, { deleted: params.id });
       },
     },

@@ -1,5 +1,6 @@
 import { AppError, conflict, notFound, unprocessable } from '../core/errors.js';
-import { CREDENTIAL_KINDS, CredentialsSchema, TARGET_ID_PATTERN, TargetInputSchema, resolveTargetUrls, type CredentialKind, type Target } from '../core/target.js';
+import { CREDENTIAL_KINDS, CredentialsSchema, TARGET_ID_PATTERN, TargetInputSchema, resolveTargetUrls, type CredentialKind, type CredentialRef, type Target } from '../core/target.js';
+import { assertIscUrls } from '../core/isc-hosts.js';
 import { jsonBody } from './body.js';
 import { audit, etag, ifMatchVersion, requireMismatchReason, staleVersion, type AdminDeps } from './admin-common.js';
 import { classifyTenant, targetEnvironmentProblems } from '../core/tenant-environment.js';
@@ -38,7 +39,7 @@ export function targetRoutes(deps: AdminDeps): Route[] {
       method: 'PUT',
       path: '/admin/targets/{id}',
       auth: 'admin',
-      summary: 'Create or update a target. If-Match (the ETag version) is optional; when given it must be current.',
+      summary: 'Create or update a target. If-Match (the ETag version) is optional; when given it must be current. Changing the tenant or a URL clears the stored credentials.',
       body: TargetInputSchema,
       async handle(request, { params, actor }) {
         const { id } = params as { id: string };
@@ -53,17 +54,27 @@ export function targetRoutes(deps: AdminDeps): Route[] {
         const existing = await deps.store.getTarget(id);
         if (existing && expected !== undefined && expected !== existing.version) throw staleVersion(`Target "${id}"`, existing.version);
         if (!existing && expected !== undefined) throw conflict(`Target "${id}" does not exist, so If-Match cannot hold.`);
+        const urls = resolveTargetUrls(input);
+        const next = { ...input, ...urls };
+        assertIscUrls(next, deps.iscHosts);
+        // Credentials follow the hosts they were entered for: a new tenant or URL must not receive the old secrets.
+        const old = existing?.credentials ?? {};
+        const moved = existing !== undefined && (['tenant', 'triggerUrl', 'tokenUrl', 'apiBaseUrl'] as const).some((f) => next[f] !== existing[f]);
+        const cleared = moved ? CREDENTIAL_KINDS.filter((kind) => old[kind]) : [];
+        const clearedRefs = cleared.map((kind) => old[kind]!);
         const target: Target = {
           id,
-          ...input,
-          ...resolveTargetUrls(input),
-          credentials: existing?.credentials ?? {},
+          ...next,
+          credentials: cleared.length > 0 ? {} : old,
+          credentialVersion: (existing?.credentialVersion ?? 0) + (cleared.length > 0 ? 1 : 0),
           version: (existing?.version ?? 0) + 1,
           updatedAt: deps.clock.now().toISOString(),
           updatedBy: actor,
         };
-        const saved = await deps.store.saveTarget(target, existing?.version, audit('target', id, existing ? 'update' : 'create', actor, deps.clock, existing, target));
+        const note = cleared.length > 0 ? `${cleared.join(' and ')} credentials cleared: the tenant or a URL changed; enter them again` : undefined;
+        const saved = await deps.store.saveTarget(target, existing?.version, audit('target', id, existing ? 'update' : 'create', actor, deps.clock, existing, target, note));
         if (!saved) throw staleVersion(`Target "${id}"`, (await requireTarget(deps, id)).version);
+        await deleteSecrets(deps, clearedRefs);
         return json(existing ? 200 : 201, targetView(target), etag(target.version));
       },
     },
@@ -87,6 +98,7 @@ export function targetRoutes(deps: AdminDeps): Route[] {
         const users = await mappingsUsing(deps, target.id);
         if (users.length > 0) throw conflict(`Target "${target.id}" is used by ${users.length} mapping(s): ${users.join(', ')}. Move or delete them first.`, { mappings: users });
         await deps.store.deleteTarget(target.id, audit('target', target.id, 'delete', actor, deps.clock, target));
+        await deleteSecrets(deps, Object.values(target.credentials));
         return json(200, { deleted: target.id });
       },
     },
@@ -104,7 +116,14 @@ export function targetRoutes(deps: AdminDeps): Route[] {
         const secretId = deps.secretIdFor(target.id, kind);
         await deps.secrets.putCredentials(secretId, credentials);
         const now = deps.clock.now().toISOString();
-        const updated: Target = { ...target, credentials: { ...target.credentials, [kind]: { secretId, clientId: credentials.clientId, updatedAt: now } }, version: target.version + 1, updatedAt: now, updatedBy: actor };
+        const updated: Target = {
+          ...target,
+          credentials: { ...target.credentials, [kind]: { secretId, clientId: credentials.clientId, updatedAt: now } },
+          credentialVersion: (target.credentialVersion ?? 0) + 1,
+          version: target.version + 1,
+          updatedAt: now,
+          updatedBy: actor,
+        };
         const note = `${kind} credentials set for client ${credentials.clientId}`;
         const saved = await deps.store.saveTarget(updated, target.version, audit('target', target.id, 'credentials', actor, deps.clock, undefined, undefined, note));
         if (!saved) throw staleVersion(`Target "${target.id}"`, (await requireTarget(deps, target.id)).version);
@@ -112,6 +131,11 @@ export function targetRoutes(deps: AdminDeps): Route[] {
       },
     },
   ];
+}
+
+/** After the table no longer points at them, so a failure here leaves an orphan secret, never a dangling reference. */
+async function deleteSecrets(deps: AdminDeps, refs: readonly CredentialRef[]): Promise<void> {
+  for (const ref of refs) await deps.secrets.deleteCredentials(ref.secretId);
 }
 
 async function mappingsUsing(deps: AdminDeps, targetId: string): Promise<string[]> {

@@ -35,23 +35,40 @@ interface CompiledRoute extends Route {
 export interface Router {
   routes: readonly Route[];
   handle(request: HttpRequest, log: Log): Promise<HttpResponse>;
+  /**
+   * The answer a request gets from its method, path and headers alone (404, 405, 401), or undefined: lets
+   * the local server refuse an unauthenticated caller before reading up to MAX_BODY_BYTES of body.
+   */
+  refuseEarly(request: Omit<HttpRequest, 'body'>, log: Log): Promise<HttpResponse | undefined>;
 }
 
 /** One router over one route table, used by the API Gateway handlers and the local server alike. */
 export function createRouter(routes: readonly Route[], auth: AuthSettings): Router {
   const compiled = routes.map(compile);
+  const find = (request: Pick<HttpRequest, 'method' | 'path'>): CompiledRoute => {
+    const matching = compiled.filter((route) => route.pattern.test(request.path));
+    if (matching.length === 0) throw new AppError(404, 'not_found', `No route for ${request.path}.`);
+    const route = matching.find((r) => r.method === request.method);
+    if (!route) {
+      const allowed = matching.map((r) => r.method).join(', ');
+      throw new AppError(405, 'method_not_allowed', `${request.method} is not allowed on ${request.path}; use ${allowed}.`, { allowed });
+    }
+    return route;
+  };
   return {
     routes,
+    async refuseEarly(request, baseLog) {
+      try {
+        await authorize(find(request).auth, request, auth);
+        return undefined;
+      } catch (error) {
+        return errorResponse(error, request, baseLog.child({ correlationId: request.requestId }));
+      }
+    },
     async handle(request, baseLog) {
       const log = baseLog.child({ correlationId: request.requestId });
       try {
-        const matching = compiled.filter((route) => route.pattern.test(request.path));
-        if (matching.length === 0) throw new AppError(404, 'not_found', `No route for ${request.path}.`);
-        const route = matching.find((r) => r.method === request.method);
-        if (!route) {
-          const allowed = matching.map((r) => r.method).join(', ');
-          throw new AppError(405, 'method_not_allowed', `${request.method} is not allowed on ${request.path}; use ${allowed}.`, { allowed });
-        }
+        const route = find(request);
         const actor = await authorize(route.auth, request, auth);
         const params = extractParams(route, request.path);
         return await route.handle(request, { params, log, actor });
@@ -62,7 +79,7 @@ export function createRouter(routes: readonly Route[], auth: AuthSettings): Rout
   };
 }
 
-async function authorize(kind: RouteAuth, request: HttpRequest, auth: AuthSettings): Promise<string> {
+async function authorize(kind: RouteAuth, request: Omit<HttpRequest, 'body'>, auth: AuthSettings): Promise<string> {
   if (kind === 'none') return 'anonymous';
   if (kind === 'webhook') {
     if (!matchesAnySecret(presentedSecret(request.headers), await auth.webhookSecrets())) throw unauthorized('Missing or invalid webhook secret.');

@@ -10,7 +10,7 @@ import { dispatchSettings } from '../dispatch-setup.js';
 import type { Clock, IscAdminClient, IscClient, SecretStore } from '../core/ports.js';
 import { ingestSettings, type Config } from '../adapters/config.js';
 import { DynamoAdminStore } from '../adapters/dynamodb-admin-store.js';
-import { ensureTable } from '../adapters/dynamodb-table.js';
+import { ensureTables } from '../adapters/dynamodb-table.js';
 import { FileSecretStore } from '../adapters/file-secret-store.js';
 import type { Log } from '../adapters/logger.js';
 import { createRouter } from '../http/router.js';
@@ -33,6 +33,8 @@ export interface LocalStackOptions {
   pollIntervalMs: number;
   dispatch?: Partial<DispatchSettings>;
   clock?: Clock;
+  /** Host headers the server accepts besides 127.0.0.1/localhost/[::1] on its port (LOCAL_ALLOWED_HOSTS). */
+  extraHosts?: string[];
 }
 
 export interface LocalStack {
@@ -56,23 +58,29 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   await once(engine, 'listening');
   const endpoint = `http://127.0.0.1:${(engine.address() as AddressInfo).port}`;
   const raw = new DynamoDBClient({ endpoint, region: 'local', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
-  await ensureTable(raw, config.TABLE_NAME);
+  // The audit trail lives in its own table locally too, as on AWS (lib/data.ts).
+  await ensureTables(raw, config.TABLE_NAME, { auditTableName: config.AUDIT_TABLE_NAME });
   const client = DynamoDBDocumentClient.from(raw, { marshallOptions: { removeUndefinedValues: true } });
   if (options.dataDir) {
     const repaired = await repairIndexes(client, config.TABLE_NAME);
     if (repaired > 0) log.info('re-indexed unfinished work from the last run', { items: repaired });
   }
-  const store = new DynamoAdminStore({ client, tableName: config.TABLE_NAME, retentionDays: config.RETENTION_DAYS });
+  const store = new DynamoAdminStore({ client, tableName: config.TABLE_NAME, auditTableName: config.AUDIT_TABLE_NAME, retentionDays: config.RETENTION_DAYS });
   const secrets = new FileSecretStore(options.secretFile);
 
   const settings = ingestSettings(config);
   const routes = [
     ...publicRoutes({ store, clock, settings, maxBodyBytes: config.MAX_BODY_BYTES }),
-    ...adminRoutes({ store, secrets, clock, settings, maxBodyBytes: config.MAX_BODY_BYTES, isc: options.isc, secretIdFor: (targetId, kind) => `targets/${targetId}/${kind}` }),
+    ...adminRoutes({
+      store, secrets, clock, settings, maxBodyBytes: config.MAX_BODY_BYTES, isc: options.isc,
+      secretIdFor: (targetId, kind) => `targets/${targetId}/${kind}`,
+      // The simulator and test fakes listen on plain http on this machine; Lambda never allows it.
+      iscHosts: { allowedHosts: config.ISC_ALLOWED_HOSTS, allowLoopbackHttp: true },
+    }),
     ...consoleRoutes(), // local only: the admin console (functions/console/README.md)
   ];
   const router = createRouter(routes, { webhookSecrets: async () => options.webhookSecrets, adminToken: options.adminToken });
-  const server: Server = createNodeServer(router, log, config.MAX_BODY_BYTES);
+  const server: Server = createNodeServer(router, log, { maxBodyBytes: config.MAX_BODY_BYTES, extraHosts: options.extraHosts });
   server.listen(options.port, '127.0.0.1');
   await once(server, 'listening');
 

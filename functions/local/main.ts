@@ -1,4 +1,4 @@
-import { mkdir } from 'node:fs/promises';
+import { chmod, mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import * as z from 'zod/mini';
 import { loadConfig, parseEnv, ConfigError } from '../adapters/config.js';
@@ -19,6 +19,11 @@ const LocalEnvSchema = z.object({
   ISC_SIMULATOR: z._default(z.enum(['on', 'off']), 'on'),
   ISC_SIMULATOR_PORT: z.optional(z.string().check(z.regex(/^\d{1,5}$/, 'must be a port number'))),
   POLL_INTERVAL_MS: z._default(z.string().check(z.regex(/^\d{2,6}$/, 'must be milliseconds (10-999999)')), '500'),
+  /** Extra Host headers to accept (host:port, comma-separated), e.g. a name in /etc/hosts; loopback always works. */
+  LOCAL_ALLOWED_HOSTS: z.pipe(
+    z._default(z.string(), ''),
+    z.transform((value: string) => value.split(',').map((h) => h.trim().toLowerCase()).filter(Boolean)),
+  ),
 });
 
 const DAY_MS = 86_400_000;
@@ -37,8 +42,12 @@ export async function main(): Promise<void> {
     throw error;
   }
   const log = createLogger('local');
+  // The data directory holds report PII (the embedded DynamoDB) and ISC client secrets: owner-only, files
+  // 0600 and directories 0700 for everything this process creates, an existing directory tightened too.
+  process.umask(0o077);
   const dataDir = resolve(env.DATA_DIR);
-  await mkdir(dataDir, { recursive: true });
+  await mkdir(dataDir, { recursive: true, mode: 0o700 });
+  await chmod(dataDir, 0o700);
   const credentials = await localCredentials(dataDir, env);
   const port = Number(env.PORT);
 
@@ -65,6 +74,7 @@ export async function main(): Promise<void> {
     webhookSecrets: [credentials.webhookSecret, ...(env.WEBHOOK_SECRET_PREVIOUS ? [env.WEBHOOK_SECRET_PREVIOUS] : [])],
     adminToken: credentials.adminToken,
     pollIntervalMs: Number(env.POLL_INTERVAL_MS),
+    extraHosts: env.LOCAL_ALLOWED_HOSTS,
   });
   const seeded = simulator ? await seedDemo({ store: stack.store, url: stack.url, adminToken: credentials.adminToken, simulatorUrl: simulator.url, clients, log }) : false;
 

@@ -38,10 +38,11 @@ const results = new Map<string, Synthesized>();
 
 describe.each(configurations)('%s', (name, context, validation) => {
   let result: Synthesized;
+  // A validation synth takes ~5 s here; the bound is for liveness on a loaded machine, not speed.
   beforeAll(() => {
     result = synthWithValidation(context, validation);
     results.set(name, result);
-  });
+  }, 120_000);
 
   it('synthesizes with no validation violation and no error or warning annotation', () => {
     // app.synth() throws when a validation plugin (cdk-nag included) fails; the report lists the rest.

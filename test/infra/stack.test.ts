@@ -53,16 +53,60 @@ describe('API Gateway', () => {
       StageName: 'v1',
       TracingEnabled: true,
       AccessLogSetting: { DestinationArn: Match.anyValue(), Format: Match.stringLikeRegexp('"requestId":"\\$context.requestId"') },
-      MethodSettings: [Match.objectLike({ ThrottlingRateLimit: 20, ThrottlingBurstLimit: 40, LoggingLevel: 'ERROR', DataTraceEnabled: false })],
+      MethodSettings: Match.arrayWith([Match.objectLike({ ResourcePath: '/*', HttpMethod: '*', ThrottlingRateLimit: 20, ThrottlingBurstLimit: 40, LoggingLevel: 'ERROR', DataTraceEnabled: false })]),
     });
     const stage = Object.values(dev.template.findResources('AWS::ApiGateway::Stage'))[0]!;
     expect(stage.Properties.AccessLogSetting.Format).not.toMatch(/authorization|requestBody|header/i);
     dev.template.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 30 });
   });
 
+  it('throttles the webhook and the admin API separately, so a webhook flood leaves the admin API usable', () => {
+    dev.template.hasResourceProperties('AWS::ApiGateway::Stage', {
+      MethodSettings: Match.arrayWith([
+        Match.objectLike({ ResourcePath: '/~1webhooks~1saas-management', HttpMethod: 'POST', ThrottlingRateLimit: 5, ThrottlingBurstLimit: 10 }),
+        Match.objectLike({ ResourcePath: '/~1admin~1{proxy+}', HttpMethod: '*', ThrottlingRateLimit: 10, ThrottlingBurstLimit: 20 }),
+      ]),
+    });
+  });
+
   it('takes throttling from context', () => {
-    const custom = synth({ stage: 'dev', apiRateLimit: '5', apiBurstLimit: '7' });
-    custom.template.hasResourceProperties('AWS::ApiGateway::Stage', { MethodSettings: [Match.objectLike({ ThrottlingRateLimit: 5, ThrottlingBurstLimit: 7 })] });
+    const custom = synth({ stage: 'dev', apiRateLimit: '5', apiBurstLimit: '7', webhookRateLimit: '2', webhookBurstLimit: '3' });
+    custom.template.hasResourceProperties('AWS::ApiGateway::Stage', {
+      MethodSettings: Match.arrayWith([Match.objectLike({ ResourcePath: '/*', ThrottlingRateLimit: 5, ThrottlingBurstLimit: 7 }), Match.objectLike({ HttpMethod: 'POST', ThrottlingRateLimit: 2, ThrottlingBurstLimit: 3 })]),
+    });
+  });
+});
+
+describe('WAF', () => {
+  it('associates a regional web ACL with the API stage, with a per-IP rate-based rule and no webhook allow-list by default', () => {
+    dev.template.hasResourceProperties('AWS::WAFv2::WebACL', {
+      Scope: 'REGIONAL',
+      DefaultAction: { Allow: {} },
+      Rules: Match.arrayWith([Match.objectLike({ Name: 'RatePerSourceIp', Action: { Block: {} }, Statement: { RateBasedStatement: { Limit: 300, AggregateKeyType: 'IP', EvaluationWindowSec: 300 } } })]),
+    });
+    const stage = Object.keys(dev.template.findResources('AWS::ApiGateway::Stage'))[0]!;
+    dev.template.hasResourceProperties('AWS::WAFv2::WebACLAssociation', {
+      ResourceArn: Match.objectLike({ 'Fn::Join': ['', Match.arrayWith([Match.objectLike({ Ref: stage })])] }),
+      WebACLArn: { 'Fn::GetAtt': [logicalId(dev.stack.waf.webAcl), 'Arn'] },
+    });
+    dev.template.resourceCountIs('AWS::WAFv2::IPSet', 0);
+  });
+
+  it('blocks webhook calls from outside webhookAllowedCidrs when they are configured', () => {
+    const listed = synth({ stage: 'dev', webhookAllowedCidrs: '203.0.113.0/24, 2001:db8::/32', wafRateLimit: '100' });
+    listed.template.hasResourceProperties('AWS::WAFv2::IPSet', { IPAddressVersion: 'IPV4', Addresses: ['203.0.113.0/24'] });
+    listed.template.hasResourceProperties('AWS::WAFv2::IPSet', { IPAddressVersion: 'IPV6', Addresses: ['2001:db8::/32'] });
+    listed.template.hasResourceProperties('AWS::WAFv2::WebACL', {
+      Rules: Match.arrayWith([
+        Match.objectLike({
+          Name: 'WebhookSourceAllowList',
+          Action: { Block: {} },
+          Statement: { AndStatement: { Statements: [Match.objectLike({ ByteMatchStatement: Match.objectLike({ SearchString: '/webhooks/', PositionalConstraint: 'CONTAINS' }) }), { NotStatement: { Statement: { OrStatement: Match.anyValue() } } }] } },
+        }),
+        Match.objectLike({ Name: 'RatePerSourceIp', Statement: { RateBasedStatement: Match.objectLike({ Limit: 100 }) } }),
+      ]),
+    });
+    expect(() => synth({ stage: 'dev', webhookAllowedCidrs: 'saas.example.com' })).toThrow(/webhookAllowedCidrs/);
   });
 
   it("answers API Gateway's own rejections in the API's JSON error shape (unknown route → 404)", () => {
@@ -147,8 +191,17 @@ describe('Lambda functions', () => {
 });
 
 describe('DynamoDB', () => {
+  it('keeps the audit trail in its own table that refuses every update and delete', () => {
+    dev.template.resourceCountIs('AWS::DynamoDB::Table', 2);
+    const audit = dev.template.toJSON().Resources[logicalId(dev.stack.data.auditTable)].Properties;
+    expect(audit).toMatchObject({ BillingMode: 'PAY_PER_REQUEST', PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true } });
+    expect(audit.StreamSpecification).toBeUndefined();
+    expect(audit.ResourcePolicy.PolicyDocument.Statement).toEqual([
+      expect.objectContaining({ Effect: 'Deny', Principal: { AWS: '*' }, Action: expect.arrayContaining(['dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem']) }),
+    ]);
+  });
+
   it('is one on-demand table with PITR, SSE, TTL, NEW_IMAGE streams and the two GSIs of TABLE_SCHEMA', () => {
-    dev.template.resourceCountIs('AWS::DynamoDB::Table', 1);
     dev.template.hasResourceProperties('AWS::DynamoDB::Table', {
       BillingMode: 'PAY_PER_REQUEST',
       PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
@@ -168,7 +221,7 @@ describe('DynamoDB', () => {
         Projection: { ProjectionType: 'ALL' },
       })),
     });
-    const attributes = Object.values(dev.template.findResources('AWS::DynamoDB::Table'))[0]!.Properties.AttributeDefinitions as Array<{ AttributeType: string }>;
+    const attributes = dev.template.toJSON().Resources[logicalId(dev.stack.data.table)].Properties.AttributeDefinitions as Array<{ AttributeType: string }>;
     expect(attributes.every((a) => a.AttributeType === 'S')).toBe(true);
   });
 
@@ -232,15 +285,49 @@ describe('IAM least privilege', () => {
     expect(dispatch.every((d) => d.resources.length === 1 && matches(d.resources[0], prefixArn))).toBe(true);
 
     const admin = actionsOn(roleOf('admin'), 'secretsmanager:');
-    expect(admin.map((d) => d.action).sort()).toEqual(['secretsmanager:CreateSecret', 'secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue']);
+    expect(admin.map((d) => d.action).sort()).toEqual([
+      'secretsmanager:CreateSecret',
+      'secretsmanager:DeleteSecret',
+      'secretsmanager:DescribeSecret',
+      'secretsmanager:GetSecretValue',
+      'secretsmanager:PutSecretValue',
+      'secretsmanager:RestoreSecret',
+    ]);
     expect(admin.every((d) => d.resources.length === 1 && matches(d.resources[0], prefixArn))).toBe(true);
 
     expect(actionsOn(roleOf('sweep'), 'secretsmanager:')).toEqual([]);
   });
 
-  it('limits DynamoDB access to the table, its indexes and its stream', () => {
+  it('gives each function only the table actions it uses, writes limited by partition-key prefix', () => {
+    const table = JSON.stringify({ 'Fn::GetAtt': [logicalId(dev.stack.data.table), 'Arn'] });
+    const audit = JSON.stringify({ 'Fn::GetAtt': [logicalId(dev.stack.data.auditTable), 'Arn'] });
+    const resources = dev.template.toJSON().Resources as Record<string, any>;
+    const tableStatements = (fn: 'ingest' | 'admin' | 'dispatch' | 'sweep', arn: string) =>
+      Object.values(resources)
+        .filter((r) => r.Type === 'AWS::IAM::Policy' && r.Properties.Roles.some((x: any) => x.Ref === roleOf(fn)))
+        .flatMap((r) => r.Properties.PolicyDocument.Statement)
+        .filter((st: any) => [st.Resource].flat().some((x: unknown) => JSON.stringify(x) === arn) && [st.Action].flat().some((a: string) => a.startsWith('dynamodb:') && !a.includes('Stream') && a !== 'dynamodb:GetRecords' && a !== 'dynamodb:GetShardIterator'));
+    const writes = (fn: 'ingest' | 'admin' | 'dispatch' | 'sweep') => {
+      const found = tableStatements(fn, table).filter((st: any) => st.Sid === 'WriteTable');
+      return { actions: [found[0].Action].flat().sort(), leadingKeys: found[0].Condition?.['ForAllValues:StringLike']?.['dynamodb:LeadingKeys'] };
+    };
+    const reads = (fn: 'ingest' | 'admin' | 'dispatch' | 'sweep') => [tableStatements(fn, table).find((st: any) => st.Sid === 'ReadTable').Action].flat().sort();
+
+    for (const fn of ['ingest', 'admin', 'dispatch', 'sweep'] as const) expect(reads(fn)).toEqual(['dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:Query']);
+    expect(writes('ingest')).toEqual({ actions: ['dynamodb:BatchWriteItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'], leadingKeys: ['DELIVERY#*', 'REJECTED#*', 'MAPPING#*'] });
+    expect(writes('dispatch')).toEqual({ actions: ['dynamodb:UpdateItem'], leadingKeys: ['DELIVERY#*'] });
+    expect(writes('sweep')).toEqual({ actions: ['dynamodb:DeleteItem', 'dynamodb:UpdateItem'], leadingKeys: ['DELIVERY#*'] });
+    expect(writes('admin')).toEqual({ actions: ['dynamodb:DeleteItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'], leadingKeys: undefined });
+    // Nobody scans; only admin reaches the audit table, and only to append and read.
+    expect(statements.flatMap((st) => st.Action).filter((a) => a === 'dynamodb:Scan')).toEqual([]);
+    for (const fn of ['ingest', 'dispatch', 'sweep'] as const) expect(tableStatements(fn, audit)).toEqual([]);
+    expect(tableStatements('admin', audit).flatMap((st: any) => [st.Action].flat()).sort()).toEqual(['dynamodb:PutItem', 'dynamodb:Query']);
+  });
+
+  it('limits DynamoDB access to the tables, the main table\'s indexes and its stream', () => {
     const table = logicalId(dev.stack.data.table);
     const allowedResources = [
+      { 'Fn::GetAtt': [logicalId(dev.stack.data.auditTable), 'Arn'] },
       { 'Fn::GetAtt': [table, 'Arn'] },
       { 'Fn::Join': ['', [{ 'Fn::GetAtt': [table, 'Arn'] }, '/index/*']] },
       { 'Fn::GetAtt': [table, 'StreamArn'] },
@@ -271,6 +358,8 @@ describe('alarms and outputs', () => {
     expect(find('DlqNotEmpty')).toMatchObject({ MetricName: 'ApproximateNumberOfMessagesVisible', Namespace: 'AWS/SQS', Threshold: 0, ComparisonOperator: 'GreaterThanThreshold' });
     expect(find('DispatchErrors')).toMatchObject({ MetricName: 'Errors', Namespace: 'AWS/Lambda', Dimensions: [{ Name: 'FunctionName', Value: { Ref: logicalId(dev.stack.functions.dispatch) } }] });
     expect(find('Api5xx')).toMatchObject({ MetricName: '5XXError', Namespace: 'AWS/ApiGateway' });
+    expect(find('Api4xx')).toMatchObject({ MetricName: '4XXError', Namespace: 'AWS/ApiGateway', Threshold: 50 });
+    expect(find('WafBlocked')).toMatchObject({ MetricName: 'BlockedRequests', Namespace: 'AWS/WAFV2' });
     expect(find('IngestThrottles')).toMatchObject({ MetricName: 'Throttles', Threshold: 0, Dimensions: [{ Name: 'FunctionName', Value: { Ref: logicalId(dev.stack.functions.ingest) } }] });
     for (const metric of ['HeldBatches', 'StaleMappings', 'FailedBatches']) {
       expect(find(metric)).toMatchObject({ Namespace: 'UsageCertification', MetricName: metric, Threshold: 0, ComparisonOperator: 'GreaterThanThreshold', TreatMissingData: 'notBreaching' });

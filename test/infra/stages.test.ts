@@ -32,6 +32,16 @@ describe('stages', () => {
     expect(devTable.Properties.PointInTimeRecoverySpecification).toEqual({ PointInTimeRecoveryEnabled: true });
   });
 
+  it('retains the audit table, the webhook secret and the DLQ in prod and lets them go in dev', () => {
+    for (const construct of [prod.stack.data.auditTable, prod.stack.secrets.webhookSecret, prod.stack.data.dispatchDlq]) {
+      expect(resource(prod, logicalId(construct)).DeletionPolicy).toBe('Retain');
+    }
+    expect(resource(prod, logicalId(prod.stack.data.auditTable)).Properties.DeletionProtectionEnabled).toBe(true);
+    for (const construct of [dev.stack.data.auditTable, dev.stack.secrets.webhookSecret, dev.stack.data.dispatchDlq]) {
+      expect(resource(dev, logicalId(construct)).DeletionPolicy).toBe('Delete');
+    }
+  });
+
   it('keeps prod logs a year (retained) and dev logs a month', () => {
     for (const lg of Object.values(prod.template.findResources('AWS::Logs::LogGroup'))) {
       expect(lg.Properties.RetentionInDays).toBe(365);
@@ -61,13 +71,21 @@ describe('stages', () => {
       EnableKeyRotation: true,
       KeyPolicy: {
         Statement: Match.arrayWith([
-          Match.objectLike({ Principal: { Service: 'cloudwatch.amazonaws.com' }, Action: Match.arrayWith(['kms:Decrypt', 'kms:GenerateDataKey*']) }),
+          Match.objectLike({
+            Principal: { Service: 'cloudwatch.amazonaws.com' },
+            Action: Match.arrayWith(['kms:Decrypt', 'kms:GenerateDataKey*']),
+            Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } }, ArnLike: { 'aws:SourceArn': Match.anyValue() } },
+          }),
         ]),
       },
     });
     prod.template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'ops@example.com', TopicArn: { Ref: topic } });
     const alarms = Object.values(prod.template.findResources('AWS::CloudWatch::Alarm'));
-    expect(alarms.length).toBe(8);
+    expect(alarms.length).toBe(10);
+    // No statement lets CloudWatch use the key without the source conditions.
+    const key = Object.values(prod.template.findResources('AWS::KMS::Key'))[0]!;
+    const unconditioned = key.Properties.KeyPolicy.Statement.filter((st: any) => st.Principal?.Service === 'cloudwatch.amazonaws.com' && !st.Condition);
+    expect(unconditioned).toEqual([]);
     for (const alarm of alarms) expect(alarm.Properties.AlarmActions).toEqual([{ Ref: topic }]);
   });
 

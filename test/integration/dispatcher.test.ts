@@ -23,7 +23,7 @@ beforeAll(async () => {
   await stack.call('PUT', '/admin/targets/prod/credentials/trigger', { body: { clientId: 'trigger', clientSecret: 'trigger-secret-xyz' } });
   await stack.call('PUT', '/admin/mappings/slack-production', { body: slackMapping({ policy: { maxDaysActive: 0, cooldownDays: 0 } }) });
   // A second tenant whose target also has API-client credentials, for identity resolution.
-  await stack.call('PUT', '/admin/targets/prod-api', { body: { ...productionTarget, tenant: 'acme-api' } });
+  await stack.call('PUT', '/admin/targets/prod-api', { body: { ...productionTarget, tenant: 'acme-api', triggerUrl: 'https://acme-api.api.identitynow.com/beta/workflows/execute/external/wf-1' } });
   await stack.call('PUT', '/admin/targets/prod-api/credentials/trigger', { body: { clientId: 'trigger', clientSecret: 'trigger-secret-xyz' } });
   await stack.call('PUT', '/admin/targets/prod-api/credentials/api', { body: { clientId: 'api', clientSecret: 'api-secret-xyz' } });
   await stack.call('PUT', '/admin/mappings/teams-production?skipSourceCheck=true', { body: slackMapping({ application: 'Teams', instance: 'Teams-production', targetId: 'prod-api', policy: { maxDaysActive: 0, cooldownDays: 0 } }) });

@@ -13,7 +13,7 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DescribeStreamCommand, DynamoDBStreamsClient, GetRecordsCommand, GetShardIteratorCommand } from '@aws-sdk/client-dynamodb-streams';
 import type { DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { DynamoAdminStore } from '../../functions/adapters/dynamodb-admin-store.js';
-import { ensureTable } from '../../functions/adapters/dynamodb-table.js';
+import { ensureTables } from '../../functions/adapters/dynamodb-table.js';
 import { FileSecretStore } from '../../functions/adapters/file-secret-store.js';
 import { HttpIscClient } from '../../functions/adapters/isc-client.js';
 import { DEFAULT_DISPATCH_SETTINGS } from '../../functions/core/dispatcher.js';
@@ -49,7 +49,7 @@ describe.skipIf(unavailable !== undefined)('Adapter: DynamoDB Streams → dispat
     dir = await mkdtemp(join(tmpdir(), 'streams-'));
     const config = { endpoint: ddb.endpoint, region: 'local', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } };
     raw = new DynamoDBClient(config);
-    await ensureTable(raw, table, { streams: true });
+    await ensureTables(raw, table, { streams: true });
     store = new DynamoAdminStore({ client: DynamoDBDocumentClient.from(raw, { marshallOptions: { removeUndefinedValues: true } }), tableName: table });
     const secrets = new FileSecretStore(join(dir, 'secrets.json'));
     await secrets.putCredentials('t/trigger', TRIGGER_CLIENT);

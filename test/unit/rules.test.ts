@@ -2,7 +2,8 @@
 import { describe, expect, it } from 'vitest';
 import { instanceKey } from '../../functions/core/instance.js';
 import { ReviewerSchema } from '../../functions/core/mapping.js';
-import { isAllowedIscUrl, resolveTargetUrls, tenantName } from '../../functions/core/target.js';
+import { isHttpUrl, resolveTargetUrls, tenantName } from '../../functions/core/target.js';
+import { iscUrlProblem } from '../../functions/core/isc-hosts.js';
 import { rateLimitDelayMs, retryDelayMs } from '../../functions/core/backoff.js';
 import { isStale } from '../../functions/core/staleness.js';
 import { AppError } from '../../functions/core/errors.js';
@@ -14,17 +15,39 @@ describe('Function: instanceKey', () => {
 });
 
 describe('Function: target URLs', () => {
+  const local = { allowedHosts: [], allowLoopbackHttp: true };
+  const lambda = { allowedHosts: ['iam.acme.com'], allowLoopbackHttp: false };
   it.each([
-    ['https://acme.api.identitynow.com/x', true],
-    ['http://127.0.0.1:3001/x', true],
-    ['http://localhost/x', true],
-    ['http://[::1]:80/x', true],
-    ['http://acme.api.identitynow.com/x', false],
-    ['http://10.0.0.1/x', false],
-    ['ftp://acme/x', false],
-    ['not a url', false],
-  ])('%s allowed: %s', (url, allowed) => {
-    expect(isAllowedIscUrl(url)).toBe(allowed);
+    ['https://acme.api.identitynow.com/x', lambda, undefined],
+    ['https://acme.identitynow.com/x', lambda, undefined],
+    ['https://acme.api.identitynow-demo.com/x', lambda, undefined],
+    ['https://acme.api.saas.sailpointfedramp.com/x', lambda, undefined],
+    ['https://iam.acme.com/oauth/token', lambda, undefined],
+    ['http://127.0.0.1:3001/x', local, undefined],
+    ['http://127.1:3001/x', local, undefined],
+    ['http://localhost/x', local, undefined],
+    ['http://[::1]:80/x', local, undefined],
+    ['http://127.0.0.1:3001/x', lambda, 'https'],
+    ['https://169.254.169.254/latest/meta-data/', lambda, 'not an ISC host'],
+    ['http://169.254.169.254/latest/meta-data/', local, 'https'],
+    ['https://169.254.169.254/latest/meta-data/', local, 'not an ISC host'],
+    ['http://127.evil.example/', local, 'https'],
+    ['https://127.evil.example/', local, 'not an ISC host'],
+    ['https://evil.example/oauth/token', lambda, 'not an ISC host'],
+    ['https://other.api.identitynow.com/x', lambda, 'not an ISC host'],
+    ['https://acme.api.identitynow.com.evil.example/x', lambda, 'not an ISC host'],
+    ['http://acme.api.identitynow.com/x', lambda, 'https'],
+    ['http://10.0.0.1/x', local, 'https'],
+    ['not a url', local, 'not a URL'],
+  ])('%s for tenant acme: %s → %s', (url, policy, problem) => {
+    const found = iscUrlProblem(url, 'acme', policy);
+    if (problem === undefined) expect(found).toBeUndefined();
+    else expect(found).toContain(problem);
+  });
+
+  it('lets a vanity-host tenant name only allow-listed hosts', () => {
+    expect(iscUrlProblem('https://iam.acme.com/x', 'iam.acme.com', { allowedHosts: [], allowLoopbackHttp: false })).toContain('not an ISC host');
+    expect(isHttpUrl('https://user:pw@acme.api.identitynow.com/')).toBe(false);
   });
 
   it('derives API and token URLs from the tenant name or its hosts', () => {

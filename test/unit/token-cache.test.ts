@@ -1,7 +1,9 @@
 import { describe, expect, it, vi } from 'vitest';
+import type { Credentials } from '../../functions/core/target.js';
 import { TokenCache, decodeJwtClaims, type IssuedToken } from '../../functions/adapters/token-cache.js';
 
 const TOKEN_URL = 'https://acme.api.identitynow.com/oauth/token';
+const OWNER = { id: 'prod', tokenUrl: TOKEN_URL };
 const CLIENT = { clientId: 'cid', clientSecret: 'shh' };
 
 function fakeClock(start = Date.parse('2025-01-01T00:00:00Z')) {
@@ -17,7 +19,7 @@ function jwt(claims: Record<string, unknown>): string {
 /** A token endpoint that numbers its tokens, so tests can see which one a caller got. */
 function endpoint(answer: (n: number) => IssuedToken = (n) => ({ accessToken: `token-${n}`, expiresIn: 749 })) {
   let n = 0;
-  return vi.fn(async () => answer(++n));
+  return vi.fn(async (_tokenUrl: string, _credentials: Credentials) => answer(++n));
 }
 
 describe('Class: TokenCache', () => {
@@ -27,11 +29,11 @@ describe('Class: TokenCache', () => {
     const fetchToken = endpoint();
     const cache = new TokenCache({ fetchToken, clock });
     // Act
-    const first = await cache.get(TOKEN_URL, CLIENT);
+    const first = await cache.get(OWNER, CLIENT);
     clock.advance(688_999);
-    const beforeMargin = await cache.get(TOKEN_URL, CLIENT);
+    const beforeMargin = await cache.get(OWNER, CLIENT);
     clock.advance(1);
-    const afterMargin = await cache.get(TOKEN_URL, CLIENT);
+    const afterMargin = await cache.get(OWNER, CLIENT);
     // Assess
     expect([first, beforeMargin, afterMargin]).toEqual(['token-1', 'token-1', 'token-2']);
     expect(fetchToken).toHaveBeenCalledTimes(2);
@@ -43,11 +45,11 @@ describe('Class: TokenCache', () => {
     const fetchToken = endpoint((n) => ({ accessToken: jwt({ exp, n }), expiresIn: 43_200 }));
     const cache = new TokenCache({ fetchToken, clock });
 
-    const first = await cache.get(TOKEN_URL, CLIENT);
+    const first = await cache.get(OWNER, CLIENT);
     clock.advance(239_999);
-    expect(await cache.get(TOKEN_URL, CLIENT)).toBe(first);
+    expect(await cache.get(OWNER, CLIENT)).toBe(first);
     clock.advance(1);
-    expect(await cache.get(TOKEN_URL, CLIENT)).not.toBe(first);
+    expect(await cache.get(OWNER, CLIENT)).not.toBe(first);
     expect(fetchToken).toHaveBeenCalledTimes(2);
   });
 
@@ -56,11 +58,11 @@ describe('Class: TokenCache', () => {
     const fetchToken = endpoint((n) => ({ accessToken: jwt({ exp: Math.floor(clock.now().getTime() / 1000) + 120, n }) }));
     const cache = new TokenCache({ fetchToken, clock });
 
-    await cache.get(TOKEN_URL, CLIENT);
+    await cache.get(OWNER, CLIENT);
     clock.advance(59_000);
-    await cache.get(TOKEN_URL, CLIENT);
+    await cache.get(OWNER, CLIENT);
     clock.advance(1_000);
-    await cache.get(TOKEN_URL, CLIENT);
+    await cache.get(OWNER, CLIENT);
 
     expect(fetchToken).toHaveBeenCalledTimes(2);
   });
@@ -68,8 +70,8 @@ describe('Class: TokenCache', () => {
   it('does not cache a token whose lifetime is unknown', async () => {
     const fetchToken = endpoint(() => ({ accessToken: 'opaque' }));
     const cache = new TokenCache({ fetchToken, clock: fakeClock() });
-    await cache.get(TOKEN_URL, CLIENT);
-    await cache.get(TOKEN_URL, CLIENT);
+    await cache.get(OWNER, CLIENT);
+    await cache.get(OWNER, CLIENT);
     expect(fetchToken).toHaveBeenCalledTimes(2);
   });
 
@@ -77,11 +79,11 @@ describe('Class: TokenCache', () => {
     const clock = fakeClock();
     const fetchToken = endpoint((n) => ({ accessToken: `t${n}`, expiresIn: 30 }));
     const cache = new TokenCache({ fetchToken, clock });
-    await cache.get(TOKEN_URL, CLIENT);
+    await cache.get(OWNER, CLIENT);
     clock.advance(14_999);
-    await cache.get(TOKEN_URL, CLIENT);
+    await cache.get(OWNER, CLIENT);
     clock.advance(1);
-    await cache.get(TOKEN_URL, CLIENT);
+    await cache.get(OWNER, CLIENT);
     expect(fetchToken).toHaveBeenCalledTimes(2);
   });
 
@@ -95,7 +97,7 @@ describe('Class: TokenCache', () => {
     });
     const cache = new TokenCache({ fetchToken, clock: fakeClock() });
     // Act
-    const callers = Array.from({ length: 10 }, () => cache.get(TOKEN_URL, CLIENT));
+    const callers = Array.from({ length: 10 }, () => cache.get(OWNER, CLIENT));
     release();
     const tokens = await Promise.all(callers);
     // Assess
@@ -110,35 +112,54 @@ describe('Class: TokenCache', () => {
       .mockResolvedValue({ accessToken: 'recovered', expiresIn: 749 });
     const cache = new TokenCache({ fetchToken, clock: fakeClock() });
 
-    const results = await Promise.allSettled([cache.get(TOKEN_URL, CLIENT), cache.get(TOKEN_URL, CLIENT)]);
+    const results = await Promise.allSettled([cache.get(OWNER, CLIENT), cache.get(OWNER, CLIENT)]);
 
     expect(results.map((result) => result.status)).toEqual(['rejected', 'rejected']);
-    await expect(cache.get(TOKEN_URL, CLIENT)).resolves.toBe('recovered');
+    await expect(cache.get(OWNER, CLIENT)).resolves.toBe('recovered');
     expect(fetchToken).toHaveBeenCalledTimes(2);
   });
 
   it('keeps tokens apart per token URL and client id', async () => {
     const fetchToken = endpoint();
     const cache = new TokenCache({ fetchToken, clock: fakeClock() });
-    const a = await cache.get(TOKEN_URL, CLIENT);
-    const b = await cache.get(TOKEN_URL, { clientId: 'other', clientSecret: 'x' });
-    const c = await cache.get('https://other.api.identitynow.com/oauth/token', CLIENT);
+    const a = await cache.get(OWNER, CLIENT);
+    const b = await cache.get(OWNER, { clientId: 'other', clientSecret: 'x' });
+    const c = await cache.get({ ...OWNER, tokenUrl: 'https://other.api.identitynow.com/oauth/token' }, CLIENT);
     expect(new Set([a, b, c]).size).toBe(3);
-    expect(await cache.get(TOKEN_URL, CLIENT)).toBe(a);
+    expect(await cache.get(OWNER, CLIENT)).toBe(a);
+  });
+
+  it('never hands one target the token minted with another target\'s secret (same token URL and client id)', async () => {
+    const fetchToken = endpoint();
+    const cache = new TokenCache({ fetchToken, clock: fakeClock() });
+    const first = await cache.get(OWNER, CLIENT);
+    const intruder = await cache.get({ ...OWNER, id: 'intruder' }, { ...CLIENT, clientSecret: 'wrong' });
+    const sameTargetOtherSecret = await cache.get(OWNER, { ...CLIENT, clientSecret: 'rotated' });
+    expect(new Set([first, intruder, sameTargetOtherSecret]).size).toBe(3);
+    expect(fetchToken.mock.calls.map(([, credentials]) => credentials.clientSecret)).toEqual([CLIENT.clientSecret, 'wrong', 'rotated']);
+  });
+
+  it('fetches a new token once the target\'s credential version moves on (a credentials write in any process)', async () => {
+    const fetchToken = endpoint();
+    const cache = new TokenCache({ fetchToken, clock: fakeClock() });
+    const before = await cache.get({ ...OWNER, credentialVersion: 1 }, CLIENT);
+    const after = await cache.get({ ...OWNER, credentialVersion: 2 }, CLIENT);
+    expect(after).not.toBe(before);
+    expect(await cache.get({ ...OWNER, credentialVersion: 2 }, CLIENT)).toBe(after);
   });
 
   it('fetches a new token after invalidate, once, when several callers report the same rejected token', async () => {
     // Prepare
     const fetchToken = endpoint();
     const cache = new TokenCache({ fetchToken, clock: fakeClock() });
-    const rejected = await cache.get(TOKEN_URL, CLIENT);
+    const rejected = await cache.get(OWNER, CLIENT);
     // Act: the first caller to see the 401 refreshes; the second one's invalidate no longer matches.
-    cache.invalidate(TOKEN_URL, CLIENT.clientId, rejected);
-    const fresh = await cache.get(TOKEN_URL, CLIENT);
-    cache.invalidate(TOKEN_URL, CLIENT.clientId, rejected);
-    const again = await cache.get(TOKEN_URL, CLIENT);
-    cache.invalidate(TOKEN_URL, CLIENT.clientId);
-    const forced = await cache.get(TOKEN_URL, CLIENT);
+    cache.invalidate(OWNER, CLIENT, rejected);
+    const fresh = await cache.get(OWNER, CLIENT);
+    cache.invalidate(OWNER, CLIENT, rejected);
+    const again = await cache.get(OWNER, CLIENT);
+    cache.invalidate(OWNER, CLIENT);
+    const forced = await cache.get(OWNER, CLIENT);
     // Assess
     expect([rejected, fresh, again, forced]).toEqual(['token-1', 'token-2', 'token-2', 'token-3']);
   });
