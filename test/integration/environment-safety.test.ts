@@ -12,12 +12,20 @@ import type { IscSimulator } from '../../functions/local/isc-simulator.js';
 import { TRIGGER_CLIENT, WORKFLOW_ID, startFakeIsc } from '../helpers/fake-isc.js';
 import { productionTarget, settleDelivery, slackMapping, startTestStack, webhookHeaders, type TestStack } from '../helpers/stack.js';
 
+/** A target on the sandbox-named tenant acme-sb; its trigger must be on that tenant's own ISC host. */
+const sandboxNamedTarget = (overrides: Record<string, unknown> = {}) => ({
+  ...productionTarget,
+  tenant: 'acme-sb',
+  triggerUrl: productionTarget.triggerUrl.replace('//acme.', '//acme-sb.'),
+  ...overrides,
+});
+
 describe('Admin API: names that say an environment', () => {
   let stack: TestStack;
   beforeAll(async () => {
     stack = await startTestStack();
     await stack.call('PUT', '/admin/targets/prod', { body: productionTarget });
-    await stack.call('PUT', '/admin/targets/sandbox', { body: { ...productionTarget, environment: 'staging', tenant: 'acme-sb' } });
+    await stack.call('PUT', '/admin/targets/sandbox', { body: sandboxNamedTarget({ environment: 'staging' }) });
   });
   afterAll(() => stack.close());
 
@@ -75,7 +83,7 @@ describe('Admin API: names that say an environment', () => {
   });
 
   it('refuses a production target on a sandbox-named tenant unless confirmed with a reason', async () => {
-    const body = { ...productionTarget, tenant: 'acme-sb' };
+    const body = sandboxNamedTarget();
     const refused = await stack.call('PUT', '/admin/targets/sb-prod', { body });
     expect(refused.status).toBe(422);
     expect(refused.body.error).toMatchObject({ code: 'environment_mismatch', details: { tenantEnvironment: { kind: 'non-production', nonProduction: ['sb'] } } });
