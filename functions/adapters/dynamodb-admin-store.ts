@@ -143,7 +143,7 @@ export class DynamoAdminStore extends DynamoStore implements AdminStore {
         new UpdateCommand({
           TableName: this.table,
           Key: keys.batch(key.deliveryId, key.writeId, key.index),
-          UpdateExpression: 'SET #s = :pending, attempts = :zero, throttled = :zero, updatedAt = :now, gsi1pk = :g, gsi1sk = :gs, overrideMatchCheck = :o',
+          UpdateExpression: 'SET #s = :pending, attempts = :zero, throttled = :zero, updatedAt = :now, queuedAt = :now, gsi1pk = :g, gsi1sk = :gs, overrideMatchCheck = :o',
           ConditionExpression: '#s = :from',
           ExpressionAttributeNames: { '#s': 'status' },
           ExpressionAttributeValues: {

@@ -7,6 +7,7 @@ import type { Target } from '../core/target.js';
 import type { BatchTransition, DispatchStore, IngestStore, InstanceSeen, RejectedReport } from '../core/ports.js';
 import type { ReportProfile } from '../core/report-profile.js';
 import { TABLE_SCHEMA, fromItem, keys } from './dynamodb-table.js';
+import { UNSETTLED, unsettledSince } from '../core/redrive.js';
 
 type Item = Record<string, unknown>;
 const DAY_S = 86_400;
@@ -146,10 +147,11 @@ export class DynamoStore implements IngestStore, DispatchStore {
     const items = await this.queryAll({
       IndexName: TABLE_SCHEMA.listIndex.name,
       KeyConditionExpression: 'gsi2pk = :p AND gsi2sk >= :since',
-      FilterExpression: '#s <> :staged AND #s <> :failed',
+      // Only what ISC received: a held, pending, retrying or failed batch certified no one.
+      FilterExpression: '#s = :dispatched',
       ProjectionExpression: '#s, #in.#u',
       ExpressionAttributeNames: { '#s': 'status', '#in': 'input', '#u': 'users' },
-      ExpressionAttributeValues: { ':p': `INSTANCE#${instanceKey}`, ':since': sinceIso, ':staged': 'STAGED', ':failed': 'FAILED' },
+      ExpressionAttributeValues: { ':p': `INSTANCE#${instanceKey}`, ':since': sinceIso, ':dispatched': 'DISPATCHED' },
     });
     for (const item of items) for (const user of (item.input as DispatchBatch['input'] | undefined)?.users ?? []) emails.add(user.email);
     return emails;
@@ -188,17 +190,23 @@ export class DynamoStore implements IngestStore, DispatchStore {
     const { status, ...fields } = transition;
     const values: Item = { ':s': status, ':now': now, ':lease': leaseUntil, ':inflight': 'IN_FLIGHT', ':g': `BATCH#${status}`, ':gs': statusSortKey(transition.dueAt ?? now, key) };
     const sets = ['#s = :s', 'updatedAt = :now', 'gsi1pk = :g', 'gsi1sk = :gs'];
+    const removes = ['leaseUntil'];
     for (const [name, value] of Object.entries(fields)) {
       if (value === undefined) continue;
       sets.push(`${name} = :${name}`);
       values[`:${name}`] = value;
+    }
+    if (status === 'DISPATCHED') {
+      // Sent: the cooldown starts now (the instance index sorts by it), and an earlier attempt's error is history.
+      sets.push('sentAt = :now', 'gsi2sk = :now');
+      if (!fields.lastError) removes.push('lastError');
     }
     return this.conditionally(() =>
       this.client.send(
         new UpdateCommand({
           TableName: this.table,
           Key: keys.batch(key.deliveryId, key.writeId, key.index),
-          UpdateExpression: `SET ${sets.join(', ')} REMOVE leaseUntil`,
+          UpdateExpression: `SET ${sets.join(', ')} REMOVE ${removes.join(', ')}`,
           ConditionExpression: '#s = :inflight AND leaseUntil = :lease',
           ExpressionAttributeNames: { '#s': 'status' },
           ExpressionAttributeValues: values,
@@ -246,18 +254,55 @@ export class DynamoStore implements IngestStore, DispatchStore {
 
   async requeueBatch(key: BatchKey, from: BatchStatus, now: string): Promise<boolean> {
     const expired = from === 'IN_FLIGHT' ? ' AND leaseUntil < :now' : '';
+    const queued = from === 'STAGED' ? ', queuedAt = :now' : '';
     return this.conditionally(() =>
       this.client.send(
         new UpdateCommand({
           TableName: this.table,
           Key: keys.batch(key.deliveryId, key.writeId, key.index),
-          UpdateExpression: `SET #s = :pending, updatedAt = :now, gsi1pk = :g, gsi1sk = :gs${from === 'IN_FLIGHT' ? ' REMOVE leaseUntil' : ''}`,
+          UpdateExpression: `SET #s = :pending, updatedAt = :now, gsi1pk = :g, gsi1sk = :gs${queued}${from === 'IN_FLIGHT' ? ' REMOVE leaseUntil' : ''}`,
           ConditionExpression: `#s = :from${expired}`,
           ExpressionAttributeNames: { '#s': 'status' },
           ExpressionAttributeValues: { ':pending': 'PENDING', ':from': from, ':now': now, ':g': 'BATCH#PENDING', ':gs': statusSortKey(now, key) },
         }),
       ),
     );
+  }
+
+  async redriveBatch(key: BatchKey, seenUpdatedAt: string, now: string): Promise<boolean> {
+    return this.conditionally(() =>
+      this.client.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: keys.batch(key.deliveryId, key.writeId, key.index),
+          UpdateExpression: 'SET updatedAt = :now, gsi1sk = :gs ADD redrives :one',
+          ConditionExpression: '#s = :pending AND updatedAt = :seen',
+          ExpressionAttributeNames: { '#s': 'status' },
+          ExpressionAttributeValues: { ':pending': 'PENDING', ':seen': seenUpdatedAt, ':now': now, ':gs': statusSortKey(now, key), ':one': 1 },
+        }),
+      ),
+    );
+  }
+
+  async oldestUnsettled(): Promise<string | undefined> {
+    let oldest: string | undefined;
+    for (const status of UNSETTLED) {
+      // Unsettled batches are few (the dispatcher drains them within minutes); the cap bounds a pathological backlog.
+      const items = await this.queryAll(
+        {
+          IndexName: TABLE_SCHEMA.statusIndex.name,
+          KeyConditionExpression: 'gsi1pk = :p',
+          ProjectionExpression: 'queuedAt, createdAt',
+          ExpressionAttributeValues: { ':p': `BATCH#${status}` },
+        },
+        5000,
+      );
+      for (const item of items) {
+        const since = unsettledSince(item as Pick<DispatchBatch, 'queuedAt' | 'createdAt'>);
+        if (oldest === undefined || since < oldest) oldest = since;
+      }
+    }
+    return oldest;
   }
 
   async deleteStagedBatch(key: BatchKey): Promise<void> {

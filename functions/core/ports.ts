@@ -29,7 +29,7 @@ export interface ConfigReader {
 
 export interface IngestStore extends ConfigReader {
   getDelivery(id: string): Promise<Delivery | undefined>;
-  /** Emails in batches of committed deliveries for this instance created at or after `sinceIso`. */
+  /** Emails in batches for this instance that ISC received at or after `sinceIso` (DISPATCHED only). */
   recentlySentEmails(instanceKey: string, sinceIso: string): Promise<Set<string>>;
   stageBatches(batches: readonly DispatchBatch[]): Promise<void>;
   /** Conditional put: false when a delivery with this id is already committed. */
@@ -93,6 +93,10 @@ export interface DispatchStore extends ConfigReader {
   batchesByStatus(status: BatchStatus, limit: number, dueBefore?: string): Promise<DispatchBatch[]>;
   /** RETRY_WAIT → PENDING, STAGED (committed) → PENDING; conditional on the status seen. */
   requeueBatch(key: BatchKey, from: BatchStatus, now: string): Promise<boolean>;
+  /** Rewrite a PENDING batch (a new stream record) if it is still PENDING as last written at `seenUpdatedAt`. */
+  redriveBatch(key: BatchKey, seenUpdatedAt: string, now: string): Promise<boolean>;
+  /** The earliest time a batch that is still unsettled entered the queue; undefined when none is. */
+  oldestUnsettled(): Promise<string | undefined>;
   getDelivery(id: string): Promise<Delivery | undefined>;
   recordSettlement(deliveryId: string, outcome: 'dispatched' | 'failed' | 'held'): Promise<void>;
   /** Remove a STAGED batch no committed delivery owns (a losing concurrent copy or a failed write). */
@@ -199,7 +203,7 @@ export interface DeliveryQuery {
   cursor?: string;
 }
 
-export interface AdminStore extends ConfigReader, Pick<IngestStore, 'recentlySentEmails'> {
+export interface AdminStore extends ConfigReader, Pick<IngestStore, 'recentlySentEmails'>, Pick<DispatchStore, 'batchesByStatus' | 'redriveBatch'> {
   getTarget(id: string): Promise<Target | undefined>;
   listTargets(): Promise<Target[]>;
   /** Conditional on `expectedVersion` (undefined: must not exist yet); false when that does not hold. */

@@ -271,6 +271,7 @@ describe('alarms and outputs', () => {
     expect(find('DispatchErrors')).toMatchObject({ MetricName: 'Errors', Namespace: 'AWS/Lambda', Dimensions: [{ Name: 'FunctionName', Value: { Ref: logicalId(dev.stack.functions.dispatch) } }] });
     expect(find('Api5xx')).toMatchObject({ MetricName: '5XXError', Namespace: 'AWS/ApiGateway' });
     expect(find('IngestThrottles')).toMatchObject({ MetricName: 'Throttles', Threshold: 0, Dimensions: [{ Name: 'FunctionName', Value: { Ref: logicalId(dev.stack.functions.ingest) } }] });
+    expect(find('OldestUnsettledBatch')).toMatchObject({ MetricName: 'OldestUnsettledBatchAge', Namespace: 'UsageCertification', Threshold: 7200, ComparisonOperator: 'GreaterThanThreshold' });
     for (const metric of ['HeldBatches', 'StaleMappings', 'FailedBatches']) {
       expect(find(metric)).toMatchObject({ Namespace: 'UsageCertification', MetricName: metric, Threshold: 0, ComparisonOperator: 'GreaterThanThreshold', TreatMissingData: 'notBreaching' });
       expect(find(metric)!.Dimensions).toBeUndefined();
