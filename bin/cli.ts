@@ -12,7 +12,7 @@ import { apiGatewayRegion, sigV4Signer } from '../functions/cli/sigv4.js';
 
 const program = new Command('usage-cert')
   .description('Administer the SaaS usage → ISC certification pipeline: targets (ISC tenants), mappings (app instance → source), deliveries.')
-  .option('--url <url>', 'admin API base URL (env ADMIN_URL)', process.env.ADMIN_URL ?? 'http://127.0.0.1:3000')
+  .option('--url <url>', 'admin API base URL (env ADMIN_URL; else the local stack on env PORT, default 3000)', process.env.ADMIN_URL ?? `http://127.0.0.1:${process.env.PORT ?? 3000}`)
   .option('--token-file <path>', 'file holding the admin token (default: env ADMIN_TOKEN, else DATA_DIR/local-credentials.json of the local stack)')
   .option('--sigv4', 'sign requests with your AWS credentials (automatic for an execute-api URL)')
   .showHelpAfterError('(run with --help for usage)');
@@ -176,8 +176,8 @@ const deliveries = program.command('deliveries').description('reports received a
 deliveries
   .command('list')
   .description('newest first')
-  .option('--status <status>', 'QUEUED | COMPLETE | DISPATCHED | PARTIAL | FAILED | HELD')
-  .option('--since <iso-date>', 'only deliveries received since')
+  .option('--status <status>', 'QUEUED | COMPLETE | DISPATCHED | PARTIAL | FAILED | HELD (batch statuses work too: SUSPECT_MAPPING = HELD; PENDING, IN_FLIGHT, RETRY_WAIT = QUEUED)')
+  .option('--since <date>', 'only deliveries received since a date (2026-11-01, UTC) or time (2026-11-01T08:00:00Z)')
   .action(async (options: { status?: string; since?: string }) => {
     const query = new URLSearchParams({ limit: '100', ...(options.status ? { status: options.status } : {}), ...(options.since ? { since: options.since } : {}) });
     const { body } = await (await client()).call('GET', `/admin/deliveries?${query}`);
@@ -187,10 +187,22 @@ deliveries.command('show <id>').description('one delivery with its batches').act
 deliveries
   .command('replay <id>')
   .description('re-queue FAILED batches')
-  .option('--force', 'also re-send DISPATCHED and SUSPECT_MAPPING batches')
+  .option('--force', 'also re-send DISPATCHED and SUSPECT_MAPPING batches (a held batch goes out with the users ISC knows) and re-drive PENDING ones')
   .action(async (id: string, options: { force?: boolean }) => {
     const { body } = await (await client()).call('POST', `/admin/deliveries/${path(id)}/replay${options.force ? '?force=true' : ''}`);
-    console.log(`re-queued ${body.requeued.length} batch(es)${body.skipped.length ? `; left ${body.skipped.map((s: any) => `#${s.index} (${s.status})`).join(', ')}` : ''}${body.hint ? `\n${body.hint}` : ''}`);
+    const redriven = body.redriven.length ? `; re-drove ${body.redriven.length} PENDING batch(es)` : '';
+    console.log(`re-queued ${body.requeued.length} batch(es)${redriven}${body.skipped.length ? `; left ${body.skipped.map((s: any) => `#${s.index} (${s.status})`).join(', ')}` : ''}`);
+    for (const left of body.leftOut) console.log(`batch #${left.index}: ${left.count} user(s) not found in ISC are left out: ${left.users.join(', ')}`);
+    if (body.hint) console.log('add --force to also re-send DISPATCHED and SUSPECT_MAPPING batches and re-drive PENDING ones');
+  });
+deliveries
+  .command('redrive')
+  .description('re-drive batches stuck PENDING (their stream records went to the dispatch DLQ); the sweeper does this by itself after 15 minutes')
+  .option('--older-than <minutes>', 'only batches PENDING at least this long', '5')
+  .action(async (options: { olderThan: string }) => {
+    const { body } = await (await client()).call('POST', `/admin/deliveries/redrive?olderThanMinutes=${encodeURIComponent(options.olderThan)}`);
+    console.log(table(body.redriven, ['deliveryId', 'index', 'instanceKey', 'pendingSince']));
+    console.log(`re-drove ${body.redriven.length} batch(es). ${body.hint}`);
   });
 
 program
@@ -207,6 +219,12 @@ program
     console.log(`rows ${body.report.rows}, rejected ${body.rejectedCount}, trigger calls ${body.triggerCalls}`);
     for (const i of body.instances) if (i.sampleInput) console.log(`\n${i.instanceKey}: first users of the workflow input\n${table(i.sampleInput.users, ['email', 'name', 'daysActive', 'lastActive'])}`);
   });
+
+// `usage-cert … | head` closes the pipe early: that is the reader's choice, not an error.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code !== 'EPIPE') throw error;
+  process.exit(0);
+});
 
 program.parseAsync().catch((error: unknown) => {
   if (error instanceof CliError) {

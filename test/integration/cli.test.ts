@@ -4,7 +4,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ADMIN_TOKEN, productionTarget, startTestStack, type TestStack } from '../helpers/stack.js';
+import { ADMIN_TOKEN, productionTarget, startTestStack, webhookHeaders, type TestStack } from '../helpers/stack.js';
 
 const run = promisify(execFile);
 const MIXED = new URL('../fixtures/mappings-mixed.csv', import.meta.url).pathname;
@@ -79,5 +79,48 @@ describe('CLI: usage-cert targets', () => {
     const result = await cli(['targets', 'set-credentials', 'missing', '--kind', 'api', '--client-id', 'x'], 's\n');
     expect(result.code).toBe(1);
     expect(result.stderr).toContain('error: Target "missing" does not exist. (HTTP 404, not_found)');
+  });
+});
+
+describe('CLI: usage-cert deliveries', () => {
+  async function pendingDelivery(key: string): Promise<string> {
+    await stack.call('PUT', '/admin/mappings/teams-production', { body: { application: 'Teams', instance: 'Teams-production', environment: 'production', targetId: 'prod', source: { id: 's' }, policy: { maxDaysActive: 0, cooldownDays: 0 }, enabled: true } });
+    const rows = [{ Email: 'cli@example.com', 'Days Active': 0, Instance: 'Teams-production' }];
+    const response = await stack.call('POST', '/webhooks/saas-management', { body: rows, headers: webhookHeaders({ 'idempotency-key': key }) });
+    return response.body.deliveryId;
+  }
+
+  it('redrive re-drives PENDING batches and says what it did; replay names --force, not the API parameter', async () => {
+    const id = await pendingDelivery('cli-redrive');
+    const redrive = await cli(['deliveries', 'redrive', '--older-than', '0']);
+    expect(redrive.code).toBe(0);
+    expect(redrive.stdout).toMatch(new RegExp(`${id}\\s+0\\s+teams-production`));
+    expect(redrive.stdout).toMatch(/re-drove [1-9]\d* batch\(es\)\. The dispatch DLQ/);
+
+    const replay = await cli(['deliveries', 'replay', id]);
+    expect(replay.stdout).toContain('left #0 (PENDING)');
+    expect(replay.stdout).toContain('add --force');
+    expect(replay.stdout).not.toContain('force=true');
+    const forced = await cli(['deliveries', 'replay', id, '--force']);
+    expect(forced.stdout).toContain('re-queued 0 batch(es); re-drove 1 PENDING batch(es)');
+  });
+
+  it('list takes a plain date and the SUSPECT_MAPPING alias, and exits quietly when the reader closes the pipe', async () => {
+    const id = await pendingDelivery('cli-list');
+    const byDate = await cli(['deliveries', 'list', '--since', new Date().toISOString().slice(0, 10), '--status', 'PENDING']);
+    expect(byDate.code).toBe(0);
+    expect(byDate.stdout).toContain(id);
+    expect((await cli(['deliveries', 'list', '--status', 'SUSPECT_MAPPING'])).code).toBe(0);
+
+    // `… | head`: the reader may close the pipe before the CLI writes (`true` never reads); no stack trace, exit 0.
+    const piped = await run('bash', ['-o', 'pipefail', '-c', `node bin/usage-cert.mjs deliveries show ${id} | true`], { env: { ...process.env, ADMIN_URL: stack.url, ADMIN_TOKEN }, timeout: 30_000 });
+    expect(piped.stderr).toBe('');
+  });
+
+  it('finds the local stack on PORT when ADMIN_URL is unset', async () => {
+    const port = new URL(stack.url).port;
+    const { ADMIN_URL: _unset, ...env } = process.env;
+    const { stdout } = await run(process.execPath, ['bin/usage-cert.mjs', 'targets', 'list'], { env: { ...env, PORT: port, ADMIN_TOKEN }, timeout: 30_000 });
+    expect(stdout).toMatch(/prod\s+production\s+acme/);
   });
 });
