@@ -5,7 +5,7 @@ import { extname, join } from 'node:path';
 import { Command, Option } from 'commander';
 import { AdminClient, CliError } from '../functions/cli/admin-client.js';
 import { readMappingRows } from '../functions/cli/mapping-rows.js';
-import { applyImport, planImport } from '../functions/cli/mapping-import.js';
+import { applyImport, planImport, validateImport } from '../functions/cli/mapping-import.js';
 import { printJson, table } from '../functions/cli/output.js';
 import { readSecret } from '../functions/cli/read-secret.js';
 import { apiGatewayRegion, sigV4Signer } from '../functions/cli/sigv4.js';
@@ -147,27 +147,34 @@ mappings
 mappings
   .command('import <file>')
   .description('create/update mappings from CSV or JSON: every row is validated first and all errors are listed with line numbers; nothing is applied while any row is bad')
-  .option('--dry-run', 'print the plan (create / update / unchanged) and change nothing')
+  .option('--dry-run', 'check every row on the server as a real import would (target, environment, source) and print the per-row result; change nothing')
   .option('--skip-invalid', 'apply the valid rows even when others are bad')
   .action(async (file: string, options: { dryRun?: boolean; skipInvalid?: boolean }) => {
     const text = await readFile(file, 'utf8').catch((error: Error) => {
       throw new CliError(`Cannot read ${file}: ${error.message}`);
     });
-    const { rows, problems } = readMappingRows(text, extname(file).toLowerCase() === '.json' ? 'json' : 'csv');
-    for (const p of problems) console.error(`line ${p.line}: ${p.field}: ${p.message}`);
-    if (problems.length > 0 && !options.skipInvalid) {
-      throw new CliError(`${problems.length} problem(s) in ${new Set(problems.map((p) => p.line)).size} row(s); nothing applied. Fix them, or use --skip-invalid to apply the ${rows.length} valid row(s).`, 2);
-    }
+    const { rows, problems: local } = readMappingRows(text, extname(file).toLowerCase() === '.json' ? 'json' : 'csv');
     const api = await client();
     const plan = await planImport(api, rows);
+    const problems = [...local, ...(await validateImport(api, plan))].sort((a, b) => a.line - b.line);
+    const invalid = new Set(problems.map((p) => p.line));
+    for (const p of problems) console.error(`line ${p.line}: ${p.field}: ${p.message}`);
+    const results = [
+      ...plan.map((p) => ({ line: p.row.line, instanceKey: p.row.instanceKey, result: invalid.has(p.row.line) ? 'INVALID' : p.action, targetId: p.row.input.targetId, environment: p.row.input.environment })),
+      ...[...invalid].filter((line) => !plan.some((p) => p.row.line === line)).map((line) => ({ line, result: 'INVALID' })),
+    ].sort((a, b) => a.line - b.line);
+    console.log(table(results, ['line', 'instanceKey', 'result', 'targetId', 'environment']));
+    const valid = plan.filter((p) => !invalid.has(p.row.line));
+    if (invalid.size > 0 && !options.skipInvalid) {
+      throw new CliError(`${problems.length} problem(s) in ${invalid.size} row(s); nothing applied. Fix them, or use --skip-invalid to apply the ${valid.length} valid row(s).`, 2);
+    }
     if (options.dryRun) {
-      console.log(table(plan.map((p) => ({ line: p.row.line, instanceKey: p.row.instanceKey, action: p.action, targetId: p.row.input.targetId, environment: p.row.input.environment })), ['line', 'instanceKey', 'action', 'targetId', 'environment']));
-      console.log(`dry run: ${plan.filter((p) => p.action !== 'unchanged').length} change(s), nothing applied`);
+      console.log(`dry run: ${valid.filter((p) => p.action !== 'unchanged').length} change(s), nothing applied`);
       return;
     }
-    const { applied, failed } = await applyImport(api, plan);
+    const { applied, failed } = await applyImport(api, valid);
     for (const f of failed) console.error(`line ${f.line}: ${f.field}: ${f.message}`);
-    console.log(`applied ${applied}, unchanged ${plan.filter((p) => p.action === 'unchanged').length}, failed ${failed.length}, skipped invalid ${problems.length > 0 ? new Set(problems.map((p) => p.line)).size : 0}`);
+    console.log(`applied ${applied}, unchanged ${valid.filter((p) => p.action === 'unchanged').length}, failed ${failed.length}, skipped invalid ${invalid.size}`);
     if (failed.length > 0) process.exitCode = 1;
   });
 

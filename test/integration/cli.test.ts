@@ -65,6 +65,50 @@ describe('CLI: usage-cert mappings import', () => {
   });
 });
 
+describe('CLI: usage-cert mappings import is all-or-nothing on the server rules too', () => {
+  const SERVER_REFUSED = [
+    'Application,Instance,Environment,Target ID,Source ID,Max Days Active',
+    'Asana,Asana-production,production,prod,src-a,0',
+    'Jira,Jira-staging,staging,prod,src-j,0',
+    'Miro,Miro-production,production,nowhere,src-m,0',
+  ].join('\n');
+
+  it('dry run checks every row on the server and prints a result per row; the import applies nothing while a row is refused', async () => {
+    const file = join(stack.dir, 'server-refused.csv');
+    await writeFile(file, SERVER_REFUSED);
+    const dry = await cli(['mappings', 'import', file, '--dry-run']);
+    expect(dry.code).toBe(2);
+    expect(dry.stdout).toMatch(/2\s+asana-production\s+create/);
+    expect(dry.stdout).toMatch(/3\s+jira-staging\s+INVALID/);
+    expect(dry.stdout).toMatch(/4\s+miro-production\s+INVALID/);
+    expect(dry.stderr).toContain('line 3: environment_mismatch: Environment mismatch');
+    expect(dry.stderr).toContain('line 4: targetId: targetId "nowhere" does not exist');
+
+    const refused = await cli(['mappings', 'import', file]);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain('nothing applied');
+    expect((await stack.call('GET', '/admin/mappings/asana-production')).status).toBe(404);
+
+    const skipping = await cli(['mappings', 'import', file, '--skip-invalid']);
+    expect(skipping.code).toBe(0);
+    expect(skipping.stdout).toContain('applied 1, unchanged 0, failed 0, skipped invalid 2');
+    expect((await stack.call('GET', '/admin/mappings/asana-production')).status).toBe(200);
+    expect((await stack.call('GET', '/admin/mappings/jira-staging')).status).toBe(404);
+  });
+
+  it('POST /admin/mappings/validate answers one result per row and saves nothing', async () => {
+    const good = { application: 'Figma', instance: 'Figma-production', environment: 'production', targetId: 'prod', source: { id: 's' }, policy: { maxDaysActive: 0 } };
+    const response = await stack.call('POST', '/admin/mappings/validate', { body: { items: [good, { ...good, policy: { maxDaysActive: 'zero' } }, { ...good, environment: 'staging' }] } });
+    expect(response.status).toBe(200);
+    expect(response.body).toMatchObject({ valid: 1, invalid: 2 });
+    expect(response.body.results[0]).toMatchObject({ index: 0, ok: true, instanceKey: 'figma-production' });
+    expect(response.body.results[1]).toMatchObject({ index: 1, ok: false, error: { code: 'validation_failed', details: [{ field: 'policy.maxDaysActive' }] } });
+    expect(response.body.results[2]).toMatchObject({ index: 2, ok: false, error: { code: 'environment_mismatch' } });
+    expect((await stack.call('GET', '/admin/mappings/figma-production')).status).toBe(404);
+    expect((await stack.call('POST', '/admin/mappings/validate', { body: { items: [] } })).status).toBe(422);
+  });
+});
+
 describe('CLI: usage-cert targets', () => {
   it('reads the client secret from stdin, never from arguments, and never prints it', async () => {
     const result = await cli(['targets', 'set-credentials', 'prod', '--kind', 'trigger', '--client-id', 'cid-1'], 'cli-secret-value-9\n');
