@@ -132,10 +132,11 @@ mappings.command('audit <instanceKey>').description('who changed a mapping, newe
 });
 mappings
   .command('match-test <instanceKey>')
-  .description('look up to 50 users of the latest report in the tenant and on the mapped source (SUCCESS / PARTIAL / FAILURE)')
+  .description('look up to 50 users of the latest report in the tenant, as the hold rule does (SUCCESS: would be sent / FAILURE: would be held), and on the mapped source')
   .action(async (key: string) => {
     const { body } = await (await client()).call('POST', `/admin/mappings/${path(key.trim().toLowerCase())}/match-test`);
-    console.log(`${body.status}: ${body.found} of ${body.checked} users (${Math.round(body.share * 100)} %) have an account on source ${body.sourceId} in tenant ${body.tenant}`);
+    console.log(`${body.status}: ${body.found} of ${body.checked} users (${Math.round(body.share * 100)} %) exist as identities in tenant ${body.tenant} (measure: identities, as the hold rule; held below ${Math.round(body.holdBelow * 100)} %)`);
+    console.log(`${body.onSource} of them have an account on source ${body.sourceId}`);
     if (body.status !== 'SUCCESS') process.exitCode = 1;
   });
 mappings

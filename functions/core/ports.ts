@@ -65,10 +65,15 @@ export interface InstanceSeen {
 
 /** Whether a mapping's users exist on its ISC source: SailPoint's instance→source match test, automated. */
 export interface MatchTest {
-  status: 'SUCCESS' | 'PARTIAL' | 'FAILURE';
+  /** SUCCESS: a batch with this share is sent; FAILURE: it would be held as SUSPECT_MAPPING. */
+  status: 'SUCCESS' | 'FAILURE';
+  /** What `found` counts: identities in the tenant, the measure that holds a batch as SUSPECT_MAPPING. */
+  measure: 'identities';
   share: number;
   checked: number;
   found: number;
+  /** Of those identities, how many have an account on the mapped source (informational). */
+  onSource: number;
   deliveryId: string;
   at: string;
 }
@@ -212,6 +217,8 @@ export interface AdminStore extends ConfigReader, Pick<IngestStore, 'recentlySen
   getMapping(instanceKey: string): Promise<Mapping | undefined>;
   listMappings(limit: number, cursor?: string): Promise<Page<Mapping>>;
   instancesSeen(instanceKeys: readonly string[]): Promise<Map<string, InstanceSeen>>;
+  /** Up to `limit` distinct users of the instance's newest batches (any status), newest first. */
+  recentInstanceUsers(instanceKey: string, limit: number): Promise<{ emails: string[]; deliveryId?: string }>;
   recordMatchTest(instanceKey: string, result: MatchTest): Promise<void>;
   listReportProfiles(): Promise<ReportProfile[]>;
   saveReportProfile(profile: ReportProfile, audit: AuditEntry): Promise<void>;

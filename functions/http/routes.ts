@@ -47,6 +47,6 @@ export function documentedRoutes(): Route[] {
   return [...publicRoutes(shapeOnly), ...adminRoutes(shapeOnly)];
 }
 
-export function adminRoutes(deps: AdminDeps & { settings: IngestSettings; maxBodyBytes: number }): Route[] {
+export function adminRoutes(deps: AdminDeps & { settings: IngestSettings; maxBodyBytes: number; matchThreshold: number }): Route[] {
   return [...targetRoutes(deps), checkRoute(deps), ...mappingRoutes(deps), matchTestRoute(deps), ...reportProfileRoutes(deps), previewRoute(deps), ...deliveryRoutes(deps)];
 }

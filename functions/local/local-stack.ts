@@ -68,7 +68,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   const settings = ingestSettings(config);
   const routes = [
     ...publicRoutes({ store, clock, settings, maxBodyBytes: config.MAX_BODY_BYTES }),
-    ...adminRoutes({ store, secrets, clock, settings, maxBodyBytes: config.MAX_BODY_BYTES, isc: options.isc, secretIdFor: (targetId, kind) => `targets/${targetId}/${kind}` }),
+    ...adminRoutes({ store, secrets, clock, settings, maxBodyBytes: config.MAX_BODY_BYTES, matchThreshold: config.MATCH_THRESHOLD_PERCENT / 100, isc: options.isc, secretIdFor: (targetId, kind) => `targets/${targetId}/${kind}` }),
     ...consoleRoutes(), // local only: the admin console (functions/console/README.md)
   ];
   const router = createRouter(routes, { webhookSecrets: async () => options.webhookSecrets, adminToken: options.adminToken });
