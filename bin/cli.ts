@@ -108,7 +108,8 @@ targets
 const mappings = program.command('mappings').description('which SaaS Management app instance feeds which ISC source and workflow');
 mappings.command('list').description('list mappings with last report and stale flag').action(async () => {
   const items = await allMappings(await client());
-  console.log(table(items.map((m) => ({ ...m, source: m.source.name ?? m.source.id, maxDays: m.policy.maxDaysActive, stale: m.stale ? 'STALE' : '' })), ['instanceKey', 'application', 'environment', 'targetId', 'source', 'maxDays', 'enabled', 'lastReportAt', 'stale', 'version']));
+  const every = (m: any) => (m.expectedInterval ? `${m.expectedInterval.days}d${m.expectedInterval.learned ? ' (learned)' : ''}` : '');
+  console.log(table(items.map((m) => ({ ...m, source: m.source.name ?? m.source.id, maxDays: m.policy.maxDaysActive, expectEvery: every(m), stale: m.stale ? 'STALE' : '' })), ['instanceKey', 'application', 'environment', 'targetId', 'source', 'maxDays', 'enabled', 'lastReportAt', 'expectEvery', 'stale', 'version']));
 });
 mappings.command('get <instanceKey>').description('show one mapping').action(async (key: string) => printJson((await (await client()).call('GET', `/admin/mappings/${path(key.trim().toLowerCase())}`)).body));
 mappings

@@ -8,6 +8,7 @@ import type { BatchTransition, DispatchStore, IngestStore, InstanceSeen, Rejecte
 import type { ReportProfile } from '../core/report-profile.js';
 import { TABLE_SCHEMA, fromItem, keys } from './dynamodb-table.js';
 import { UNSETTLED, unsettledSince } from '../core/redrive.js';
+import { REPORT_HISTORY } from '../core/staleness.js';
 
 type Item = Record<string, unknown>;
 const DAY_S = 86_400;
@@ -130,10 +131,16 @@ export class DynamoStore implements IngestStore, DispatchStore {
   }
 
   async recordReportsSeen(instances: ReadonlyArray<{ instanceKey: string; instance: string; application?: string }>, deliveryId: string, at: string): Promise<void> {
+    // Read-then-write: two reports for one instance at the same moment may keep only one arrival time, which
+    // the learned interval (a median) shrugs off.
+    const earlier = await this.instancesSeen(instances.map((seen) => seen.instanceKey));
     await this.batchWrite(
-      instances.map((seen) => ({
-        PutRequest: { Item: { ...keys.instanceSeen(seen.instanceKey), type: 'SEEN', gsi2pk: 'SEEN', gsi2sk: seen.instanceKey, instanceKey: seen.instanceKey, instance: seen.instance, application: seen.application, lastReportAt: at, lastDeliveryId: deliveryId } },
-      })),
+      instances.map((seen) => {
+        const reportTimes = [...(earlier.get(seen.instanceKey)?.reportTimes ?? []), at].slice(-REPORT_HISTORY);
+        return {
+          PutRequest: { Item: { ...keys.instanceSeen(seen.instanceKey), type: 'SEEN', gsi2pk: 'SEEN', gsi2sk: seen.instanceKey, instanceKey: seen.instanceKey, instance: seen.instance, application: seen.application, lastReportAt: at, lastDeliveryId: deliveryId, reportTimes } },
+        };
+      }),
     );
   }
 

@@ -23,7 +23,7 @@ export async function pipelineHealth(store: HealthStore, now: Date, windowMs: nu
   do {
     const page = await store.listMappings(250, cursor);
     const seen = await store.instancesSeen(page.items.map((m) => m.instanceKey));
-    for (const mapping of page.items) if (isStale(mapping, seen.get(mapping.instanceKey)?.lastReportAt, now)) staleMappings.push(mapping.instanceKey);
+    for (const mapping of page.items) if (isStale(mapping, seen.get(mapping.instanceKey), now)) staleMappings.push(mapping.instanceKey);
     cursor = page.next;
   } while (cursor);
   const since = new Date(now.getTime() - windowMs).toISOString();

@@ -60,6 +60,8 @@ export interface InstanceSeen {
   application?: string;
   lastReportAt: string;
   lastDeliveryId: string;
+  /** Arrival times of the latest reports, oldest first: the staleness interval is learned from them. */
+  reportTimes?: string[];
   matchTest?: MatchTest;
 }
 

@@ -4,7 +4,7 @@ import { instanceKey } from '../core/instance.js';
 import { MappingInputSchema, environmentProblems, type Mapping, type MappingInput } from '../core/mapping.js';
 import type { Target } from '../core/target.js';
 import { describeIssues } from '../core/validation.js';
-import { isStale } from '../core/staleness.js';
+import { expectedInterval, isStale } from '../core/staleness.js';
 import { jsonBody } from './body.js';
 import { BooleanFlag, PagingQuery, audit, etag, ifMatchVersion, queryParams, staleVersion, type AdminDeps } from './admin-common.js';
 import type { Route } from './router.js';
@@ -48,8 +48,8 @@ async function withReportStatus(deps: AdminDeps, mappings: Mapping[]) {
   const seen = await deps.store.instancesSeen(mappings.map((m) => m.instanceKey));
   const now = deps.clock.now();
   return mappings.map((m) => {
-    const { lastReportAt, matchTest } = seen.get(m.instanceKey) ?? {};
-    return { ...m, lastReportAt: lastReportAt ?? null, stale: isStale(m, lastReportAt, now), matchTest: matchTest ?? null };
+    const history = seen.get(m.instanceKey);
+    return { ...m, lastReportAt: history?.lastReportAt ?? null, expectedInterval: expectedInterval(m, history) ?? null, stale: isStale(m, history, now), matchTest: history?.matchTest ?? null };
   });
 }
 
@@ -59,7 +59,7 @@ export function mappingRoutes(deps: AdminDeps): Route[] {
       method: 'GET',
       path: '/admin/mappings',
       auth: 'admin',
-      summary: 'List mappings (paged: limit ≤ 250, cursor) with lastReportAt and stale.',
+      summary: 'List mappings (paged: limit ≤ 250, cursor) with lastReportAt, expectedInterval (expectEveryDays, or learned from the report history) and stale.',
       query: PagingQuery,
       async handle(request) {
         const { limit, cursor } = queryParams(request, PagingQuery);

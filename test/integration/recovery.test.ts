@@ -185,3 +185,20 @@ describe('Recovery: delivery list filters as admins type them', () => {
     expect((await stack.call('GET', '/admin/deliveries?status=SOMETIMES')).status).toBe(400);
   });
 });
+
+describe('Recovery: staleness is on without expectEveryDays', () => {
+  it('learns the interval from the report history, shows it in the mapping list, and flags the mapping once reports stop', async () => {
+    await stack.call('PUT', '/admin/mappings/notion-production', { body: slackMapping({ application: 'Notion', instance: 'Notion-production', policy: { maxDaysActive: 0, cooldownDays: 0 } }) });
+    const view = async () => (await stack.call('GET', '/admin/mappings')).body.items.find((m: { instanceKey: string }) => m.instanceKey === 'notion-production');
+    for (let week = 0; week < 3; week++) {
+      if (week > 0) advance(7 * DAY);
+      await postReport([`weekly${week}@example.com`], 'Notion-production');
+      if (week < 2) expect((await view()).expectedInterval).toBeNull();
+    }
+    expect(await view()).toMatchObject({ expectedInterval: { days: 10.5, learned: true }, stale: false });
+    advance(11 * DAY);
+    expect((await view()).stale).toBe(true);
+    expect((await pipelineHealth(stack.store, now, MINUTE)).staleMappings).toContain('notion-production');
+    await drain();
+  });
+});
