@@ -35,7 +35,7 @@ export function checkRoute(deps: AdminDeps): Route {
           return true;
         } catch (error) {
           steps.push({ step, ok: false, detail: error instanceof Error ? error.message : String(error) });
-          if (error instanceof IscError) hints.push(...(error.details.hints ?? []));
+          hints.push(...hintsFor(error, target));
           return false;
         }
       };
@@ -73,25 +73,36 @@ export function checkRoute(deps: AdminDeps): Route {
       }
 
       const ok = steps.every((s) => s.ok);
-      if (!ok) hints.push(...DEFAULT_HINTS.filter((h) => !hints.includes(h)));
       return json(200, { targetId: target.id, ok, steps, troubleshooting: ok ? [] : [...new Set(hints)], advice: LEAST_PRIVILEGE });
     },
   };
 }
 
-const DEFAULT_HINTS = [
-  'Use the tenant name (acme), not a URL, and check production vs sandbox tenant.',
-  'A personal access token may have been deleted or expired: create a new one.',
-  'The identity that created the credentials may have lost permissions or been disabled.',
-  'The API client may lack scopes: sp:search:read idn:sources:read idn:accounts:read.',
-];
+/** A failed check that knows its own remedy (hints) without being an ISC answer. */
+class CheckFailure extends Error {
+  constructor(message: string, readonly hints: string[]) {
+    super(message);
+  }
+}
+
+/** Hints for the kind of failure: credential causes for a refused token, the network path for no answer. */
+function hintsFor(error: unknown, target: Target): string[] {
+  if (error instanceof CheckFailure) return error.hints;
+  if (!(error instanceof IscError)) return [];
+  if (error.details.hints?.length) return error.details.hints;
+  if ((error.code === 'isc_unavailable' && error.details.status === undefined) || error.code === 'isc_timeout') {
+    return [`Nothing answered at ${target.apiBaseUrl}: check the tenant name (a typo names a host that does not exist), the URLs of the target, and the network path (proxy, firewall, VPN).`];
+  }
+  if (error.code === 'isc_unavailable') return ['ISC answered with a server error: check status.sailpoint.com and try again later.'];
+  return [];
+}
 
 async function tokenStep(deps: AdminDeps, target: Target, credentials: Credentials, wantedScopes: string[] = []): Promise<Omit<CheckStep, 'step' | 'ok'>> {
   const { expiresIn, claims } = await deps.isc.issueToken(target, credentials);
   const granted = new Set([...(claims?.scope ?? []), ...(claims?.authorities ?? [])]);
   const missing = granted.has('sp:scopes:all') ? [] : wantedScopes.filter((s) => !granted.has(s));
   const detail = `Token issued for client ${credentials.clientId}${expiresIn ? `, valid ${expiresIn} s` : ''}${claims?.tenantName ? `, tenant "${claims.tenantName}"` : ''}.`;
-  if (missing.length > 0 && claims?.scope) throw new Error(`${detail} Missing scopes: ${missing.join(' ')}.`);
+  if (missing.length > 0 && claims?.scope) throw new CheckFailure(`${detail} Missing scopes: ${missing.join(' ')}.`, [`Give the API client the scopes ${missing.join(' ')} (or use a personal access token of an identity that has them).`]);
   return { detail, data: { expiresIn, tenant: claims?.tenantName, scope: claims?.scope, authorities: claims?.authorities, expiresAt: claims?.exp ? new Date(claims.exp * 1000).toISOString() : undefined } };
 }
 

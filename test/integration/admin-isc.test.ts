@@ -68,7 +68,21 @@ describe('Route: POST /admin/targets/{id}/check', () => {
     expect(response.body.steps.find((s: any) => s.step === 'api credentials')).toMatchObject({ ok: false });
     expect(response.body.troubleshooting[0]).toBe('The tenant name or token URL is wrong (the token endpoint belongs to another tenant).');
     expect(response.body.troubleshooting).toContain('The personal access token was deleted or has expired.');
+    // Each cause once, in one wording.
+    expect(response.body.troubleshooting).toEqual([...new Set(response.body.troubleshooting)]);
+    expect(response.body.troubleshooting.filter((h: string) => /personal access token/i.test(h))).toHaveLength(1);
     expect(JSON.stringify(response.body)).not.toContain('wrong-secret-123');
+  });
+
+  it('gives network hints, not credential hints, when nothing answers', async () => {
+    const closed = 'http://127.0.0.1:9';
+    await stack.call('PUT', '/admin/targets/unreachable', { body: target({ triggerUrl: `${closed}/beta/workflows/execute/external/${WORKFLOW_ID}`, tokenUrl: `${closed}/oauth/token`, apiBaseUrl: closed }) });
+    await stack.call('PUT', '/admin/targets/unreachable/credentials/trigger', { body: TRIGGER_CLIENT });
+    const response = await stack.call('POST', '/admin/targets/unreachable/check');
+    expect(response.body.ok).toBe(false);
+    expect(response.body.troubleshooting).toHaveLength(1);
+    expect(response.body.troubleshooting[0]).toContain('Nothing answered at http://127.0.0.1:9');
+    expect(response.body.troubleshooting.join(' ')).not.toMatch(/personal access token|\bPAT\b|client secret/i);
   });
 
   it('spots a host that belongs to another tenant', async () => {
@@ -83,6 +97,7 @@ describe('Route: POST /admin/targets/{id}/check', () => {
     await stack.call('PUT', '/admin/targets/narrow/credentials/api', { body: { clientId: 'narrow', clientSecret: 'narrow-secret' } });
     const response = await stack.call('POST', '/admin/targets/narrow/check');
     expect(response.body.steps.find((s: any) => s.step === 'api token').detail).toContain('Missing scopes: idn:sources:read idn:accounts:read');
+    expect(response.body.troubleshooting).toContain('Give the API client the scopes idn:sources:read idn:accounts:read (or use a personal access token of an identity that has them).');
   });
 });
 
