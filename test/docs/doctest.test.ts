@@ -11,7 +11,6 @@
  */
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -19,6 +18,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as z from 'zod/mini';
 import { MappingInputSchema } from '../../functions/core/mapping.js';
 import { TargetInputSchema } from '../../functions/core/target.js';
+import { freePort } from '../helpers/free-port.js';
 
 const run = promisify(execFile);
 const DOCS = ['README.md', 'docs/isc-setup.md', 'docs/deploy.md'];
@@ -51,17 +51,6 @@ async function docBlocks(): Promise<DocBlock[]> {
     }
   }
   return blocks;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-    server.on('error', reject);
-  });
 }
 
 let blocks: DocBlock[];
@@ -112,7 +101,9 @@ describe('Docs: local examples run as written', () => {
         .replaceAll('./.data/', `${dataDir}/`)
         .replace(/<(\w+)>/g, (whole, name: string) => values.get(name) ?? whole);
       let result = { code: -1, stdout: '', stderr: '' };
-      for (let attempt = 0; attempt < (block.eventually ? 40 : 1); attempt++) {
+      // A liveness bound for asynchronous outcomes (the dispatcher), not a speed requirement.
+      const deadline = Date.now() + (block.eventually ? 60_000 : 0);
+      for (let attempt = 0; attempt === 0 || Date.now() < deadline; attempt++) {
         if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, 250));
         result = await run('bash', ['-e', '-o', 'pipefail', '-c', code], { env: { ...process.env, PORT: String(port), DATA_DIR: dataDir }, timeout: 30_000 }).then(
           ({ stdout, stderr }) => ({ code: 0, stdout, stderr }),
@@ -125,7 +116,7 @@ describe('Docs: local examples run as written', () => {
       for (const text of block.expects) expect(result.stdout, `${where} should print ${text}`).toContain(text);
       for (const match of result.stdout.matchAll(/"(\w+)":\s*"([^"]+)"/g)) values.set(match[1]!, match[2]!);
     }
-  });
+  }, 120_000);
 });
 
 describe('Docs: AWS examples are at least well-formed', () => {

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HttpIscClient } from '../../functions/adapters/isc-client.js';
 import type { IscSimulator } from '../../functions/local/isc-simulator.js';
 import { API_CLIENT, TRIGGER_CLIENT, WORKFLOW_ID, seedIdentities, startFakeIsc } from '../helpers/fake-isc.js';
-import { slackMapping, startTestStack, webhookHeaders, type TestStack } from '../helpers/stack.js';
+import { markDispatched, slackMapping, startTestStack, webhookHeaders, type TestStack } from '../helpers/stack.js';
 
 let isc: IscSimulator;
 let stack: TestStack;
@@ -159,12 +159,7 @@ describe('Route: POST /admin/mappings/{key}/match-test', () => {
     await stack.call('PUT', '/admin/mappings/miro-production?skipSourceCheck=true', { body: slackMapping({ application: 'Miro', instance: 'Miro-production', targetId: 'sim', source: { id: 'src-007' }, policy: { maxDaysActive: 0, cooldownDays: 30 } }) });
     const rows = identities.slice(0, 5).map((i) => ({ Email: i.email, 'Days Active': 0, Instance: 'Miro-production' }));
     const first = await stack.call('POST', '/webhooks/saas-management', { body: rows, headers: webhookHeaders({ 'idempotency-key': 'cool-1' }) });
-    // ISC received that batch (settled by hand here: the suite's dispatcher is parked).
-    const delivery = (await stack.store.getDelivery(first.body.deliveryId))!;
-    const [batch] = await stack.store.deliveryBatches(delivery);
-    const lease = new Date(Date.now() + 60_000).toISOString();
-    await stack.store.claimBatch(batch!, new Date().toISOString(), lease);
-    await stack.store.settleBatch(batch!, lease, { status: 'DISPATCHED', executionId: 'x' }, new Date().toISOString());
+    await markDispatched(stack, first.body.deliveryId);
     const second = await stack.call('POST', '/webhooks/saas-management', { body: rows, headers: webhookHeaders({ 'idempotency-key': 'cool-2' }) });
     expect(second.body.instances[0]).toMatchObject({ inactiveUsers: 0, batches: 0 });
     const test = await stack.call('POST', '/admin/mappings/miro-production/match-test');
