@@ -6,14 +6,14 @@ import { Command, Option } from 'commander';
 import { AdminClient, CliError } from '../functions/cli/admin-client.js';
 import { readMappingRows } from '../functions/cli/mapping-rows.js';
 import { vocabularyFromEnv } from '../functions/adapters/config.js';
-import { applyImport, planImport } from '../functions/cli/mapping-import.js';
+import { applyImport, planImport, validateImport } from '../functions/cli/mapping-import.js';
 import { printJson, table } from '../functions/cli/output.js';
 import { readSecret } from '../functions/cli/read-secret.js';
 import { apiGatewayRegion, sigV4Signer } from '../functions/cli/sigv4.js';
 
 const program = new Command('usage-cert')
   .description('Administer the SaaS usage → ISC certification pipeline: targets (ISC tenants), mappings (app instance → source), deliveries.')
-  .option('--url <url>', 'admin API base URL (env ADMIN_URL)', process.env.ADMIN_URL ?? 'http://127.0.0.1:3000')
+  .option('--url <url>', 'admin API base URL (env ADMIN_URL; else the local stack on env PORT, default 3000)', process.env.ADMIN_URL ?? `http://127.0.0.1:${process.env.PORT ?? 3000}`)
   .option('--token-file <path>', 'file holding the admin token (default: env ADMIN_TOKEN, else DATA_DIR/local-credentials.json of the local stack)')
   .option('--sigv4', 'sign requests with your AWS credentials (automatic for an execute-api URL)')
   .showHelpAfterError('(run with --help for usage)');
@@ -114,7 +114,8 @@ function nameSays(name: { kind: string; status: string; production: string[]; no
 }
 mappings.command('list').description('list mappings with last report, stale flag and what the instance name says about its environment').action(async () => {
   const items = await allMappings(await client());
-  console.log(table(items.map((m) => ({ ...m, nameSays: nameSays(m.nameEnvironment), source: m.source.name ?? m.source.id, maxDays: m.policy.maxDaysActive, stale: m.stale ? 'STALE' : '' })), ['instanceKey', 'application', 'environment', 'nameSays', 'targetId', 'source', 'maxDays', 'enabled', 'lastReportAt', 'stale', 'version']));
+  const every = (m: any) => (m.expectedInterval ? `${m.expectedInterval.days}d${m.expectedInterval.learned ? ' (learned)' : ''}` : '');
+  console.log(table(items.map((m) => ({ ...m, nameSays: nameSays(m.nameEnvironment), source: m.source.name ?? m.source.id, maxDays: m.policy.maxDaysActive, expectEvery: every(m), stale: m.stale ? 'STALE' : '' })), ['instanceKey', 'application', 'environment', 'nameSays', 'targetId', 'source', 'maxDays', 'enabled', 'lastReportAt', 'expectEvery', 'stale', 'version']));
 });
 mappings.command('get <instanceKey>').description('show one mapping').action(async (key: string) => printJson((await (await client()).call('GET', `/admin/mappings/${path(key.trim().toLowerCase())}`)).body));
 mappings
@@ -138,10 +139,11 @@ mappings.command('audit <instanceKey>').description('who changed a mapping, newe
 });
 mappings
   .command('match-test <instanceKey>')
-  .description('look up to 50 users of the latest report in the tenant and on the mapped source (SUCCESS / PARTIAL / FAILURE)')
+  .description('look up to 50 users of the latest report in the tenant, as the hold rule does (SUCCESS: would be sent / FAILURE: would be held), and on the mapped source')
   .action(async (key: string) => {
     const { body } = await (await client()).call('POST', `/admin/mappings/${path(key.trim().toLowerCase())}/match-test`);
-    console.log(`${body.status}: ${body.found} of ${body.checked} users (${Math.round(body.share * 100)} %) have an account on source ${body.sourceId} in tenant ${body.tenant}`);
+    console.log(`${body.status}: ${body.found} of ${body.checked} users (${Math.round(body.share * 100)} %) exist as identities in tenant ${body.tenant} (measure: identities, as the hold rule; held below ${Math.round(body.holdBelow * 100)} %)`);
+    console.log(`${body.onSource} of them have an account on source ${body.sourceId}`);
     if (body.status !== 'SUCCESS') process.exitCode = 1;
   });
 mappings
@@ -153,27 +155,34 @@ mappings
 mappings
   .command('import <file>')
   .description('create/update mappings from CSV or JSON: every row is validated first and all errors are listed with line numbers; nothing is applied while any row is bad')
-  .option('--dry-run', 'print the plan (create / update / unchanged) and change nothing')
+  .option('--dry-run', 'check every row on the server as a real import would (target, environment, source) and print the per-row result; change nothing')
   .option('--skip-invalid', 'apply the valid rows even when others are bad')
   .action(async (file: string, options: { dryRun?: boolean; skipInvalid?: boolean }) => {
     const text = await readFile(file, 'utf8').catch((error: Error) => {
       throw new CliError(`Cannot read ${file}: ${error.message}`);
     });
-    const { rows, problems } = readMappingRows(text, extname(file).toLowerCase() === '.json' ? 'json' : 'csv', vocabularyFromEnv(process.env));
-    for (const p of problems) console.error(`line ${p.line}: ${p.field}: ${p.message}`);
-    if (problems.length > 0 && !options.skipInvalid) {
-      throw new CliError(`${problems.length} problem(s) in ${new Set(problems.map((p) => p.line)).size} row(s); nothing applied. Fix them, or use --skip-invalid to apply the ${rows.length} valid row(s).`, 2);
-    }
+    const { rows, problems: local } = readMappingRows(text, extname(file).toLowerCase() === '.json' ? 'json' : 'csv', vocabularyFromEnv(process.env));
     const api = await client();
     const plan = await planImport(api, rows);
+    const problems = [...local, ...(await validateImport(api, plan))].sort((a, b) => a.line - b.line);
+    const invalid = new Set(problems.map((p) => p.line));
+    for (const p of problems) console.error(`line ${p.line}: ${p.field}: ${p.message}`);
+    const results = [
+      ...plan.map((p) => ({ line: p.row.line, instanceKey: p.row.instanceKey, result: invalid.has(p.row.line) ? 'INVALID' : p.action, targetId: p.row.input.targetId, environment: p.row.input.environment })),
+      ...[...invalid].filter((line) => !plan.some((p) => p.row.line === line)).map((line) => ({ line, result: 'INVALID' })),
+    ].sort((a, b) => a.line - b.line);
+    console.log(table(results, ['line', 'instanceKey', 'result', 'targetId', 'environment']));
+    const valid = plan.filter((p) => !invalid.has(p.row.line));
+    if (invalid.size > 0 && !options.skipInvalid) {
+      throw new CliError(`${problems.length} problem(s) in ${invalid.size} row(s); nothing applied. Fix them, or use --skip-invalid to apply the ${valid.length} valid row(s).`, 2);
+    }
     if (options.dryRun) {
-      console.log(table(plan.map((p) => ({ line: p.row.line, instanceKey: p.row.instanceKey, action: p.action, targetId: p.row.input.targetId, environment: p.row.input.environment })), ['line', 'instanceKey', 'action', 'targetId', 'environment']));
-      console.log(`dry run: ${plan.filter((p) => p.action !== 'unchanged').length} change(s), nothing applied`);
+      console.log(`dry run: ${valid.filter((p) => p.action !== 'unchanged').length} change(s), nothing applied`);
       return;
     }
-    const { applied, failed } = await applyImport(api, plan);
+    const { applied, failed } = await applyImport(api, valid);
     for (const f of failed) console.error(`line ${f.line}: ${f.field}: ${f.message}`);
-    console.log(`applied ${applied}, unchanged ${plan.filter((p) => p.action === 'unchanged').length}, failed ${failed.length}, skipped invalid ${problems.length > 0 ? new Set(problems.map((p) => p.line)).size : 0}`);
+    console.log(`applied ${applied}, unchanged ${valid.filter((p) => p.action === 'unchanged').length}, failed ${failed.length}, skipped invalid ${invalid.size}`);
     if (failed.length > 0) process.exitCode = 1;
   });
 
@@ -182,8 +191,8 @@ const deliveries = program.command('deliveries').description('reports received a
 deliveries
   .command('list')
   .description('newest first')
-  .option('--status <status>', 'QUEUED | COMPLETE | DISPATCHED | PARTIAL | FAILED | HELD')
-  .option('--since <iso-date>', 'only deliveries received since')
+  .option('--status <status>', 'QUEUED | COMPLETE | DISPATCHED | PARTIAL | FAILED | HELD (batch statuses work too: SUSPECT_MAPPING = HELD; PENDING, IN_FLIGHT, RETRY_WAIT = QUEUED)')
+  .option('--since <date>', 'only deliveries received since a date (2026-11-01, UTC) or time (2026-11-01T08:00:00Z)')
   .action(async (options: { status?: string; since?: string }) => {
     const query = new URLSearchParams({ limit: '100', ...(options.status ? { status: options.status } : {}), ...(options.since ? { since: options.since } : {}) });
     const { body } = await (await client()).call('GET', `/admin/deliveries?${query}`);
@@ -193,10 +202,22 @@ deliveries.command('show <id>').description('one delivery with its batches').act
 deliveries
   .command('replay <id>')
   .description('re-queue FAILED batches')
-  .option('--force', 'also re-send DISPATCHED and SUSPECT_MAPPING batches')
+  .option('--force', 'also re-send DISPATCHED and SUSPECT_MAPPING batches (a held batch goes out with the users ISC knows) and re-drive PENDING ones')
   .action(async (id: string, options: { force?: boolean }) => {
     const { body } = await (await client()).call('POST', `/admin/deliveries/${path(id)}/replay${options.force ? '?force=true' : ''}`);
-    console.log(`re-queued ${body.requeued.length} batch(es)${body.skipped.length ? `; left ${body.skipped.map((s: any) => `#${s.index} (${s.status})`).join(', ')}` : ''}${body.hint ? `\n${body.hint}` : ''}`);
+    const redriven = body.redriven.length ? `; re-drove ${body.redriven.length} PENDING batch(es)` : '';
+    console.log(`re-queued ${body.requeued.length} batch(es)${redriven}${body.skipped.length ? `; left ${body.skipped.map((s: any) => `#${s.index} (${s.status})`).join(', ')}` : ''}`);
+    for (const left of body.leftOut) console.log(`batch #${left.index}: ${left.count} user(s) not found in ISC are left out: ${left.users.join(', ')}`);
+    if (body.hint) console.log('add --force to also re-send DISPATCHED and SUSPECT_MAPPING batches and re-drive PENDING ones');
+  });
+deliveries
+  .command('redrive')
+  .description('re-drive batches stuck PENDING (their stream records went to the dispatch DLQ); the sweeper does this by itself after 15 minutes')
+  .option('--older-than <minutes>', 'only batches PENDING at least this long', '5')
+  .action(async (options: { olderThan: string }) => {
+    const { body } = await (await client()).call('POST', `/admin/deliveries/redrive?olderThanMinutes=${encodeURIComponent(options.olderThan)}`);
+    console.log(table(body.redriven, ['deliveryId', 'index', 'instanceKey', 'pendingSince']));
+    console.log(`re-drove ${body.redriven.length} batch(es). ${body.hint}`);
   });
 
 program
@@ -213,6 +234,12 @@ program
     console.log(`rows ${body.report.rows}, rejected ${body.rejectedCount}, trigger calls ${body.triggerCalls}`);
     for (const i of body.instances) if (i.sampleInput) console.log(`\n${i.instanceKey}: first users of the workflow input\n${table(i.sampleInput.users, ['email', 'name', 'daysActive', 'lastActive'])}`);
   });
+
+// `usage-cert … | head` closes the pipe early: that is the reader's choice, not an error.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code !== 'EPIPE') throw error;
+  process.exit(0);
+});
 
 program.parseAsync().catch((error: unknown) => {
   if (error instanceof CliError) {

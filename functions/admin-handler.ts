@@ -11,7 +11,7 @@ const context = awsContext('admin');
 const { store, secrets, clock, secretIdFor, config } = context;
 // A connection check makes up to six ISC calls in a row; 3 s each keeps it inside the function's 25 s.
 const isc = iscClient({ ...config, ISC_TIMEOUT_MS: Math.min(config.ISC_TIMEOUT_MS, 3000) });
-const router = createRouter(adminRoutes({ store, secrets, clock, secretIdFor, isc, iscHosts: { allowedHosts: config.ISC_ALLOWED_HOSTS, allowLoopbackHttp: false }, settings: ingestSettings(config), maxBodyBytes: config.MAX_BODY_BYTES }), {
+const router = createRouter(adminRoutes({ store, secrets, clock, secretIdFor, isc, iscHosts: { allowedHosts: config.ISC_ALLOWED_HOSTS, allowLoopbackHttp: false }, settings: ingestSettings(config), maxBodyBytes: config.MAX_BODY_BYTES, matchThreshold: config.MATCH_THRESHOLD_PERCENT / 100 }), {
   webhookSecrets: async () => [],
 });
 

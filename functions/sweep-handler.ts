@@ -5,7 +5,8 @@ import { dispatchSettings } from './dispatch-setup.js';
 
 /**
  * EventBridge, every minute: put due RETRY_WAIT and expired IN_FLIGHT batches back to PENDING (that write
- * re-triggers the stream), promote STAGED batches of committed deliveries, and publish the metrics the
+ * re-triggers the stream), promote STAGED batches of committed deliveries, re-drive PENDING batches whose
+ * stream record went to the DLQ, and publish the metrics the
  * alarms watch as CloudWatch embedded-metric log lines (no extra API calls, no extra permissions).
  */
 const context = awsContext('sweep');
@@ -17,11 +18,13 @@ export const handler = async (): Promise<void> => {
   const swept = await sweep({ store: context.store, clock: context.clock, settings, log: context.log });
   const health = await pipelineHealth(context.store, now, METRIC_WINDOW_MS);
   if (health.staleMappings.length > 0) context.log.warn('mappings overdue for a report', { staleMappings: health.staleMappings });
-  const metrics = { StaleMappings: health.staleMappings.length, HeldBatches: health.heldBatches, FailedBatches: health.failedBatches, RequeuedBatches: swept.retried + swept.reclaimed + swept.promoted };
+  const metrics = { StaleMappings: health.staleMappings.length, HeldBatches: health.heldBatches, FailedBatches: health.failedBatches, RequeuedBatches: swept.retried + swept.reclaimed + swept.promoted, RedrivenBatches: swept.redriven };
+  const units = { ...Object.fromEntries(Object.keys(metrics).map((name) => [name, 'Count'])), OldestUnsettledBatchAge: 'Seconds' };
   console.log(
     JSON.stringify({
-      _aws: { Timestamp: now.getTime(), CloudWatchMetrics: [{ Namespace: 'UsageCertification', Dimensions: [[]], Metrics: Object.keys(metrics).map((Name) => ({ Name, Unit: 'Count' })) }] },
+      _aws: { Timestamp: now.getTime(), CloudWatchMetrics: [{ Namespace: 'UsageCertification', Dimensions: [[]], Metrics: Object.entries(units).map(([Name, Unit]) => ({ Name, Unit })) }] },
       ...metrics,
+      OldestUnsettledBatchAge: health.oldestUnsettledSeconds,
     }),
   );
 };

@@ -42,8 +42,10 @@ export class Alarms extends Construct {
     const max = { period: fiveMinutes, statistic: 'Maximum' };
     const pipeline = (metricName: string) => new Metric({ namespace: METRIC_NAMESPACE, metricName, ...max });
 
-    this.add('DlqNotEmpty', 'Stream records exhausted their retries and sit in the dispatch DLQ; the batches stay PENDING until replayed (POST /admin/deliveries/{id}/replay).',
+    this.add('DlqNotEmpty', 'Stream records exhausted their retries and sit in the dispatch DLQ; the sweeper re-drives their PENDING batches after 15 minutes (or now: POST /admin/deliveries/redrive), then purge the queue.',
       props.dispatchDlq.metricApproximateNumberOfMessagesVisible(max), 0);
+    this.add('OldestUnsettledBatch', `A batch has waited more than ${config.alarms.oldestUnsettledMinutes} minutes to reach ISC (PENDING, IN_FLIGHT or RETRY_WAIT): see GET /admin/deliveries?status=QUEUED.`,
+      pipeline('OldestUnsettledBatchAge'), config.alarms.oldestUnsettledMinutes * 60);
     this.add('DispatchErrors', 'The dispatch function failed (store unreachable, crash or timeout).',
       props.dispatch.metricErrors(sum), config.alarms.dispatchErrors);
     this.add('Api5xx', 'The API answered 5xx (function error, timeout, or a body over the 6 MB Lambda limit).',

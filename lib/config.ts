@@ -34,7 +34,8 @@ export interface StageConfig {
   /** The table (and the log groups, which are the audit trail) survive a `cdk destroy` in prod. */
   dataRemovalPolicy: RemovalPolicy;
   deletionProtection: boolean;
-  alarms: { dispatchErrors: number; api5xx: number; api4xx: number };
+  /** oldestUnsettledMinutes: longer than retries with backoff take plus a re-drive. */
+  alarms: { dispatchErrors: number; api5xx: number; api4xx: number; oldestUnsettledMinutes: number };
   /** Optional tuning passed to the functions as environment variables (functions/adapters/config.ts). */
   tuning: Record<string, string>;
   /** How long a claimed batch stays IN_FLIGHT before the sweeper may reclaim it (LEASE_SECONDS). */
@@ -104,7 +105,7 @@ export function stageConfig(node: Node): StageConfig {
     deletionProtection: prod,
     // prod pages on the first dispatch error or 5xx; dev tolerates a few while people experiment.
     // 4xx includes 429 (throttled) and WAF-free refusals such as 401: a sustained rate means a flood or a broken sender.
-    alarms: prod ? { dispatchErrors: 0, api5xx: 0, api4xx: 20 } : { dispatchErrors: 5, api5xx: 5, api4xx: 50 },
+    alarms: { ...(prod ? { dispatchErrors: 0, api5xx: 0, api4xx: 20 } : { dispatchErrors: 5, api5xx: 5, api4xx: 50 }), oldestUnsettledMinutes: 120 },
     tuning,
     leaseSeconds: optionalInt(node, 'leaseSeconds', 60, 900) ?? 300,
     iscTimeout: Duration.seconds(optionalInt(node, 'iscTimeoutSeconds', 1, 17) ?? 10),

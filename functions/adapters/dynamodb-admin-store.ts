@@ -67,6 +67,37 @@ export class DynamoAdminStore extends DynamoStore implements AdminStore {
     return deleted;
   }
 
+  async recentInstanceUsers(instanceKey: string, limit: number): Promise<{ emails: string[]; deliveryId?: string }> {
+    const emails = new Set<string>();
+    let deliveryId: string | undefined;
+    let ExclusiveStartKey: Record<string, unknown> | undefined;
+    // Newest batches first; a handful of pages covers any sample size the match test asks for.
+    for (let page = 0; page < 10 && emails.size < limit; page++) {
+      const result = await this.guard(() =>
+        this.client.send(
+          new QueryCommand({
+            TableName: this.table,
+            IndexName: TABLE_SCHEMA.listIndex.name,
+            KeyConditionExpression: 'gsi2pk = :p',
+            ProjectionExpression: 'deliveryId, #in.#u',
+            ExpressionAttributeNames: { '#in': 'input', '#u': 'users' },
+            ExpressionAttributeValues: { ':p': `INSTANCE#${instanceKey}` },
+            ScanIndexForward: false,
+            Limit: 25,
+            ExclusiveStartKey,
+          }),
+        ),
+      );
+      for (const item of result.Items ?? []) {
+        deliveryId ??= item.deliveryId as string;
+        for (const user of (item.input as DispatchBatch['input'] | undefined)?.users ?? []) if (emails.size < limit) emails.add(user.email);
+      }
+      ExclusiveStartKey = result.LastEvaluatedKey;
+      if (!ExclusiveStartKey) break;
+    }
+    return { emails: [...emails], deliveryId };
+  }
+
   async recordMatchTest(instanceKey: string, result: MatchTest): Promise<void> {
     await this.guard(() =>
       this.client.send(new UpdateCommand({ TableName: this.table, Key: keys.instanceSeen(instanceKey), UpdateExpression: 'SET matchTest = :m', ExpressionAttributeValues: { ':m': result } })),
@@ -144,7 +175,7 @@ export class DynamoAdminStore extends DynamoStore implements AdminStore {
         new UpdateCommand({
           TableName: this.table,
           Key: keys.batch(key.deliveryId, key.writeId, key.index),
-          UpdateExpression: 'SET #s = :pending, attempts = :zero, throttled = :zero, updatedAt = :now, gsi1pk = :g, gsi1sk = :gs, overrideMatchCheck = :o',
+          UpdateExpression: 'SET #s = :pending, attempts = :zero, throttled = :zero, updatedAt = :now, queuedAt = :now, gsi1pk = :g, gsi1sk = :gs, overrideMatchCheck = :o',
           ConditionExpression: '#s = :from',
           ExpressionAttributeNames: { '#s': 'status' },
           ExpressionAttributeValues: {

@@ -7,6 +7,8 @@ import type { Target } from '../core/target.js';
 import type { BatchTransition, DispatchStore, IngestStore, InstanceSeen, RejectedReport } from '../core/ports.js';
 import type { ReportProfile } from '../core/report-profile.js';
 import { TABLE_SCHEMA, auditTableFor, fromItem, keys } from './dynamodb-table.js';
+import { UNSETTLED, unsettledSince } from '../core/redrive.js';
+import { REPORT_HISTORY } from '../core/staleness.js';
 
 type Item = Record<string, unknown>;
 const DAY_S = 86_400;
@@ -133,10 +135,16 @@ export class DynamoStore implements IngestStore, DispatchStore {
   }
 
   async recordReportsSeen(instances: ReadonlyArray<{ instanceKey: string; instance: string; application?: string }>, deliveryId: string, at: string): Promise<void> {
+    // Read-then-write: two reports for one instance at the same moment may keep only one arrival time, which
+    // the learned interval (a median) shrugs off.
+    const earlier = await this.instancesSeen(instances.map((seen) => seen.instanceKey));
     await this.batchWrite(
-      instances.map((seen) => ({
-        PutRequest: { Item: { ...keys.instanceSeen(seen.instanceKey), type: 'SEEN', gsi2pk: 'SEEN', gsi2sk: seen.instanceKey, instanceKey: seen.instanceKey, instance: seen.instance, application: seen.application, lastReportAt: at, lastDeliveryId: deliveryId } },
-      })),
+      instances.map((seen) => {
+        const reportTimes = [...(earlier.get(seen.instanceKey)?.reportTimes ?? []), at].slice(-REPORT_HISTORY);
+        return {
+          PutRequest: { Item: { ...keys.instanceSeen(seen.instanceKey), type: 'SEEN', gsi2pk: 'SEEN', gsi2sk: seen.instanceKey, instanceKey: seen.instanceKey, instance: seen.instance, application: seen.application, lastReportAt: at, lastDeliveryId: deliveryId, reportTimes } },
+        };
+      }),
     );
   }
 
@@ -150,10 +158,11 @@ export class DynamoStore implements IngestStore, DispatchStore {
     const items = await this.queryAll({
       IndexName: TABLE_SCHEMA.listIndex.name,
       KeyConditionExpression: 'gsi2pk = :p AND gsi2sk >= :since',
-      FilterExpression: '#s <> :staged AND #s <> :failed',
+      // Only what ISC received: a held, pending, retrying or failed batch certified no one.
+      FilterExpression: '#s = :dispatched',
       ProjectionExpression: '#s, #in.#u',
       ExpressionAttributeNames: { '#s': 'status', '#in': 'input', '#u': 'users' },
-      ExpressionAttributeValues: { ':p': `INSTANCE#${instanceKey}`, ':since': sinceIso, ':staged': 'STAGED', ':failed': 'FAILED' },
+      ExpressionAttributeValues: { ':p': `INSTANCE#${instanceKey}`, ':since': sinceIso, ':dispatched': 'DISPATCHED' },
     });
     for (const item of items) for (const user of (item.input as DispatchBatch['input'] | undefined)?.users ?? []) emails.add(user.email);
     return emails;
@@ -192,17 +201,23 @@ export class DynamoStore implements IngestStore, DispatchStore {
     const { status, ...fields } = transition;
     const values: Item = { ':s': status, ':now': now, ':lease': leaseUntil, ':inflight': 'IN_FLIGHT', ':g': `BATCH#${status}`, ':gs': statusSortKey(transition.dueAt ?? now, key) };
     const sets = ['#s = :s', 'updatedAt = :now', 'gsi1pk = :g', 'gsi1sk = :gs'];
+    const removes = ['leaseUntil'];
     for (const [name, value] of Object.entries(fields)) {
       if (value === undefined) continue;
       sets.push(`${name} = :${name}`);
       values[`:${name}`] = value;
+    }
+    if (status === 'DISPATCHED') {
+      // Sent: the cooldown starts now (the instance index sorts by it), and an earlier attempt's error is history.
+      sets.push('sentAt = :now', 'gsi2sk = :now');
+      if (!fields.lastError) removes.push('lastError');
     }
     return this.conditionally(() =>
       this.client.send(
         new UpdateCommand({
           TableName: this.table,
           Key: keys.batch(key.deliveryId, key.writeId, key.index),
-          UpdateExpression: `SET ${sets.join(', ')} REMOVE leaseUntil`,
+          UpdateExpression: `SET ${sets.join(', ')} REMOVE ${removes.join(', ')}`,
           ConditionExpression: '#s = :inflight AND leaseUntil = :lease',
           ExpressionAttributeNames: { '#s': 'status' },
           ExpressionAttributeValues: values,
@@ -250,18 +265,55 @@ export class DynamoStore implements IngestStore, DispatchStore {
 
   async requeueBatch(key: BatchKey, from: BatchStatus, now: string): Promise<boolean> {
     const expired = from === 'IN_FLIGHT' ? ' AND leaseUntil < :now' : '';
+    const queued = from === 'STAGED' ? ', queuedAt = :now' : '';
     return this.conditionally(() =>
       this.client.send(
         new UpdateCommand({
           TableName: this.table,
           Key: keys.batch(key.deliveryId, key.writeId, key.index),
-          UpdateExpression: `SET #s = :pending, updatedAt = :now, gsi1pk = :g, gsi1sk = :gs${from === 'IN_FLIGHT' ? ' REMOVE leaseUntil' : ''}`,
+          UpdateExpression: `SET #s = :pending, updatedAt = :now, gsi1pk = :g, gsi1sk = :gs${queued}${from === 'IN_FLIGHT' ? ' REMOVE leaseUntil' : ''}`,
           ConditionExpression: `#s = :from${expired}`,
           ExpressionAttributeNames: { '#s': 'status' },
           ExpressionAttributeValues: { ':pending': 'PENDING', ':from': from, ':now': now, ':g': 'BATCH#PENDING', ':gs': statusSortKey(now, key) },
         }),
       ),
     );
+  }
+
+  async redriveBatch(key: BatchKey, seenUpdatedAt: string, now: string): Promise<boolean> {
+    return this.conditionally(() =>
+      this.client.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: keys.batch(key.deliveryId, key.writeId, key.index),
+          UpdateExpression: 'SET updatedAt = :now, gsi1sk = :gs ADD redrives :one',
+          ConditionExpression: '#s = :pending AND updatedAt = :seen',
+          ExpressionAttributeNames: { '#s': 'status' },
+          ExpressionAttributeValues: { ':pending': 'PENDING', ':seen': seenUpdatedAt, ':now': now, ':gs': statusSortKey(now, key), ':one': 1 },
+        }),
+      ),
+    );
+  }
+
+  async oldestUnsettled(): Promise<string | undefined> {
+    let oldest: string | undefined;
+    for (const status of UNSETTLED) {
+      // Unsettled batches are few (the dispatcher drains them within minutes); the cap bounds a pathological backlog.
+      const items = await this.queryAll(
+        {
+          IndexName: TABLE_SCHEMA.statusIndex.name,
+          KeyConditionExpression: 'gsi1pk = :p',
+          ProjectionExpression: 'queuedAt, createdAt',
+          ExpressionAttributeValues: { ':p': `BATCH#${status}` },
+        },
+        5000,
+      );
+      for (const item of items) {
+        const since = unsettledSince(item as Pick<DispatchBatch, 'queuedAt' | 'createdAt'>);
+        if (oldest === undefined || since < oldest) oldest = since;
+      }
+    }
+    return oldest;
   }
 
   async deleteStagedBatch(key: BatchKey): Promise<void> {

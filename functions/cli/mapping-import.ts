@@ -19,6 +19,21 @@ export async function planImport(client: AdminClient, rows: ImportRow[]): Promis
   return plan;
 }
 
+/**
+ * The server runs every rule a PUT runs (target, environment, source in ISC) on the rows that would change,
+ * saving nothing; what it refuses comes back as problems on the rows' lines.
+ */
+export async function validateImport(client: AdminClient, plan: ImportPlanItem[]): Promise<ImportProblem[]> {
+  const changes = plan.filter((item) => item.action !== 'unchanged');
+  if (changes.length === 0) return [];
+  const { body } = await client.call('POST', '/admin/mappings/validate', { json: { items: changes.map((item) => item.row.input) } });
+  return (body.results as Array<{ index: number; ok: boolean; error?: { code: string; message: string; details?: unknown } }>).flatMap((result) => {
+    if (result.ok || !result.error) return [];
+    const field = (result.error.details as { field?: string } | undefined)?.field ?? result.error.code;
+    return [{ line: changes[result.index]!.row.line, field, message: result.error.message }];
+  });
+}
+
 /** Apply a plan; each row is one PUT with If-Match, so a concurrent edit is reported, not overwritten. */
 export async function applyImport(client: AdminClient, plan: ImportPlanItem[]): Promise<{ applied: number; failed: ImportProblem[] }> {
   const bar = progress(plan.length, 'importing');

@@ -19,7 +19,7 @@ export interface ImportProblem {
 }
 
 /** Fields the API adds to a mapping; an export carries them and an import ignores them. */
-export const SERVER_FIELDS = ['instanceKey', 'version', 'updatedAt', 'updatedBy', 'lastReportAt', 'stale', 'matchTest', 'nameEnvironment'];
+export const SERVER_FIELDS = ['instanceKey', 'version', 'updatedAt', 'updatedBy', 'lastReportAt', 'expectedInterval', 'stale', 'matchTest', 'nameEnvironment'];
 
 /** CSV header (normalized) → where the value goes in a mapping body. */
 const CSV_COLUMNS: Record<string, string> = {

@@ -120,7 +120,7 @@ export async function renderDeliveries(ctx: ViewContext, selectedId: string | un
     const dialog = h('dialog', { 'aria-labelledby': 'replay-title', 'aria-describedby': 'replay-text', class: 'dialog' },
       h('h3', { id: 'replay-title' }, 'Replay this delivery?'),
       h('p', { id: 'replay-text' }, `Re-queues the FAILED batches of ${d.id} so the dispatcher sends them to ISC again.`),
-      field('Also re-send DISPATCHED and held (SUSPECT_MAPPING) batches (force)', force, 'Forced replays can start a second campaign for the same users: use it only when ISC lost the first one.'),
+      field('Also re-send DISPATCHED and held (SUSPECT_MAPPING) batches and re-drive stuck PENDING ones (force)', force, 'Forced replays can start a second campaign for the same users: use it only when ISC lost the first one.'),
       dialogError,
       h('div', { class: 'actions' }, confirm, cancel));
     const replay = h('button', { type: 'button', class: 'primary', 'data-key': 'replay', onclick: () => { clear(dialogError); force.checked = false; dialog.showModal(); } }, 'Replay…');
@@ -130,7 +130,9 @@ export async function renderDeliveries(ctx: ViewContext, selectedId: string | un
       void api<ReplayResult>('POST', `/admin/deliveries/${encodeURIComponent(d.id)}/replay${force.checked ? '?force=true' : ''}`).then(({ body }) => {
         dialog.close();
         const skipped = body.skipped.length > 0 ? `; skipped ${body.skipped.map((s) => `#${s.index} (${s.status})`).join(', ')}` : '';
-        announce(`Replay: re-queued ${plural(body.requeued.length, 'batch', 'batches')}${skipped}${body.hint ? ` — ${body.hint}` : ''}.`);
+        const redriven = body.redriven.length > 0 ? `; re-drove ${plural(body.redriven.length, 'PENDING batch', 'PENDING batches')}` : '';
+        const leftOut = body.leftOut.map((l) => `; #${l.index} leaves out ${plural(l.count, 'user')} not in ISC (${l.users.join(', ')})`).join('');
+        announce(`Replay: re-queued ${plural(body.requeued.length, 'batch', 'batches')}${redriven}${skipped}${leftOut}${body.hint ? ` — tick force to also re-send DISPATCHED and held batches and re-drive PENDING ones` : ''}.`);
         return reload();
       }).catch((error: unknown) => {
         confirm.disabled = false;

@@ -41,7 +41,9 @@ export type DeliveryDetail = Delivery & { batches: BatchView[] };
 export interface ReplayResult {
   deliveryId: string;
   requeued: number[];
+  redriven: number[];
   skipped: Array<{ index: number; status: BatchStatus }>;
+  leftOut: Array<{ index: number; count: number; users: string[] }>;
   hint?: string;
 }
 

@@ -85,6 +85,12 @@ export interface DispatchBatch {
   throttled?: number;
   /** Set by an admin's forced replay of a SUSPECT_MAPPING batch: send despite a low match share. */
   overrideMatchCheck?: boolean;
+  /** When the batch last entered the queue (released or replayed); absent on batches written before it existed. */
+  queuedAt?: string;
+  /** When ISC last received the batch; the cooldown counts from here. */
+  sentAt?: string;
+  /** Fresh stream records written for it because the earlier ones never led to a dispatch. */
+  redrives?: number;
 }
 
 export interface BatchKey {

@@ -5,6 +5,7 @@ import type { WorkflowInput, WorkflowUser } from './workflow-input.js';
 import { rateLimitDelayMs, retryDelayMs } from './backoff.js';
 import { DEFAULT_VOCABULARY, type EnvironmentVocabulary } from './environment-names.js';
 import { describeTokenTenant, tenantProblems } from './tenant-environment.js';
+import { redriveStalePending } from './redrive.js';
 
 export interface DispatchSettings {
   maxAttempts: number;
@@ -19,6 +20,8 @@ export interface DispatchSettings {
   stagedGraceMs: number;
   /** Environment words read in tenant and org names. */
   vocabulary: EnvironmentVocabulary;
+  /** A batch PENDING this long was not picked up from its stream record (it went to the DLQ): the sweeper re-drives it. */
+  pendingGraceMs: number;
 }
 
 export const DEFAULT_DISPATCH_SETTINGS: DispatchSettings = {
@@ -30,6 +33,7 @@ export const DEFAULT_DISPATCH_SETTINGS: DispatchSettings = {
   maxThrottles: 20,
   stagedGraceMs: 300_000,
   vocabulary: DEFAULT_VOCABULARY,
+  pendingGraceMs: 900_000,
 };
 
 export interface DispatcherDeps {
@@ -94,8 +98,12 @@ export async function dispatchBatch(key: BatchKey, deps: DispatcherDeps): Promis
       users: resolved.users,
       unmatchedCount: resolved.unmatched.length,
     };
-    if (direct && input.identityIds.length === 0) return await settle(failure(batch, 'no_identities', 'None of the batch’s users exist in the tenant, so there is no one to certify.', now), 'failed');
-    const executionId = direct ? `campaign:${(await deps.isc.createCampaign(target, credentials, input)).campaignId}` : (await deps.isc.triggerWorkflow(target, credentials, input)).executionId;
+    // Identities were looked up and none was found (a forced replay of a held batch gets here): a campaign
+    // over no one is never created, so sending would record a dispatch that certifies nobody.
+    if (resolved.mode === 'resolved' && input.identityIds.length === 0) {
+      return await settle({ ...failure(batch, 'no_identities', `None of the ${resolved.unmatched.length} users exists in tenant "${target.tenant}", so there is no one to certify and nothing was sent: ${listed(resolved.unmatched)}.`, now), unmatched: resolved.unmatched }, 'failed');
+    }
+        const executionId = direct ? `campaign:${(await deps.isc.createCampaign(target, credentials, input)).campaignId}` : (await deps.isc.triggerWorkflow(target, credentials, input)).executionId;
     return await settle({ status: 'DISPATCHED', executionId, unmatched: resolved.unmatched, identityResolution: resolved.mode }, 'dispatched');
   } catch (error) {
     return await settle(retryOrFail(batch, error, now, settings), isRetry(batch, error, settings) ? 'retry' : 'failed');
@@ -138,12 +146,17 @@ async function resolveUsers(batch: DispatchBatch, target: Target, deps: Dispatch
       mode: 'resolved',
       held: {
         code: 'suspect_mapping',
-        message: `Only ${users.length} of ${emails.length} users (${percent}%) exist in tenant "${target.tenant}" (${target.environment}); the batch is held because a production instance mapped to a staging tenant (or the reverse) looks like this. Check the mapping, then replay with force=true to send anyway.`,
+        message: `Only ${users.length} of ${emails.length} users (${percent}%) exist in tenant "${target.tenant}" (${target.environment}); the batch is held because a production instance mapped to a staging tenant (or the reverse) looks like this. Check the mapping, then replay with --force (API: ?force=true) to send the matched users anyway.`,
         at: deps.clock.now().toISOString(),
       },
     };
   }
   return { users, unmatched, mode: 'resolved' };
+}
+
+/** Names for a message: the first ten, then how many more. */
+function listed(names: readonly string[]): string {
+  return names.length <= 10 ? names.join(', ') : `${names.slice(0, 10).join(', ')} and ${names.length - 10} more`;
 }
 
 function isRetry(batch: DispatchBatch, error: unknown, settings: DispatchSettings): boolean {
@@ -192,18 +205,20 @@ export interface SweepResult {
   promoted: number;
   discarded: number;
   reconciled: number;
+  redriven: number;
 }
 
 /**
  * Put waiting work back in line: RETRY_WAIT batches whose time has come, IN_FLIGHT batches whose claim
- * expired (a dispatcher died mid-call), and STAGED batches whose delivery committed but whose release
- * was interrupted. On AWS the PENDING write is what re-triggers the stream.
+ * expired (a dispatcher died mid-call), STAGED batches whose delivery committed but whose release
+ * was interrupted, and PENDING batches whose stream record was lost to the DLQ. On AWS the PENDING write is
+ * what re-triggers the stream.
  */
 export async function sweep(deps: Pick<DispatcherDeps, 'store' | 'clock' | 'settings' | 'log'>, limit = 100): Promise<SweepResult> {
   const { store, settings } = deps;
   const now = deps.clock.now();
   const nowIso = now.toISOString();
-  const result: SweepResult = { retried: 0, reclaimed: 0, promoted: 0, discarded: 0, reconciled: 0 };
+  const result: SweepResult = { retried: 0, reclaimed: 0, promoted: 0, discarded: 0, reconciled: 0, redriven: 0 };
   for (const batch of await store.batchesByStatus('RETRY_WAIT', limit, nowIso)) {
     if (await store.requeueBatch(batch, 'RETRY_WAIT', nowIso)) result.retried++;
   }
@@ -220,6 +235,7 @@ export async function sweep(deps: Pick<DispatcherDeps, 'store' | 'clock' | 'sett
       result.discarded++;
     }
   }
+  result.redriven = (await redriveStalePending(deps, settings.pendingGraceMs, limit)).length;
   result.reconciled = await reconcileDeliveries(deps, new Date(now.getTime() - RECONCILE_GRACE_MS).toISOString(), limit);
   if (Object.values(result).some((n) => n > 0)) deps.log.info('sweep', { ...result });
   return result;

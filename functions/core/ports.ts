@@ -30,7 +30,7 @@ export interface ConfigReader {
 
 export interface IngestStore extends ConfigReader {
   getDelivery(id: string): Promise<Delivery | undefined>;
-  /** Emails in batches of committed deliveries for this instance created at or after `sinceIso`. */
+  /** Emails in batches for this instance that ISC received at or after `sinceIso` (DISPATCHED only). */
   recentlySentEmails(instanceKey: string, sinceIso: string): Promise<Set<string>>;
   stageBatches(batches: readonly DispatchBatch[]): Promise<void>;
   /** Conditional put: false when a delivery with this id is already committed. */
@@ -61,15 +61,22 @@ export interface InstanceSeen {
   application?: string;
   lastReportAt: string;
   lastDeliveryId: string;
+  /** Arrival times of the latest reports, oldest first: the staleness interval is learned from them. */
+  reportTimes?: string[];
   matchTest?: MatchTest;
 }
 
 /** Whether a mapping's users exist on its ISC source: SailPoint's instance→source match test, automated. */
 export interface MatchTest {
-  status: 'SUCCESS' | 'PARTIAL' | 'FAILURE';
+  /** SUCCESS: a batch with this share is sent; FAILURE: it would be held as SUSPECT_MAPPING. */
+  status: 'SUCCESS' | 'FAILURE';
+  /** What `found` counts: identities in the tenant, the measure that holds a batch as SUSPECT_MAPPING. */
+  measure: 'identities';
   share: number;
   checked: number;
   found: number;
+  /** Of those identities, how many have an account on the mapped source (informational). */
+  onSource: number;
   deliveryId: string;
   at: string;
 }
@@ -94,6 +101,10 @@ export interface DispatchStore extends ConfigReader {
   batchesByStatus(status: BatchStatus, limit: number, dueBefore?: string): Promise<DispatchBatch[]>;
   /** RETRY_WAIT → PENDING, STAGED (committed) → PENDING; conditional on the status seen. */
   requeueBatch(key: BatchKey, from: BatchStatus, now: string): Promise<boolean>;
+  /** Rewrite a PENDING batch (a new stream record) if it is still PENDING as last written at `seenUpdatedAt`. */
+  redriveBatch(key: BatchKey, seenUpdatedAt: string, now: string): Promise<boolean>;
+  /** The earliest time a batch that is still unsettled entered the queue; undefined when none is. */
+  oldestUnsettled(): Promise<string | undefined>;
   getDelivery(id: string): Promise<Delivery | undefined>;
   recordSettlement(deliveryId: string, outcome: 'dispatched' | 'failed' | 'held'): Promise<void>;
   /** Remove a STAGED batch no committed delivery owns (a losing concurrent copy or a failed write). */
@@ -206,7 +217,7 @@ export interface DeliveryQuery {
   cursor?: string;
 }
 
-export interface AdminStore extends ConfigReader, Pick<IngestStore, 'recentlySentEmails'> {
+export interface AdminStore extends ConfigReader, Pick<IngestStore, 'recentlySentEmails'>, Pick<DispatchStore, 'batchesByStatus' | 'redriveBatch'> {
   getTarget(id: string): Promise<Target | undefined>;
   listTargets(): Promise<Target[]>;
   /** Conditional on `expectedVersion` (undefined: must not exist yet); false when that does not hold. */
@@ -215,6 +226,8 @@ export interface AdminStore extends ConfigReader, Pick<IngestStore, 'recentlySen
   getMapping(instanceKey: string): Promise<Mapping | undefined>;
   listMappings(limit: number, cursor?: string): Promise<Page<Mapping>>;
   instancesSeen(instanceKeys: readonly string[]): Promise<Map<string, InstanceSeen>>;
+  /** Up to `limit` distinct users of the instance's newest batches (any status), newest first. */
+  recentInstanceUsers(instanceKey: string, limit: number): Promise<{ emails: string[]; deliveryId?: string }>;
   recordMatchTest(instanceKey: string, result: MatchTest): Promise<void>;
   listReportProfiles(): Promise<ReportProfile[]>;
   saveReportProfile(profile: ReportProfile, audit: AuditEntry): Promise<void>;

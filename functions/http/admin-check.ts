@@ -36,7 +36,7 @@ export function checkRoute(deps: AdminDeps): Route {
           return true;
         } catch (error) {
           steps.push({ step, ok: false, detail: error instanceof Error ? error.message : String(error) });
-          if (error instanceof IscError) hints.push(...(error.details.hints ?? []));
+          hints.push(...hintsFor(error, target));
           return false;
         }
       };
@@ -47,8 +47,8 @@ export function checkRoute(deps: AdminDeps): Route {
         const problems = tenantProblems(target, { org: info.tenantName, tenantId: info.tenantId, from: 'oauth-info' }, deps.settings.vocabulary);
         if (problems.length > 0) {
           const expected = tenantName(target.tenant);
-          if (info.tenantName.toLowerCase() !== expected) hints.push(`The API host belongs to tenant "${info.tenantName}", not "${expected ?? target.tenant}": use the tenant name (the part before .identitynow.com), not a URL, and check production vs sandbox.`);
-          throw new Error(`${target.apiBaseUrl} is tenant "${info.tenantName}": ${problems.join('; ')}.`);
+          const hints = info.tenantName.toLowerCase() === expected ? [] : [`The API host belongs to tenant "${info.tenantName}", not "${expected ?? target.tenant}": use the tenant name (the part before .identitynow.com), not a URL, and check production vs sandbox.`];
+          throw new CheckFailure(`${target.apiBaseUrl} is tenant "${info.tenantName}": ${problems.join('; ')}.`, hints);
         }
         return { detail: `${target.apiBaseUrl} is tenant "${info.tenantName}".`, data: info };
       });
@@ -58,7 +58,7 @@ export function checkRoute(deps: AdminDeps): Route {
         steps.push({ step: 'direct mode', ok: true, detail: 'Campaigns are created through /v3/campaigns with the API credentials, which must be a user-context credential: a personal access token of a CERT_ADMIN or ORG_ADMIN service identity (an API client cannot create campaigns).' });
       } else if (!trigger) {
         steps.push({ step: 'trigger credentials', ok: false, detail: `Not set: PUT /admin/targets/${target.id}/credentials/trigger with the External Trigger's Client ID and Secret.` });
-      } else if ((await attempt('trigger token', () => tokenStep(deps, target, trigger))) && (await attempt('trigger tenant', () => tokenTenantStep(deps, target, trigger, hints)))) {
+      } else if ((await attempt('trigger token', () => tokenStep(deps, target, trigger))) && (await attempt('trigger tenant', () => tokenTenantStep(deps, target, trigger)))) {
         await attempt('trigger echo', async () => {
           await deps.isc.testTrigger(target, trigger);
           return { detail: `POST ${new URL(target.triggerUrl!).pathname}/test answered: the trigger URL and its client match.` };
@@ -68,7 +68,7 @@ export function checkRoute(deps: AdminDeps): Route {
       const api = await credentialsOf(deps, target, 'api');
       if (!api) {
         steps.push({ step: 'api credentials', ok: false, detail: 'Not set: without an API client (or personal access token) identities cannot be resolved, sources not checked, match tests not run; batches go out with emails only.' });
-      } else if ((await attempt('api token', () => tokenStep(deps, target, api, LOOKUP_SCOPES))) && (await attempt('api tenant', () => tokenTenantStep(deps, target, api, hints)))) {
+      } else if ((await attempt('api token', () => tokenStep(deps, target, api, LOOKUP_SCOPES))) && (await attempt('api tenant', () => tokenTenantStep(deps, target, api)))) {
         await attempt('source lookup', async () => {
           const sources = await deps.isc.listSources(target, api);
           return { detail: `The API client can read sources (${sources.length} found).` };
@@ -76,36 +76,48 @@ export function checkRoute(deps: AdminDeps): Route {
       }
 
       const ok = steps.every((s) => s.ok);
-      if (!ok) hints.push(...DEFAULT_HINTS.filter((h) => !hints.includes(h)));
       return json(200, { targetId: target.id, ok, steps, troubleshooting: ok ? [] : [...new Set(hints)], advice: LEAST_PRIVILEGE });
     },
   };
 }
 
-const DEFAULT_HINTS = [
-  'Use the tenant name (acme), not a URL, and check production vs sandbox tenant.',
-  'A personal access token may have been deleted or expired: create a new one.',
-  'The identity that created the credentials may have lost permissions or been disabled.',
-  'The API client may lack scopes: sp:search:read idn:sources:read idn:accounts:read.',
-];
+/** A failed check that knows its own remedy (hints) without being an ISC answer. */
+class CheckFailure extends Error {
+  constructor(message: string, readonly hints: string[]) {
+    super(message);
+  }
+}
+
+/** Hints for the kind of failure: credential causes for a refused token, the network path for no answer. */
+function hintsFor(error: unknown, target: Target): string[] {
+  if (error instanceof CheckFailure) return error.hints;
+  if (!(error instanceof IscError)) return [];
+  if (error.details.hints?.length) return error.details.hints;
+  if ((error.code === 'isc_unavailable' && error.details.status === undefined) || error.code === 'isc_timeout') {
+    return [`Nothing answered at ${target.apiBaseUrl}: check the tenant name (a typo names a host that does not exist), the URLs of the target, and the network path (proxy, firewall, VPN).`];
+  }
+  if (error.code === 'isc_unavailable') return ['ISC answered with a server error: check status.sailpoint.com and try again later.'];
+  return [];
+}
 
 async function tokenStep(deps: AdminDeps, target: Target, credentials: Credentials, wantedScopes: string[] = []): Promise<Omit<CheckStep, 'step' | 'ok'>> {
   const { expiresIn, claims } = await deps.isc.issueToken(target, credentials);
   const granted = new Set([...(claims?.scope ?? []), ...(claims?.authorities ?? [])]);
   const missing = granted.has('sp:scopes:all') ? [] : wantedScopes.filter((s) => !granted.has(s));
   const detail = `Token issued for client ${credentials.clientId}${expiresIn ? `, valid ${expiresIn} s` : ''}${claims?.org ? `, org "${claims.org}"` : ''}.`;
-  if (missing.length > 0 && claims?.scope) throw new Error(`${detail} Missing scopes: ${missing.join(' ')}.`);
+  if (missing.length > 0 && claims?.scope) throw new CheckFailure(`${detail} Missing scopes: ${missing.join(' ')}.`, [`Give the API client the scopes ${missing.join(' ')} (or use a personal access token of an identity that has them).`]);
   return { detail, data: { expiresIn, tenant: claims?.org, tenantId: claims?.tenantId, pod: claims?.pod, scope: claims?.scope, authorities: claims?.authorities, expiresAt: claims?.exp ? new Date(claims.exp * 1000).toISOString() : undefined } };
 }
 
 /** The dispatcher's runtime guard, as a step: the tenant this credential's token belongs to must fit the target. */
-async function tokenTenantStep(deps: AdminDeps, target: Target, credentials: Credentials, hints: string[]): Promise<Omit<CheckStep, 'step' | 'ok'>> {
+async function tokenTenantStep(deps: AdminDeps, target: Target, credentials: Credentials): Promise<Omit<CheckStep, 'step' | 'ok'>> {
   const tenant = await deps.isc.tokenTenant(target, credentials);
   const problems = tenantProblems(target, tenant, deps.settings.vocabulary);
   const seen = describeTokenTenant(tenant);
   if (problems.length > 0) {
-    hints.push(`Client ${credentials.clientId} belongs to another tenant or environment than target "${target.id}" (a trigger client there fails every batch with environment_mismatch): use credentials from tenant "${target.tenant}", or fix the target.`);
-    throw new Error(`Token of ${seen}: ${problems.join('; ')}.`);
+    throw new CheckFailure(`Token of ${seen}: ${problems.join('; ')}.`, [
+      `Client ${credentials.clientId} belongs to another tenant or environment than target "${target.id}" (a trigger client there fails every batch with environment_mismatch): use credentials from tenant "${target.tenant}", or fix the target.`,
+    ]);
   }
   return { detail: `Token of ${seen} fits target "${target.id}" (${target.environment}, tenant "${target.tenant}").`, data: { ...tenant } };
 }

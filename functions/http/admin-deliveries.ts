@@ -1,16 +1,26 @@
 import * as z from 'zod/mini';
 import { notFound } from '../core/errors.js';
-import { DELIVERY_STATUSES, type BatchStatus, type Delivery, type DispatchBatch } from '../core/delivery.js';
+import { DELIVERY_STATUSES, type BatchStatus, type Delivery, type DeliveryStatus, type DispatchBatch } from '../core/delivery.js';
 import { BooleanFlag, PagingQuery, audit, queryParams, type AdminDeps } from './admin-common.js';
+import { redriveStalePending } from '../core/redrive.js';
 import type { Route } from './router.js';
 import { json } from './types.js';
 
+/** Batch statuses an admin sees in `deliveries show`, accepted for the delivery status they lead to. */
+const STATUS_ALIASES: Record<string, DeliveryStatus> = { SUSPECT_MAPPING: 'HELD', PENDING: 'QUEUED', IN_FLIGHT: 'QUEUED', RETRY_WAIT: 'QUEUED' };
+
 const DeliveryListQuery = z.extend(PagingQuery, {
-  status: z.optional(z.enum(DELIVERY_STATUSES)),
-  since: z.optional(z.iso.datetime({ offset: true })),
+  status: z.optional(z.pipe(z.enum([...DELIVERY_STATUSES, ...Object.keys(STATUS_ALIASES)]), z.transform((s): DeliveryStatus => STATUS_ALIASES[s] ?? (s as DeliveryStatus)))),
+  // A date means its start (UTC); an offset is normalised to UTC, the form the index sorts by.
+  since: z.optional(z.pipe(z.union([z.iso.datetime({ offset: true }), z.iso.date()]), z.transform((s) => new Date(s.length === 10 ? `${s}T00:00:00Z` : s).toISOString()))),
 });
 
 const ReplayQuery = z.object({ force: BooleanFlag });
+
+const RedriveQuery = z.object({
+  olderThanMinutes: z.optional(z.pipe(z.string().check(z.regex(/^\d+$/, 'must be a whole number')), z.transform(Number)).check(z.maximum(10_080))),
+  limit: PagingQuery.shape.limit,
+});
 
 /** A batch as an admin needs it: where it stands, what ISC said, who was not found; not the whole input. */
 function batchView(batch: DispatchBatch) {
@@ -37,13 +47,16 @@ async function requireDelivery(deps: AdminDeps, id: string): Promise<Delivery> {
   return delivery;
 }
 
-/** Replaying FAILED batches is always allowed; DISPATCHED and held SUSPECT_MAPPING ones only with force. */
+/**
+ * Replaying FAILED batches is always allowed; DISPATCHED and held SUSPECT_MAPPING ones only with force. A forced
+ * replay of a PENDING batch re-drives it (a new stream record), for a batch whose record went to the DLQ.
+ */
 const REPLAYABLE: Record<BatchStatus, 'always' | 'force' | 'never'> = {
   FAILED: 'always',
   SUSPECT_MAPPING: 'force',
   DISPATCHED: 'force',
+  PENDING: 'force',
   STAGED: 'never',
-  PENDING: 'never',
   IN_FLIGHT: 'never',
   RETRY_WAIT: 'never',
 };
@@ -75,9 +88,25 @@ export function deliveryRoutes(deps: AdminDeps): Route[] {
     },
     {
       method: 'POST',
+      path: '/admin/deliveries/redrive',
+      auth: 'admin',
+      summary: 'Re-drive PENDING batches unchanged for olderThanMinutes (default 5): their stream records went to the DLQ. The sweeper does this after 15 minutes.',
+      query: RedriveQuery,
+      async handle(request, { log, actor }) {
+        const query = queryParams(request, RedriveQuery);
+        const redriven = await redriveStalePending({ store: deps.store, clock: deps.clock, log }, (query.olderThanMinutes ?? 5) * 60_000, query.limit ?? 100);
+        log.info('PENDING batches re-driven', { actor, redriven: redriven.length });
+        return json(200, {
+          redriven: redriven.map(({ deliveryId, index, instanceKey, pendingSince }) => ({ deliveryId, index, instanceKey, pendingSince })),
+          hint: 'The dispatch DLQ holds only pointers to stream records; once the batches above settle, purge it (aws sqs purge-queue).',
+        });
+      },
+    },
+    {
+      method: 'POST',
       path: '/admin/deliveries/{id}/replay',
       auth: 'admin',
-      summary: 'Re-queue FAILED batches (with force=true also DISPATCHED and SUSPECT_MAPPING ones).',
+      summary: 'Re-queue FAILED batches (with force=true also DISPATCHED and SUSPECT_MAPPING ones, and re-drive PENDING ones).',
       query: ReplayQuery,
       async handle(request, { params, log, actor }) {
         const { force } = queryParams(request, ReplayQuery);
@@ -86,25 +115,33 @@ export function deliveryRoutes(deps: AdminDeps): Route[] {
         const now = deps.clock.now().toISOString();
         const replayed = { dispatched: 0, failed: 0, held: 0 };
         const requeued: number[] = [];
+        const redriven: number[] = [];
         const skipped: Array<{ index: number; status: BatchStatus }> = [];
+        // A forced held batch is sent with the users ISC knows; the admin sees now who is left out.
+        const leftOut: Array<{ index: number; count: number; users: string[] }> = [];
         for (const batch of await deps.store.deliveryBatches(delivery)) {
           const rule = REPLAYABLE[batch.status];
           const allowed = rule === 'always' || (rule === 'force' && forced);
-          if (allowed && (await deps.store.replayBatch(batch, batch.status, now, batch.status === 'SUSPECT_MAPPING'))) {
+          if (allowed && batch.status === 'PENDING') {
+            if (await deps.store.redriveBatch(batch, batch.updatedAt, now)) redriven.push(batch.index);
+            else skipped.push({ index: batch.index, status: batch.status });
+          } else if (allowed && (await deps.store.replayBatch(batch, batch.status, now, batch.status === 'SUSPECT_MAPPING'))) {
             requeued.push(batch.index);
             if (batch.status === 'FAILED') replayed.failed++;
             else if (batch.status === 'DISPATCHED') replayed.dispatched++;
             else replayed.held++;
+            if (batch.status === 'SUSPECT_MAPPING' && batch.unmatched?.length) leftOut.push({ index: batch.index, count: batch.unmatched.length, users: batch.unmatched });
           } else {
             skipped.push({ index: batch.index, status: batch.status });
           }
         }
-        if (requeued.length > 0) {
-          await deps.store.reopenDelivery(delivery.id, replayed);
-          await deps.store.recordAudit(audit('delivery', delivery.id, 'replay', actor, deps.clock, undefined, { requeued, forced }));
+        if (requeued.length > 0 || redriven.length > 0) {
+          if (requeued.length > 0) await deps.store.reopenDelivery(delivery.id, replayed);
+          await deps.store.recordAudit(audit('delivery', delivery.id, 'replay', actor, deps.clock, undefined, { requeued, redriven, forced }));
         }
-        log.info('delivery replayed', { correlationId: delivery.id, actor, requeued: requeued.length, forced });
-        return json(200, { deliveryId: delivery.id, requeued, skipped, hint: skipped.some((s) => REPLAYABLE[s.status] === 'force') && !forced ? 'add force=true to also re-send DISPATCHED and SUSPECT_MAPPING batches' : undefined });
+        log.info('delivery replayed', { correlationId: delivery.id, actor, requeued: requeued.length, redriven: redriven.length, forced });
+        const forceWouldHelp = !forced && skipped.some((s) => REPLAYABLE[s.status] === 'force');
+        return json(200, { deliveryId: delivery.id, requeued, redriven, skipped, leftOut, hint: forceWouldHelp ? 'force (CLI: --force, API: ?force=true) also re-sends DISPATCHED and SUSPECT_MAPPING batches and re-drives PENDING ones' : undefined });
       },
     },
   ];

@@ -1,8 +1,10 @@
 import * as z from 'zod/mini';
 import { AppError, conflict, notFound, unprocessable } from '../core/errors.js';
 import { instanceKey } from '../core/instance.js';
-import { MappingInputSchema, environmentProblems, instanceNameCheck, type Mapping } from '../core/mapping.js';
-import { isStale } from '../core/staleness.js';
+import { MappingInputSchema, environmentProblems, instanceNameCheck, type Mapping, type MappingInput } from '../core/mapping.js';
+import type { Target } from '../core/target.js';
+import { describeIssues } from '../core/validation.js';
+import { expectedInterval, isStale } from '../core/staleness.js';
 import { jsonBody } from './body.js';
 import { BooleanFlag, PagingQuery, audit, etag, ifMatchVersion, queryParams, requireMismatchReason, staleVersion, type AdminDeps } from './admin-common.js';
 import type { Route } from './router.js';
@@ -10,6 +12,30 @@ import { json } from './types.js';
 import { verifySource } from './admin-isc-lookups.js';
 
 const MappingPutQuery = z.object({ skipSourceCheck: BooleanFlag });
+
+/** Rows are parsed one by one, so every bad row gets its own answer instead of one 400 for the request. */
+const MappingValidateBody = z.object({ items: z.array(z.unknown()).check(z.minLength(1), z.maxLength(1000)) });
+
+/**
+ * Every rule a mapping write enforces before it saves: key, name-mismatch reason, target, environment, and
+ * (when the target has API credentials) the source in ISC. Throws the AppError the write answers with.
+ */
+async function checkMapping(deps: AdminDeps, key: string, input: MappingInput, skipSourceCheck: boolean): Promise<{ target: Target; source: Mapping['source']; note: string }> {
+  if (instanceKey(input.instance) !== key) {
+    throw unprocessable('validation_failed', `instance "${input.instance}" has key "${instanceKey(input.instance)}", but the path says "${key}" (the key is the instance name, trimmed and lower-cased).`, { field: 'instance' });
+  }
+  requireMismatchReason(input, 'instance feeds a tenant its name does not suggest');
+  const target = await deps.store.getTarget(input.targetId);
+  if (!target) throw unprocessable('target_not_found', `targetId "${input.targetId}" does not exist; create it with PUT /admin/targets/${input.targetId} first.`, { field: 'targetId' });
+  const problems = environmentProblems(input, target, deps.settings.vocabulary);
+  if (problems.length > 0) {
+    throw unprocessable('environment_mismatch', `Environment mismatch: ${problems.join('; ')}.`, { problems, nameEnvironment: instanceNameCheck(input, deps.settings.vocabulary) });
+  }
+  const checkSource = !skipSourceCheck && target.credentials.api !== undefined;
+  const source = checkSource ? await verifySource(deps, target, input.source) : input.source;
+  const note = skipSourceCheck ? 'source check skipped (skipSourceCheck=true)' : checkSource ? `source ${source.id} verified in tenant ${target.tenant}` : 'source not checked: target has no API credentials';
+  return { target, source, note };
+}
 
 async function requireMapping(deps: AdminDeps, key: string): Promise<Mapping> {
   const mapping = await deps.store.getMapping(key);
@@ -22,8 +48,15 @@ async function withReportStatus(deps: AdminDeps, mappings: Mapping[]) {
   const seen = await deps.store.instancesSeen(mappings.map((m) => m.instanceKey));
   const now = deps.clock.now();
   return mappings.map((m) => {
-    const { lastReportAt, matchTest } = seen.get(m.instanceKey) ?? {};
-    return { ...m, lastReportAt: lastReportAt ?? null, stale: isStale(m, lastReportAt, now), matchTest: matchTest ?? null, nameEnvironment: instanceNameCheck(m, deps.settings.vocabulary) };
+    const history = seen.get(m.instanceKey);
+    return {
+      ...m,
+      lastReportAt: history?.lastReportAt ?? null,
+      expectedInterval: expectedInterval(m, history) ?? null,
+      stale: isStale(m, history, now),
+      matchTest: history?.matchTest ?? null,
+      nameEnvironment: instanceNameCheck(m, deps.settings.vocabulary),
+    };
   });
 }
 
@@ -33,7 +66,7 @@ export function mappingRoutes(deps: AdminDeps): Route[] {
       method: 'GET',
       path: '/admin/mappings',
       auth: 'admin',
-      summary: 'List mappings (paged: limit ≤ 250, cursor) with lastReportAt, stale and what each instance name says about its environment (nameEnvironment).',
+      summary: 'List mappings (paged: limit ≤ 250, cursor) with lastReportAt, expectedInterval (expectEveryDays, or learned from the report history), stale and what each instance name says about its environment (nameEnvironment).',
       query: PagingQuery,
       async handle(request) {
         const { limit, cursor } = queryParams(request, PagingQuery);
@@ -52,25 +85,13 @@ export function mappingRoutes(deps: AdminDeps): Route[] {
         const key = instanceKey(params.instanceKey!);
         const { skipSourceCheck } = queryParams(request, MappingPutQuery);
         const input = jsonBody(request, MappingInputSchema, 'mapping');
-        if (instanceKey(input.instance) !== key) {
-          throw unprocessable('validation_failed', `instance "${input.instance}" has key "${instanceKey(input.instance)}", but the path says "${key}" (the key is the instance name, trimmed and lower-cased).`, { field: 'instance' });
-        }
-        requireMismatchReason(input, 'instance feeds a tenant its name does not suggest');
-        const target = await deps.store.getTarget(input.targetId);
-        if (!target) throw unprocessable('target_not_found', `targetId "${input.targetId}" does not exist; create it with PUT /admin/targets/${input.targetId} first.`, { field: 'targetId' });
-        const problems = environmentProblems(input, target, deps.settings.vocabulary);
-        if (problems.length > 0) {
-          throw unprocessable('environment_mismatch', `Environment mismatch: ${problems.join('; ')}.`, { problems, nameEnvironment: instanceNameCheck(input, deps.settings.vocabulary) });
-        }
-
         const expected = ifMatchVersion(request);
         const existing = await deps.store.getMapping(key);
         if (existing && expected === undefined) throw new AppError(428, 'precondition_required', `Mapping "${key}" exists: send If-Match: "${existing.version}" (its ETag) to update it.`, { currentVersion: existing.version });
         if (existing && expected !== existing.version) throw staleVersion(`Mapping "${key}"`, existing.version);
         if (!existing && expected !== undefined) throw conflict(`Mapping "${key}" does not exist (it may have been deleted), so If-Match cannot hold.`);
 
-        const checkSource = skipSourceCheck !== 'true' && target.credentials.api !== undefined;
-        const source = checkSource ? await verifySource(deps, target, input.source) : input.source;
+        const { source, note } = await checkMapping(deps, key, input, skipSourceCheck === 'true');
         const mapping: Mapping = {
           ...input,
           source,
@@ -80,10 +101,38 @@ export function mappingRoutes(deps: AdminDeps): Route[] {
           updatedAt: deps.clock.now().toISOString(),
           updatedBy: actor,
         };
-        const note = skipSourceCheck === 'true' ? 'source check skipped (skipSourceCheck=true)' : checkSource ? `source ${source.id} verified in tenant ${target.tenant}` : 'source not checked: target has no API credentials';
         const saved = await deps.store.saveMapping(mapping, existing?.version, audit('mapping', key, existing ? 'update' : 'create', actor, deps.clock, existing, mapping, note));
         if (!saved) throw staleVersion(`Mapping "${key}"`, (await requireMapping(deps, key)).version);
         return json(existing ? 200 : 201, mapping, etag(mapping.version));
+      },
+    },
+    {
+      method: 'POST',
+      path: '/admin/mappings/validate',
+      auth: 'admin',
+      summary: 'Check mapping bodies ({"items":[…]}) against every rule a PUT enforces (schema, target, environment, source in ISC) and save nothing: one result per row.',
+      body: MappingValidateBody,
+      query: MappingPutQuery,
+      async handle(request) {
+        const { skipSourceCheck } = queryParams(request, MappingPutQuery);
+        const { items } = jsonBody(request, MappingValidateBody, 'validation request');
+        const results = [];
+        for (const [index, item] of items.entries()) {
+          const parsed = MappingInputSchema.safeParse(item);
+          if (!parsed.success) {
+            results.push({ index, ok: false, error: { code: 'validation_failed', message: 'The mapping does not match the schema.', details: describeIssues(parsed.error.issues) } });
+            continue;
+          }
+          const key = instanceKey(parsed.data.instance);
+          try {
+            const { source } = await checkMapping(deps, key, parsed.data, skipSourceCheck === 'true');
+            results.push({ index, instanceKey: key, ok: true, source });
+          } catch (error) {
+            if (!(error instanceof AppError) || error.status >= 500) throw error;
+            results.push({ index, instanceKey: key, ok: false, error: error.toJSON().error });
+          }
+        }
+        return json(200, { valid: results.filter((r) => r.ok).length, invalid: results.filter((r) => !r.ok).length, results });
       },
     },
     {

@@ -9,16 +9,18 @@ import { json } from './types.js';
 const SAMPLE = 50;
 
 /**
- * POST /admin/mappings/{instanceKey}/match-test: take up to 50 users from the instance's latest report, find
- * them in the target tenant and on the mapped source. A production instance mapped to a staging tenant shows
+ * POST /admin/mappings/{instanceKey}/match-test: take up to 50 users of the instance's newest batches (the
+ * latest report's first; users its cooldown skipped were in an earlier batch) and find them in the target
+ * tenant — the same measure, and the same threshold, that holds a batch as SUSPECT_MAPPING. How many of them
+ * have an account on the mapped source is shown too. A production instance mapped to a staging tenant shows
  * up here as FAILURE before any campaign is launched.
  */
-export function matchTestRoute(deps: AdminDeps): Route {
+export function matchTestRoute(deps: AdminDeps & { matchThreshold: number }): Route {
   return {
     method: 'POST',
     path: '/admin/mappings/{instanceKey}/match-test',
     auth: 'admin',
-    summary: 'Match test: share of the latest report’s users (up to 50) that have an account on the mapped ISC source. SUCCESS ≥ 90 %, PARTIAL ≥ 50 %, else FAILURE.',
+    summary: 'Match test by the hold rule: share of the instance’s latest users (up to 50) that exist as identities in the tenant. SUCCESS: a batch like this is sent; FAILURE: below MATCH_THRESHOLD_PERCENT it would be held. onSource counts accounts on the source.',
     async handle(_request, { params, log }) {
       const key = instanceKey(params.instanceKey!);
       const mapping = await deps.store.getMapping(key);
@@ -26,32 +28,33 @@ export function matchTestRoute(deps: AdminDeps): Route {
       const target = await deps.store.getTarget(mapping.targetId);
       if (!target) throw unprocessable('target_not_found', `Target "${mapping.targetId}" does not exist.`);
       const credentials = await apiCredentials(deps, target, 'The match test');
-      const seen = (await deps.store.instancesSeen([key])).get(key);
-      const delivery = seen ? await deps.store.getDelivery(seen.lastDeliveryId) : undefined;
-      const batches = delivery ? (await deps.store.deliveryBatches(delivery)).filter((b) => b.instanceKey === key) : [];
-      const emails = [...new Set(batches.flatMap((b) => b.input.users.map((u) => u.email)))].slice(0, SAMPLE);
-      if (emails.length === 0) throw unprocessable('no_report_users', `No users of "${mapping.instance}" in its latest report yet (only users a report marked inactive are kept); post a report first.`);
+      const { emails, deliveryId } = await deps.store.recentInstanceUsers(key, SAMPLE);
+      if (emails.length === 0 || !deliveryId) throw unprocessable('no_report_users', `No users of "${mapping.instance}" in any report yet (only users a report marked inactive are kept); post a report first.`);
 
       let found: number;
+      let onSource: number;
       try {
-        const identities = await deps.isc.resolveIdentities(target, credentials, emails);
-        const withAccount = await deps.isc.identitiesWithAccount(target, credentials, mapping.source.id, [...identities.values()]);
-        found = [...identities.values()].filter((id) => withAccount.has(id)).length;
+        const identities = [...(await deps.isc.resolveIdentities(target, credentials, emails)).values()];
+        const withAccount = await deps.isc.identitiesWithAccount(target, credentials, mapping.source.id, identities);
+        found = identities.length;
+        onSource = identities.filter((id) => withAccount.has(id)).length;
       } catch (error) {
         return iscFailure(error, 'run the match test', 'try again later');
       }
       const share = found / emails.length;
       const result: MatchTest = {
-        status: share >= 0.9 ? 'SUCCESS' : share >= 0.5 ? 'PARTIAL' : 'FAILURE',
+        status: share >= deps.matchThreshold ? 'SUCCESS' : 'FAILURE',
+        measure: 'identities',
         share: Math.round(share * 1000) / 1000,
         checked: emails.length,
         found,
-        deliveryId: delivery!.id,
+        onSource,
+        deliveryId,
         at: deps.clock.now().toISOString(),
       };
       await deps.store.recordMatchTest(key, result);
       log.info('match test', { instanceKey: key, ...result });
-      return json(200, { instanceKey: key, targetId: target.id, tenant: target.tenant, sourceId: mapping.source.id, ...result });
+      return json(200, { instanceKey: key, targetId: target.id, tenant: target.tenant, sourceId: mapping.source.id, holdBelow: deps.matchThreshold, ...result });
     },
   };
 }

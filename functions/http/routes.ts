@@ -46,6 +46,6 @@ export function documentedRoutes(): Route[] {
   return [...publicRoutes(shapeOnly), ...adminRoutes(shapeOnly)];
 }
 
-export function adminRoutes(deps: AdminDeps & { maxBodyBytes: number }): Route[] {
+export function adminRoutes(deps: AdminDeps & { maxBodyBytes: number; matchThreshold: number }): Route[] {
   return [...targetRoutes(deps), checkRoute(deps), ...mappingRoutes(deps), matchTestRoute(deps), ...reportProfileRoutes(deps), previewRoute(deps), ...deliveryRoutes(deps)];
 }

@@ -6,7 +6,7 @@ import type { SimulatedClient, SimulatedIdentity } from './isc-simulator.js';
 export const DEMO_TARGET = 'simulator';
 export const DEMO_WORKFLOW = 'demo-inactive-users-certification';
 
-/** Simulator clients whose secrets derive from this DATA_DIR's webhook secret, so restarts keep them valid. */
+/** Simulator clients whose secrets derive from this DATA_DIR's simulator seed, so restarts and webhook secret rotation keep them valid. */
 export function simulatorClients(seed: string): { trigger: SimulatedClient; api: SimulatedClient } {
   const secret = (kind: string) => createHash('sha256').update(`${seed}:${kind}`).digest('base64url');
   return {
@@ -23,24 +23,36 @@ export async function simulatorIdentities(samplePath: string): Promise<Simulated
     .map((row, i) => ({ id: `2c9180${String(i).padStart(26, '0')}`, name: row.Name, email: row.Email.toLowerCase() }));
 }
 
-/**
- * On a first start with the simulator on, register a demo target and a mapping for the sample report's
- * instance through the admin API, so the README's curl shows the whole flow. Never touches existing targets.
- */
-export async function seedDemo(options: { store: AdminStore; url: string; adminToken: string; simulatorUrl: string; clients: ReturnType<typeof simulatorClients>; log: Log }): Promise<boolean> {
-  if ((await options.store.listTargets()).length > 0) return false;
-  const call = async (method: string, path: string, body: unknown) => {
-    const response = await fetch(`${options.url}${path}`, { method, headers: { authorization: `Bearer ${options.adminToken}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
-    if (!response.ok) throw new Error(`demo setup: ${method} ${path} answered ${response.status}: ${await response.text()}`);
-  };
-  await call('PUT', `/admin/targets/${DEMO_TARGET}`, {
+function demoTarget(simulatorUrl: string) {
+  return {
     environment: 'production',
     tenant: 'simulator',
-    triggerUrl: `${options.simulatorUrl}/beta/workflows/execute/external/${DEMO_WORKFLOW}`,
-    tokenUrl: `${options.simulatorUrl}/oauth/token`,
-    apiBaseUrl: options.simulatorUrl,
+    triggerUrl: `${simulatorUrl}/beta/workflows/execute/external/${DEMO_WORKFLOW}`,
+    tokenUrl: `${simulatorUrl}/oauth/token`,
+    apiBaseUrl: simulatorUrl,
     description: 'ISC SIMULATOR (not a real SailPoint tenant), created by npm start',
-  });
+  };
+}
+
+/**
+ * On a first start with the simulator on, register a demo target and a mapping for the sample report's
+ * instance through the admin API, so the README's curl shows the whole flow. On later starts only the demo
+ * target's URLs follow the simulator (PORT or ISC_SIMULATOR_PORT may have changed); other targets are never touched.
+ */
+export async function seedDemo(options: { store: AdminStore; url: string; adminToken: string; simulatorUrl: string; clients: ReturnType<typeof simulatorClients>; log: Log }): Promise<boolean> {
+  const call = async (method: string, path: string, body: unknown, headers: Record<string, string> = {}) => {
+    const response = await fetch(`${options.url}${path}`, { method, headers: { authorization: `Bearer ${options.adminToken}`, 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+    if (!response.ok) throw new Error(`demo setup: ${method} ${path} answered ${response.status}: ${await response.text()}`);
+  };
+  if ((await options.store.listTargets()).length > 0) {
+    const demo = await options.store.getTarget(DEMO_TARGET);
+    if (demo?.tenant === 'simulator' && demo.apiBaseUrl !== options.simulatorUrl) {
+      await call('PUT', `/admin/targets/${DEMO_TARGET}`, { ...demoTarget(options.simulatorUrl), description: demo.description }, { 'if-match': `"${demo.version}"` });
+      options.log.info(`demo target "${DEMO_TARGET}" now points at the simulator on ${options.simulatorUrl}`);
+    }
+    return false;
+  }
+  await call('PUT', `/admin/targets/${DEMO_TARGET}`, demoTarget(options.simulatorUrl));
   await call('PUT', `/admin/targets/${DEMO_TARGET}/credentials/trigger`, { clientId: options.clients.trigger.clientId, clientSecret: options.clients.trigger.clientSecret });
   await call('PUT', `/admin/targets/${DEMO_TARGET}/credentials/api`, { clientId: options.clients.api.clientId, clientSecret: options.clients.api.clientSecret });
   await call('PUT', '/admin/mappings/slack-production', {

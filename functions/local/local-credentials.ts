@@ -5,6 +5,8 @@ import { join } from 'node:path';
 export interface LocalCredentials {
   webhookSecret: string;
   adminToken: string;
+  /** Seeds the ISC simulator's client secrets; never rotated with the webhook secret, so the demo target keeps working. */
+  simulatorSeed: string;
 }
 
 /**
@@ -26,11 +28,15 @@ export async function localCredentials(dataDir: string, env: { WEBHOOK_SECRET?: 
     generated.push(name);
     return randomBytes(24).toString('base64url');
   };
+  const webhookSecret = pick(env.WEBHOOK_SECRET, stored.webhookSecret, 'webhook secret');
   const credentials = {
-    webhookSecret: pick(env.WEBHOOK_SECRET, stored.webhookSecret, 'webhook secret'),
+    webhookSecret,
     adminToken: pick(env.ADMIN_TOKEN, stored.adminToken, 'admin token'),
+    // A data directory from before the seed existed derived the simulator's secrets from its webhook secret:
+    // keep that value once, so the demo target's stored credentials stay valid.
+    simulatorSeed: stored.simulatorSeed ?? stored.webhookSecret ?? randomBytes(24).toString('base64url'),
   };
-  if (generated.length > 0 || stored.webhookSecret !== credentials.webhookSecret || stored.adminToken !== credentials.adminToken) {
+  if (generated.length > 0 || stored.webhookSecret !== credentials.webhookSecret || stored.adminToken !== credentials.adminToken || stored.simulatorSeed !== credentials.simulatorSeed) {
     await mkdir(dataDir, { recursive: true });
     await writeFile(file, JSON.stringify(credentials, null, 2), { mode: 0o600 });
   }

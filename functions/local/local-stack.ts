@@ -72,7 +72,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   const routes = [
     ...publicRoutes({ store, clock, settings, maxBodyBytes: config.MAX_BODY_BYTES }),
     ...adminRoutes({
-      store, secrets, clock, settings, maxBodyBytes: config.MAX_BODY_BYTES, isc: options.isc,
+      store, secrets, clock, settings, maxBodyBytes: config.MAX_BODY_BYTES, matchThreshold: config.MATCH_THRESHOLD_PERCENT / 100, isc: options.isc,
       secretIdFor: (targetId, kind) => `targets/${targetId}/${kind}`,
       // The simulator and test fakes listen on plain http on this machine; Lambda never allows it.
       iscHosts: { allowedHosts: config.ISC_ALLOWED_HOSTS, allowLoopbackHttp: true },

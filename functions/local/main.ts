@@ -52,7 +52,7 @@ export async function main(): Promise<void> {
   const port = Number(env.PORT);
 
   let simulator: IscSimulator | undefined;
-  const clients = simulatorClients(credentials.webhookSecret);
+  const clients = simulatorClients(credentials.simulatorSeed);
   if (env.ISC_SIMULATOR === 'on') {
     simulator = await startIscSimulator({
       port: Number(env.ISC_SIMULATOR_PORT ?? port + 1),

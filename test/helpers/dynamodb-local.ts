@@ -1,9 +1,9 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { DYNAMODB_LOCAL_CACHE, DYNAMODB_LOCAL_EMULATOR, DYNAMODB_LOCAL_JAR } from './dynamodb-local-files.js';
+import { freePort } from './free-port.js';
 
 /**
  * The official DynamoDB Local (which has Streams, unlike dynalite) for the stream-adapter suite. It needs
@@ -45,15 +45,4 @@ export async function startDynamoDbLocal(): Promise<{ endpoint: string; close():
       await new Promise((resolve) => (child.exitCode !== null ? resolve(undefined) : child.once('exit', resolve)));
     },
   };
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-    server.on('error', reject);
-  });
 }

@@ -361,6 +361,7 @@ describe('alarms and outputs', () => {
     expect(find('Api4xx')).toMatchObject({ MetricName: '4XXError', Namespace: 'AWS/ApiGateway', Threshold: 50 });
     expect(find('WafBlocked')).toMatchObject({ MetricName: 'BlockedRequests', Namespace: 'AWS/WAFV2' });
     expect(find('IngestThrottles')).toMatchObject({ MetricName: 'Throttles', Threshold: 0, Dimensions: [{ Name: 'FunctionName', Value: { Ref: logicalId(dev.stack.functions.ingest) } }] });
+    expect(find('OldestUnsettledBatch')).toMatchObject({ MetricName: 'OldestUnsettledBatchAge', Namespace: 'UsageCertification', Threshold: 7200, ComparisonOperator: 'GreaterThanThreshold' });
     for (const metric of ['HeldBatches', 'StaleMappings', 'FailedBatches']) {
       expect(find(metric)).toMatchObject({ Namespace: 'UsageCertification', MetricName: metric, Threshold: 0, ComparisonOperator: 'GreaterThanThreshold', TreatMissingData: 'notBreaching' });
       expect(find(metric)!.Dimensions).toBeUndefined();

@@ -81,7 +81,7 @@ describe('stages', () => {
     });
     prod.template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'ops@example.com', TopicArn: { Ref: topic } });
     const alarms = Object.values(prod.template.findResources('AWS::CloudWatch::Alarm'));
-    expect(alarms.length).toBe(10);
+    expect(alarms.length).toBe(11);
     // No statement lets CloudWatch use the key without the source conditions.
     const key = Object.values(prod.template.findResources('AWS::KMS::Key'))[0]!;
     const unconditioned = key.Properties.KeyPolicy.Statement.filter((st: any) => st.Principal?.Service === 'cloudwatch.amazonaws.com' && !st.Condition);

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HttpIscClient } from '../../functions/adapters/isc-client.js';
 import type { IscSimulator } from '../../functions/local/isc-simulator.js';
 import { API_CLIENT, TRIGGER_CLIENT, WORKFLOW_ID, seedIdentities, startFakeIsc } from '../helpers/fake-isc.js';
-import { slackMapping, startTestStack, webhookHeaders, type TestStack } from '../helpers/stack.js';
+import { markDispatched, slackMapping, startTestStack, webhookHeaders, type TestStack } from '../helpers/stack.js';
 
 let isc: IscSimulator;
 let stack: TestStack;
@@ -71,7 +71,21 @@ describe('Route: POST /admin/targets/{id}/check', () => {
     expect(response.body.steps.find((s: any) => s.step === 'api credentials')).toMatchObject({ ok: false });
     expect(response.body.troubleshooting[0]).toBe('The tenant name or token URL is wrong (the token endpoint belongs to another tenant).');
     expect(response.body.troubleshooting).toContain('The personal access token was deleted or has expired.');
+    // Each cause once, in one wording.
+    expect(response.body.troubleshooting).toEqual([...new Set(response.body.troubleshooting)]);
+    expect(response.body.troubleshooting.filter((h: string) => /personal access token/i.test(h))).toHaveLength(1);
     expect(JSON.stringify(response.body)).not.toContain('wrong-secret-123');
+  });
+
+  it('gives network hints, not credential hints, when nothing answers', async () => {
+    const closed = 'http://127.0.0.1:9';
+    await stack.call('PUT', '/admin/targets/unreachable', { body: target({ triggerUrl: `${closed}/beta/workflows/execute/external/${WORKFLOW_ID}`, tokenUrl: `${closed}/oauth/token`, apiBaseUrl: closed }) });
+    await stack.call('PUT', '/admin/targets/unreachable/credentials/trigger', { body: TRIGGER_CLIENT });
+    const response = await stack.call('POST', '/admin/targets/unreachable/check');
+    expect(response.body.ok).toBe(false);
+    expect(response.body.troubleshooting).toHaveLength(1);
+    expect(response.body.troubleshooting[0]).toContain('Nothing answered at http://127.0.0.1:9');
+    expect(response.body.troubleshooting.join(' ')).not.toMatch(/personal access token|\bPAT\b|client secret/i);
   });
 
   it('spots a host that belongs to another tenant', async () => {
@@ -86,6 +100,7 @@ describe('Route: POST /admin/targets/{id}/check', () => {
     await stack.call('PUT', '/admin/targets/narrow/credentials/api', { body: { clientId: 'narrow', clientSecret: 'narrow-secret' } });
     const response = await stack.call('POST', '/admin/targets/narrow/check');
     expect(response.body.steps.find((s: any) => s.step === 'api token').detail).toContain('Missing scopes: idn:sources:read idn:accounts:read');
+    expect(response.body.troubleshooting).toContain('Give the API client the scopes idn:sources:read idn:accounts:read (or use a personal access token of an identity that has them).');
   });
 });
 
@@ -122,21 +137,35 @@ describe('Route: POST /admin/mappings/{key}/match-test', () => {
     expect((await stack.call('POST', '/admin/mappings/slack-production/match-test')).body.error.code).toBe('no_report_users');
   });
 
-  it('grades the share of report users with an account on the source, and shows it in the mapping list', async () => {
-    await report(identities.slice(0, 20).map((i) => i.email), 'match-1');
+  it('grades the share of users that exist as identities in the tenant — the hold rule — and shows accounts on the source beside it', async () => {
+    // Known to ISC, but without an account on src-007: a batch of them is sent, so the match test says SUCCESS.
+    await report(identities.slice(30, 40).map((i) => i.email), 'match-1');
     const success = await stack.call('POST', '/admin/mappings/slack-production/match-test');
-    expect(success.body).toMatchObject({ status: 'SUCCESS', checked: 20, found: 20, share: 1 });
+    expect(success.body).toMatchObject({ status: 'SUCCESS', measure: 'identities', checked: 10, found: 10, onSource: 0, share: 1, holdBelow: 0.5 });
 
-    // Five with an account on the source, five known to ISC but without one.
-    await report(identities.slice(25, 35).map((i) => i.email), 'match-2');
-    const partial = await stack.call('POST', '/admin/mappings/slack-production/match-test');
-    expect(partial.body).toMatchObject({ status: 'PARTIAL', checked: 10, found: 5, share: 0.5 });
+    // The newest batch first, then the earlier one: 2 strangers among 12 users is still above the hold threshold.
+    await report(['nobody1@staging.example', 'nobody2@staging.example'], 'match-2');
+    const mostly = await stack.call('POST', '/admin/mappings/slack-production/match-test');
+    expect(mostly.body).toMatchObject({ status: 'SUCCESS', checked: 12, found: 10 });
 
-    await report(['nobody1@staging.example', 'nobody2@staging.example', identities[20]!.email], 'match-3');
-    const failure = await stack.call('POST', '/admin/mappings/slack-production/match-test');
-    expect(failure.body).toMatchObject({ status: 'FAILURE', checked: 3, found: 1 });
+    await stack.call('PUT', '/admin/mappings/teams-production?skipSourceCheck=true', { body: slackMapping({ application: 'Teams', instance: 'Teams-production', targetId: 'sim', source: { id: 'src-007' } }) });
+    const rows = ['x1@staging.example', 'x2@staging.example', 'x3@staging.example', identities[0]!.email].map((Email) => ({ Email, 'Days Active': 0, Instance: 'Teams-production' }));
+    expect((await stack.call('POST', '/webhooks/saas-management', { body: rows, headers: webhookHeaders({ 'idempotency-key': 'match-3' }) })).status).toBe(202);
+    const failure = await stack.call('POST', '/admin/mappings/teams-production/match-test');
+    expect(failure.body).toMatchObject({ status: 'FAILURE', checked: 4, found: 1, onSource: 1 });
 
     const list = await stack.call('GET', '/admin/mappings');
-    expect(list.body.items.find((m: any) => m.instanceKey === 'slack-production').matchTest).toMatchObject({ status: 'FAILURE', found: 1 });
+    expect(list.body.items.find((m: any) => m.instanceKey === 'teams-production').matchTest).toMatchObject({ status: 'FAILURE', measure: 'identities', found: 1 });
+  });
+
+  it('still samples the users when the latest report’s users were all in cooldown (no batch of its own)', async () => {
+    await stack.call('PUT', '/admin/mappings/miro-production?skipSourceCheck=true', { body: slackMapping({ application: 'Miro', instance: 'Miro-production', targetId: 'sim', source: { id: 'src-007' }, policy: { maxDaysActive: 0, cooldownDays: 30 } }) });
+    const rows = identities.slice(0, 5).map((i) => ({ Email: i.email, 'Days Active': 0, Instance: 'Miro-production' }));
+    const first = await stack.call('POST', '/webhooks/saas-management', { body: rows, headers: webhookHeaders({ 'idempotency-key': 'cool-1' }) });
+    await markDispatched(stack, first.body.deliveryId);
+    const second = await stack.call('POST', '/webhooks/saas-management', { body: rows, headers: webhookHeaders({ 'idempotency-key': 'cool-2' }) });
+    expect(second.body.instances[0]).toMatchObject({ inactiveUsers: 0, batches: 0 });
+    const test = await stack.call('POST', '/admin/mappings/miro-production/match-test');
+    expect(test.body).toMatchObject({ status: 'SUCCESS', checked: 5, found: 5, onSource: 5 });
   });
 });

@@ -4,7 +4,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ADMIN_TOKEN, productionTarget, startTestStack, type TestStack } from '../helpers/stack.js';
+import { ADMIN_TOKEN, productionTarget, startTestStack, webhookHeaders, type TestStack } from '../helpers/stack.js';
 
 const run = promisify(execFile);
 const MIXED = new URL('../fixtures/mappings-mixed.csv', import.meta.url).pathname;
@@ -65,6 +65,50 @@ describe('CLI: usage-cert mappings import', () => {
   });
 });
 
+describe('CLI: usage-cert mappings import is all-or-nothing on the server rules too', () => {
+  const SERVER_REFUSED = [
+    'Application,Instance,Environment,Target ID,Source ID,Max Days Active',
+    'Asana,Asana-production,production,prod,src-a,0',
+    'Jira,Jira-staging,staging,prod,src-j,0',
+    'Miro,Miro-production,production,nowhere,src-m,0',
+  ].join('\n');
+
+  it('dry run checks every row on the server and prints a result per row; the import applies nothing while a row is refused', async () => {
+    const file = join(stack.dir, 'server-refused.csv');
+    await writeFile(file, SERVER_REFUSED);
+    const dry = await cli(['mappings', 'import', file, '--dry-run']);
+    expect(dry.code).toBe(2);
+    expect(dry.stdout).toMatch(/2\s+asana-production\s+create/);
+    expect(dry.stdout).toMatch(/3\s+jira-staging\s+INVALID/);
+    expect(dry.stdout).toMatch(/4\s+miro-production\s+INVALID/);
+    expect(dry.stderr).toContain('line 3: environment_mismatch: Environment mismatch');
+    expect(dry.stderr).toContain('line 4: targetId: targetId "nowhere" does not exist');
+
+    const refused = await cli(['mappings', 'import', file]);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain('nothing applied');
+    expect((await stack.call('GET', '/admin/mappings/asana-production')).status).toBe(404);
+
+    const skipping = await cli(['mappings', 'import', file, '--skip-invalid']);
+    expect(skipping.code).toBe(0);
+    expect(skipping.stdout).toContain('applied 1, unchanged 0, failed 0, skipped invalid 2');
+    expect((await stack.call('GET', '/admin/mappings/asana-production')).status).toBe(200);
+    expect((await stack.call('GET', '/admin/mappings/jira-staging')).status).toBe(404);
+  });
+
+  it('POST /admin/mappings/validate answers one result per row and saves nothing', async () => {
+    const good = { application: 'Figma', instance: 'Figma-production', environment: 'production', targetId: 'prod', source: { id: 's' }, policy: { maxDaysActive: 0 } };
+    const response = await stack.call('POST', '/admin/mappings/validate', { body: { items: [good, { ...good, policy: { maxDaysActive: 'zero' } }, { ...good, environment: 'staging' }] } });
+    expect(response.status).toBe(200);
+    expect(response.body).toMatchObject({ valid: 1, invalid: 2 });
+    expect(response.body.results[0]).toMatchObject({ index: 0, ok: true, instanceKey: 'figma-production' });
+    expect(response.body.results[1]).toMatchObject({ index: 1, ok: false, error: { code: 'validation_failed', details: [{ field: 'policy.maxDaysActive' }] } });
+    expect(response.body.results[2]).toMatchObject({ index: 2, ok: false, error: { code: 'environment_mismatch' } });
+    expect((await stack.call('GET', '/admin/mappings/figma-production')).status).toBe(404);
+    expect((await stack.call('POST', '/admin/mappings/validate', { body: { items: [] } })).status).toBe(422);
+  });
+});
+
 describe('CLI: usage-cert targets', () => {
   it('reads the client secret from stdin, never from arguments, and never prints it', async () => {
     const result = await cli(['targets', 'set-credentials', 'prod', '--kind', 'trigger', '--client-id', 'cid-1'], 'cli-secret-value-9\n');
@@ -79,5 +123,48 @@ describe('CLI: usage-cert targets', () => {
     const result = await cli(['targets', 'set-credentials', 'missing', '--kind', 'api', '--client-id', 'x'], 's\n');
     expect(result.code).toBe(1);
     expect(result.stderr).toContain('error: Target "missing" does not exist. (HTTP 404, not_found)');
+  });
+});
+
+describe('CLI: usage-cert deliveries', () => {
+  async function pendingDelivery(key: string): Promise<string> {
+    await stack.call('PUT', '/admin/mappings/teams-production', { body: { application: 'Teams', instance: 'Teams-production', environment: 'production', targetId: 'prod', source: { id: 's' }, policy: { maxDaysActive: 0, cooldownDays: 0 }, enabled: true } });
+    const rows = [{ Email: 'cli@example.com', 'Days Active': 0, Instance: 'Teams-production' }];
+    const response = await stack.call('POST', '/webhooks/saas-management', { body: rows, headers: webhookHeaders({ 'idempotency-key': key }) });
+    return response.body.deliveryId;
+  }
+
+  it('redrive re-drives PENDING batches and says what it did; replay names --force, not the API parameter', async () => {
+    const id = await pendingDelivery('cli-redrive');
+    const redrive = await cli(['deliveries', 'redrive', '--older-than', '0']);
+    expect(redrive.code).toBe(0);
+    expect(redrive.stdout).toMatch(new RegExp(`${id}\\s+0\\s+teams-production`));
+    expect(redrive.stdout).toMatch(/re-drove [1-9]\d* batch\(es\)\. The dispatch DLQ/);
+
+    const replay = await cli(['deliveries', 'replay', id]);
+    expect(replay.stdout).toContain('left #0 (PENDING)');
+    expect(replay.stdout).toContain('add --force');
+    expect(replay.stdout).not.toContain('force=true');
+    const forced = await cli(['deliveries', 'replay', id, '--force']);
+    expect(forced.stdout).toContain('re-queued 0 batch(es); re-drove 1 PENDING batch(es)');
+  });
+
+  it('list takes a plain date and the SUSPECT_MAPPING alias, and exits quietly when the reader closes the pipe', async () => {
+    const id = await pendingDelivery('cli-list');
+    const byDate = await cli(['deliveries', 'list', '--since', new Date().toISOString().slice(0, 10), '--status', 'PENDING']);
+    expect(byDate.code).toBe(0);
+    expect(byDate.stdout).toContain(id);
+    expect((await cli(['deliveries', 'list', '--status', 'SUSPECT_MAPPING'])).code).toBe(0);
+
+    // `… | head`: the reader may close the pipe before the CLI writes (`true` never reads); no stack trace, exit 0.
+    const piped = await run('bash', ['-o', 'pipefail', '-c', `node bin/usage-cert.mjs deliveries show ${id} | true`], { env: { ...process.env, ADMIN_URL: stack.url, ADMIN_TOKEN }, timeout: 30_000 });
+    expect(piped.stderr).toBe('');
+  });
+
+  it('finds the local stack on PORT when ADMIN_URL is unset', async () => {
+    const port = new URL(stack.url).port;
+    const { ADMIN_URL: _unset, ...env } = process.env;
+    const { stdout } = await run(process.execPath, ['bin/usage-cert.mjs', 'targets', 'list'], { env: { ...env, PORT: port, ADMIN_TOKEN }, timeout: 30_000 });
+    expect(stdout).toMatch(/prod\s+production\s+acme/);
   });
 });

@@ -8,7 +8,8 @@ import { DEFAULT_DISPATCH_SETTINGS, dispatchBatch, sweep, type DispatcherDeps } 
 import { startPoller } from '../../functions/local/poller.js';
 import { captureLog } from '../helpers/capture-log.js';
 import { ScriptedIsc, rateLimited, rejected, unavailable } from '../helpers/scripted-isc.js';
-import { productionTarget, slackMapping, startTestStack, webhookHeaders, type TestStack } from '../helpers/stack.js';
+import { startDispatchStack, reportPoster } from '../helpers/dispatch-stack.js';
+import type { TestStack } from '../helpers/stack.js';
 
 let stack: TestStack;
 let now = new Date('2026-11-26T10:00:00Z');
@@ -18,25 +19,11 @@ const advance = (ms: number) => {
 };
 
 beforeAll(async () => {
-  stack = await startTestStack({ clock });
-  await stack.call('PUT', '/admin/targets/prod', { body: productionTarget });
-  await stack.call('PUT', '/admin/targets/prod/credentials/trigger', { body: { clientId: 'trigger', clientSecret: 'trigger-secret-xyz' } });
-  await stack.call('PUT', '/admin/mappings/slack-production', { body: slackMapping({ policy: { maxDaysActive: 0, cooldownDays: 0 } }) });
-  // A second tenant whose target also has API-client credentials, for identity resolution.
-  await stack.call('PUT', '/admin/targets/prod-api', { body: { ...productionTarget, tenant: 'acme-api', triggerUrl: 'https://acme-api.api.identitynow.com/beta/workflows/execute/external/wf-1' } });
-  await stack.call('PUT', '/admin/targets/prod-api/credentials/trigger', { body: { clientId: 'trigger', clientSecret: 'trigger-secret-xyz' } });
-  await stack.call('PUT', '/admin/targets/prod-api/credentials/api', { body: { clientId: 'api', clientSecret: 'api-secret-xyz' } });
-  await stack.call('PUT', '/admin/mappings/teams-production?skipSourceCheck=true', { body: slackMapping({ application: 'Teams', instance: 'Teams-production', targetId: 'prod-api', policy: { maxDaysActive: 0, cooldownDays: 0 } }) });
+  stack = await startDispatchStack(clock);
 });
 afterAll(() => stack.close());
 
-let counter = 0;
-async function postReport(emails: string[], instance = 'Slack-production'): Promise<string> {
-  const rows = emails.map((Email) => ({ Email, 'Days Active': 0, Instance: instance }));
-  const response = await stack.call('POST', '/webhooks/saas-management', { body: rows, headers: webhookHeaders({ 'idempotency-key': `dispatch-${++counter}` }) });
-  expect(response.status).toBe(202);
-  return response.body.deliveryId;
-}
+const postReport = reportPoster(() => stack, 'dispatch');
 
 function deps(isc: ScriptedIsc, overrides: Partial<DispatcherDeps['settings']> = {}): DispatcherDeps {
   return { store: stack.store, isc, secrets: stack.secrets, clock, log: captureLog(), settings: { ...DEFAULT_DISPATCH_SETTINGS, backoffBaseMs: 1000, backoffCapMs: 8000, ...overrides } };

@@ -16,7 +16,7 @@ import { DynamoAdminStore } from '../../functions/adapters/dynamodb-admin-store.
 import { ensureTables } from '../../functions/adapters/dynamodb-table.js';
 import { FileSecretStore } from '../../functions/adapters/file-secret-store.js';
 import { HttpIscClient } from '../../functions/adapters/isc-client.js';
-import { DEFAULT_DISPATCH_SETTINGS } from '../../functions/core/dispatcher.js';
+import { DEFAULT_DISPATCH_SETTINGS, sweep } from '../../functions/core/dispatcher.js';
 import { ingestReport } from '../../functions/core/ingest.js';
 import { PENDING_BATCH_FILTER, handleStreamEvent } from '../../functions/dispatch-stream.js';
 import type { IscSimulator } from '../../functions/local/isc-simulator.js';
@@ -129,5 +129,38 @@ describe.skipIf(unavailable !== undefined)('Adapter: DynamoDB Streams → dispat
     const event: DynamoDBStreamEvent = { Records: all.filter((record) => matches(record, PENDING_BATCH_FILTER)) };
     const result = await handleStreamEvent(event, { ...deps, store: broken });
     expect(result.batchItemFailures).toEqual([{ itemIdentifier: event.Records[0]!.dynamodb!.SequenceNumber }]);
+  });
+
+  it('recovers a batch whose stream record went to the DLQ: the sweeper re-drives it and the new record dispatches it', async () => {
+    // Prepare: a report accepted while the dispatch function cannot reach the table.
+    const before = new Set((await streamRecords()).map((r) => r.dynamodb?.SequenceNumber));
+    const fresh = async () => (await streamRecords()).filter((r) => !before.has(r.dynamodb?.SequenceNumber) && matches(r, PENDING_BATCH_FILTER));
+    const rows = [{ Email: 'dlq@example.com', 'Days Active': 0, Instance: 'Slack-production' }];
+    const { delivery } = await ingestReport(
+      { body: JSON.stringify(rows), bytes: 0, contentType: 'application/json', query: {}, deliveryKey: 'stream-dlq' },
+      { store, clock, settings: { batchMaxBytes: 131072, dedupeWindowMs: 86_400_000, maxRows: 1000 } },
+    );
+    const broken = new DynamoAdminStore({ client: DynamoDBDocumentClient.from(new DynamoDBClient({ endpoint: 'http://127.0.0.1:9', region: 'local', credentials: { accessKeyId: 'x', secretAccessKey: 'x' }, maxAttempts: 1 })), tableName: table });
+    const lost = await fresh();
+    expect(lost).toHaveLength(1);
+    // The first try and the mapping's 5 retries all fail; Lambda then sends the record's coordinates to the DLQ.
+    for (let attempt = 0; attempt < 6; attempt++) {
+      expect((await handleStreamEvent({ Records: lost }, { ...deps, store: broken })).batchItemFailures).toHaveLength(1);
+    }
+    lost.forEach((r) => before.add(r.dynamodb?.SequenceNumber));
+    expect((await store.deliveryBatches(delivery))[0]).toMatchObject({ status: 'PENDING' });
+    expect(await fresh()).toEqual([]);
+
+    // Act: the scheduled sweep, once the batch has been PENDING longer than the stream should take.
+    const later = { now: () => new Date(Date.now() + DEFAULT_DISPATCH_SETTINGS.pendingGraceMs + 60_000) };
+    expect(await sweep({ store, clock: later, settings: DEFAULT_DISPATCH_SETTINGS, log: captureLog() })).toMatchObject({ redriven: 1 });
+    const redriven = await fresh();
+    const result = await handleStreamEvent({ Records: redriven }, deps);
+
+    // Assess: one new PENDING record passed the filter and the batch was sent once.
+    expect(redriven.map((r) => `${r.eventName}:${r.dynamodb?.NewImage?.status?.S}`)).toEqual(['MODIFY:PENDING']);
+    expect(result.batchItemFailures).toEqual([]);
+    expect((await store.deliveryBatches(delivery))[0]).toMatchObject({ status: 'DISPATCHED', executionId: expect.any(String), redrives: 1 });
+    expect(isc.state.executionCount(delivery.id, 1)).toBe(1);
   });
 });

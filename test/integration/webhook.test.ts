@@ -4,7 +4,7 @@
  */
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PREVIOUS_SECRET, WEBHOOK_SECRET, productionTarget, slackMapping, startMappedStack, webhookHeaders, type TestStack } from '../helpers/stack.js';
+import { PREVIOUS_SECRET, WEBHOOK_SECRET, markDispatched, productionTarget, slackMapping, startMappedStack, webhookHeaders, type TestStack } from '../helpers/stack.js';
 
 const PATH = '/webhooks/saas-management';
 let stack: TestStack;
@@ -90,8 +90,9 @@ describe('Route: POST /webhooks/saas-management — accepted reports', () => {
     expect(second.status).toBe(200);
   });
 
-  it('skips users sent for the same instance within the cooldown window', async () => {
+  it('skips users ISC received for the same instance within the cooldown window', async () => {
     const first = await stack.call('POST', PATH, { body: report([row('cool@example.com', 0), row('cool2@example.com', 0)]), headers: webhookHeaders({ 'idempotency-key': 'cool-1' }) });
+    await markDispatched(stack, first.body.deliveryId);
     const second = await stack.call('POST', PATH, { body: report([row('cool@example.com', 0), row('fresh@example.com', 0)]), headers: webhookHeaders({ 'idempotency-key': 'cool-2' }) });
     expect(first.body.instances[0]).toMatchObject({ inactiveUsers: 2, cooledDown: 0 });
     expect(second.body.instances[0]).toMatchObject({ inactiveUsers: 1, cooledDown: 1 });

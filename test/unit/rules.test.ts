@@ -5,7 +5,7 @@ import { ReviewerSchema } from '../../functions/core/mapping.js';
 import { isHttpUrl, resolveTargetUrls, tenantName } from '../../functions/core/target.js';
 import { iscUrlProblem } from '../../functions/core/isc-hosts.js';
 import { rateLimitDelayMs, retryDelayMs } from '../../functions/core/backoff.js';
-import { isStale } from '../../functions/core/staleness.js';
+import { expectedInterval, isStale } from '../../functions/core/staleness.js';
 import { AppError } from '../../functions/core/errors.js';
 
 describe('Function: instanceKey', () => {
@@ -83,13 +83,24 @@ describe('Function: isStale', () => {
   const now = new Date('2026-11-26T00:00:00Z');
   const mapping = { expectEveryDays: 7, updatedAt: '2026-11-01T00:00:00Z', enabled: true };
   it('is stale when the last report is older than expectEveryDays', () => {
-    expect(isStale(mapping, '2026-11-18T00:00:00Z', now)).toBe(true);
-    expect(isStale(mapping, '2026-11-20T00:00:00Z', now)).toBe(false);
+    expect(isStale(mapping, { lastReportAt: '2026-11-18T00:00:00Z' }, now)).toBe(true);
+    expect(isStale(mapping, { lastReportAt: '2026-11-20T00:00:00Z' }, now)).toBe(false);
   });
-  it('counts from the mapping update when no report ever came, and never for disabled or cadence-less mappings', () => {
+  it('counts from the mapping update when no report ever came, and never for disabled mappings', () => {
     expect(isStale(mapping, undefined, now)).toBe(true);
     expect(isStale({ ...mapping, enabled: false }, undefined, now)).toBe(false);
-    expect(isStale({ ...mapping, expectEveryDays: undefined }, undefined, now)).toBe(false);
+  });
+  it('without expectEveryDays, learns 1.5 × the median gap once three reports arrived, and is stale past it', () => {
+    const cadenceless = { ...mapping, expectEveryDays: undefined };
+    const weekly = { lastReportAt: '2026-11-15T00:00:00Z', reportTimes: ['2026-11-01T00:00:00Z', '2026-11-08T00:00:00Z', '2026-11-15T00:00:00Z'] };
+    expect(expectedInterval(cadenceless, weekly)).toEqual({ days: 10.5, learned: true });
+    expect(isStale(cadenceless, weekly, now)).toBe(true); // 11 days since the last weekly report
+    expect(isStale(cadenceless, weekly, new Date('2026-11-25T00:00:00Z'))).toBe(false);
+    // Two reports are not enough to learn from; one outlier gap does not move the median.
+    expect(expectedInterval(cadenceless, { reportTimes: weekly.reportTimes.slice(1) })).toBeUndefined();
+    expect(isStale(cadenceless, { lastReportAt: '2026-11-08T00:00:00Z', reportTimes: weekly.reportTimes.slice(0, 2) }, now)).toBe(false);
+    expect(expectedInterval(cadenceless, { reportTimes: [...weekly.reportTimes, '2026-11-16T00:00:00Z', '2026-11-23T00:00:00Z'] })).toEqual({ days: 10.5, learned: true });
+    expect(expectedInterval(mapping, weekly)).toEqual({ days: 7, learned: false });
   });
 });
 
