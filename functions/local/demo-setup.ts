@@ -44,17 +44,24 @@ export async function seedDemo(options: { store: AdminStore; url: string; adminT
     const response = await fetch(`${options.url}${path}`, { method, headers: { authorization: `Bearer ${options.adminToken}`, 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
     if (!response.ok) throw new Error(`demo setup: ${method} ${path} answered ${response.status}: ${await response.text()}`);
   };
+  // A target's credentials are cleared whenever its URLs change, so they are set after every move.
+  const setCredentials = async () => {
+    for (const kind of ['trigger', 'api'] as const) {
+      const { clientId, clientSecret } = options.clients[kind];
+      await call('PUT', `/admin/targets/${DEMO_TARGET}/credentials/${kind}`, { clientId, clientSecret });
+    }
+  };
   if ((await options.store.listTargets()).length > 0) {
     const demo = await options.store.getTarget(DEMO_TARGET);
     if (demo?.tenant === 'simulator' && demo.apiBaseUrl !== options.simulatorUrl) {
       await call('PUT', `/admin/targets/${DEMO_TARGET}`, { ...demoTarget(options.simulatorUrl), description: demo.description }, { 'if-match': `"${demo.version}"` });
+      await setCredentials();
       options.log.info(`demo target "${DEMO_TARGET}" now points at the simulator on ${options.simulatorUrl}`);
     }
     return false;
   }
   await call('PUT', `/admin/targets/${DEMO_TARGET}`, demoTarget(options.simulatorUrl));
-  await call('PUT', `/admin/targets/${DEMO_TARGET}/credentials/trigger`, { clientId: options.clients.trigger.clientId, clientSecret: options.clients.trigger.clientSecret });
-  await call('PUT', `/admin/targets/${DEMO_TARGET}/credentials/api`, { clientId: options.clients.api.clientId, clientSecret: options.clients.api.clientSecret });
+  await setCredentials();
   await call('PUT', '/admin/mappings/slack-production', {
     application: 'Slack',
     instance: 'Slack-production',
