@@ -7,6 +7,7 @@ import type { Target } from '../core/target.js';
 import type { BatchTransition, DispatchStore, IngestStore, InstanceSeen, RejectedReport } from '../core/ports.js';
 import type { ReportProfile } from '../core/report-profile.js';
 import { TABLE_SCHEMA, fromItem, keys } from './dynamodb-table.js';
+import type { RateLedger } from './rate-limiter.js';
 
 type Item = Record<string, unknown>;
 const DAY_S = 86_400;
@@ -19,7 +20,7 @@ export interface DynamoStoreOptions {
 }
 
 /** The DynamoDB adapter for ingest and dispatch. SDK errors never leave it: they become domain results or 503s. */
-export class DynamoStore implements IngestStore, DispatchStore {
+export class DynamoStore implements IngestStore, DispatchStore, RateLedger {
   protected readonly client: DynamoDBDocumentClient;
   protected readonly table: string;
   private readonly retentionDays: number;
@@ -327,6 +328,26 @@ export class DynamoStore implements IngestStore, DispatchStore {
       expiresAt: this.expiry(batch.createdAt),
       ...batch,
     };
+  }
+
+  // ---- the shared ISC rate limit (RateLedger) -------------------------------------------------
+
+  /**
+   * One item per limiter key holding the current slice number and the slots taken in it, overwritten by each
+   * new slice so it never grows. Conditional updates only (no transactions, no TTL: it runs on dynalite).
+   * One update when the slice is open and has room; two for the slice's first claim; three when another
+   * process just opened it or fewer slots are left than asked for.
+   */
+  async takeRateSlots(key: string, slice: number, want: number, quota: number): Promise<number> {
+    const update = (expression: string, condition: string, values: Item) =>
+      this.conditionally(() =>
+        this.client.send(new UpdateCommand({ TableName: this.table, Key: keys.rateLimit(key), UpdateExpression: expression, ConditionExpression: condition, ExpressionAttributeValues: { ':slice': slice, ...values } })),
+      );
+    const add = (n: number) => update('SET used = used + :n', 'slice = :slice AND used <= :room', { ':n': n, ':room': quota - n });
+    if (await add(want)) return want;
+    // A newer slice replaces the item; a process whose clock is behind cannot move the slice back.
+    if (await update('SET slice = :slice, used = :n', 'attribute_not_exists(slice) OR slice < :slice', { ':n': want })) return want;
+    return want > 1 && (await add(1)) ? 1 : 0;
   }
 
   protected expiry(fromIso: string): number {

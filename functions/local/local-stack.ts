@@ -13,6 +13,7 @@ import { DynamoAdminStore } from '../adapters/dynamodb-admin-store.js';
 import { ensureTable } from '../adapters/dynamodb-table.js';
 import { FileSecretStore } from '../adapters/file-secret-store.js';
 import type { Log } from '../adapters/logger.js';
+import type { RateLedger } from '../adapters/rate-limiter.js';
 import { createRouter } from '../http/router.js';
 import { adminRoutes, publicRoutes } from '../http/routes.js';
 import { consoleRoutes } from '../http/console-route.js';
@@ -23,7 +24,8 @@ import { repairIndexes } from './repair-indexes.js';
 export interface LocalStackOptions {
   config: Config;
   log: Log;
-  isc: IscClient & IscAdminClient;
+  /** An ISC client, or how to make one from the table's rate ledger (so the limit is shared as on AWS). */
+  isc: (IscClient & IscAdminClient) | ((rateLedger: RateLedger) => IscClient & IscAdminClient);
   port: number;
   /** Persist the embedded DynamoDB and the secret file here; in memory (tests) when absent. */
   dataDir?: string;
@@ -64,11 +66,12 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   }
   const store = new DynamoAdminStore({ client, tableName: config.TABLE_NAME, retentionDays: config.RETENTION_DAYS });
   const secrets = new FileSecretStore(options.secretFile);
+  const isc = typeof options.isc === 'function' ? options.isc(store) : options.isc;
 
   const settings = ingestSettings(config);
   const routes = [
     ...publicRoutes({ store, clock, settings, maxBodyBytes: config.MAX_BODY_BYTES }),
-    ...adminRoutes({ store, secrets, clock, settings, maxBodyBytes: config.MAX_BODY_BYTES, isc: options.isc, secretIdFor: (targetId, kind) => `targets/${targetId}/${kind}` }),
+    ...adminRoutes({ store, secrets, clock, settings, maxBodyBytes: config.MAX_BODY_BYTES, isc, secretIdFor: (targetId, kind) => `targets/${targetId}/${kind}` }),
     ...consoleRoutes(), // local only: the admin console (functions/console/README.md)
   ];
   const router = createRouter(routes, { webhookSecrets: async () => options.webhookSecrets, adminToken: options.adminToken });
@@ -79,7 +82,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   const poller = startPoller(
     {
       store,
-      isc: options.isc,
+      isc,
       secrets,
       clock,
       log,
