@@ -90,7 +90,7 @@ export class HttpIscClient implements IscClient, IscAdminClient {
     });
   }
 
-  async resolveIdentities(target: Target, credentials: Credentials, emails: readonly string[]): Promise<Map<string, string>> {
+  async resolveIdentities(target: Target, credentials: Credentials, emails: readonly string[], onChunk?: (resolved: ReadonlyMap<string, string | null>) => void): Promise<Map<string, string>> {
     const wanted = [...new Set(emails.map((email) => email.trim().toLowerCase()).filter(Boolean))];
     const found = new Map<string, string>();
     const url = `${base(target)}/v3/search`;
@@ -113,6 +113,7 @@ export class HttpIscClient implements IscClient, IscAdminClient {
         }
         if (items.length < this.#pageSize) break;
       }
+      onChunk?.(new Map(chunk.map((email) => [email, found.get(email) ?? null])));
     }
     return found;
   }

@@ -80,10 +80,11 @@ describe('Class: HttpIscClient', () => {
       expect(fake.isc.state.count('token')).toBe(2);
     });
 
-    it('fails with a retryable isc_rate_limited carrying Retry-After seconds when ISC answers 429', async () => {
-      fake.isc.state.failNext('trigger', { type: 'rate-limit', retryAfterSeconds: 7 });
+    it('fails with a retryable isc_rate_limited carrying Retry-After seconds when ISC answers 429 with a wait longer than the call budget', async () => {
+      fake.isc.state.failNext('trigger', { type: 'rate-limit', retryAfterSeconds: 30 });
       const error = await failure(client().triggerWorkflow(fake.target, TRIGGER_CLIENT, workflowInput('d-429', 0)));
-      expect(error).toMatchObject({ code: 'isc_rate_limited', retryable: true, details: { status: 429, retryAfterMs: 7_000, isc: { message: ' Rate Limit Exceeded ' } } });
+      expect(error).toMatchObject({ code: 'isc_rate_limited', retryable: true, details: { status: 429, retryAfterMs: 30_000, isc: { message: ' Rate Limit Exceeded ' } } });
+      expect(fake.isc.state.count('trigger')).toBe(1);
     });
 
     it('reads a Retry-After HTTP date relative to the clock', async () => {
