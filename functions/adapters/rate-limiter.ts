@@ -42,7 +42,7 @@ export interface RateLimiterOptions {
   maxWaitMs?: number;
   /** Where the slice counts live. Default: this process's memory. */
   ledger?: RateLedger;
-  /** Most slots claimed per ledger round trip. Default 4. */
+  /** Slots claimed per ledger round trip (more when more calls wait, at most a slice's quota). Default 3. */
   reserve?: number;
 }
 
@@ -95,7 +95,7 @@ export class RateLimiter {
     this.concurrencyPerTarget = positive(options.concurrencyPerTarget, 4, 'concurrencyPerTarget');
     this.maxWaitMs = options.maxWaitMs ?? 30_000;
     this.#ledger = options.ledger ?? new MemoryRateLedger();
-    this.#reserve = positive(options.reserve, 4, 'reserve');
+    this.#reserve = positive(options.reserve, 3, 'reserve');
   }
 
   /** Runs `fn` once a concurrency slot for `targetId` and a rate slot for `key` are free. */
@@ -165,8 +165,9 @@ export class RateLimiter {
         slots.left--;
         return;
       }
-      // Claim for this caller and those queued behind it, so a backlog costs one round trip per few calls.
-      const granted = await this.#ledger.takeRateSlots(key, slice, Math.min(this.quota, this.#reserve, slots.waiting), this.quota);
+      // Claim a few slots, more when more callers queue, so most calls cost no round trip; slots this process
+      // cannot use before the slice ends are lost, which costs throughput only when it is not backlogged.
+      const granted = await this.#ledger.takeRateSlots(key, slice, Math.min(this.quota, Math.max(this.#reserve, slots.waiting)), this.quota);
       if (granted > 0 && Math.floor(Date.now() / this.sliceMs) === slice) {
         slots.slice = slice;
         slots.left = granted - 1;
