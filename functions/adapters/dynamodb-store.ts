@@ -333,21 +333,26 @@ export class DynamoStore implements IngestStore, DispatchStore, RateLedger {
   // ---- the shared ISC rate limit (RateLedger) -------------------------------------------------
 
   /**
-   * One item per limiter key holding the current slice number and the slots taken in it, overwritten by each
-   * new slice so it never grows. Conditional updates only (no transactions, no TTL: it runs on dynalite).
-   * One update when the slice is open and has room; two for the slice's first claim; three when another
-   * process just opened it or fewer slots are left than asked for.
+   * One item per limiter key holding the current slice number and the slots asked for in it, overwritten by
+   * each new slice so it never grows. Conditional updates only (no transactions, no TTL: it runs on dynalite).
+   * Claiming adds to the count unconditionally within the slice and reads the sum back, so one update says
+   * exactly how many of the asked-for slots were still free (asks beyond the quota are counted, never granted).
+   * Two updates for the slice's first claim, three when another process opened the slice in between.
    */
   async takeRateSlots(key: string, slice: number, want: number, quota: number): Promise<number> {
-    const update = (expression: string, condition: string, values: Item) =>
-      this.conditionally(() =>
-        this.client.send(new UpdateCommand({ TableName: this.table, Key: keys.rateLimit(key), UpdateExpression: expression, ConditionExpression: condition, ExpressionAttributeValues: { ':slice': slice, ...values } })),
-      );
-    const add = (n: number) => update('SET used = used + :n', 'slice = :slice AND used <= :room', { ':n': n, ':room': quota - n });
-    if (await add(want)) return want;
+    let used = 0;
+    const update = (expression: string, condition: string) =>
+      this.conditionally(async () => {
+        const { Attributes } = await this.client.send(
+          new UpdateCommand({ TableName: this.table, Key: keys.rateLimit(key), UpdateExpression: expression, ConditionExpression: condition, ExpressionAttributeValues: { ':slice': slice, ':n': want }, ReturnValues: 'UPDATED_NEW' }),
+        );
+        used = Number(Attributes?.used);
+      });
+    const add = () => update('SET used = used + :n', 'slice = :slice');
     // A newer slice replaces the item; a process whose clock is behind cannot move the slice back.
-    if (await update('SET slice = :slice, used = :n', 'attribute_not_exists(slice) OR slice < :slice', { ':n': want })) return want;
-    return want > 1 && (await add(1)) ? 1 : 0;
+    const open = () => update('SET slice = :slice, used = :n', 'attribute_not_exists(slice) OR slice < :slice');
+    if (!(await add()) && !(await open()) && !(await add())) return 0;
+    return Math.max(0, Math.min(want, quota - (used - want)));
   }
 
   protected expiry(fromIso: string): number {

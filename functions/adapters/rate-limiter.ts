@@ -3,9 +3,10 @@
  * client, and caps parallel calls per target (per process).
  *
  * The window is cut into `slices` equal time slices; each slice grants at most `quota` calls per key, where
- * (slices + 1) · quota ≤ requests. Any window of `windowMs`, wherever it starts, overlaps at most slices + 1
- * slices, so it never holds more than `requests` calls; a backlog still gets slices · quota per window
- * (100 / 10 s: 1 s slices of 9 → at most 99 in any 10 s, 90 per 10 s when backlogged).
+ * (slices + 2) · quota ≤ requests. Calls start in their slice but may reach ISC a little later; any window of
+ * `windowMs`, wherever it starts, then holds calls of at most slices + 2 slices (one more for that lag, up to
+ * a slice long), so never more than `requests`; a backlog still gets slices · quota per window.
+ * 100 / 10 s: 18 slices of 555 ms with 5 calls each → ≤ 100 in any 10 s window, 90 per window when backlogged.
  * The counts live in a RateLedger: the DynamoDB table on AWS and locally (shared by every container and
  * process), or memory for a lone client. A process claims several slots of the current slice per round trip
  * when calls are queued, so most calls cost no ledger round trip; slots it cannot use before the slice ends
@@ -14,7 +15,7 @@
 export interface RateLedger {
   /**
    * Take up to `want` of the `quota` slots of time slice `slice` (a number that only grows) for `key`.
-   * Resolves to the number granted: `want`, fewer, or 0 when the slice is full.
+   * Resolves to the number granted: `want`, or fewer when that emptied the slice (0: it was full).
    */
   takeRateSlots(key: string, slice: number, want: number, quota: number): Promise<number>;
 }
@@ -33,7 +34,7 @@ export class MemoryRateLedger implements RateLedger {
 }
 
 export interface RateLimiterOptions {
-  /** Requests allowed per key in any window of `windowMs` (at least 2). Default 100, ISC's limit. */
+  /** Requests allowed per key in any window of `windowMs` (at least 3). Default 100, ISC's limit. */
   requests?: number;
   windowMs?: number;
   /** Calls in progress per target. Default 4. */
@@ -58,6 +59,8 @@ interface KeySlots {
   /** Slots of `slice` this process holds and has not used yet. */
   slice: number;
   left: number;
+  /** The last slice the ledger said is used up: no more round trips for it. */
+  fullSlice: number;
   /** Callers waiting for a slot; they take turns so one ledger claim serves several of them. */
   waiting: number;
   queue: Promise<void>;
@@ -87,11 +90,11 @@ export class RateLimiter {
 
   constructor(options: RateLimiterOptions = {}) {
     this.requests = positive(options.requests, 100, 'requests');
-    if (this.requests < 2) throw new RangeError('RateLimiter requests must be at least 2 (a window needs two slices).');
+    if (this.requests < 3) throw new RangeError('RateLimiter requests must be at least 3 (one call per slice, two slices of margin).');
     this.windowMs = positive(options.windowMs, 10_000, 'windowMs');
-    const slices = Math.min(10, this.requests - 1);
+    const slices = sliceCount(this.requests);
     this.sliceMs = this.windowMs / slices;
-    this.quota = Math.floor(this.requests / (slices + 1));
+    this.quota = Math.floor(this.requests / (slices + 2));
     this.concurrencyPerTarget = positive(options.concurrencyPerTarget, 4, 'concurrencyPerTarget');
     this.maxWaitMs = options.maxWaitMs ?? 30_000;
     this.#ledger = options.ledger ?? new MemoryRateLedger();
@@ -147,7 +150,7 @@ export class RateLimiter {
   #takeSlot(key: string, deadline: number): Promise<void> {
     let slots = this.#keys.get(key);
     if (!slots) {
-      slots = { slice: -1, left: 0, waiting: 0, queue: Promise.resolve() };
+      slots = { slice: -1, left: 0, fullSlice: -1, waiting: 0, queue: Promise.resolve() };
       this.#keys.set(key, slots);
     }
     const current = slots;
@@ -165,19 +168,33 @@ export class RateLimiter {
         slots.left--;
         return;
       }
-      // Claim a few slots, more when more callers queue, so most calls cost no round trip; slots this process
-      // cannot use before the slice ends are lost, which costs throughput only when it is not backlogged.
-      const granted = await this.#ledger.takeRateSlots(key, slice, Math.min(this.quota, Math.max(this.#reserve, slots.waiting)), this.quota);
-      if (granted > 0 && Math.floor(Date.now() / this.sliceMs) === slice) {
-        slots.slice = slice;
-        slots.left = granted - 1;
-        return;
+      if (slots.fullSlice !== slice) {
+        // Claim a few slots, more when more callers queue, so most calls cost no round trip; slots this process
+        // cannot use before the slice ends are lost, which costs throughput only when it is not backlogged.
+        const want = Math.min(this.quota, Math.max(this.#reserve, slots.waiting));
+        const granted = await this.#ledger.takeRateSlots(key, slice, want, this.quota);
+        if (granted < want) slots.fullSlice = slice;
+        if (granted > 0 && Math.floor(Date.now() / this.sliceMs) === slice) {
+          slots.slice = slice;
+          slots.left = granted - 1;
+          return;
+        }
       }
-      const waitMs = (slice + 1) * this.sliceMs - Date.now();
-      if (Date.now() + waitMs > deadline) throw new RateLimitWaitExceeded(Math.ceil(Math.max(waitMs, this.sliceMs)));
-      if (waitMs > 0) await new Promise((resolve) => setTimeout(resolve, waitMs));
+      // Until the next slice (whole milliseconds: slices need not be), unless it began during the claim.
+      const waitMs = Math.ceil((slice + 1) * this.sliceMs) - Date.now();
+      if (waitMs <= 0) continue;
+      if (Date.now() + waitMs > deadline) throw new RateLimitWaitExceeded(Math.max(waitMs, Math.ceil(this.sliceMs)));
+      await new Promise((resolve) => setTimeout(resolve, waitMs));
     }
   }
+}
+
+/** The slice count (at most 20) that lets the most calls through per window while (slices + 2) · quota ≤ requests. */
+function sliceCount(requests: number): number {
+  const perWindow = (slices: number) => slices * Math.floor(requests / (slices + 2));
+  let best = 1;
+  for (let slices = 2; slices <= Math.min(20, requests - 2); slices++) if (perWindow(slices) > perWindow(best)) best = slices;
+  return best;
 }
 
 function positive(value: number | undefined, fallback: number, name: string): number {
