@@ -139,16 +139,18 @@ export class HttpIscClient implements IscClient, IscAdminClient {
   async #authorized(target: Target, credentials: Credentials, url: string, body?: string, retry: Retry = body === undefined ? 'idempotent' : 'unsent'): Promise<RawResponse> {
     const key = `${credentials.clientId}:${apiVersion(url)}`;
     const method = body === undefined ? 'GET' : 'POST';
-    const send = (token: string) =>
-      this.#call(retry, (timeoutMs) =>
-        this.#limited(key, target.id, () => exchange(this.#fetch, url, { method, headers: { ...JSON_HEADERS, authorization: `Bearer ${token}` }, body }, timeoutMs)),
-      );
-    let token = await this.#tokens.get(target.tokenUrl, credentials);
-    let response = await send(token);
+    let token = '';
+    // Each try takes the cached token afresh: a run of retries can outlive a short-lived token. The token
+    // request has its own retries, so its failure ends the call instead of being retried once more here.
+    const send = () =>
+      this.#call(retry, async (timeoutMs) => {
+        token = await this.#tokens.get(target.tokenUrl, credentials).catch(alreadyRetried);
+        return this.#limited(key, target.id, () => exchange(this.#fetch, url, { method, headers: { ...JSON_HEADERS, authorization: `Bearer ${token}` }, body }, timeoutMs));
+      });
+    let response = await send();
     if (response.status === 401) {
       this.#tokens.invalidate(target.tokenUrl, credentials.clientId, token);
-      token = await this.#tokens.get(target.tokenUrl, credentials);
-      response = await send(token);
+      response = await send();
       if (response.status === 401) {
         throw new IscError('isc_credentials_rejected', `ISC rejected a freshly issued token for ${response.what} (HTTP 401).`, false, {
           status: 401,
@@ -361,6 +363,11 @@ async function exchange(fetchImpl: typeof fetch, url: string, init: RequestInit,
     const code = transportCode(error);
     throw new TransportError('isc_unavailable', `${what} failed: ${code ? `connection error ${code}` : transportReason(error)}.`, code !== undefined && UNSENT_CODES.has(code));
   }
+}
+
+/** A transport failure that the inner call already retried, made final for an outer retry loop. */
+function alreadyRetried(error: unknown): never {
+  throw error instanceof TransportError ? new IscError(error.code, error.message, true) : error;
 }
 
 /** How a try ended, for the retry policy. */
