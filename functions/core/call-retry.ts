@@ -13,8 +13,12 @@ export interface CallRetryPolicy {
   budgetMs: number;
 }
 
-/** 4 tries: waits of at most 0.25 + 0.5 + 1 s, so a call gives up within seconds unless ISC is slow to answer. */
-export const DEFAULT_CALL_RETRY: CallRetryPolicy = { maxTries: 4, baseMs: 250, capMs: 2_000, budgetMs: 20_000 };
+/**
+ * 4 tries: waits of at most 0.25 + 0.5 + 1 s, so a call gives up within seconds unless ISC is slow to answer.
+ * 17 s per call (the longest ISC_TIMEOUT_MS the stack allows): five sequential calls plus 30 s of rate-limiter
+ * wait still fit the dispatch function's 120 s (lib/functions.ts).
+ */
+export const DEFAULT_CALL_RETRY: CallRetryPolicy = { maxTries: 4, baseMs: 250, capMs: 2_000, budgetMs: 17_000 };
 
 /** What a failed try says: throttled (429, maybe with Retry-After), transient (5xx, timeout, reset), or final. */
 export type TryFailure = { kind: 'throttled'; retryAfterMs?: number } | { kind: 'transient' } | { kind: 'final' };
