@@ -1,16 +1,12 @@
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
-import { join } from 'node:path';
-import dynalite from 'dynalite';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { DispatchSettings } from '../core/dispatcher.js';
 import { dispatchSettings } from '../dispatch-setup.js';
 import type { Clock, IscAdminClient, IscClient, SecretStore } from '../core/ports.js';
 import { ingestSettings, type Config } from '../adapters/config.js';
 import { DynamoAdminStore } from '../adapters/dynamodb-admin-store.js';
-import { ensureTable } from '../adapters/dynamodb-table.js';
 import { FileSecretStore } from '../adapters/file-secret-store.js';
 import type { Log } from '../adapters/logger.js';
 import type { RateLedger } from '../adapters/rate-limiter.js';
@@ -18,6 +14,7 @@ import { createRouter } from '../http/router.js';
 import { adminRoutes, publicRoutes } from '../http/routes.js';
 import { consoleRoutes } from '../http/console-route.js';
 import { createNodeServer } from '../http/node-server.js';
+import { startEmbeddedDynamoDb } from './embedded-dynamodb.js';
 import { startPoller, type Poller } from './poller.js';
 import { repairIndexes } from './repair-indexes.js';
 
@@ -51,15 +48,8 @@ export interface LocalStack {
 export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
   const { config, log } = options;
   const clock = options.clock ?? { now: () => new Date() };
-  const engine = dynalite({ path: options.dataDir ? join(options.dataDir, 'dynamodb') : undefined, createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
-  let dynamoRequests = 0;
-  engine.on('request', () => dynamoRequests++);
-  engine.listen(0, '127.0.0.1');
-  await once(engine, 'listening');
-  const endpoint = `http://127.0.0.1:${(engine.address() as AddressInfo).port}`;
-  const raw = new DynamoDBClient({ endpoint, region: 'local', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
-  await ensureTable(raw, config.TABLE_NAME);
-  const client = DynamoDBDocumentClient.from(raw, { marshallOptions: { removeUndefinedValues: true } });
+  const dynamo = await startEmbeddedDynamoDb(config.TABLE_NAME, options.dataDir);
+  const client = DynamoDBDocumentClient.from(dynamo.raw, { marshallOptions: { removeUndefinedValues: true } });
   if (options.dataDir) {
     const repaired = await repairIndexes(client, config.TABLE_NAME);
     if (repaired > 0) log.info('re-indexed unfinished work from the last run', { items: repaired });
@@ -94,7 +84,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
 
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    dynamoRequests: () => dynamoRequests,
+    dynamoRequests: dynamo.requests,
     store,
     secrets,
     poller,
@@ -102,8 +92,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       await poller.stop();
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));
-      await new Promise((resolve) => engine.close(resolve));
-      raw.destroy();
+      await dynamo.close();
     },
   };
 }

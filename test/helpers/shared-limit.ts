@@ -1,9 +1,6 @@
 import { fork } from 'node:child_process';
 import { once } from 'node:events';
-import type { AddressInfo } from 'node:net';
-import dynalite from 'dynalite';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { ensureTable } from '../../functions/adapters/dynamodb-table.js';
+import { startEmbeddedDynamoDb } from '../../functions/local/embedded-dynamodb.js';
 import { startIscSimulator } from '../../functions/local/isc-simulator.js';
 import { API_CLIENT, seedIdentities } from './fake-isc.js';
 
@@ -34,15 +31,8 @@ export interface SharedLimitResult {
  * that enforces `requests` per `windowMs` for the API client, and search as fast as their limiter lets them.
  */
 export async function runSharedLimit(run: SharedLimitRun): Promise<SharedLimitResult> {
-  const engine = dynalite({ createTableMs: 0 });
-  let dynamoRequests = 0;
-  engine.on('request', () => dynamoRequests++);
-  engine.listen(0, '127.0.0.1');
-  await once(engine, 'listening');
-  const endpoint = `http://127.0.0.1:${(engine.address() as AddressInfo).port}`;
-  const raw = new DynamoDBClient({ endpoint, region: 'local', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
-  await ensureTable(raw, 'shared-limit');
-  raw.destroy();
+  const dynamo = await startEmbeddedDynamoDb('shared-limit');
+  const { endpoint } = dynamo;
   const isc = await startIscSimulator({ clients: [API_CLIENT], identities: seedIdentities(50), tokenTtlSeconds: 3_600, rateLimit: { requests: run.requests, windowMs: run.windowMs } });
   const workers = Array.from({ length: run.processes }, (_, worker) =>
     fork(new URL('./shared-limit-worker.ts', import.meta.url).pathname, {
@@ -54,7 +44,7 @@ export async function runSharedLimit(run: SharedLimitRun): Promise<SharedLimitRe
   try {
     await Promise.all(workers.map((worker) => once(worker, 'message')));
     const start = Date.now();
-    const dynamoBefore = dynamoRequests;
+    const dynamoBefore = dynamo.requests();
     const reports = workers.map((worker) => once(worker, 'message') as Promise<[{ calls: number; failures: number }]>);
     for (const worker of workers) worker.send({ until: start + run.durationMs });
     await Promise.all(reports);
@@ -67,12 +57,12 @@ export async function runSharedLimit(run: SharedLimitRun): Promise<SharedLimitRe
       throughputShare: (measured.length / spanMs) * run.windowMs / run.requests,
       searches: ok.length,
       throttled: searches.filter((call) => call.status === 429).length,
-      ledgerRequestsPerCall: (dynamoRequests - dynamoBefore) / Math.max(1, ok.length),
+      ledgerRequestsPerCall: (dynamo.requests() - dynamoBefore) / Math.max(1, ok.length),
     };
   } finally {
     for (const worker of workers) if (worker.exitCode === null) worker.kill();
     await isc.close();
-    await new Promise((resolve) => engine.close(resolve));
+    await dynamo.close();
   }
 }
 

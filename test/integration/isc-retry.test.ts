@@ -7,21 +7,7 @@ import { createServer } from 'node:net';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { HttpIscClient, type HttpIscClientOptions } from '../../functions/adapters/isc-client.js';
 import { IscError } from '../../functions/core/ports.js';
-import type { WorkflowInput } from '../../functions/core/workflow-input.js';
-import { API_CLIENT, TRIGGER_CLIENT, seedIdentities, simulatorTarget, useFakeIsc } from '../helpers/fake-isc.js';
-
-const input = (deliveryId: string): WorkflowInput => ({
-  deliveryId,
-  batch: { index: 1, count: 1 },
-  instance: { application: 'Slack', name: 'Slack-production', environment: 'production' },
-  source: { id: 'src', name: 'Slack' },
-  period: { start: '2025-01-01', end: '2025-01-31' },
-  policy: { maxDaysActive: 0 },
-  campaign: { name: 'Slack inactive users', description: 'Review', deadline: '2025-02-28T00:00:00Z', reviewer: { type: 'MANAGER' } },
-  identityIds: ['id-1'],
-  users: [{ identityId: 'id-1', email: 'user1@example.com', daysActive: 0 }],
-  unmatchedCount: 0,
-});
+import { API_CLIENT, TRIGGER_CLIENT, seedIdentities, simulatorTarget, useFakeIsc, workflowInput } from '../helpers/fake-isc.js';
 
 /** Counts the requests the client really sent (each try). */
 function countingFetch(): { fetchImpl: typeof fetch; tries: () => number } {
@@ -97,7 +83,7 @@ describe('Class: HttpIscClient — retries inside a call', () => {
     for (const fault of [{ type: 'status', status: 500 }, { type: 'reset' }, { type: 'delay', ms: 2_000 }] as const) {
       fake.isc.state.reset();
       fake.isc.state.failNext('trigger', fault);
-      const error = await rejection(client({ timeoutMs: 300 }).triggerWorkflow(fake.target, TRIGGER_CLIENT, input(`d-${fault.type}`)));
+      const error = await rejection(client({ timeoutMs: 300 }).triggerWorkflow(fake.target, TRIGGER_CLIENT, workflowInput(`d-${fault.type}`, 1)));
       expect(error.retryable).toBe(true);
       expect(fake.isc.state.count('trigger')).toBe(1);
     }
@@ -105,7 +91,7 @@ describe('Class: HttpIscClient — retries inside a call', () => {
 
   it('repeats a trigger after a 429 (ISC did not run it) and runs the workflow exactly once', async () => {
     fake.isc.state.failNext('trigger', { type: 'rate-limit', retryAfterSeconds: 1 });
-    const { executionId } = await client().triggerWorkflow(fake.target, TRIGGER_CLIENT, input('d-429-once'));
+    const { executionId } = await client().triggerWorkflow(fake.target, TRIGGER_CLIENT, workflowInput('d-429-once', 1));
     expect(executionId).toBeTruthy();
     expect(fake.isc.state.count('trigger')).toBe(2);
     expect(fake.isc.state.executionCount('d-429-once', 1)).toBe(1);
@@ -114,7 +100,7 @@ describe('Class: HttpIscClient — retries inside a call', () => {
   it('repeats a trigger whose connection was refused (it provably never reached ISC), up to the try cap', async () => {
     const counting = countingFetch();
     const refused = simulatorTarget(fake.isc.url, { triggerUrl: `http://127.0.0.1:${await closedPort()}/beta/workflows/execute/external/wf` });
-    const error = await rejection(client({ fetchImpl: counting.fetchImpl, retry: { maxTries: 3 } }).triggerWorkflow(refused, TRIGGER_CLIENT, input('d-refused')));
+    const error = await rejection(client({ fetchImpl: counting.fetchImpl, retry: { maxTries: 3 } }).triggerWorkflow(refused, TRIGGER_CLIENT, workflowInput('d-refused', 1)));
     expect(error).toMatchObject({ code: 'isc_unavailable', retryable: true });
     expect(error.message).toContain('ECONNREFUSED');
     expect(counting.tries()).toBe(1 + 3); // one token request, three trigger tries
