@@ -50,8 +50,9 @@ export async function runSharedLimit(run: SharedLimitRun): Promise<SharedLimitRe
     await Promise.all(reports);
     const searches = isc.state.calls.filter((call) => call.route === 'search' && call.at >= start);
     const ok = searches.filter((call) => call.status === 200).map((call) => call.at);
-    const measured = ok.filter((at) => at >= start + run.windowMs); // skip the first window: the processes start together
-    const spanMs = Math.max(1, start + run.durationMs - (start + run.windowMs));
+    // Skip the first window (the processes start together) and calls that waited past the end.
+    const measured = ok.filter((at) => at >= start + run.windowMs && at < start + run.durationMs);
+    const spanMs = run.durationMs - run.windowMs;
     return {
       busiest: busiestWindow(searches.filter((call) => call.status !== 429).map((call) => call.at), run.windowMs),
       throughputShare: (measured.length / spanMs) * run.windowMs / run.requests,
