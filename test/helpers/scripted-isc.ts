@@ -9,6 +9,7 @@ export class ScriptedIsc implements IscClient {
   readonly triggers: WorkflowInput[] = [];
   readonly searches: string[][] = [];
   private failures: IscError[] = [];
+  private searchFailure: { searched: number; error: IscError } | undefined;
 
   constructor(private readonly identities: Map<string, string> = new Map()) {}
 
@@ -16,8 +17,19 @@ export class ScriptedIsc implements IscClient {
     this.failures.push(...errors);
   }
 
-  async resolveIdentities(_target: unknown, _credentials: unknown, emails: readonly string[]): Promise<Map<string, string>> {
+  /** The next search reports its first `searched` emails as a completed chunk, then fails with `error`. */
+  failNextSearch(searched: number, error: IscError): void {
+    this.searchFailure = { searched, error };
+  }
+
+  async resolveIdentities(_target: unknown, _credentials: unknown, emails: readonly string[], onChunk?: (resolved: ReadonlyMap<string, string | null>) => void): Promise<Map<string, string>> {
     this.searches.push([...emails]);
+    const failure = this.searchFailure;
+    this.searchFailure = undefined;
+    if (failure) {
+      onChunk?.(new Map(emails.slice(0, failure.searched).map((e) => [e, this.identities.get(e) ?? null])));
+      throw failure.error;
+    }
     return new Map(emails.flatMap((e) => (this.identities.has(e) ? [[e, this.identities.get(e)!] as [string, string]] : [])));
   }
 
