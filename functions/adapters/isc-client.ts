@@ -15,7 +15,7 @@ export interface HttpIscClientOptions {
   retry?: Partial<CallRetryPolicy>;
   /** Retries this client may make beyond what successes pay back (the retry budget). Default 20. */
   retryBudget?: number;
-  /** Our ceiling per client id and API version. Default 100 / 10 s, ISC's limit (the limiter keeps ≤ 99 in any window). */
+  /** Our ceiling per client id and API version. Default 100 / 10 s, ISC's limit (the limiter keeps any window within it). */
   rateLimit?: { requests: number; windowMs: number };
   /** Where the limiter counts calls: the table, so every process using a client shares one limit. Default: memory. */
   rateLedger?: RateLedger;
