@@ -26,7 +26,7 @@ export async function runE2eBench(): Promise<{ table: string }> {
   const isc = await startIscSimulator({ tenantName: 'bench', clients: [TRIGGER, API], identities, sources: [{ id: 'src', name: 'Slack' }], tokenTtlSeconds: 300, rateLimit: { requests: 100, windowMs: 10_000 } });
   const dir = await mkdtemp(join(tmpdir(), 'bench-e2e-'));
   const config = loadConfig({ TABLE_NAME: 'bench' });
-  const stack = await startLocalStack({ config, log: quiet, isc: iscClient(config), port: 0, secretFile: join(dir, 'secrets.json'), webhookSecrets: ['bench-webhook-secret'], adminToken: 'bench-admin-token', pollIntervalMs: 3_600_000 });
+  const stack = await startLocalStack({ config, log: quiet, isc: (rateLedger) => iscClient(config, { rateLedger }), port: 0, secretFile: join(dir, 'secrets.json'), webhookSecrets: ['bench-webhook-secret'], adminToken: 'bench-admin-token', pollIntervalMs: 3_600_000 });
   const admin = async (path: string, body: unknown) => {
     const response = await request(`${stack.url}${path}`, { method: 'PUT', headers: { authorization: 'Bearer bench-admin-token', 'content-type': 'application/json' }, body: JSON.stringify(body) });
     await response.body.text();

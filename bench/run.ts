@@ -4,6 +4,7 @@ import { cpus } from 'node:os';
 import { runIngestBench } from './ingest.js';
 import { runPackageBench } from './packages.js';
 import { runE2eBench } from './e2e.js';
+import { runResilienceBench } from './resilience.js';
 
 const started = Date.now();
 const sections: string[] = [];
@@ -17,8 +18,12 @@ const e2e = await runE2eBench();
 sections.push(`## 2. End to end, local stack (fake ISC: 300 s tokens, 100 requests / 10 s)\n\n${e2e.table}`);
 console.log(sections.at(-1));
 
+const resilience = await runResilienceBench();
+sections.push(`## 3. Flaky ISC and the shared rate limit\n\n${resilience.table}`);
+console.log(sections.at(-1));
+
 const packages = runPackageBench();
-sections.push(`## 3. Lambda packages\n\n${packages.table}`);
+sections.push(`## 4. Lambda packages\n\n${packages.table}`);
 console.log(sections.at(-1));
 
 const report = `# Benchmark results\n\n${header}\n\n${sections.join('\n\n')}\n\nTotal bench time ${((Date.now() - started) / 1000).toFixed(0)} s.\n`;

@@ -8,7 +8,7 @@ import type { DispatcherDeps } from './core/dispatcher.js';
 const context = awsContext('dispatch');
 const deps: DispatcherDeps = {
   store: context.store,
-  isc: iscClient(context.config),
+  isc: iscClient(context.config, { rateLedger: context.store }),
   secrets: context.secrets,
   clock: context.clock,
   log: context.log,

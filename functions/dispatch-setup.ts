@@ -1,7 +1,6 @@
 import { environmentVocabulary, type Config } from './adapters/config.js';
-import { HttpIscClient } from './adapters/isc-client.js';
+import { HttpIscClient, type HttpIscClientOptions } from './adapters/isc-client.js';
 import { DEFAULT_DISPATCH_SETTINGS, type DispatchSettings } from './core/dispatcher.js';
-import type { Clock } from './core/ports.js';
 
 /** Dispatcher tuning from configuration; shared by the Lambda functions and the local stack. */
 export function dispatchSettings(config: Config): DispatchSettings {
@@ -14,10 +13,13 @@ export function dispatchSettings(config: Config): DispatchSettings {
   };
 }
 
-/** The ISC client with the configured timeouts and limits (one per process: its token cache and limiter are shared). */
-export function iscClient(config: Config, clock?: Clock): HttpIscClient {
+/**
+ * The ISC client with the configured timeouts and limits (one per process: its token cache is shared by the
+ * process's calls); `rateLedger` (the table) shares the rate limit with every other process.
+ */
+export function iscClient(config: Config, options: Pick<HttpIscClientOptions, 'rateLedger' | 'clock' | 'retry'> = {}): HttpIscClient {
   return new HttpIscClient({
-    clock,
+    ...options,
     timeoutMs: config.ISC_TIMEOUT_MS,
     rateLimit: { requests: config.ISC_RATE_LIMIT, windowMs: config.ISC_RATE_WINDOW_SECONDS * 1000 },
     concurrencyPerTarget: config.ISC_CONCURRENCY,

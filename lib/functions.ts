@@ -42,7 +42,8 @@ const BUNDLING: BundlingOptions = {
  * Timeouts. API Gateway gives a REST integration 29 s, so the functions behind it stop at 25 s and still
  * answer (API Gateway would otherwise answer 504 while the function carried on). The dispatcher makes
  * about 3–5 sequential ISC calls per batch (token, identity search, trigger; a token refresh and one repeat
- * after a 401), each capped by ISC_TIMEOUT_MS, plus ≤ 30 s waiting for its own rate limiter; 120 s covers
+ * after a 401), each within 17 s with its in-call retries (every try capped by ISC_TIMEOUT_MS), plus ≤ 30 s waiting
+ * for the shared rate limiter; 120 s covers
  * that for a stream batch of up to 10 records (4 in parallel per target). LEASE_SECONDS must outlast the whole invocation, or the sweeper
  * could hand a batch that is still being sent to another dispatcher.
  */
@@ -56,12 +57,13 @@ const READ = ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query'];
 /**
  * Partition-key prefixes (dynamodb-table.ts `keys`) each runtime function may write. Ingest writes deliveries,
  * their batches, refused-report samples and the per-instance "seen" items (which share the MAPPING# partition
- * with the mapping); dispatch and sweep write deliveries and batches only. Targets, profiles and mappings are
- * the admin function's alone.
+ * with the mapping); dispatch writes deliveries and batches, and the ISC rate-limit items every dispatcher
+ * shares (RATE#); sweep writes deliveries and batches only. Targets, profiles and mappings are the admin
+ * function's alone.
  */
 export const WRITE_PREFIXES = {
   ingest: ['DELIVERY#*', 'REJECTED#*', 'MAPPING#*'],
-  dispatch: ['DELIVERY#*'],
+  dispatch: ['DELIVERY#*', 'RATE#*'],
   sweep: ['DELIVERY#*'],
 } as const;
 

@@ -54,7 +54,7 @@ const ConfigSchema = z.object({
   MAX_ATTEMPTS: intFromEnv(8, 1, 50),
   LEASE_SECONDS: intFromEnv(120, 5, 900),
   ISC_TIMEOUT_MS: intFromEnv(10_000, 100, 60_000),
-  ISC_RATE_LIMIT: intFromEnv(90, 1, 100),
+  ISC_RATE_LIMIT: intFromEnv(100, 3, 100),
   ISC_RATE_WINDOW_SECONDS: intFromEnv(10, 1, 60),
   ISC_CONCURRENCY: intFromEnv(4, 1, 32),
   /** Vanity hosts a target's URLs may name besides the tenant's own ISC hosts (core/isc-hosts.ts). */

@@ -175,7 +175,8 @@ export class DynamoAdminStore extends DynamoStore implements AdminStore {
         new UpdateCommand({
           TableName: this.table,
           Key: keys.batch(key.deliveryId, key.writeId, key.index),
-          UpdateExpression: 'SET #s = :pending, attempts = :zero, throttled = :zero, updatedAt = :now, queuedAt = :now, gsi1pk = :g, gsi1sk = :gs, overrideMatchCheck = :o',
+          // A replay searches identities afresh: ISC may have changed since (that may be why it is replayed).
+          UpdateExpression: 'SET #s = :pending, attempts = :zero, throttled = :zero, updatedAt = :now, queuedAt = :now, gsi1pk = :g, gsi1sk = :gs, overrideMatchCheck = :o REMOVE identities',
           ConditionExpression: '#s = :from',
           ExpressionAttributeNames: { '#s': 'status' },
           ExpressionAttributeValues: {

@@ -9,6 +9,7 @@ import type { ReportProfile } from '../core/report-profile.js';
 import { TABLE_SCHEMA, auditTableFor, fromItem, keys } from './dynamodb-table.js';
 import { UNSETTLED, unsettledSince } from '../core/redrive.js';
 import { REPORT_HISTORY } from '../core/staleness.js';
+import type { RateLedger } from './rate-limiter.js';
 
 type Item = Record<string, unknown>;
 const DAY_S = 86_400;
@@ -23,7 +24,7 @@ export interface DynamoStoreOptions {
 }
 
 /** The DynamoDB adapter for ingest and dispatch. SDK errors never leave it: they become domain results or 503s. */
-export class DynamoStore implements IngestStore, DispatchStore {
+export class DynamoStore implements IngestStore, DispatchStore, RateLedger {
   protected readonly client: DynamoDBDocumentClient;
   protected readonly table: string;
   protected readonly auditTable: string;
@@ -383,6 +384,31 @@ export class DynamoStore implements IngestStore, DispatchStore {
       expiresAt: this.expiry(batch.createdAt),
       ...batch,
     };
+  }
+
+  // ---- the shared ISC rate limit (RateLedger) -------------------------------------------------
+
+  /**
+   * One item per limiter key holding the current slice number and the slots asked for in it, overwritten by
+   * each new slice so it never grows. Conditional updates only (no transactions, no TTL: it runs on dynalite).
+   * Claiming adds to the count unconditionally within the slice and reads the sum back, so one update says
+   * exactly how many of the asked-for slots were still free (asks beyond the quota are counted, never granted).
+   * Two updates for the slice's first claim, three when another process opened the slice in between.
+   */
+  async takeRateSlots(key: string, slice: number, want: number, quota: number): Promise<number> {
+    let used = 0;
+    const update = (expression: string, condition: string) =>
+      this.conditionally(async () => {
+        const { Attributes } = await this.client.send(
+          new UpdateCommand({ TableName: this.table, Key: keys.rateLimit(key), UpdateExpression: expression, ConditionExpression: condition, ExpressionAttributeValues: { ':slice': slice, ':n': want }, ReturnValues: 'UPDATED_NEW' }),
+        );
+        used = Number(Attributes?.used);
+      });
+    const add = () => update('SET used = used + :n', 'slice = :slice');
+    // A newer slice replaces the item; a process whose clock is behind cannot move the slice back.
+    const open = () => update('SET slice = :slice, used = :n', 'attribute_not_exists(slice) OR slice < :slice');
+    if (!(await add()) && !(await open()) && !(await add())) return 0;
+    return Math.max(0, Math.min(want, quota - (used - want)));
   }
 
   protected expiry(fromIso: string): number {

@@ -36,6 +36,8 @@ export const keys = {
   batch: (deliveryId: string, writeId: string, index: number) => ({ pk: `DELIVERY#${deliveryId}`, sk: `BATCH#${writeId}#${String(index).padStart(5, '0')}` }),
   batchPrefix: (writeId: string) => `BATCH#${writeId}#`,
   audit: (pk: string, at: string, suffix: string) => ({ pk, sk: `AUDIT#${at}#${suffix}` }),
+  /** The shared ISC rate limit of one client: its current slice and the slots taken (DynamoStore.takeRateSlots). */
+  rateLimit: (key: string) => ({ pk: `RATE#${key}`, sk: 'RATE' }),
 };
 
 const BOOKKEEPING = new Set(['pk', 'sk', 'type', 'gsi1pk', 'gsi1sk', 'gsi2pk', 'gsi2sk', 'expiresAt']);

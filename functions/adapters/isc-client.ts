@@ -1,18 +1,25 @@
+import { DEFAULT_CALL_RETRY, RetryBudget, nextTryDelayMs, type CallRetryPolicy, type TryFailure } from '../core/call-retry.js';
 import { IscError, type Clock, type IscAdminClient, type IscClient, type IscSource } from '../core/ports.js';
 import type { TokenTenant } from '../core/tenant-environment.js';
 import type { Credentials, Target } from '../core/target.js';
 import { campaignName, type WorkflowInput } from '../core/workflow-input.js';
-import { RateLimiter, RateLimitWaitExceeded } from './rate-limiter.js';
+import { RateLimiter, RateLimitWaitExceeded, type RateLedger } from './rate-limiter.js';
 import { TokenCache, decodeJwtClaims, type JwtClaims } from './token-cache.js';
 
 export { decodeJwtClaims, type JwtClaims };
 
 export interface HttpIscClientOptions {
   clock?: Clock;
-  /** Total time for one HTTP exchange (connect, send, read the body). Default 10 s. */
+  /** Total time for one HTTP exchange (connect, send, read the body): each try's deadline. Default 10 s. */
   timeoutMs?: number;
-  /** Our own ceiling per client id and API version. Default 90 / 10 s. */
+  /** Retries inside a call (core/call-retry.ts). */
+  retry?: Partial<CallRetryPolicy>;
+  /** Retries this client may make beyond what successes pay back (the retry budget). Default 20. */
+  retryBudget?: number;
+  /** Our ceiling per client id and API version. Default 100 / 10 s, ISC's limit (the limiter keeps any window within it). */
   rateLimit?: { requests: number; windowMs: number };
+  /** Where the limiter counts calls: the table, so every process using a client shares one limit. Default: memory. */
+  rateLedger?: RateLedger;
   concurrencyPerTarget?: number;
   /** Longest a call waits for the local limiter before failing with a retryable isc_rate_limited. Default 30 s. */
   maxLimiterWaitMs?: number;
@@ -21,6 +28,9 @@ export interface HttpIscClientOptions {
   /** Results per search page (ISC allows at most 250). */
   searchPageSize?: number;
   fetchImpl?: typeof fetch;
+  /** Waits between tries (tests pass a fake that advances their clock). */
+  sleep?: (ms: number) => Promise<void>;
+  random?: () => number;
 }
 
 /** Why ISC's token endpoint says no, most likely first. Shown to admins; never contains a secret. */
@@ -36,7 +46,8 @@ const MAX_SEARCH_OFFSET = 10_000;
 
 /**
  * ISC over HTTP: OAuth client-credentials tokens (cached, refreshed once on 401), identity search and the
- * workflow External Trigger. Every failure is an IscError; retrying is the caller's decision.
+ * workflow External Trigger. Transient faults are retried inside a call (see #call); what is left is an
+ * IscError, and retrying that is the caller's decision.
  */
 export class HttpIscClient implements IscClient, IscAdminClient {
   readonly #clock: Clock;
@@ -46,6 +57,10 @@ export class HttpIscClient implements IscClient, IscAdminClient {
   readonly #tokens: TokenCache;
   readonly #chunkSize: number;
   readonly #pageSize: number;
+  readonly #retry: CallRetryPolicy;
+  readonly #budget: RetryBudget;
+  readonly #sleep: (ms: number) => Promise<void>;
+  readonly #random: () => number;
 
   constructor(options: HttpIscClientOptions = {}) {
     this.#clock = options.clock ?? { now: () => new Date() };
@@ -56,20 +71,27 @@ export class HttpIscClient implements IscClient, IscAdminClient {
       windowMs: options.rateLimit?.windowMs,
       concurrencyPerTarget: options.concurrencyPerTarget,
       maxWaitMs: options.maxLimiterWaitMs,
+      ledger: options.rateLedger,
     });
+    this.#retry = { ...DEFAULT_CALL_RETRY, ...options.retry };
+    this.#budget = new RetryBudget(options.retryBudget);
+    this.#sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
+    this.#random = options.random ?? Math.random;
     this.#chunkSize = Math.min(250, Math.max(1, options.searchChunkSize ?? 250));
     this.#pageSize = Math.min(250, Math.max(1, options.searchPageSize ?? 250));
     this.#tokens = new TokenCache({
       clock: this.#clock,
       // Token calls are single-flight per client already; the token URL stands in for the target here.
       fetchToken: (tokenUrl, credentials) =>
-        this.#limited(`${credentials.clientId}:oauth`, tokenUrl, () =>
-          fetchToken(tokenUrl, credentials, { timeoutMs: this.#timeoutMs, fetchImpl: this.#fetch, clock: this.#clock }),
-        ),
+        fetchToken(tokenUrl, credentials, {
+          clock: this.#clock,
+          // A token request is safe to repeat (the worst case is a second token).
+          send: (request) => this.#call('idempotent', (timeoutMs) => this.#limited(`${credentials.clientId}:oauth`, tokenUrl, () => request(this.#fetch, timeoutMs))),
+        }),
     });
   }
 
-  async resolveIdentities(target: Target, credentials: Credentials, emails: readonly string[]): Promise<Map<string, string>> {
+  async resolveIdentities(target: Target, credentials: Credentials, emails: readonly string[], onChunk?: (resolved: ReadonlyMap<string, string | null>) => void): Promise<Map<string, string>> {
     const wanted = [...new Set(emails.map((email) => email.trim().toLowerCase()).filter(Boolean))];
     const found = new Map<string, string>();
     const url = `${base(target)}/v3/search`;
@@ -83,7 +105,7 @@ export class HttpIscClient implements IscClient, IscAdminClient {
       });
       const inChunk = new Set(chunk);
       for (let offset = 0; offset < MAX_SEARCH_OFFSET; offset += this.#pageSize) {
-        const page = await this.#authorized(target, credentials, `${url}?limit=${this.#pageSize}&offset=${offset}`, body);
+        const page = await this.#authorized(target, credentials, `${url}?limit=${this.#pageSize}&offset=${offset}`, body, 'idempotent');
         const items = parseJson(page);
         if (!Array.isArray(items)) throw badResponse(page, 'an identity search that is not a JSON array');
         for (const item of items) {
@@ -92,12 +114,13 @@ export class HttpIscClient implements IscClient, IscAdminClient {
         }
         if (items.length < this.#pageSize) break;
       }
+      onChunk?.(new Map(chunk.map((email) => [email, found.get(email) ?? null])));
     }
     return found;
   }
 
   async triggerWorkflow(target: Target, credentials: Credentials, input: WorkflowInput): Promise<{ executionId: string }> {
-    const response = await this.#authorized(target, credentials, triggerUrlOf(target), JSON.stringify({ input }));
+    const response = await this.#authorized(target, credentials, triggerUrlOf(target), JSON.stringify({ input }), 'unsent');
     const body = parseJson(response);
     if (typeof body !== 'object' || body === null || Array.isArray(body)) throw badResponse(response, 'a trigger answer that is not a JSON object');
     const { workflowExecutionId, message } = body as { workflowExecutionId?: unknown; message?: unknown };
@@ -118,20 +141,25 @@ export class HttpIscClient implements IscClient, IscAdminClient {
     return { org: info.tenantName, tenantId: info.tenantId, from: 'oauth-info' };
   }
 
-  /** A call with a bearer token (POST with a body, GET without); on 401 the token is dropped, a fresh one fetched and the call made once more. */
-  async #authorized(target: Target, credentials: Credentials, url: string, body?: string): Promise<RawResponse> {
+  /**
+   * A call with a bearer token (POST with a body, GET without; a GET is always safe to repeat, a POST says so);
+   * on 401 the token is dropped, a fresh one fetched and the call made once more.
+   */
+  async #authorized(target: Target, credentials: Credentials, url: string, body?: string, retry: Retry = body === undefined ? 'idempotent' : 'unsent'): Promise<RawResponse> {
     const key = `${credentials.clientId}:${apiVersion(url)}`;
     const method = body === undefined ? 'GET' : 'POST';
-    const send = (token: string) =>
-      this.#limited(key, target.id, () =>
-        exchange(this.#fetch, url, { method, headers: { ...JSON_HEADERS, authorization: `Bearer ${token}` }, body }, this.#timeoutMs),
-      );
-    let token = await this.#tokens.get(target, credentials);
-    let response = await send(token);
+    let token = '';
+    // Each try takes the cached token afresh: a run of retries can outlive a short-lived token. The token
+    // request has its own retries, so its failure ends the call instead of being retried once more here.
+    const send = () =>
+      this.#call(retry, async (timeoutMs) => {
+        token = await this.#tokens.get(target, credentials).catch(alreadyRetried);
+        return this.#limited(key, target.id, () => exchange(this.#fetch, url, { method, headers: { ...JSON_HEADERS, authorization: `Bearer ${token}` }, body }, timeoutMs));
+      });
+    let response = await send();
     if (response.status === 401) {
       this.#tokens.invalidate(target, credentials, token);
-      token = await this.#tokens.get(target, credentials);
-      response = await send(token);
+      response = await send();
       if (response.status === 401) {
         throw new IscError('isc_credentials_rejected', `ISC rejected a freshly issued token for ${response.what} (HTTP 401).`, false, {
           status: 401,
@@ -181,7 +209,7 @@ export class HttpIscClient implements IscClient, IscAdminClient {
   // ---- admin: connection check, source check, match test --------------------------------------
 
   async tenantInfo(target: Target): Promise<{ tenantName?: string; tenantId?: string }> {
-    const response = await exchange(this.#fetch, `${base(target)}/oauth/info`, { method: 'GET', headers: { accept: 'application/json' } }, this.#timeoutMs);
+    const response = await this.#call('idempotent', (timeoutMs) => exchange(this.#fetch, `${base(target)}/oauth/info`, { method: 'GET', headers: { accept: 'application/json' } }, timeoutMs));
     if (response.status < 200 || response.status >= 300) throw statusError(response, this.#clock, []);
     const body = parseJson(response) as { tenantName?: unknown; tenantId?: unknown } | undefined;
     const info: { tenantName?: string; tenantId?: string } = {};
@@ -196,7 +224,8 @@ export class HttpIscClient implements IscClient, IscAdminClient {
   }
 
   async testTrigger(target: Target, credentials: Credentials): Promise<void> {
-    await this.#authorized(target, credentials, `${triggerUrlOf(target).replace(/\/+$/, '')}/test`, JSON.stringify({ input: { test: true } }));
+    // The test endpoint only echoes its input, so it is safe to repeat.
+    await this.#authorized(target, credentials, `${triggerUrlOf(target).replace(/\/+$/, '')}/test`, JSON.stringify({ input: { test: true } }), 'idempotent');
   }
 
   async getSource(target: Target, credentials: Credentials, id: string): Promise<IscSource | undefined> {
@@ -234,6 +263,34 @@ export class HttpIscClient implements IscClient, IscAdminClient {
     return found;
   }
 
+  /**
+   * One logical call: tries `send` (each try with its own deadline, never past the call's budget) and retries
+   * what `retry` allows with capped, fully jittered backoff, a 429 after its Retry-After when that fits the
+   * budget. Each retry spends from the retry budget, so a full outage costs ISC one try per call. Answers
+   * that are not retried (or no longer) go back to the caller as they are: a response, or the transport error.
+   */
+  async #call(retry: Retry, send: (timeoutMs: number) => Promise<RawResponse>): Promise<RawResponse> {
+    const started = this.#clock.now().getTime();
+    const remaining = () => this.#retry.budgetMs - (this.#clock.now().getTime() - started);
+    for (let tries = 1; ; tries++) {
+      let outcome: RawResponse | TransportError;
+      try {
+        outcome = await send(Math.max(1, Math.min(this.#timeoutMs, remaining())));
+      } catch (error) {
+        if (!(error instanceof TransportError)) throw error;
+        outcome = error;
+      }
+      const failure = tryFailure(outcome, retry, this.#clock);
+      if (!(outcome instanceof TransportError) && failure.kind === 'final' && outcome.status < 500) this.#budget.succeeded();
+      const delay = nextTryDelayMs(this.#retry, tries, failure, remaining(), this.#random);
+      if (delay === undefined || !this.#budget.withdraw()) {
+        if (outcome instanceof TransportError) throw outcome;
+        return outcome;
+      }
+      await this.#sleep(delay);
+    }
+  }
+
   async #limited<T>(key: string, targetId: string, fn: () => Promise<T>): Promise<T> {
     try {
       return await this.#limiter.run(key, targetId, fn);
@@ -253,16 +310,13 @@ export class HttpIscClient implements IscClient, IscAdminClient {
 export async function fetchToken(
   target: string | Pick<Target, 'tokenUrl'>,
   credentials: Credentials,
-  options: { timeoutMs?: number; fetchImpl?: typeof fetch; clock?: Clock } = {},
+  options: { timeoutMs?: number; fetchImpl?: typeof fetch; clock?: Clock; send?: (request: (fetchImpl: typeof fetch, timeoutMs: number) => Promise<RawResponse>) => Promise<RawResponse> } = {},
 ): Promise<{ accessToken: string; expiresIn: number | undefined }> {
   const tokenUrl = typeof target === 'string' ? target : target.tokenUrl;
   const form = new URLSearchParams({ grant_type: 'client_credentials', client_id: credentials.clientId, client_secret: credentials.clientSecret });
-  const response = await exchange(
-    options.fetchImpl ?? globalThis.fetch,
-    tokenUrl,
-    { method: 'POST', headers: { accept: 'application/json', 'content-type': 'application/x-www-form-urlencoded' }, body: form.toString() },
-    options.timeoutMs ?? 10_000,
-  );
+  const request = (fetchImpl: typeof fetch, timeoutMs: number) =>
+    exchange(fetchImpl, tokenUrl, { method: 'POST', headers: { accept: 'application/json', 'content-type': 'application/x-www-form-urlencoded' }, body: form.toString() }, timeoutMs);
+  const response = await (options.send ?? ((once) => once(options.fetchImpl ?? globalThis.fetch, options.timeoutMs ?? 10_000)))(request);
   const secrets = [credentials.clientSecret];
   if (response.status === 400 || response.status === 401) {
     throw new IscError('isc_credentials_rejected', `ISC's token endpoint rejected client ${credentials.clientId} (HTTP ${response.status}).`, false, {
@@ -280,7 +334,10 @@ export async function fetchToken(
 
 const JSON_HEADERS = { accept: 'application/json', 'content-type': 'application/json' };
 
-interface RawResponse {
+/** 'idempotent': retried on 429, 5xx, 408, timeouts and transport errors. 'unsent': only on 429 and when the request provably never reached ISC. */
+type Retry = 'idempotent' | 'unsent';
+
+export interface RawResponse {
   /** "POST /path" for messages: no query string, no host credentials, never a token. */
   what: string;
   status: number;
@@ -288,7 +345,23 @@ interface RawResponse {
   text: string;
 }
 
-/** One HTTP exchange under a total timeout; transport failures become retryable IscErrors. */
+/** No answer came: a timeout or a network failure. `unsent` when the request provably never reached ISC. */
+class TransportError extends IscError {
+  constructor(code: 'isc_timeout' | 'isc_unavailable', message: string, readonly unsent: boolean) {
+    super(code, message, true);
+  }
+}
+
+/**
+ * Failures that happen while connecting, before a byte of the request is written, so ISC cannot have acted
+ * on it: refused (nothing listens), host or network unreachable, name resolution failed, undici's connect
+ * timeout. ECONNRESET, EPIPE and undici's UND_ERR_SOCKET ("other side closed") are NOT here: they also
+ * happen after ISC read the request (and perhaps ran the workflow), so a trigger that failed so is left to
+ * the batch-level retry and the workflow's check-before-create.
+ */
+const UNSENT_CODES: ReadonlySet<string> = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'UND_ERR_CONNECT_TIMEOUT']);
+
+/** One HTTP exchange under a total timeout; transport failures become retryable TransportErrors. */
 async function exchange(fetchImpl: typeof fetch, url: string, init: RequestInit, timeoutMs: number): Promise<RawResponse> {
   const what = `${init.method ?? 'GET'} ${safePath(url)}`;
   const signal = AbortSignal.timeout(timeoutMs);
@@ -298,9 +371,23 @@ async function exchange(fetchImpl: typeof fetch, url: string, init: RequestInit,
     const text = await response.text();
     return { what, status: response.status, retryAfter: response.headers.get('retry-after'), text };
   } catch (error) {
-    if (signal.aborted) throw new IscError('isc_timeout', `${what} did not complete within ${timeoutMs} ms.`, true);
-    throw new IscError('isc_unavailable', `${what} failed: ${transportReason(error)}.`, true);
+    if (signal.aborted) throw new TransportError('isc_timeout', `${what} did not complete within ${timeoutMs} ms.`, false);
+    const code = transportCode(error);
+    throw new TransportError('isc_unavailable', `${what} failed: ${code ? `connection error ${code}` : transportReason(error)}.`, code !== undefined && UNSENT_CODES.has(code));
   }
+}
+
+/** A transport failure that the inner call already retried, made final for an outer retry loop. */
+function alreadyRetried(error: unknown): never {
+  throw error instanceof TransportError ? new IscError(error.code, error.message, true) : error;
+}
+
+/** How a try ended, for the retry policy. */
+function tryFailure(outcome: RawResponse | TransportError, retry: Retry, clock: Clock): TryFailure {
+  if (outcome instanceof TransportError) return retry === 'idempotent' || outcome.unsent ? { kind: 'transient' } : { kind: 'final' };
+  if (outcome.status === 429) return { kind: 'throttled', retryAfterMs: retryAfterMs(outcome.retryAfter, clock) };
+  if (retry === 'idempotent' && (outcome.status >= 500 || outcome.status === 408)) return { kind: 'transient' };
+  return { kind: 'final' };
 }
 
 function statusError(response: RawResponse, clock: Clock, secrets: string[]): IscError {
@@ -388,9 +475,15 @@ function safePath(url: string): string {
   }
 }
 
+/** The system or undici error code behind a failed fetch (fetch wraps it as `cause`; happy eyeballs as an AggregateError). */
+function transportCode(error: unknown): string | undefined {
+  const cause = (error as { cause?: { code?: unknown; errors?: Array<{ code?: unknown }> } } | undefined)?.cause;
+  const code = cause?.code ?? cause?.errors?.[0]?.code;
+  return typeof code === 'string' ? code : undefined;
+}
+
 function transportReason(error: unknown): string {
-  const cause = (error as { cause?: { code?: unknown; message?: unknown } } | undefined)?.cause;
-  if (typeof cause?.code === 'string') return `connection error ${cause.code}`;
+  const cause = (error as { cause?: { message?: unknown } } | undefined)?.cause;
   if (typeof cause?.message === 'string') return cause.message.slice(0, 200);
   return error instanceof Error ? error.message.slice(0, 200) : 'network error';
 }

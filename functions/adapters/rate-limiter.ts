@@ -1,30 +1,68 @@
 /**
- * Keeps our own ISC calls under ISC's limit (100 requests / 10 s per client id and API version) and caps
- * parallel calls per target. It is per process: several Lambda instances each hold their own, so ISC's 429
- * still has to be handled by the caller; this only stops one process from causing it by itself.
+ * Keeps ISC calls under ISC's limit (100 requests / 10 s per client) across every process that uses the same
+ * client, and caps parallel calls per target (per process).
+ *
+ * The window is cut into `slices` equal time slices; each slice grants at most `quota` calls per key, where
+ * (slices + 2) · quota ≤ requests. Calls start in their slice but may reach ISC a little later; any window of
+ * `windowMs`, wherever it starts, then holds calls of at most slices + 2 slices (one more for that lag, up to
+ * a slice long), so never more than `requests`; a backlog still gets slices · quota per window.
+ * 100 / 10 s: 18 slices of 555 ms with 5 calls each → ≤ 100 in any 10 s window, 90 per window when backlogged.
+ * The counts live in a RateLedger: the DynamoDB table on AWS and locally (shared by every container and
+ * process), or memory for a lone client. A process claims several slots of the current slice per round trip
+ * when calls are queued, so most calls cost no ledger round trip; slots it cannot use before the slice ends
+ * are simply lost (never carried into the next slice, which would break the bound).
  */
+export interface RateLedger {
+  /**
+   * Take up to `want` of the `quota` slots of time slice `slice` (a number that only grows) for `key`.
+   * Resolves to the number granted: `want`, or fewer when that emptied the slice (0: it was full).
+   */
+  takeRateSlots(key: string, slice: number, want: number, quota: number): Promise<number>;
+}
+
+/** The ledger for a single process (tests, tools): the same slice counts, in memory. */
+export class MemoryRateLedger implements RateLedger {
+  readonly #slices = new Map<string, { slice: number; used: number }>();
+
+  async takeRateSlots(key: string, slice: number, want: number, quota: number): Promise<number> {
+    const current = this.#slices.get(key);
+    const used = current?.slice === slice ? current.used : current && current.slice > slice ? quota : 0;
+    const granted = Math.max(0, Math.min(want, quota - used));
+    if (granted > 0) this.#slices.set(key, { slice, used: used + granted });
+    return granted;
+  }
+}
+
 export interface RateLimiterOptions {
-  /** Requests allowed per key in any window of `windowMs`. Default 90 (headroom under ISC's 100). */
+  /** Requests allowed per key in any window of `windowMs` (at least 3). Default 100, ISC's limit. */
   requests?: number;
   windowMs?: number;
   /** Calls in progress per target. Default 4. */
   concurrencyPerTarget?: number;
   /** Longest a call may wait for a slot before giving up with RateLimitWaitExceeded. Default 30 s. */
   maxWaitMs?: number;
+  /** Where the slice counts live. Default: this process's memory. */
+  ledger?: RateLedger;
+  /** Slots claimed per ledger round trip (more when more calls wait, at most a slice's quota). Default 3. */
+  reserve?: number;
 }
 
 /** The limiter would have to hold a call longer than `maxWaitMs`; try again after `retryAfterMs`. */
 export class RateLimitWaitExceeded extends Error {
   constructor(readonly retryAfterMs: number) {
-    super(`Local ISC rate limiter is saturated; retry in ${retryAfterMs} ms.`);
+    super(`ISC rate limiter is saturated; retry in ${retryAfterMs} ms.`);
     this.name = 'RateLimitWaitExceeded';
   }
 }
 
-interface Window {
-  /** Start times of the calls in the current window, oldest first (at most `requests` entries). */
-  starts: number[];
-  /** Callers take window slots one after another, so waiting is FIFO and nobody polls. */
+interface KeySlots {
+  /** Slots of `slice` this process holds and has not used yet. */
+  slice: number;
+  left: number;
+  /** The last slice the ledger said is used up: no more round trips for it. */
+  fullSlice: number;
+  /** Callers waiting for a slot; they take turns so one ledger claim serves several of them. */
+  waiting: number;
   queue: Promise<void>;
 }
 
@@ -41,25 +79,35 @@ interface TargetSlots {
 export class RateLimiter {
   readonly requests: number;
   readonly windowMs: number;
+  readonly sliceMs: number;
+  readonly quota: number;
   readonly concurrencyPerTarget: number;
   readonly maxWaitMs: number;
-  readonly #windows = new Map<string, Window>();
+  readonly #ledger: RateLedger;
+  readonly #reserve: number;
+  readonly #keys = new Map<string, KeySlots>();
   readonly #targets = new Map<string, TargetSlots>();
 
   constructor(options: RateLimiterOptions = {}) {
-    this.requests = positive(options.requests, 90, 'requests');
+    this.requests = positive(options.requests, 100, 'requests');
+    if (this.requests < 3) throw new RangeError('RateLimiter requests must be at least 3 (one call per slice, two slices of margin).');
     this.windowMs = positive(options.windowMs, 10_000, 'windowMs');
+    const slices = sliceCount(this.requests);
+    this.sliceMs = this.windowMs / slices;
+    this.quota = Math.floor(this.requests / (slices + 2));
     this.concurrencyPerTarget = positive(options.concurrencyPerTarget, 4, 'concurrencyPerTarget');
     this.maxWaitMs = options.maxWaitMs ?? 30_000;
+    this.#ledger = options.ledger ?? new MemoryRateLedger();
+    this.#reserve = positive(options.reserve, 3, 'reserve');
   }
 
-  /** Runs `fn` once a concurrency slot for `targetId` and a window slot for `key` are free. */
+  /** Runs `fn` once a concurrency slot for `targetId` and a rate slot for `key` are free. */
   async run<T>(key: string, targetId: string, fn: () => Promise<T>): Promise<T> {
     const deadline = Date.now() + this.maxWaitMs;
-    // Concurrency first: a window slot is stamped when the request really goes out, not while it queues.
+    // Concurrency first: a rate slot is taken right before the request goes out, not while it queues.
     await this.#enter(targetId);
     try {
-      await this.#takeWindowSlot(key, deadline);
+      await this.#takeSlot(key, deadline);
       return await fn();
     } finally {
       this.#leave(targetId);
@@ -99,32 +147,54 @@ export class RateLimiter {
     if (slots.active === 0) this.#targets.delete(targetId);
   }
 
-  #takeWindowSlot(key: string, deadline: number): Promise<void> {
-    let window = this.#windows.get(key);
-    if (!window) {
-      window = { starts: [], queue: Promise.resolve() };
-      this.#windows.set(key, window);
+  #takeSlot(key: string, deadline: number): Promise<void> {
+    let slots = this.#keys.get(key);
+    if (!slots) {
+      slots = { slice: -1, left: 0, fullSlice: -1, waiting: 0, queue: Promise.resolve() };
+      this.#keys.set(key, slots);
     }
-    const current = window;
-    const turn = current.queue.then(() => this.#waitForRoom(current, deadline));
+    const current = slots;
+    current.waiting++;
+    const turn = current.queue.then(() => this.#waitForSlot(key, current, deadline)).finally(() => current.waiting--);
     current.queue = turn.catch(() => undefined);
     return turn;
   }
 
-  async #waitForRoom(window: Window, deadline: number): Promise<void> {
+  async #waitForSlot(key: string, slots: KeySlots, deadline: number): Promise<void> {
     for (;;) {
       const now = Date.now();
-      while (window.starts.length > 0 && window.starts[0]! <= now - this.windowMs) window.starts.shift();
-      if (window.starts.length < this.requests) {
-        window.starts.push(now);
+      const slice = Math.floor(now / this.sliceMs);
+      if (slots.slice === slice && slots.left > 0) {
+        slots.left--;
         return;
       }
-      // Sleep exactly until the oldest call leaves the window; usually one sleep per caller.
-      const waitMs = window.starts[0]! + this.windowMs - now;
-      if (now + waitMs > deadline) throw new RateLimitWaitExceeded(waitMs);
+      if (slots.fullSlice !== slice) {
+        // Claim a few slots, more when more callers queue, so most calls cost no round trip; slots this process
+        // cannot use before the slice ends are lost, which costs throughput only when it is not backlogged.
+        const want = Math.min(this.quota, Math.max(this.#reserve, slots.waiting));
+        const granted = await this.#ledger.takeRateSlots(key, slice, want, this.quota);
+        if (granted < want) slots.fullSlice = slice;
+        if (granted > 0 && Math.floor(Date.now() / this.sliceMs) === slice) {
+          slots.slice = slice;
+          slots.left = granted - 1;
+          return;
+        }
+      }
+      // Until the next slice (whole milliseconds: slices need not be), unless it began during the claim.
+      const waitMs = Math.ceil((slice + 1) * this.sliceMs) - Date.now();
+      if (waitMs <= 0) continue;
+      if (Date.now() + waitMs > deadline) throw new RateLimitWaitExceeded(Math.max(waitMs, Math.ceil(this.sliceMs)));
       await new Promise((resolve) => setTimeout(resolve, waitMs));
     }
   }
+}
+
+/** The slice count (at most 20) that lets the most calls through per window while (slices + 2) · quota ≤ requests. */
+function sliceCount(requests: number): number {
+  const perWindow = (slices: number) => slices * Math.floor(requests / (slices + 2));
+  let best = 1;
+  for (let slices = 2; slices <= Math.min(20, requests - 2); slices++) if (perWindow(slices) > perWindow(best)) best = slices;
+  return best;
 }
 
 function positive(value: number | undefined, fallback: number, name: string): number {

@@ -80,6 +80,8 @@ export interface DispatchBatch {
   executionId?: string;
   unmatched?: string[];
   identityResolution?: 'resolved' | 'skipped_no_api_credentials';
+  /** Identity searches done by earlier attempts (email → identity id, null: not in ISC); a retry searches only the rest. */
+  identities?: Record<string, string | null>;
   lastError?: BatchError;
   /** 429 answers so far; they do not use up attempts (up to a cap), since the batch itself is fine. */
   throttled?: number;

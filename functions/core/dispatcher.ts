@@ -12,7 +12,9 @@ export interface DispatchSettings {
   leaseMs: number;
   /** Hold a batch as SUSPECT_MAPPING when ISC knows fewer than this share of its users (0..1). */
   matchThreshold: number;
+  /** Batch-level backoff (core/backoff.ts has the schedule these give). */
   backoffBaseMs: number;
+  backoffFactor: number;
   backoffCapMs: number;
   /** Waits for 429s that do not use up an attempt; past this they count like other failures. */
   maxThrottles: number;
@@ -28,8 +30,9 @@ export const DEFAULT_DISPATCH_SETTINGS: DispatchSettings = {
   maxAttempts: 8,
   leaseMs: 120_000,
   matchThreshold: 0.5,
-  backoffBaseMs: 30_000,
-  backoffCapMs: 600_000,
+  backoffBaseMs: 2_000,
+  backoffFactor: 3,
+  backoffCapMs: 450_000,
   maxThrottles: 20,
   stagedGraceMs: 300_000,
   vocabulary: DEFAULT_VOCABULARY,
@@ -72,6 +75,8 @@ export async function dispatchBatch(key: BatchKey, deps: DispatcherDeps): Promis
     return outcome;
   };
 
+  // Identities found so far, this attempt's included: a retry keeps them and searches only the rest.
+  const identities: Record<string, string | null> = { ...batch.identities };
   try {
     const target = (await store.getTargets([batch.targetId])).get(batch.targetId);
     if (!target) return await settle(failure(batch, 'target_missing', `Target "${batch.targetId}" no longer exists.`, now), 'failed');
@@ -88,7 +93,7 @@ export async function dispatchBatch(key: BatchKey, deps: DispatcherDeps): Promis
       return await settle(failure(batch, 'environment_mismatch', mismatch, now), 'failed');
     }
 
-    const resolved = await resolveUsers(batch, target, deps);
+    const resolved = await resolveUsers(batch, target, deps, identities);
     if (resolved.held) {
       return await settle({ status: 'SUSPECT_MAPPING', unmatched: resolved.unmatched, identityResolution: 'resolved', lastError: resolved.held }, 'held');
     }
@@ -106,7 +111,9 @@ export async function dispatchBatch(key: BatchKey, deps: DispatcherDeps): Promis
         const executionId = direct ? `campaign:${(await deps.isc.createCampaign(target, credentials, input)).campaignId}` : (await deps.isc.triggerWorkflow(target, credentials, input)).executionId;
     return await settle({ status: 'DISPATCHED', executionId, unmatched: resolved.unmatched, identityResolution: resolved.mode }, 'dispatched');
   } catch (error) {
-    return await settle(retryOrFail(batch, error, now, settings), isRetry(batch, error, settings) ? 'retry' : 'failed');
+    const transition = retryOrFail(batch, error, now, settings);
+    const progress = transition.status === 'RETRY_WAIT' && Object.keys(identities).length > 0 ? { identities } : {};
+    return await settle({ ...transition, ...progress }, isRetry(batch, error, settings) ? 'retry' : 'failed');
   }
 }
 
@@ -126,12 +133,19 @@ interface ResolvedUsers {
 }
 
 /** Emails → ISC identity ids with the target's API client; a low match share looks like a mis-mapped environment. */
-async function resolveUsers(batch: DispatchBatch, target: Target, deps: DispatcherDeps): Promise<ResolvedUsers> {
+async function resolveUsers(batch: DispatchBatch, target: Target, deps: DispatcherDeps, identities: Record<string, string | null>): Promise<ResolvedUsers> {
   const apiRef = target.credentials.api;
   if (!apiRef) return { users: batch.input.users, unmatched: [], mode: 'skipped_no_api_credentials' };
   const apiCredentials: Credentials = await deps.secrets.getCredentials(apiRef.secretId, target.credentialVersion);
   const emails = batch.input.users.map((u) => u.email);
-  const ids = await deps.isc.resolveIdentities(target, apiCredentials, emails);
+  const missing = emails.filter((email) => !Object.hasOwn(identities, email));
+  if (missing.length > 0) {
+    const found = await deps.isc.resolveIdentities(target, apiCredentials, missing, (chunk) => {
+      for (const [email, id] of chunk) identities[email] = id;
+    });
+    for (const email of missing) identities[email] = found.get(email) ?? null;
+  }
+  const ids = new Map(Object.entries(identities).flatMap(([email, id]) => (id ? [[email, id] as const] : [])));
   const users = batch.input.users.flatMap((u) => {
     const identityId = ids.get(u.email);
     return identityId ? [{ ...u, identityId }] : [];
@@ -183,7 +197,7 @@ function retryOrFail(batch: DispatchBatch, error: unknown, now: Date, settings: 
     // The claim counted an attempt; a 429 says nothing about the batch, so give it back.
     return { status: 'RETRY_WAIT', attempts: batch.attempts - 1, throttled: (batch.throttled ?? 0) + 1, dueAt: new Date(now.getTime() + wait).toISOString(), lastError: described };
   }
-  const wait = retryDelayMs(batch.attempts, settings.backoffBaseMs, settings.backoffCapMs);
+  const wait = retryDelayMs(batch.attempts, { baseMs: settings.backoffBaseMs, factor: settings.backoffFactor, capMs: settings.backoffCapMs });
   return { status: 'RETRY_WAIT', dueAt: new Date(now.getTime() + wait).toISOString(), lastError: described };
 }
 

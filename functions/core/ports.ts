@@ -90,6 +90,7 @@ export interface BatchTransition {
   identityResolution?: DispatchBatch['identityResolution'];
   lastError?: BatchError;
   throttled?: number;
+  identities?: DispatchBatch['identities'];
 }
 
 export interface DispatchStore extends ConfigReader {
@@ -150,8 +151,11 @@ export type IscErrorCode =
 
 /** The ISC calls the dispatcher makes; tokens, rate limits and timeouts live behind it. */
 export interface IscClient {
-  /** email (lower case) → identity id, for the emails ISC knows; unknown emails are absent. */
-  resolveIdentities(target: Target, credentials: Credentials, emails: readonly string[]): Promise<Map<string, string>>;
+  /**
+   * email (lower case) → identity id, for the emails ISC knows; unknown emails are absent. `onChunk` hears each
+   * searched chunk as it completes (null: no such identity), so progress survives a later failure.
+   */
+  resolveIdentities(target: Target, credentials: Credentials, emails: readonly string[], onChunk?: (resolved: ReadonlyMap<string, string | null>) => void): Promise<Map<string, string>>;
   triggerWorkflow(target: Target, credentials: Credentials, input: WorkflowInput): Promise<{ executionId: string }>;
   /**
    * Direct mode: the campaign itself through /v3/campaigns (SEARCH over identityIds), found by name first so a

@@ -76,7 +76,18 @@ export type Fault =
   /** Destroy the socket; `afterHandling` first does the work (e.g. runs the workflow), so the answer is what is lost. */
   | { type: 'reset'; afterHandling?: boolean }
   /** 200 with a body that is not JSON. */
-  | { type: 'malformed' };
+  | { type: 'malformed' }
+  /** The bearer token presented is revoked first (a token that lapsed early): the call answers 401. */
+  | { type: 'revoke-token' };
+
+/** Faults drawn at random for every call (after any queued by failNext): each with its share (0..1) of calls. */
+export interface FaultMix {
+  faults: Array<{ share: number; fault: Fault }>;
+  /** A seeded generator makes a failing run reproducible. */
+  random: () => number;
+  /** Only these routes (default: all). */
+  routes?: readonly SimulatorRoute[];
+}
 
 export interface IscSimulatorOptions {
   /** 0 (default) picks a free port. Always bound to 127.0.0.1. */
@@ -135,6 +146,7 @@ export class SimulatorState {
   readonly #perBatch = new Map<string, number>();
   readonly #faults = new Map<SimulatorRoute, Fault[]>();
   readonly #disabled = new Set<string>();
+  #mix: FaultMix | undefined;
   /** token → owner and expiry; revoked tokens are kept as expired so the 401 says "expired", as ISC does. */
   readonly tokens = new Map<string, { clientId: string; expiresAt: number }>();
   readonly campaigns = new Map<string, SimulatedCampaign>();
@@ -171,6 +183,11 @@ export class SimulatorState {
     this.#faults.set(route, queue);
   }
 
+  /** Draw faults at random for every call from now on (undefined: stop). `{share: 1}` of a 503 is an outage. */
+  setFaultMix(mix: FaultMix | undefined): void {
+    this.#mix = mix;
+  }
+
   /** A disabled workflow answers 200 with a message and no execution id, as ISC does. '*' = every workflow. */
   disableWorkflow(workflowId = '*'): void {
     this.#disabled.add(workflowId);
@@ -188,6 +205,7 @@ export class SimulatorState {
     this.#perBatch.clear();
     this.#faults.clear();
     this.#disabled.clear();
+    this.#mix = undefined;
   }
 
   isDisabled(workflowId: string): boolean {
@@ -195,7 +213,14 @@ export class SimulatorState {
   }
 
   takeFault(route: SimulatorRoute): Fault | undefined {
-    return this.#faults.get(route)?.shift();
+    const queued = this.#faults.get(route)?.shift();
+    if (queued || !this.#mix || (this.#mix.routes && !this.#mix.routes.includes(route))) return queued;
+    let draw = this.#mix.random();
+    for (const { share, fault } of this.#mix.faults) {
+      if (draw < share) return fault;
+      draw -= share;
+    }
+    return undefined;
   }
 
   record(call: RecordedCall): void {
@@ -452,6 +477,10 @@ export async function startIscSimulator(options: IscSimulatorOptions = {}): Prom
     if (fault?.type === 'status') return send(res, call, { status: fault.status, body: fault.body ?? iscError(fault.status, `${fault.status}`, 'Injected failure.').body, headers: fault.retryAfter ? { 'Retry-After': fault.retryAfter } : {} });
     if (fault?.type === 'rate-limit') return send(res, call, rateLimited(fault.retryAfterSeconds ?? 1));
     if (fault?.type === 'malformed') return send(res, call, { status: 200, body: '<html>upstream proxy page</html>' });
+    if (fault?.type === 'revoke-token') {
+      const issued = state.tokens.get(/^Bearer (.+)$/i.exec(req.headers.authorization ?? '')?.[1] ?? '');
+      if (issued) issued.expiresAt = 0;
+    }
     const result = await answer(route, params, req, url, body, Date.now(), call);
     if (fault?.type === 'reset') return void req.socket.destroy();
     send(res, call, result);

@@ -1,29 +1,28 @@
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
-import { join } from 'node:path';
-import dynalite from 'dynalite';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { DispatchSettings } from '../core/dispatcher.js';
 import { dispatchSettings } from '../dispatch-setup.js';
 import type { Clock, IscAdminClient, IscClient, SecretStore } from '../core/ports.js';
 import { ingestSettings, type Config } from '../adapters/config.js';
 import { DynamoAdminStore } from '../adapters/dynamodb-admin-store.js';
-import { ensureTables } from '../adapters/dynamodb-table.js';
 import { FileSecretStore } from '../adapters/file-secret-store.js';
 import type { Log } from '../adapters/logger.js';
+import type { RateLedger } from '../adapters/rate-limiter.js';
 import { createRouter } from '../http/router.js';
 import { adminRoutes, publicRoutes } from '../http/routes.js';
 import { consoleRoutes } from '../http/console-route.js';
 import { createNodeServer } from '../http/node-server.js';
+import { startEmbeddedDynamoDb } from './embedded-dynamodb.js';
 import { startPoller, type Poller } from './poller.js';
 import { repairIndexes } from './repair-indexes.js';
 
 export interface LocalStackOptions {
   config: Config;
   log: Log;
-  isc: IscClient & IscAdminClient;
+  /** An ISC client, or how to make one from the table's rate ledger (so the limit is shared as on AWS). */
+  isc: (IscClient & IscAdminClient) | ((rateLedger: RateLedger) => IscClient & IscAdminClient);
   port: number;
   /** Persist the embedded DynamoDB and the secret file here; in memory (tests) when absent. */
   dataDir?: string;
@@ -51,28 +50,21 @@ export interface LocalStack {
 export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
   const { config, log } = options;
   const clock = options.clock ?? { now: () => new Date() };
-  const engine = dynalite({ path: options.dataDir ? join(options.dataDir, 'dynamodb') : undefined, createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
-  let dynamoRequests = 0;
-  engine.on('request', () => dynamoRequests++);
-  engine.listen(0, '127.0.0.1');
-  await once(engine, 'listening');
-  const endpoint = `http://127.0.0.1:${(engine.address() as AddressInfo).port}`;
-  const raw = new DynamoDBClient({ endpoint, region: 'local', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
-  // The audit trail lives in its own table locally too, as on AWS (lib/data.ts).
-  await ensureTables(raw, config.TABLE_NAME, { auditTableName: config.AUDIT_TABLE_NAME });
-  const client = DynamoDBDocumentClient.from(raw, { marshallOptions: { removeUndefinedValues: true } });
+  const dynamo = await startEmbeddedDynamoDb(config.TABLE_NAME, options.dataDir, config.AUDIT_TABLE_NAME);
+  const client = DynamoDBDocumentClient.from(dynamo.raw, { marshallOptions: { removeUndefinedValues: true } });
   if (options.dataDir) {
     const repaired = await repairIndexes(client, config.TABLE_NAME);
     if (repaired > 0) log.info('re-indexed unfinished work from the last run', { items: repaired });
   }
   const store = new DynamoAdminStore({ client, tableName: config.TABLE_NAME, auditTableName: config.AUDIT_TABLE_NAME, retentionDays: config.RETENTION_DAYS });
   const secrets = new FileSecretStore(options.secretFile);
+  const isc = typeof options.isc === 'function' ? options.isc(store) : options.isc;
 
   const settings = ingestSettings(config);
   const routes = [
     ...publicRoutes({ store, clock, settings, maxBodyBytes: config.MAX_BODY_BYTES }),
     ...adminRoutes({
-      store, secrets, clock, settings, maxBodyBytes: config.MAX_BODY_BYTES, matchThreshold: config.MATCH_THRESHOLD_PERCENT / 100, isc: options.isc,
+      store, secrets, clock, settings, maxBodyBytes: config.MAX_BODY_BYTES, matchThreshold: config.MATCH_THRESHOLD_PERCENT / 100, isc,
       secretIdFor: (targetId, kind) => `targets/${targetId}/${kind}`,
       // The simulator and test fakes listen on plain http on this machine; Lambda never allows it.
       iscHosts: { allowedHosts: config.ISC_ALLOWED_HOSTS, allowLoopbackHttp: true },
@@ -87,7 +79,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   const poller = startPoller(
     {
       store,
-      isc: options.isc,
+      isc,
       secrets,
       clock,
       log,
@@ -99,7 +91,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
 
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    dynamoRequests: () => dynamoRequests,
+    dynamoRequests: dynamo.requests,
     store,
     secrets,
     poller,
@@ -107,8 +99,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       await poller.stop();
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));
-      await new Promise((resolve) => engine.close(resolve));
-      raw.destroy();
+      await dynamo.close();
     },
   };
 }

@@ -67,7 +67,7 @@ export async function main(): Promise<void> {
   const stack = await startLocalStack({
     config,
     log,
-    isc: iscClient(config),
+    isc: (rateLedger) => iscClient(config, { rateLedger }),
     port,
     dataDir,
     secretFile: join(dataDir, 'secrets.json'),

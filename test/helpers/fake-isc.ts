@@ -1,5 +1,6 @@
 import { afterAll, beforeAll } from 'vitest';
 import type { Target } from '../../functions/core/target.js';
+import type { WorkflowInput } from '../../functions/core/workflow-input.js';
 import { startIscSimulator, type IscSimulator, type IscSimulatorOptions, type SimulatedIdentity } from '../../functions/local/isc-simulator.js';
 
 /** Seeded credentials: the workflow's External Trigger client and the API client used for lookups. */
@@ -60,4 +61,20 @@ export function useFakeIsc(options: IscSimulatorOptions = {}): { isc: IscSimulat
     await fake.isc?.close();
   });
   return fake;
+}
+
+/** A small valid workflow input for batch `index` of a delivery. */
+export function workflowInput(deliveryId: string, index: number): WorkflowInput {
+  return {
+    deliveryId,
+    batch: { index, count: 20 },
+    instance: { application: 'Slack', name: 'Slack-production', environment: 'production' },
+    source: { id: '2c91808a7813090a017814121e121518', name: 'Slack' },
+    period: { start: '2025-01-01', end: '2025-01-31' },
+    policy: { maxDaysActive: 0 },
+    campaign: { name: 'Slack inactive users', description: 'Review unused access', deadline: '2025-02-28T00:00:00Z', reviewer: { type: 'MANAGER' } },
+    identityIds: ['id-1'],
+    users: [{ identityId: 'id-1', email: 'user1@example.com', daysActive: 0 }],
+    unmatchedCount: 0,
+  };
 }

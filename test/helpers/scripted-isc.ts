@@ -13,6 +13,7 @@ export class ScriptedIsc implements IscClient {
   private failures: IscError[] = [];
   /** Target id → the org its tokens belong to; by default the target's own tenant. */
   readonly tokenOrgs = new Map<string, string>();
+  private searchFailure: { searched: number; error: IscError } | undefined;
 
   constructor(private readonly identities: Map<string, string> = new Map()) {}
 
@@ -20,8 +21,19 @@ export class ScriptedIsc implements IscClient {
     this.failures.push(...errors);
   }
 
-  async resolveIdentities(_target: unknown, _credentials: unknown, emails: readonly string[]): Promise<Map<string, string>> {
+  /** The next search reports its first `searched` emails as a completed chunk, then fails with `error`. */
+  failNextSearch(searched: number, error: IscError): void {
+    this.searchFailure = { searched, error };
+  }
+
+  async resolveIdentities(_target: unknown, _credentials: unknown, emails: readonly string[], onChunk?: (resolved: ReadonlyMap<string, string | null>) => void): Promise<Map<string, string>> {
     this.searches.push([...emails]);
+    const failure = this.searchFailure;
+    this.searchFailure = undefined;
+    if (failure) {
+      onChunk?.(new Map(emails.slice(0, failure.searched).map((e) => [e, this.identities.get(e) ?? null])));
+      throw failure.error;
+    }
     return new Map(emails.flatMap((e) => (this.identities.has(e) ? [[e, this.identities.get(e)!] as [string, string]] : [])));
   }
 

@@ -137,6 +137,40 @@ describe('Function: dispatchBatch', () => {
     expect(isc.triggers[1]).toMatchObject({ identityIds: ['id-1'], unmatchedCount: 2 });
   });
 
+  it('keeps the identities an attempt found, so the retry searches only the emails not searched yet', async () => {
+    // Prepare: the first attempt resolves every email, then the trigger fails.
+    const isc = new ScriptedIsc(new Map([['known1@example.com', 'id-1'], ['known2@example.com', 'id-2']]));
+    isc.failNext(unavailable());
+    const id = await postReport(['known1@example.com', 'known2@example.com', 'stranger@example.com'], 'Teams-production');
+    const { batch } = await onlyBatch(id);
+    const d = deps(isc);
+    // Act
+    expect(await dispatchBatch(batch, d)).toBe('retry');
+    const waiting = (await onlyBatch(id)).batch;
+    advance(60_000);
+    await sweep(d);
+    expect(await dispatchBatch(batch, d)).toBe('dispatched');
+    // Assess
+    expect(waiting.identities).toEqual({ 'known1@example.com': 'id-1', 'known2@example.com': 'id-2', 'stranger@example.com': null });
+    expect(isc.searches).toHaveLength(1);
+    expect(isc.triggers[0]).toMatchObject({ identityIds: ['id-1', 'id-2'], unmatchedCount: 1 });
+  });
+
+  it('keeps the chunks a failed identity search completed, and the retry searches only the rest', async () => {
+    const isc = new ScriptedIsc(new Map([['known1@example.com', 'id-1'], ['known2@example.com', 'id-2']]));
+    isc.failNextSearch(2, unavailable());
+    const id = await postReport(['known1@example.com', 'stranger@example.com', 'known2@example.com'], 'Teams-production');
+    const { batch } = await onlyBatch(id);
+    const d = deps(isc);
+    expect(await dispatchBatch(batch, d)).toBe('retry');
+    expect((await onlyBatch(id)).batch.identities).toEqual({ 'known1@example.com': 'id-1', 'stranger@example.com': null });
+    advance(60_000);
+    await sweep(d);
+    expect(await dispatchBatch(batch, d)).toBe('dispatched');
+    expect(isc.searches.at(-1)).toEqual(['known2@example.com']);
+    expect(isc.triggers.at(-1)).toMatchObject({ identityIds: ['id-1', 'id-2'], unmatchedCount: 1 });
+  });
+
   it('picks up a batch whose dispatcher died mid-call once its lease expires, and sends it once', async () => {
     const isc = new ScriptedIsc();
     const id = await postReport(['crash@example.com']);

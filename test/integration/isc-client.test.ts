@@ -4,25 +4,9 @@
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { IscError } from '../../functions/core/ports.js';
-import type { WorkflowInput } from '../../functions/core/workflow-input.js';
 import { CREDENTIAL_HINTS, HttpIscClient, apiVersion, decodeJwtClaims, fetchToken, type HttpIscClientOptions } from '../../functions/adapters/isc-client.js';
 import { simulatedTenantId, type IscSimulator } from '../../functions/local/isc-simulator.js';
-import { API_CLIENT, DEFAULT_IDENTITIES, TRIGGER_CLIENT, seedIdentities, simulatorTarget, startFakeIsc, useFakeIsc } from '../helpers/fake-isc.js';
-
-function workflowInput(deliveryId: string, index: number): WorkflowInput {
-  return {
-    deliveryId,
-    batch: { index, count: 20 },
-    instance: { application: 'Slack', name: 'Slack-production', environment: 'production' },
-    source: { id: '2c91808a7813090a017814121e121518', name: 'Slack' },
-    period: { start: '2025-01-01', end: '2025-01-31' },
-    policy: { maxDaysActive: 0 },
-    campaign: { name: 'Slack inactive users', description: 'Review unused access', deadline: '2025-02-28T00:00:00Z', reviewer: { type: 'MANAGER' } },
-    identityIds: ['id-1'],
-    users: [{ identityId: 'id-1', email: 'user1@example.com', daysActive: 0 }],
-    unmatchedCount: 0,
-  };
-}
+import { API_CLIENT, DEFAULT_IDENTITIES, TRIGGER_CLIENT, seedIdentities, simulatorTarget, startFakeIsc, useFakeIsc, workflowInput } from '../helpers/fake-isc.js';
 
 async function failure(promise: Promise<unknown>): Promise<IscError> {
   const error = await promise.then(
@@ -80,10 +64,11 @@ describe('Class: HttpIscClient', () => {
       expect(fake.isc.state.count('token')).toBe(2);
     });
 
-    it('fails with a retryable isc_rate_limited carrying Retry-After seconds when ISC answers 429', async () => {
-      fake.isc.state.failNext('trigger', { type: 'rate-limit', retryAfterSeconds: 7 });
+    it('fails with a retryable isc_rate_limited carrying Retry-After seconds when ISC answers 429 with a wait longer than the call budget', async () => {
+      fake.isc.state.failNext('trigger', { type: 'rate-limit', retryAfterSeconds: 30 });
       const error = await failure(client().triggerWorkflow(fake.target, TRIGGER_CLIENT, workflowInput('d-429', 0)));
-      expect(error).toMatchObject({ code: 'isc_rate_limited', retryable: true, details: { status: 429, retryAfterMs: 7_000, isc: { message: ' Rate Limit Exceeded ' } } });
+      expect(error).toMatchObject({ code: 'isc_rate_limited', retryable: true, details: { status: 429, retryAfterMs: 30_000, isc: { message: ' Rate Limit Exceeded ' } } });
+      expect(fake.isc.state.count('trigger')).toBe(1);
     });
 
     it('reads a Retry-After HTTP date relative to the clock', async () => {

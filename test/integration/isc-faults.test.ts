@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HttpIscClient } from '../../functions/adapters/isc-client.js';
 import type { Fault, IscSimulator } from '../../functions/local/isc-simulator.js';
 import { API_CLIENT, TRIGGER_CLIENT, WORKFLOW_ID, seedIdentities, startFakeIsc } from '../helpers/fake-isc.js';
+import { seededRandom } from '../helpers/fault-mix.js';
 import { slackMapping, startTestStack, webhookHeaders, type TestStack } from '../helpers/stack.js';
 
 let isc: IscSimulator;
@@ -31,15 +32,6 @@ afterAll(async () => {
   await isc.close();
 });
 
-/** A seeded generator, so a failure can be replayed with the same faults. */
-function random(seed: number): () => number {
-  let state = seed;
-  return () => {
-    state = (state * 1_103_515_245 + 12_345) & 0x7fffffff;
-    return state / 0x7fffffff;
-  };
-}
-
 const FAULTS: Fault[] = [
   { type: 'rate-limit', retryAfterSeconds: 1 },
   { type: 'status', status: 500 },
@@ -51,7 +43,7 @@ const FAULTS: Fault[] = [
 describe('Reliability: ISC faults', () => {
   it('dispatches every batch exactly once through random 429s, 5xx, timeouts, resets and early token expiry', async () => {
     // Prepare: about a third of the calls to each route fail, in a seeded random order.
-    const next = random(20261126);
+    const next = seededRandom(20261126);
     for (const route of ['trigger', 'search'] as const) {
       for (let i = 0; i < 24; i++) isc.state.failNext(route, next() < 0.35 ? FAULTS[Math.floor(next() * FAULTS.length)]! : { type: 'delay', ms: 1 });
     }

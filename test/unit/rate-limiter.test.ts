@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { RateLimiter, RateLimitWaitExceeded } from '../../functions/adapters/rate-limiter.js';
+import { MemoryRateLedger, RateLimiter, RateLimitWaitExceeded, type RateLedger } from '../../functions/adapters/rate-limiter.js';
 
 beforeEach(() => {
   vi.useFakeTimers({ now: Date.parse('2025-01-01T00:00:00Z') });
@@ -30,38 +30,61 @@ function busiestWindow(starts: number[], windowMs: number): number {
 }
 
 describe('Class: RateLimiter', () => {
-  it('lets at most N calls start in any sliding window when more are queued', async () => {
-    // Prepare
-    const limiter = new RateLimiter({ requests: 5, windowMs: 1_000, concurrencyPerTarget: 100 });
+  it('keeps any sliding window at most `requests`, and a backlog still gets 90 % of it', async () => {
+    // Prepare: ISC's 100 / 10 s; 18 slices of 555 ms with 5 calls each.
+    const limiter = new RateLimiter({ requests: 100, windowMs: 10_000, concurrencyPerTarget: 1_000 });
     const calls = recorder();
     // Act
-    const runs = Promise.all(Array.from({ length: 12 }, () => limiter.run('cid:v3', 't1', calls.fn())));
+    const runs = Promise.all(Array.from({ length: 250 }, () => limiter.run('cid:v3', 't1', calls.fn())));
     await vi.runAllTimersAsync();
     await runs;
     // Assess
     const t0 = calls.starts[0]!;
-    expect(calls.starts.map((start) => start - t0)).toEqual([0, 0, 0, 0, 0, 1000, 1000, 1000, 1000, 1000, 2000, 2000]);
-    expect(busiestWindow(calls.starts, 1_000)).toBe(5);
+    expect(busiestWindow(calls.starts, 10_000)).toBeLessThanOrEqual(100);
+    expect(calls.starts.filter((start) => start < t0 + 10_000)).toHaveLength(90);
+    expect(calls.starts.slice(0, 5).map((start) => start - t0)).toEqual([0, 0, 0, 0, 0]);
+    expect(calls.starts[5]! - t0).toBeGreaterThanOrEqual(555);
   });
 
-  it('slides the window rather than resetting it when calls are spread out', async () => {
-    const limiter = new RateLimiter({ requests: 2, windowMs: 1_000 });
+  it('shares one limit between limiters on one ledger (two processes, one table) and claims several slots per round trip', async () => {
+    // Prepare
+    const inner = new MemoryRateLedger();
+    let roundTrips = 0;
+    const ledger: RateLedger = {
+      takeRateSlots: (...args) => {
+        roundTrips++;
+        return inner.takeRateSlots(...args);
+      },
+    };
+    const processes = [1, 2].map(() => new RateLimiter({ requests: 100, windowMs: 10_000, concurrencyPerTarget: 1_000, ledger }));
     const calls = recorder();
-    const t0 = Date.now();
-
-    await limiter.run('k', 't', calls.fn());
-    await vi.advanceTimersByTimeAsync(600);
-    await limiter.run('k', 't', calls.fn());
-    const third = limiter.run('k', 't', calls.fn());
-    await vi.advanceTimersByTimeAsync(1_000);
-    await third;
-
-    // The third call waits for the first to leave the window (t0 + 1000), not for a fixed window to reset.
-    expect(calls.starts.map((start) => start - t0)).toEqual([0, 600, 1000]);
+    // Act
+    const runs = Promise.all(processes.flatMap((limiter) => Array.from({ length: 100 }, () => limiter.run('cid:v3', 't1', calls.fn()))));
+    await vi.runAllTimersAsync();
+    await runs;
+    // Assess
+    expect(busiestWindow(calls.starts, 10_000)).toBeLessThanOrEqual(100);
+    expect(calls.starts.filter((start) => start < calls.starts[0]! + 10_000)).toHaveLength(90);
+    expect(roundTrips).toBeLessThan(calls.starts.length / 2);
   });
 
-  it('keeps separate windows per key (client id + API version)', async () => {
-    const limiter = new RateLimiter({ requests: 1, windowMs: 1_000 });
+  it('serves calls one after another from slots reserved by earlier claims, and waits for the next slice when it is used up', async () => {
+    const inner = new MemoryRateLedger();
+    let roundTrips = 0;
+    const ledger: RateLedger = { takeRateSlots: (...args) => (roundTrips++, inner.takeRateSlots(...args)) };
+    const limiter = new RateLimiter({ requests: 100, windowMs: 10_000, ledger });
+    const calls = recorder();
+    for (let i = 0; i < 5; i++) await limiter.run('k', 't', calls.fn());
+    expect(roundTrips).toBe(2); // three slots, then the slice's last two (fewer than asked: the slice is used up)
+    const sixth = limiter.run('k', 't', calls.fn());
+    await vi.advanceTimersByTimeAsync(1_000);
+    await sixth;
+    expect(roundTrips).toBe(3); // no round trip for a slice known to be used up
+    expect(calls.starts.map((start) => start - calls.starts[0]!)).toEqual([0, 0, 0, 0, 0, 556]);
+  });
+
+  it('keeps separate limits per key (client id + API version)', async () => {
+    const limiter = new RateLimiter({ requests: 3, windowMs: 1_000 });
     const calls = recorder();
     await Promise.all([limiter.run('cid:v3', 't', calls.fn()), limiter.run('cid:beta', 't', calls.fn())]);
     expect(calls.starts[1]! - calls.starts[0]!).toBe(0);
@@ -93,7 +116,7 @@ describe('Class: RateLimiter', () => {
 
   it('gives up with RateLimitWaitExceeded when the window wait would pass maxWaitMs', async () => {
     // Prepare
-    const limiter = new RateLimiter({ requests: 1, windowMs: 10_000, maxWaitMs: 5_000 });
+    const limiter = new RateLimiter({ requests: 3, windowMs: 10_000, maxWaitMs: 5_000 });
     await limiter.run('k', 't', async () => 'first');
     // Act
     const error = await limiter.run('k', 't', async () => 'second').catch((e: unknown) => e);
@@ -113,7 +136,8 @@ describe('Class: RateLimiter', () => {
     await expect(limiter.run('k', 't', async () => 'free again')).resolves.toBe('free again');
   });
 
-  it('rejects a limit that is not positive', () => {
+  it('rejects a limit below 3 (one call per slice, two slices of margin)', () => {
     expect(() => new RateLimiter({ requests: 0 })).toThrow(RangeError);
+    expect(() => new RateLimiter({ requests: 2 })).toThrow(RangeError);
   });
 });

@@ -5,6 +5,7 @@ import { ReviewerSchema } from '../../functions/core/mapping.js';
 import { isHttpUrl, resolveTargetUrls, tenantName } from '../../functions/core/target.js';
 import { iscUrlProblem } from '../../functions/core/isc-hosts.js';
 import { rateLimitDelayMs, retryDelayMs } from '../../functions/core/backoff.js';
+import { DEFAULT_DISPATCH_SETTINGS } from '../../functions/core/dispatcher.js';
 import { expectedInterval, isStale } from '../../functions/core/staleness.js';
 import { AppError } from '../../functions/core/errors.js';
 
@@ -63,13 +64,17 @@ describe('Function: target URLs', () => {
 });
 
 describe('Function: retryDelayMs / rateLimitDelayMs', () => {
-  it('doubles per attempt up to the cap, with at least half of each step kept', () => {
-    expect([1, 2, 3, 10].map((a) => retryDelayMs(a, 1000, 5000, () => 0))).toEqual([500, 1000, 2000, 2500]);
-    expect([1, 2, 3, 10].map((a) => retryDelayMs(a, 1000, 5000, () => 1))).toEqual([1000, 2000, 4000, 5000]);
+  const defaults = { baseMs: DEFAULT_DISPATCH_SETTINGS.backoffBaseMs, factor: DEFAULT_DISPATCH_SETTINGS.backoffFactor, capMs: DEFAULT_DISPATCH_SETTINGS.backoffCapMs };
+  it('grows by the factor per attempt up to the cap, with 80 % of each step kept', () => {
+    expect([1, 2, 3, 10].map((a) => retryDelayMs(a, { baseMs: 1000, factor: 2, capMs: 5000 }, () => 0))).toEqual([800, 1600, 3200, 4000]);
+    expect([1, 2, 3, 10].map((a) => retryDelayMs(a, { baseMs: 1000, factor: 2, capMs: 5000 }, () => 1))).toEqual([1000, 2000, 4000, 5000]);
   });
-  it('spans at least 15 minutes over the default 7 waits of 8 attempts', () => {
-    const total = [1, 2, 3, 4, 5, 6, 7].reduce((sum, a) => sum + retryDelayMs(a, 30_000, 600_000, () => 0), 0);
-    expect(total).toBeGreaterThanOrEqual(15 * 60_000);
+  it('retries within seconds first, yet the default 7 waits of 8 attempts span 15 to 20 minutes', () => {
+    const waits = (random: () => number) => [1, 2, 3, 4, 5, 6, 7].map((a) => retryDelayMs(a, defaults, random));
+    expect(waits(() => 1).slice(0, 3)).toEqual([2_000, 6_000, 18_000]);
+    const sum = (list: number[]) => list.reduce((total, wait) => total + wait, 0);
+    expect(sum(waits(() => 0))).toBeGreaterThanOrEqual(15 * 60_000);
+    expect(sum(waits(() => 1))).toBeLessThan(20 * 60_000);
   });
   it('honours Retry-After, capped, with a little jitter', () => {
     expect(rateLimitDelayMs(2000, 10_000, 60_000, () => 0)).toBe(2000);
