@@ -2,6 +2,7 @@ import { parse as parseCsv } from 'csv-parse/sync';
 import { AppError, badRequest, unprocessable } from './errors.js';
 import { fieldForColumn, normalizeColumn, type RowField } from './columns.js';
 import { NO_PROFILES, valueAt, type ReportProfiles } from './report-profile.js';
+import { parseJsonText } from './json-text.js';
 
 /** A row as found in the report: known fields only, values not yet validated. `row` is 1-based among data rows. */
 export type RawRow = { row: number } & Partial<Record<RowField, unknown>>;
@@ -54,12 +55,7 @@ export function parseReport(body: string, kind: BodyKind, query: Record<string, 
 }
 
 function parseJsonReport(body: string, profiles: ReportProfiles): ParsedReport {
-  let doc: unknown;
-  try {
-    doc = JSON.parse(body);
-  } catch (error) {
-    throw badRequest(`Body is not valid JSON: ${(error as Error).message}`);
-  }
+  const doc = parseJsonText(body);
   const located = locateRows(doc, {}, 0, profiles.aliases);
   if (located) return located;
   for (const path of profiles.rowPaths) {

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { bodyKind, parseReport } from '../../functions/core/report.js';
 import { validateReport } from '../../functions/core/rows.js';
 import { AppError } from '../../functions/core/errors.js';
+import { MAX_JSON_DEPTH, parseJsonText } from '../../functions/core/json-text.js';
 
 const rows = [{ Email: 'a@x.com', 'Days Active': 0, Instance: 'Slack-production' }];
 
@@ -165,5 +166,28 @@ describe('Function: validateReport', () => {
 
   it('takes the instance from the URL when rows have none', () => {
     expect(validate([{ Email: 'a@x.com', 'Days Active': 0 }], { instance: 'Slack-production' }).groups[0]!.instanceKey).toBe('slack-production');
+  });
+});
+
+describe('Function: parseJsonText (nesting depth)', () => {
+  const arrays = (depth: number) => '['.repeat(depth) + ']'.repeat(depth);
+  const objects = (depth: number) => '{"a":'.repeat(depth) + '1' + '}'.repeat(depth);
+
+  it(`accepts ${MAX_JSON_DEPTH} levels and refuses ${MAX_JSON_DEPTH + 1} with a 422 naming the depth and the path`, () => {
+    expect(parseJsonText(arrays(MAX_JSON_DEPTH))).toBeInstanceOf(Array);
+    expect(parseJsonText(objects(MAX_JSON_DEPTH))).toHaveProperty('a');
+    const error = failure(() => parseJsonText(arrays(MAX_JSON_DEPTH + 1)));
+    expect(error).toMatchObject({ status: 422, code: 'nesting_too_deep', details: { maxDepth: MAX_JSON_DEPTH, path: '$[0][0][0][0][0][0][0][0]…' } });
+    expect(error.message).toContain(`${MAX_JSON_DEPTH} levels`);
+  });
+
+  it('names the first deep spot inside a field, past shallow siblings, with awkward keys quoted', () => {
+    const body = `{"rows":[{"Email":"a@x.com"},{"Email":"b@x.com","odd key":${objects(100_000)}}]}`;
+    expect(failure(() => parseJsonText(body)).details).toMatchObject({ path: '$.rows[1]["odd key"].a.a.a.a.a…' });
+  });
+
+  it('is not fooled by brackets inside strings, and keeps 400 for bad syntax', () => {
+    expect(parseJsonText(JSON.stringify({ text: '['.repeat(1000) }))).toEqual({ text: '['.repeat(1000) });
+    expect(failure(() => parseJsonText('[1,')).status).toBe(400);
   });
 });
