@@ -23,6 +23,8 @@ export interface ParsedReport {
   columns: string[];
   /** Column aliases from report profiles, on top of the built-in ones. */
   aliases: ReadonlyMap<string, RowField>;
+  /** The report profile's row path that found the rows, when the built-in shapes did not. */
+  rowPath?: string;
 }
 
 export type BodyKind = 'json' | 'csv';
@@ -60,7 +62,7 @@ function parseJsonReport(body: string, profiles: ReportProfiles): ParsedReport {
   if (located) return located;
   for (const path of profiles.rowPaths) {
     const rows = valueAt(doc, path);
-    if (Array.isArray(rows)) return rowsFromArray(rows, isRecord(doc) ? metaFromRecord(doc) : {}, profiles.aliases);
+    if (Array.isArray(rows)) return { ...rowsFromArray(rows, isRecord(doc) ? metaFromRecord(doc) : {}, profiles.aliases), rowPath: path };
   }
   throw unprocessable(
     'unrecognized_report_shape',
