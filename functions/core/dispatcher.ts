@@ -1,6 +1,7 @@
 import type { BatchError, BatchKey, DispatchBatch } from './delivery.js';
 import { IscError, type BatchTransition, type Clock, type DispatchStore, type IscClient, type Log, type SecretStore } from './ports.js';
-import type { Credentials, Target } from './target.js';
+import { credentialsFix, readCredentials, type Target } from './target.js';
+import { CredentialsMissingError } from './errors.js';
 import type { WorkflowInput, WorkflowUser } from './workflow-input.js';
 import { rateLimitDelayMs, retryDelayMs } from './backoff.js';
 
@@ -38,8 +39,6 @@ export interface DispatcherDeps {
 
 export type DispatchOutcome = 'dispatched' | 'retry' | 'failed' | 'held' | 'skipped';
 
-const CREDENTIAL_HINT = (target: string, kind: string) => `Set them with PUT /admin/targets/${target}/credentials/${kind} (or: cli targets set-credentials ${target} --kind ${kind}).`;
-
 /**
  * Send one batch to its ISC workflow: claim it (so no other dispatcher sends it), resolve identities,
  * call the trigger, and record the outcome. Used by the AWS stream handler and the local poller.
@@ -70,7 +69,7 @@ export async function dispatchBatch(key: BatchKey, deps: DispatcherDeps): Promis
     const sendingRef = direct ? target.credentials.api : target.credentials.trigger;
     if (!sendingRef) {
       const why = direct ? 'no API credentials (direct mode creates campaigns with a user-context PAT)' : 'no trigger credentials';
-      return await settle(failure(batch, 'credentials_missing', `Target "${target.id}" has ${why}. ${CREDENTIAL_HINT(target.id, direct ? 'api' : 'trigger')}`, now), 'failed');
+      return await settle(failure(batch, 'credentials_missing', `Target "${target.id}" has ${why}. ${credentialsFix(target.id, direct ? 'api' : 'trigger')}`, now), 'failed');
     }
 
     const resolved = await resolveUsers(batch, target, deps);
@@ -83,11 +82,13 @@ export async function dispatchBatch(key: BatchKey, deps: DispatcherDeps): Promis
       users: resolved.users,
       unmatchedCount: resolved.unmatched.length,
     };
-    const credentials = await deps.secrets.getCredentials(sendingRef.secretId);
+    const credentials = await readCredentials(deps.secrets, target, direct ? 'api' : 'trigger');
     if (direct && input.identityIds.length === 0) return await settle(failure(batch, 'no_identities', 'None of the batch’s users exist in the tenant, so there is no one to certify.', now), 'failed');
     const executionId = direct ? `campaign:${(await deps.isc.createCampaign(target, credentials, input)).campaignId}` : (await deps.isc.triggerWorkflow(target, credentials, input)).executionId;
     return await settle({ status: 'DISPATCHED', executionId, unmatched: resolved.unmatched, identityResolution: resolved.mode }, 'dispatched');
   } catch (error) {
+    // A deleted or unreadable secret stays so until an admin sets it again: fail now, naming the fix.
+    if (error instanceof CredentialsMissingError) return await settle(failure(batch, error.code, error.message, now), 'failed');
     return await settle(retryOrFail(batch, error, now, settings), isRetry(batch, error, settings) ? 'retry' : 'failed');
   }
 }
@@ -103,7 +104,7 @@ interface ResolvedUsers {
 async function resolveUsers(batch: DispatchBatch, target: Target, deps: DispatcherDeps): Promise<ResolvedUsers> {
   const apiRef = target.credentials.api;
   if (!apiRef) return { users: batch.input.users, unmatched: [], mode: 'skipped_no_api_credentials' };
-  const apiCredentials: Credentials = await deps.secrets.getCredentials(apiRef.secretId);
+  const apiCredentials = await readCredentials(deps.secrets, target, 'api');
   const emails = batch.input.users.map((u) => u.email);
   const ids = await deps.isc.resolveIdentities(target, apiCredentials, emails);
   const users = batch.input.users.flatMap((u) => {

@@ -1,5 +1,6 @@
 import { IscError } from '../core/ports.js';
-import { tenantName, type Credentials, type Target } from '../core/target.js';
+import { CredentialsMissingError } from '../core/errors.js';
+import { credentialsFix, readCredentials, tenantName, type CredentialKind, type Credentials, type Target } from '../core/target.js';
 import { requireTarget } from './admin-targets.js';
 import type { AdminDeps } from './admin-common.js';
 import type { Route } from './router.js';
@@ -55,6 +56,9 @@ export function checkRoute(deps: AdminDeps): Route {
         steps.push({ step: 'direct mode', ok: true, detail: 'Campaigns are created through /v3/campaigns with the API credentials, which must be a user-context credential: a personal access token of a CERT_ADMIN or ORG_ADMIN service identity (an API client cannot create campaigns).' });
       } else if (!trigger) {
         steps.push({ step: 'trigger credentials', ok: false, detail: `Not set: PUT /admin/targets/${target.id}/credentials/trigger with the External Trigger's Client ID and Secret.` });
+      } else if (trigger instanceof CredentialsMissingError) {
+        steps.push({ step: 'trigger credentials', ok: false, detail: trigger.message });
+        hints.push(credentialsFix(target.id, 'trigger'));
       } else if (await attempt('trigger token', () => tokenStep(deps, target, trigger))) {
         await attempt('trigger echo', async () => {
           await deps.isc.testTrigger(target, trigger);
@@ -65,6 +69,9 @@ export function checkRoute(deps: AdminDeps): Route {
       const api = await credentialsOf(deps, target, 'api');
       if (!api) {
         steps.push({ step: 'api credentials', ok: false, detail: 'Not set: without an API client (or personal access token) identities cannot be resolved, sources not checked, match tests not run; batches go out with emails only.' });
+      } else if (api instanceof CredentialsMissingError) {
+        steps.push({ step: 'api credentials', ok: false, detail: api.message });
+        hints.push(credentialsFix(target.id, 'api'));
       } else if (await attempt('api token', () => tokenStep(deps, target, api, LOOKUP_SCOPES))) {
         await attempt('source lookup', async () => {
           const sources = await deps.isc.listSources(target, api);
@@ -95,7 +102,11 @@ async function tokenStep(deps: AdminDeps, target: Target, credentials: Credentia
   return { detail, data: { expiresIn, tenant: claims?.tenantName, scope: claims?.scope, authorities: claims?.authorities, expiresAt: claims?.exp ? new Date(claims.exp * 1000).toISOString() : undefined } };
 }
 
-async function credentialsOf(deps: AdminDeps, target: Target, kind: 'trigger' | 'api'): Promise<Credentials | undefined> {
-  const ref = target.credentials[kind];
-  return ref ? deps.secrets.getCredentials(ref.secretId) : undefined;
+/** The stored credentials; undefined when never set; the error, to report as a failed step, when the secret is gone or unreadable. */
+async function credentialsOf(deps: AdminDeps, target: Target, kind: CredentialKind): Promise<Credentials | CredentialsMissingError | undefined> {
+  if (!target.credentials[kind]) return undefined;
+  return readCredentials(deps.secrets, target, kind).catch((error: unknown) => {
+    if (error instanceof CredentialsMissingError) return error;
+    throw error;
+  });
 }
