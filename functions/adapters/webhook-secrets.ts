@@ -12,7 +12,13 @@ export function webhookSecretsFrom(client: SecretsManagerClient, secretArn: stri
   return async () => {
     if (cached && cached.until > Date.now()) return cached.values;
     const { SecretString } = await client.send(new GetSecretValueCommand({ SecretId: secretArn }));
-    const parsed = JSON.parse(SecretString ?? '{}') as { current?: unknown; previous?: unknown };
+    let parsed: { current?: unknown; previous?: unknown };
+    try {
+      parsed = JSON.parse(SecretString ?? '{}') as typeof parsed;
+    } catch {
+      // JSON.parse's message quotes the text, i.e. the secret itself when someone stored it bare.
+      throw new Error(`The webhook secret ${secretArn} is not JSON {"current": "...", "previous": "..."}.`);
+    }
     const values = [parsed.current, parsed.previous].filter((v): v is string => typeof v === 'string' && v.length > 0);
     cached = { values, until: Date.now() + CACHE_MS };
     return values;

@@ -10,6 +10,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { CreateSecretCommand, GetSecretValueCommand, InvalidRequestException, PutSecretValueCommand, ResourceNotFoundException, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SecretsManagerStore } from '../../functions/adapters/secrets-manager-store.js';
 import { FileSecretStore } from '../../functions/adapters/file-secret-store.js';
+import { webhookSecretsFrom } from '../../functions/adapters/webhook-secrets.js';
 import { CredentialsMissingError } from '../../functions/core/errors.js';
 
 const sm = mockClient(SecretsManagerClient);
@@ -83,6 +84,17 @@ describe('Class: SecretsManagerStore', () => {
     expect(sm.commandCalls(CreateSecretCommand)[0]!.args[0].input).toMatchObject({ Name: 's', SecretString: '{"clientId":"new","clientSecret":"rotated"}' });
     expect(sm.commandCalls(PutSecretValueCommand)).toHaveLength(2);
     expect(sm.commandCalls(GetSecretValueCommand)).toHaveLength(2);
+  });
+});
+
+describe('Function: webhookSecretsFrom', () => {
+  it('reads current and previous, and names the secret but never quotes it when it was stored bare', async () => {
+    sm.on(GetSecretValueCommand, { SecretId: 'arn:ok' }).resolves({ SecretString: '{"current":"now-secret","previous":"old-secret"}' });
+    sm.on(GetSecretValueCommand, { SecretId: 'arn:bare' }).resolves({ SecretString: 'bare-webhook-secret-2468' });
+    const client = new SecretsManagerClient({});
+    expect(await webhookSecretsFrom(client, 'arn:ok')()).toEqual(['now-secret', 'old-secret']);
+    const error = (await webhookSecretsFrom(client, 'arn:bare')().catch((e: unknown) => e)) as Error;
+    expect(error.message).toBe('The webhook secret arn:bare is not JSON {"current": "...", "previous": "..."}.');
   });
 });
 
