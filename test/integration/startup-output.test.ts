@@ -26,7 +26,7 @@ async function startupOutput(dataDir: string, env: Record<string, string> = {}):
   child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
   child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
   const exited = new Promise((resolve) => child.once('exit', resolve));
-  for (let i = 0; i < 600 && !output.includes('Ctrl-C stops everything') && child.exitCode === null; i++) await new Promise((resolve) => setTimeout(resolve, 100));
+  for (let i = 0; i < 1200 && !output.includes('Ctrl-C stops everything') && child.exitCode === null; i++) await new Promise((resolve) => setTimeout(resolve, 100));
   child.kill('SIGTERM');
   await exited;
   expect(output).toContain('Ctrl-C stops everything');
@@ -50,7 +50,7 @@ describe('Security: start-up banner', () => {
       expect(output).toContain(`****${value.slice(-4)}   (from ${name}`);
     }
     expect(output).toMatch(/curl .*Authorization: Bearer \$\(node -p "require\('.*local-credentials\.json'\)\.webhookSecret"\)/);
-  }, 120_000);
+  }, 150_000);
 
   it('shows generated secrets in full on the start that made them, with the file that keeps them, and masked on a restart', async () => {
     const dataDir = join(dir, 'generated');
@@ -65,5 +65,5 @@ describe('Security: start-up banner', () => {
       expect(leakedPieces(restart, value)).toEqual([]);
       expect(restart).toContain(`****${value.slice(-4)}   (generated earlier; read it from ${file})`);
     }
-  }, 180_000);
+  }, 270_000);
 });
