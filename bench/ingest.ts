@@ -12,6 +12,7 @@ interface Case {
   oursMs: number;
   batches: number;
   peakExtraBytes: number;
+  depthCheckMs?: number;
 }
 
 export function runIngestBench(sizes = [1_000, 10_000, 100_000]): { table: string; cases: Case[] } {
@@ -35,8 +36,11 @@ export function runIngestBench(sizes = [1_000, 10_000, 100_000]): { table: strin
     const large = cases.find((c) => c.format === format && c.rows === 100_000);
     return small && large ? `${format}: 10k → 100k rows took ${(large.oursMs / small.oursMs).toFixed(1)}× the time (linear would be 10×)` : '';
   });
+  const depth = cases
+    .filter((c) => c.depthCheckMs !== undefined)
+    .map((c) => `- JSON depth check (part of ours), ${c.rows} rows: ${c.depthCheckMs!.toFixed(1)} ms = ${((100 * c.depthCheckMs!) / c.baselineMs).toFixed(0)}% of bare \`JSON.parse\``);
   const baselines = 'Baselines: JSON = bare `JSON.parse` of the same bytes; CSV = a plain `csv-parse` pass over the same bytes. Peak extra memory = max RSS during our run minus RSS before it (payload already loaded).';
-  return { table: [...lines, '', ...growth.filter(Boolean).map((g) => `- ${g}`), '', baselines].join('\n'), cases };
+  return { table: [...lines, '', ...growth.filter(Boolean).map((g) => `- ${g}`), ...depth, '', baselines].join('\n'), cases };
 }
 
 function mib(bytes: number): string {

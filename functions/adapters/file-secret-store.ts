@@ -2,7 +2,8 @@ import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { CredentialsSchema, type Credentials } from '../core/target.js';
 import type { SecretStore } from '../core/ports.js';
-import { SecretNotFoundError } from './secret-errors.js';
+import { CredentialsMissingError } from '../core/errors.js';
+import { secretNotFound, secretUnreadable } from './secret-errors.js';
 
 /**
  * Local stand-in for Secrets Manager: one JSON file under DATA_DIR, mode 0600, written atomically
@@ -14,9 +15,17 @@ export class FileSecretStore implements SecretStore {
   constructor(private readonly path: string) {}
 
   async getCredentials(secretId: string): Promise<Credentials> {
-    const value = (await this.readAll())[secretId];
-    if (!value) throw new SecretNotFoundError(secretId);
-    return CredentialsSchema.parse(value);
+    let all: Record<string, unknown>;
+    try {
+      all = await this.readAll();
+    } catch (error) {
+      // readAll's errors name the file, never its content.
+      throw new CredentialsMissingError(`Secret ${secretId} cannot be read: ${(error as Error).message}`);
+    }
+    if (!Object.hasOwn(all, secretId)) throw secretNotFound(secretId);
+    const parsed = CredentialsSchema.safeParse(all[secretId]);
+    if (!parsed.success) throw secretUnreadable(secretId);
+    return parsed.data;
   }
 
   putCredentials(secretId: string, credentials: Credentials): Promise<void> {
@@ -46,11 +55,18 @@ export class FileSecretStore implements SecretStore {
   }
 
   private async readAll(): Promise<Record<string, Credentials>> {
+    let text: string;
     try {
-      return JSON.parse(await readFile(this.path, 'utf8')) as Record<string, Credentials>;
+      text = await readFile(this.path, 'utf8');
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return {};
       throw error;
+    }
+    try {
+      return JSON.parse(text) as Record<string, Credentials>;
+    } catch {
+      // The parser's message would quote the file, secrets included.
+      throw new Error(`${this.path} is not valid JSON; fix or remove it, then set the credentials again.`);
     }
   }
 }

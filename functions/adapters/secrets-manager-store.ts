@@ -2,6 +2,7 @@ import {
   CreateSecretCommand,
   DeleteSecretCommand,
   GetSecretValueCommand,
+  InvalidRequestException,
   PutSecretValueCommand,
   RestoreSecretCommand,
   ResourceNotFoundException,
@@ -9,7 +10,8 @@ import {
 } from '@aws-sdk/client-secrets-manager';
 import { CredentialsSchema, type Credentials } from '../core/target.js';
 import type { Clock, SecretStore } from '../core/ports.js';
-import { SecretNotFoundError } from './secret-errors.js';
+import { CredentialsMissingError } from '../core/errors.js';
+import { secretNotFound, secretUnreadable } from './secret-errors.js';
 
 export interface SecretsManagerStoreOptions {
   client?: SecretsManagerClient;
@@ -44,7 +46,11 @@ export class SecretsManagerStore implements SecretStore {
     try {
       ({ SecretString: secretString } = await this.client.send(new GetSecretValueCommand({ SecretId: secretId })));
     } catch (error) {
-      if (isNotFound(error) || isScheduledForDeletion(error)) throw new SecretNotFoundError(secretId);
+      if (isNotFound(error)) throw secretNotFound(secretId);
+      // On a read, the only cause AWS lists for InvalidRequestException is a secret scheduled for deletion.
+      if (isError(error, InvalidRequestException)) {
+        throw new CredentialsMissingError(`Secret ${secretId} is scheduled for deletion (aws secretsmanager restore-secret --secret-id ${secretId} brings it back).`);
+      }
       throw error;
     }
     const value = parseCredentials(secretId, secretString);
@@ -85,22 +91,28 @@ export class SecretsManagerStore implements SecretStore {
 const DELETION_WINDOW_DAYS = 7;
 
 function isNotFound(error: unknown): boolean {
-  return error instanceof ResourceNotFoundException || (error as Error).name === 'ResourceNotFoundException';
+  return isError(error, ResourceNotFoundException);
 }
 
 /** Secrets Manager's answer for a secret whose deletion is scheduled (InvalidRequestException, "marked for deletion"). */
 function isScheduledForDeletion(error: unknown): boolean {
-  return (error as Error).name === 'InvalidRequestException' && /deletion/i.test((error as Error).message);
+  return isError(error, InvalidRequestException) && /deletion/i.test((error as Error).message);
 }
 
+/** JSON.parse's message quotes the text it choked on, so it is dropped: only the secret id is named. */
 function parseCredentials(secretId: string, secretString: string | undefined): Credentials {
   let value: unknown;
   try {
     value = JSON.parse(secretString ?? '');
   } catch {
-    throw new Error(`Secret ${secretId} is not JSON {clientId, clientSecret}.`);
+    throw secretUnreadable(secretId);
   }
   const parsed = CredentialsSchema.safeParse(value);
-  if (!parsed.success) throw new Error(`Secret ${secretId} lacks clientId/clientSecret.`);
+  if (!parsed.success) throw secretUnreadable(secretId);
   return parsed.data;
+}
+
+/** The SDK's class, or its name when the error crossed a copy of the SDK (bundles, mocks). */
+function isError(error: unknown, type: new (...args: never[]) => Error): boolean {
+  return error instanceof type || (error as Error | undefined)?.name === type.name;
 }

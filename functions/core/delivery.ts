@@ -32,6 +32,8 @@ export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
 export interface Delivery {
   id: string;
   idSource: 'header' | 'body';
+  /** SHA-256 of the report's body and how it was read (format, metadata, profile): tells a repeat from a reused id. */
+  contentHash?: string;
   receivedAt: string;
   /** Names this attempt's batch keys; only batches written by the committing attempt are ever dispatched. */
   writeId: string;

@@ -1,6 +1,7 @@
 import type { BatchError, BatchKey, DispatchBatch } from './delivery.js';
 import { IscError, type BatchTransition, type Clock, type DispatchStore, type IscClient, type Log, type SecretStore } from './ports.js';
-import type { Credentials, Target } from './target.js';
+import { credentialsFix, readCredentials, type Credentials, type Target } from './target.js';
+import { CredentialsMissingError } from './errors.js';
 import type { WorkflowInput, WorkflowUser } from './workflow-input.js';
 import { rateLimitDelayMs, retryDelayMs } from './backoff.js';
 import { DEFAULT_VOCABULARY, type EnvironmentVocabulary } from './environment-names.js';
@@ -50,8 +51,6 @@ export interface DispatcherDeps {
 
 export type DispatchOutcome = 'dispatched' | 'retry' | 'failed' | 'held' | 'skipped';
 
-const CREDENTIAL_HINT = (target: string, kind: string) => `Set them with PUT /admin/targets/${target}/credentials/${kind} (or: cli targets set-credentials ${target} --kind ${kind}).`;
-
 /**
  * Send one batch to its ISC workflow: claim it (so no other dispatcher sends it), resolve identities,
  * call the trigger, and record the outcome. Used by the AWS stream handler and the local poller.
@@ -84,9 +83,9 @@ export async function dispatchBatch(key: BatchKey, deps: DispatcherDeps): Promis
     const sendingRef = direct ? target.credentials.api : target.credentials.trigger;
     if (!sendingRef) {
       const why = direct ? 'no API credentials (direct mode creates campaigns with a user-context PAT)' : 'no trigger credentials';
-      return await settle(failure(batch, 'credentials_missing', `Target "${target.id}" has ${why}. ${CREDENTIAL_HINT(target.id, direct ? 'api' : 'trigger')}`, now), 'failed');
+      return await settle(failure(batch, 'credentials_missing', `Target "${target.id}" has ${why}. ${credentialsFix(target.id, direct ? 'api' : 'trigger')}`, now), 'failed');
     }
-    const credentials = await deps.secrets.getCredentials(sendingRef.secretId, target.credentialVersion);
+    const credentials = await readCredentials(deps.secrets, target, direct ? 'api' : 'trigger');
     const mismatch = await tenantMismatch(target, credentials, deps);
     if (mismatch) {
       deps.log.error('not sent: the token belongs to a tenant that does not fit the target', { ...log, error: 'environment_mismatch' });
@@ -108,9 +107,11 @@ export async function dispatchBatch(key: BatchKey, deps: DispatcherDeps): Promis
     if (resolved.mode === 'resolved' && input.identityIds.length === 0) {
       return await settle({ ...failure(batch, 'no_identities', `None of the ${resolved.unmatched.length} users exists in tenant "${target.tenant}", so there is no one to certify and nothing was sent: ${listed(resolved.unmatched)}.`, now), unmatched: resolved.unmatched }, 'failed');
     }
-        const executionId = direct ? `campaign:${(await deps.isc.createCampaign(target, credentials, input)).campaignId}` : (await deps.isc.triggerWorkflow(target, credentials, input)).executionId;
+    const executionId = direct ? `campaign:${(await deps.isc.createCampaign(target, credentials, input)).campaignId}` : (await deps.isc.triggerWorkflow(target, credentials, input)).executionId;
     return await settle({ status: 'DISPATCHED', executionId, unmatched: resolved.unmatched, identityResolution: resolved.mode }, 'dispatched');
   } catch (error) {
+    // A deleted or unreadable secret stays so until an admin sets it again: fail now, naming the fix.
+    if (error instanceof CredentialsMissingError) return await settle(failure(batch, error.code, error.message, now), 'failed');
     const transition = retryOrFail(batch, error, now, settings);
     const progress = transition.status === 'RETRY_WAIT' && Object.keys(identities).length > 0 ? { identities } : {};
     return await settle({ ...transition, ...progress }, isRetry(batch, error, settings) ? 'retry' : 'failed');
@@ -136,7 +137,7 @@ interface ResolvedUsers {
 async function resolveUsers(batch: DispatchBatch, target: Target, deps: DispatcherDeps, identities: Record<string, string | null>): Promise<ResolvedUsers> {
   const apiRef = target.credentials.api;
   if (!apiRef) return { users: batch.input.users, unmatched: [], mode: 'skipped_no_api_credentials' };
-  const apiCredentials: Credentials = await deps.secrets.getCredentials(apiRef.secretId, target.credentialVersion);
+  const apiCredentials = await readCredentials(deps.secrets, target, 'api');
   const emails = batch.input.users.map((u) => u.email);
   const missing = emails.filter((email) => !Object.hasOwn(identities, email));
   if (missing.length > 0) {

@@ -26,6 +26,18 @@ export const notFound = (message: string) => new AppError(404, 'not_found', mess
 export const conflict = (message: string, details?: unknown) => new AppError(409, 'conflict', message, details);
 export const unprocessable = (code: string, message: string, details?: unknown) => new AppError(422, code, message, details);
 
+/**
+ * A target's stored credentials are gone or unreadable: deleted by hand, a wrong secret id, or not
+ * {clientId, clientSecret}. No retry helps; setting them again does. The secret stores translate their own
+ * failures into it; messages name the secret id, never the value or any part of it.
+ */
+export class CredentialsMissingError extends AppError {
+  constructor(message: string) {
+    super(422, 'credentials_missing', message);
+    this.name = 'CredentialsMissingError';
+  }
+}
+
 /** The store could not complete a write; the sender should retry (nothing partial is visible). */
 export class StoreUnavailableError extends AppError {
   constructor(cause: unknown) {

@@ -1,6 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { AppError, badRequest, unprocessable } from './errors.js';
-import { parseReport, bodyKind, type ReportMeta } from './report.js';
+import { parseReport, bodyKind, type BodyKind, type ParsedReport, type ReportMeta } from './report.js';
+import { fieldForColumn } from './columns.js';
 import { validateReport, type InstanceGroup } from './rows.js';
 import { classifyUsers, cooldownStart } from './policy.js';
 import { planBatches } from './batching.js';
@@ -62,18 +63,22 @@ export interface IngestPlan {
  */
 export async function ingestReport(report: IncomingReport, deps: IngestDeps): Promise<{ httpStatus: 200 | 202; body: IngestResponse; delivery: Delivery }> {
   const now = deps.clock.now();
-  const identity = deliveryIdentity(report, now, deps.settings.dedupeWindowMs);
+  if (report.deliveryKey !== undefined && !DELIVERY_KEY_PATTERN.test(report.deliveryKey)) {
+    throw badRequest('Idempotency-Key/webhook-id must be 1-128 characters of letters, digits and . _ : @ -', { field: 'Idempotency-Key' });
+  }
+  const read = await readReport(report, deps);
+  const identity = deliveryIdentity(report, read, now, deps.settings.dedupeWindowMs);
   const earlier = await findEarlier(identity, deps.store, now, deps.settings.dedupeWindowMs);
-  if (earlier) return duplicateOf(earlier);
+  if (earlier) return duplicateOf(earlier, identity);
 
-  const plan = await planDelivery(report, identity, now, deps);
+  const plan = await planDelivery(read, identity, now, deps);
   await deps.store.stageBatches(plan.batches);
   if (!(await deps.store.commitDelivery(plan.delivery))) {
     // A concurrent copy of this report committed first: drop our staged copy and answer as a duplicate.
     await deps.store.discardBatches(plan.delivery);
     const winner = await deps.store.getDelivery(identity.id);
     if (!winner) throw new AppError(503, 'store_unavailable', 'A concurrent delivery with this id is being written; retry shortly.');
-    return duplicateOf(winner);
+    return duplicateOf(winner, identity);
   }
   await deps.store.releaseBatches(plan.delivery);
   await deps.store.recordReportsSeen(plan.delivery.instances, plan.delivery.id, plan.delivery.receivedAt);
@@ -82,13 +87,15 @@ export async function ingestReport(report: IncomingReport, deps: IngestDeps): Pr
 
 export type PlanReads = Pick<IngestStore, 'getMappings' | 'getTargets' | 'recentlySentEmails'>;
 
-/** The pure part of ingest (plus the reads it needs): used by ingest and by the admin preview. */
-export async function planDelivery(
-  report: IncomingReport,
-  identity: { id: string; source: Delivery['idSource'] },
-  now: Date,
-  deps: { store: PlanReads; settings: IngestSettings; profiles?: IngestDeps['profiles'] },
-): Promise<IngestPlan> {
+/** A body as ingest reads it: its format and the report found in it (rows, metadata, columns). */
+export interface ReadReport {
+  format: BodyKind;
+  parsed: ParsedReport;
+  bytes: number;
+}
+
+/** Parse a body with the report profiles, within the row limit. */
+export async function readReport(report: IncomingReport, deps: { settings: IngestSettings; profiles?: IngestDeps['profiles'] }): Promise<ReadReport> {
   const format = bodyKind(report.contentType, report.body);
   const parsed = parseReport(report.body, format, report.query, deps.profiles ? await deps.profiles() : NO_PROFILES);
   if (parsed.rows.length > deps.settings.maxRows) {
@@ -97,6 +104,16 @@ export async function planDelivery(
       limit: deps.settings.maxRows,
     });
   }
+  return { format, parsed, bytes: report.bytes };
+}
+
+/** The pure part of ingest (plus the reads it needs): used by ingest and by the admin preview. */
+export async function planDelivery(
+  { format, parsed, bytes }: ReadReport,
+  identity: Pick<DeliveryIdentity, 'id' | 'source'> & { contentHash?: string },
+  now: Date,
+  deps: { store: PlanReads; settings: IngestSettings },
+): Promise<IngestPlan> {
   const validated = validateReport(parsed);
   const period = reportPeriod(parsed.meta, now);
   const keys = validated.groups.map((g) => g.instanceKey);
@@ -146,10 +163,11 @@ export async function planDelivery(
   const delivery: Delivery = {
     id: identity.id,
     idSource: identity.source,
+    ...(identity.contentHash === undefined ? {} : { contentHash: identity.contentHash }),
     receivedAt: now.toISOString(),
     writeId,
     status: batches.length > 0 ? 'QUEUED' : 'COMPLETE',
-    report: { name: parsed.meta.reportName, format, bytes: report.bytes, rows: parsed.rows.length, validRows: validated.validRows, period },
+    report: { name: parsed.meta.reportName, format, bytes, rows: parsed.rows.length, validRows: validated.validRows, period },
     rejectedCount: validated.rejectedRows,
     rejected: validated.rejected,
     instances,
@@ -220,24 +238,36 @@ function toDate(value: string, field: string): Date {
 interface DeliveryIdentity {
   id: string;
   source: Delivery['idSource'];
-  /** For body-hash ids: the id the same bytes had in the previous dedupe window. */
+  /** SHA-256 of everything that gives the report its meaning (see reportContentHash). */
+  contentHash: string;
+  /** For body-hash ids: the id the same report had in the previous dedupe window. */
   previousId?: string;
 }
 
 /**
- * A sender's delivery key wins; otherwise the body hash names the delivery within a time window, so a weekly
+ * A sender's delivery key wins; otherwise the content hash names the delivery within a time window, so a weekly
  * report that repeats the same bytes next week is a new delivery, not a duplicate.
  */
-function deliveryIdentity(report: IncomingReport, now: Date, windowMs: number): DeliveryIdentity {
-  if (report.deliveryKey !== undefined) {
-    if (!DELIVERY_KEY_PATTERN.test(report.deliveryKey)) {
-      throw badRequest('Idempotency-Key/webhook-id must be 1-128 characters of letters, digits and . _ : @ -', { field: 'Idempotency-Key' });
-    }
-    return { id: report.deliveryKey, source: 'header' };
-  }
-  const hash = createHash('sha256').update(report.body).digest('hex').slice(0, 40);
+function deliveryIdentity(report: IncomingReport, read: ReadReport, now: Date, windowMs: number): DeliveryIdentity {
+  const contentHash = reportContentHash(report.body, read);
+  if (report.deliveryKey !== undefined) return { id: report.deliveryKey, source: 'header', contentHash };
+  const hash = contentHash.slice(0, 40);
   const window = Math.floor(now.getTime() / windowMs);
-  return { id: `sha256-${hash}-${window}`, source: 'body', previousId: `sha256-${hash}-${window - 1}` };
+  return { id: `sha256-${hash}-${window}`, source: 'body', contentHash, previousId: `sha256-${hash}-${window - 1}` };
+}
+
+/**
+ * The body alone does not make a report: the same CSV posted with ?instance=Slack, then ?instance=Zoom is two
+ * reports. So the hash covers the body and how it was read: the format, the metadata (body and URL: instance,
+ * application, period, name) and what the report profiles made of it (the row path used, the field each column
+ * feeds). Parameters that change nothing (an unknown query key) do not make a repeat look new.
+ */
+export function reportContentHash(body: string, { format, parsed }: ReadReport): string {
+  const meta = (Object.keys(parsed.meta) as Array<keyof ReportMeta>).sort().map((key) => [key, parsed.meta[key]]);
+  const fields = parsed.columns.map((column) => fieldForColumn(column, parsed.aliases) ?? null);
+  const reading = JSON.stringify({ format, meta, fields, rowPath: parsed.rowPath ?? null });
+  // JSON never contains a raw NUL, so the separator keeps (reading, body) pairs apart.
+  return createHash('sha256').update(reading).update('\0').update(body).digest('hex');
 }
 
 async function findEarlier(identity: DeliveryIdentity, store: IngestStore, now: Date, windowMs: number): Promise<Delivery | undefined> {
@@ -247,7 +277,20 @@ async function findEarlier(identity: DeliveryIdentity, store: IngestStore, now: 
   return previous && now.getTime() - Date.parse(previous.receivedAt) < windowMs ? previous : undefined;
 }
 
-function duplicateOf(delivery: Delivery) {
+/**
+ * A repeat answers with the original outcome. A sender's delivery id reused for a different report is refused
+ * rather than answered as a duplicate (the new report would be lost) or stored under another id (the sender
+ * could not refer to it): the sender must give the new report its own id.
+ */
+function duplicateOf(delivery: Delivery, identity: DeliveryIdentity) {
+  if (delivery.contentHash !== undefined && delivery.contentHash !== identity.contentHash) {
+    throw new AppError(
+      409,
+      'delivery_id_reused',
+      `Delivery id "${delivery.id}" was already used at ${delivery.receivedAt} for a different report (other body, URL parameters or report profile); nothing was stored. Send a different report with a new Idempotency-Key/webhook-id; a repeat must carry the same body and parameters.`,
+      { deliveryId: delivery.id, firstReceivedAt: delivery.receivedAt },
+    );
+  }
   return { httpStatus: 200 as const, body: responseOf(delivery, true), delivery };
 }
 

@@ -2,6 +2,7 @@ import { parse as parseCsv } from 'csv-parse/sync';
 import { AppError, badRequest, unprocessable } from './errors.js';
 import { fieldForColumn, normalizeColumn, type RowField } from './columns.js';
 import { NO_PROFILES, valueAt, type ReportProfiles } from './report-profile.js';
+import { parseJsonText } from './json-text.js';
 
 /** A row as found in the report: known fields only, values not yet validated. `row` is 1-based among data rows. */
 export type RawRow = { row: number } & Partial<Record<RowField, unknown>>;
@@ -22,6 +23,8 @@ export interface ParsedReport {
   columns: string[];
   /** Column aliases from report profiles, on top of the built-in ones. */
   aliases: ReadonlyMap<string, RowField>;
+  /** The report profile's row path that found the rows, when the built-in shapes did not. */
+  rowPath?: string;
 }
 
 export type BodyKind = 'json' | 'csv';
@@ -54,17 +57,12 @@ export function parseReport(body: string, kind: BodyKind, query: Record<string, 
 }
 
 function parseJsonReport(body: string, profiles: ReportProfiles): ParsedReport {
-  let doc: unknown;
-  try {
-    doc = JSON.parse(body);
-  } catch (error) {
-    throw badRequest(`Body is not valid JSON: ${(error as Error).message}`);
-  }
+  const doc = parseJsonText(body);
   const located = locateRows(doc, {}, 0, profiles.aliases);
   if (located) return located;
   for (const path of profiles.rowPaths) {
     const rows = valueAt(doc, path);
-    if (Array.isArray(rows)) return rowsFromArray(rows, isRecord(doc) ? metaFromRecord(doc) : {}, profiles.aliases);
+    if (Array.isArray(rows)) return { ...rowsFromArray(rows, isRecord(doc) ? metaFromRecord(doc) : {}, profiles.aliases), rowPath: path };
   }
   throw unprocessable(
     'unrecognized_report_shape',

@@ -1,6 +1,7 @@
 import * as z from 'zod/mini';
 import { ENVIRONMENTS, type Environment } from './instance.js';
-import { unprocessable } from './errors.js';
+import { CredentialsMissingError, unprocessable } from './errors.js';
+import type { SecretStore } from './ports.js';
 
 /** Syntax only: an http(s) URL without user info. Which hosts may receive credentials is core/isc-hosts.ts, by deploy config. */
 export function isHttpUrl(value: string): boolean {
@@ -66,6 +67,26 @@ export interface Target {
   version: number;
   updatedAt: string;
   updatedBy: string;
+}
+
+/** How to (re)set a target's credentials: the admin API route and the CLI command. */
+export function credentialsFix(targetId: string, kind: CredentialKind): string {
+  return `Set them with PUT /admin/targets/${targetId}/credentials/${kind} (CLI: usage-cert targets set-credentials ${targetId} --kind ${kind} --client-id <id>).`;
+}
+
+/**
+ * A target's stored credentials of one kind. Never set, or a secret that is gone or unreadable: a
+ * credentials_missing error naming the target, the kind and the fix (the store knows only the secret id).
+ */
+export async function readCredentials(secrets: SecretStore, target: Target, kind: CredentialKind): Promise<Credentials> {
+  const ref = target.credentials[kind];
+  if (!ref) throw new CredentialsMissingError(`Target "${target.id}" has no ${kind} credentials. ${credentialsFix(target.id, kind)}`);
+  try {
+    return await secrets.getCredentials(ref.secretId, target.credentialVersion);
+  } catch (error) {
+    if (!(error instanceof CredentialsMissingError)) throw error;
+    throw new CredentialsMissingError(`The ${kind} credentials of target "${target.id}" cannot be used: ${error.message} ${credentialsFix(target.id, kind)}`);
+  }
 }
 
 export const TARGET_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;

@@ -1,5 +1,6 @@
 import { IscError } from '../core/ports.js';
-import { tenantName, type Credentials, type Target } from '../core/target.js';
+import { CredentialsMissingError } from '../core/errors.js';
+import { credentialsFix, readCredentials, tenantName, type CredentialKind, type Credentials, type Target } from '../core/target.js';
 import { requireTarget } from './admin-targets.js';
 import { describeTokenTenant, tenantProblems } from '../core/tenant-environment.js';
 import type { AdminDeps } from './admin-common.js';
@@ -58,6 +59,9 @@ export function checkRoute(deps: AdminDeps): Route {
         steps.push({ step: 'direct mode', ok: true, detail: 'Campaigns are created through /v3/campaigns with the API credentials, which must be a user-context credential: a personal access token of a CERT_ADMIN or ORG_ADMIN service identity (an API client cannot create campaigns).' });
       } else if (!trigger) {
         steps.push({ step: 'trigger credentials', ok: false, detail: `Not set: PUT /admin/targets/${target.id}/credentials/trigger with the External Trigger's Client ID and Secret.` });
+      } else if (trigger instanceof CredentialsMissingError) {
+        steps.push({ step: 'trigger credentials', ok: false, detail: trigger.message });
+        hints.push(credentialsFix(target.id, 'trigger'));
       } else if ((await attempt('trigger token', () => tokenStep(deps, target, trigger))) && (await attempt('trigger tenant', () => tokenTenantStep(deps, target, trigger)))) {
         await attempt('trigger echo', async () => {
           await deps.isc.testTrigger(target, trigger);
@@ -68,6 +72,9 @@ export function checkRoute(deps: AdminDeps): Route {
       const api = await credentialsOf(deps, target, 'api');
       if (!api) {
         steps.push({ step: 'api credentials', ok: false, detail: 'Not set: without an API client (or personal access token) identities cannot be resolved, sources not checked, match tests not run; batches go out with emails only.' });
+      } else if (api instanceof CredentialsMissingError) {
+        steps.push({ step: 'api credentials', ok: false, detail: api.message });
+        hints.push(credentialsFix(target.id, 'api'));
       } else if ((await attempt('api token', () => tokenStep(deps, target, api, LOOKUP_SCOPES))) && (await attempt('api tenant', () => tokenTenantStep(deps, target, api)))) {
         await attempt('source lookup', async () => {
           const sources = await deps.isc.listSources(target, api);
@@ -122,7 +129,11 @@ async function tokenTenantStep(deps: AdminDeps, target: Target, credentials: Cre
   return { detail: `Token of ${seen} fits target "${target.id}" (${target.environment}, tenant "${target.tenant}").`, data: { ...tenant } };
 }
 
-async function credentialsOf(deps: AdminDeps, target: Target, kind: 'trigger' | 'api'): Promise<Credentials | undefined> {
-  const ref = target.credentials[kind];
-  return ref ? deps.secrets.getCredentials(ref.secretId, target.credentialVersion) : undefined;
+/** The stored credentials; undefined when never set; the error, to report as a failed step, when the secret is gone or unreadable. */
+async function credentialsOf(deps: AdminDeps, target: Target, kind: CredentialKind): Promise<Credentials | CredentialsMissingError | undefined> {
+  if (!target.credentials[kind]) return undefined;
+  return readCredentials(deps.secrets, target, kind).catch((error: unknown) => {
+    if (error instanceof CredentialsMissingError) return error;
+    throw error;
+  });
 }

@@ -1,14 +1,13 @@
 import { AppError, unprocessable } from '../core/errors.js';
 import { IscError } from '../core/ports.js';
 import type { MappingInput } from '../core/mapping.js';
-import type { Credentials, Target } from '../core/target.js';
+import { readCredentials, type Credentials, type Target } from '../core/target.js';
 import type { AdminDeps } from './admin-common.js';
 
-/** The target's API-client credentials, or a 422 saying how to add them. */
+/** The target's API-client credentials, or a 422 saying how to add them (or set them again when their secret is gone). */
 export async function apiCredentials(deps: AdminDeps, target: Target, purpose: string): Promise<Credentials> {
-  const ref = target.credentials.api;
-  if (!ref) throw unprocessable('api_credentials_missing', `${purpose} needs API credentials on target "${target.id}": PUT /admin/targets/${target.id}/credentials/api.`);
-  return deps.secrets.getCredentials(ref.secretId, target.credentialVersion);
+  if (!target.credentials.api) throw unprocessable('api_credentials_missing', `${purpose} needs API credentials on target "${target.id}": PUT /admin/targets/${target.id}/credentials/api.`);
+  return readCredentials(deps.secrets, target, 'api');
 }
 
 /** An ISC failure during an admin call: retryable ones are 503 (try again), others 422 with ISC's hints. */

@@ -1,7 +1,7 @@
 import * as z from 'zod/mini';
 import { notFound } from '../core/errors.js';
 import { instanceKey } from '../core/instance.js';
-import { planDelivery } from '../core/ingest.js';
+import { planDelivery, readReport } from '../core/ingest.js';
 import { decodedBody } from './body.js';
 import { compileProfiles } from '../core/report-profile.js';
 import { queryParams, type AdminDeps } from './admin-common.js';
@@ -26,12 +26,11 @@ export function previewRoute(deps: AdminDeps & { maxBodyBytes: number }): Route 
       if (mappingKey !== undefined && !mapping) throw notFound(`No mapping for instance "${mappingKey}".`);
       const body = decodedBody(request, deps.maxBodyBytes);
       const now = deps.clock.now();
-      const { delivery, batches } = await planDelivery(
+      const read = await readReport(
         { body: body.toString('utf8'), bytes: body.length, contentType: request.headers['content-type'], query: mapping && !query.instance ? { ...query, instance: mapping.instance } : query },
-        { id: 'preview', source: 'body' },
-        now,
-        { store: deps.store, settings: deps.settings, profiles: async () => compileProfiles(await deps.store.listReportProfiles()) },
+        { settings: deps.settings, profiles: async () => compileProfiles(await deps.store.listReportProfiles()) },
       );
+      const { delivery, batches } = await planDelivery(read, { id: 'preview', source: 'body' }, now, deps);
       const shown = delivery.instances.filter((outcome) => !mapping || outcome.instanceKey === mapping.instanceKey);
       const mappings = await deps.store.getMappings(shown.map((outcome) => outcome.instanceKey));
       const instances = shown.map((outcome) => {

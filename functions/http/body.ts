@@ -1,6 +1,7 @@
 import { gunzipSync } from 'node:zlib';
 import { AppError, badRequest } from '../core/errors.js';
 import { parseOrThrow } from '../core/validation.js';
+import { parseJsonText } from '../core/json-text.js';
 import type * as z from 'zod/mini';
 import type { HttpRequest } from './types.js';
 
@@ -26,16 +27,10 @@ export function decodedBody(request: HttpRequest, limit: number): Buffer {
 
 export const ADMIN_BODY_LIMIT = 1024 * 1024;
 
-/** An admin JSON body: 413 over the limit, 415 for another type, 400 for bad JSON, 422 naming each bad field. */
+/** An admin JSON body: 413 over the limit, 415 for another type, 400 for bad JSON, 422 for deep nesting or naming each bad field. */
 export function jsonBody<T extends z.ZodMiniType>(request: HttpRequest, schema: T, what: string): z.infer<T> {
   const type = (request.headers['content-type'] ?? 'application/json').split(';')[0]!.trim().toLowerCase();
   if (type !== 'application/json' && !type.endsWith('+json')) throw new AppError(415, 'unsupported_media_type', `Send ${what} as application/json (got ${type}).`);
-  const raw = decodedBody(request, ADMIN_BODY_LIMIT);
-  let value: unknown;
-  try {
-    value = JSON.parse(raw.toString('utf8'));
-  } catch (error) {
-    throw badRequest(`Body is not valid JSON: ${(error as Error).message}`);
-  }
+  const value = parseJsonText(decodedBody(request, ADMIN_BODY_LIMIT).toString('utf8'));
   return parseOrThrow(schema, value, what);
 }

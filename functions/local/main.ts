@@ -87,7 +87,7 @@ export async function main(): Promise<void> {
   const staleTimer = setInterval(() => void warnStale().catch(() => undefined), DAY_MS);
   staleTimer.unref();
 
-  printBanner({ url: stack.url, dataDir, credentials, simulatorUrl: simulator?.url, seeded });
+  printBanner({ url: stack.url, dataDir, credentials, previousSecret: env.WEBHOOK_SECRET_PREVIOUS, simulatorUrl: simulator?.url, seeded });
 
   let stopping = false;
   const stop = async (signal: string) => {
@@ -103,9 +103,20 @@ export async function main(): Promise<void> {
   process.on('SIGTERM', () => void stop('SIGTERM'));
 }
 
-function printBanner(options: { url: string; dataDir: string; credentials: Awaited<ReturnType<typeof localCredentials>>; simulatorUrl?: string; seeded: boolean }): void {
+function printBanner(options: { url: string; dataDir: string; credentials: Awaited<ReturnType<typeof localCredentials>>; previousSecret?: string; simulatorUrl?: string; seeded: boolean }): void {
   const { url, credentials } = options;
-  const generated = credentials.generated.length > 0 ? ` (generated now: ${credentials.generated.join(', ')}; kept in ${join(options.dataDir, 'local-credentials.json')})` : '';
+  // The operator's own secrets never reach stdout (log collectors keep it): only generated ones are shown whole.
+  const shown = (name: 'webhookSecret' | 'adminToken', envName: string) => {
+    const value = credentials[name];
+    switch (credentials.origin[name]) {
+      case 'generated':
+        return `${value}   (generated now; kept in ${credentials.file})`;
+      case 'kept':
+        return `${masked(value)}   (generated earlier; read it from ${credentials.file})`;
+      case 'environment':
+        return `${masked(value)}   (from ${envName})`;
+    }
+  };
   const lines = [
     '',
     'SaaS usage → ISC certification pipeline — local stack is up',
@@ -117,12 +128,13 @@ function printBanner(options: { url: string; dataDir: string; credentials: Await
     `  data        ${options.dataDir} (embedded DynamoDB, secrets.json)`,
     options.simulatorUrl ? `  ISC         ${SIMULATOR_BANNER} at ${options.simulatorUrl}` : '  ISC         simulator off (ISC_SIMULATOR=off): register a real tenant as a target',
     '',
-    `  webhook secret  ${credentials.webhookSecret}`,
-    `  admin token     ${credentials.adminToken}${generated}`,
+    `  webhook secret   ${shown('webhookSecret', 'WEBHOOK_SECRET')}`,
+    ...(options.previousSecret ? [`  previous secret  ${masked(options.previousSecret)}   (from WEBHOOK_SECRET_PREVIOUS, also accepted)`] : []),
+    `  admin token      ${shown('adminToken', 'ADMIN_TOKEN')}`,
     '',
     'Next:',
     options.seeded || options.simulatorUrl
-      ? `  1. post the sample report:\n     curl -s -X POST ${url}/webhooks/saas-management -H 'Authorization: Bearer ${credentials.webhookSecret}' -H 'Content-Type: application/json' --data-binary @samples/usage-report.json`
+      ? `  1. post the sample report:\n     curl -s -X POST ${url}/webhooks/saas-management -H "Authorization: Bearer $(node -p "require('${credentials.file}').webhookSecret")" -H 'Content-Type: application/json' --data-binary @samples/usage-report.json`
       : '  1. add a target, its credentials and a mapping (README "Admin API and CLI"), then post a report',
     '  2. watch it go out:   npm run cli -- deliveries list   (then: npm run cli -- deliveries show <deliveryId>)',
     '  3. mappings:          npm run cli -- mappings list',
@@ -131,4 +143,9 @@ function printBanner(options: { url: string; dataDir: string; credentials: Await
     '',
   ];
   process.stdout.write(lines.join('\n'));
+}
+
+/** At most the last 4 characters: enough to tell two secrets apart, useless to anyone reading the log. */
+function masked(secret: string): string {
+  return `****${secret.slice(-4)}`;
 }

@@ -2,6 +2,8 @@
  * Admin calls that reach ISC — connection check, source check, match test — over real HTTP against the fake
  * ISC server, through the local stack's admin API.
  */
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HttpIscClient } from '../../functions/adapters/isc-client.js';
 import type { IscSimulator } from '../../functions/local/isc-simulator.js';
@@ -93,6 +95,41 @@ describe('Route: POST /admin/targets/{id}/check', () => {
     const response = await stack.call('POST', '/admin/targets/other/check');
     expect(response.body.steps[0]).toMatchObject({ step: 'tenant', ok: false });
     expect(response.body.troubleshooting[0]).toContain('belongs to tenant "acme-sim", not "globex"');
+  });
+
+  it('reports deleted or unreadable stored secrets as failed steps naming the fix, with a 200 (was a 500)', async () => {
+    // Prepare: both credentials set through the API, then the trigger secret deleted and the API secret mangled by hand.
+    await stack.call('PUT', '/admin/targets/lost', { body: target() });
+    await stack.call('PUT', '/admin/targets/lost/credentials/trigger', { body: { clientId: TRIGGER_CLIENT.clientId, clientSecret: 'lost-trigger-secret-4321' } });
+    await stack.call('PUT', '/admin/targets/lost/credentials/api', { body: { clientId: API_CLIENT.clientId, clientSecret: 'lost-api-secret-8765' } });
+    const file = join(stack.dir, 'secrets.json');
+    const secrets = JSON.parse(await readFile(file, 'utf8'));
+    delete secrets['targets/lost/trigger'];
+    secrets['targets/lost/api'] = { clientId: API_CLIENT.clientId, secret: 'lost-api-secret-8765' };
+    await writeFile(file, JSON.stringify(secrets));
+    // Act
+    const response = await stack.call('POST', '/admin/targets/lost/check');
+    const mapping = await stack.call('PUT', '/admin/mappings/lost-production', { body: slackMapping({ instance: 'Lost-production', targetId: 'lost', source: { id: 'src-007' } }) });
+    // Assess
+    expect(response.status).toBe(200);
+    expect(response.body.ok).toBe(false);
+    expect(response.body.steps.map((s: any) => [s.step, s.ok])).toEqual([
+      ['tenant', true],
+      ['trigger credentials', false],
+      ['api credentials', false],
+    ]);
+    expect(response.body.steps[1].detail).toBe(
+      'The trigger credentials of target "lost" cannot be used: Secret targets/lost/trigger does not exist. Set them with PUT /admin/targets/lost/credentials/trigger (CLI: usage-cert targets set-credentials lost --kind trigger --client-id <id>).',
+    );
+    expect(response.body.steps[2].detail).toContain('Secret targets/lost/api is not JSON {clientId, clientSecret}.');
+    expect(response.body.troubleshooting.slice(0, 2)).toEqual([
+      'Set them with PUT /admin/targets/lost/credentials/trigger (CLI: usage-cert targets set-credentials lost --kind trigger --client-id <id>).',
+      'Set them with PUT /admin/targets/lost/credentials/api (CLI: usage-cert targets set-credentials lost --kind api --client-id <id>).',
+    ]);
+    expect(mapping).toMatchObject({ status: 422, body: { error: { code: 'credentials_missing' } } });
+    expect(mapping.body.error.message).toContain('PUT /admin/targets/lost/credentials/api');
+    const everything = JSON.stringify([response.body, mapping.body]) + stack.logs.join('\n');
+    for (const secret of ['lost-trigger-secret-4321', 'lost-api-secret-8765']) expect(everything).not.toContain(secret.slice(0, 8));
   });
 
   it('names missing API scopes', async () => {

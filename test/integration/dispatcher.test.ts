@@ -3,13 +3,15 @@
  * leases, retries, holds, failures and concurrency. ISC is the in-process port fake; the HTTP ISC client has
  * its own suite against the fake ISC server.
  */
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DEFAULT_DISPATCH_SETTINGS, dispatchBatch, sweep, type DispatcherDeps } from '../../functions/core/dispatcher.js';
 import { startPoller } from '../../functions/local/poller.js';
 import { captureLog } from '../helpers/capture-log.js';
 import { ScriptedIsc, rateLimited, rejected, unavailable } from '../helpers/scripted-isc.js';
 import { startDispatchStack, reportPoster } from '../helpers/dispatch-stack.js';
-import type { TestStack } from '../helpers/stack.js';
+import { productionTarget, slackMapping, type TestStack } from '../helpers/stack.js';
 
 let stack: TestStack;
 let now = new Date('2026-11-26T10:00:00Z');
@@ -112,6 +114,37 @@ describe('Function: dispatchBatch', () => {
     expect(delivery.status).toBe('FAILED');
     expect(isc.searches).toEqual([]);
     expect(isc.triggers).toEqual([]);
+  });
+
+  it.each(['trigger', 'api'] as const)('fails at once (1 attempt, no ISC call) naming the fix when the %s secret was deleted by hand', async (kind) => {
+    // Prepare: a target with its credentials (api ones imply identity resolution first), then one secret removed
+    // from the store behind the API's back.
+    const targetId = `gone-${kind}`;
+    const instance = `Gone${kind}-production`;
+    await stack.call('PUT', `/admin/targets/${targetId}`, { body: productionTarget });
+    for (const k of kind === 'api' ? ['trigger', 'api'] : ['trigger']) await stack.call('PUT', `/admin/targets/${targetId}/credentials/${k}`, { body: { clientId: k, clientSecret: `gone-secret-${k}-98765` } });
+    await stack.call('PUT', `/admin/mappings/${instance.toLowerCase()}?skipSourceCheck=true`, { body: slackMapping({ application: 'Gone', instance, targetId, policy: { maxDaysActive: 0, cooldownDays: 0 } }) });
+    const file = join(stack.dir, 'secrets.json');
+    const secrets = JSON.parse(await readFile(file, 'utf8'));
+    delete secrets[`targets/${targetId}/${kind}`];
+    await writeFile(file, JSON.stringify(secrets));
+    const isc = new ScriptedIsc();
+    const d = deps(isc);
+    const id = await postReport([`gone-${kind}@example.com`], instance);
+    // Act
+    expect(await dispatchBatch((await onlyBatch(id)).batch, d)).toBe('failed');
+    // Assess
+    const { batch, delivery } = await onlyBatch(id);
+    expect(batch).toMatchObject({ status: 'FAILED', attempts: 1, lastError: { code: 'credentials_missing' } });
+    expect(batch.dueAt).toBeUndefined();
+    expect(batch.lastError!.message).toBe(
+      `The ${kind} credentials of target "${targetId}" cannot be used: Secret targets/${targetId}/${kind} does not exist. ` +
+        `Set them with PUT /admin/targets/${targetId}/credentials/${kind} (CLI: usage-cert targets set-credentials ${targetId} --kind ${kind} --client-id <id>).`,
+    );
+    expect(delivery.status).toBe('FAILED');
+    expect(isc.triggers).toHaveLength(0);
+    expect(isc.searches).toHaveLength(0);
+    expect((d.log as ReturnType<typeof captureLog>).lines.join('\n')).not.toContain('gone-secret');
   });
 
   it('resolves identities with the API client, records the unmatched, and holds a low match share as SUSPECT_MAPPING', async () => {

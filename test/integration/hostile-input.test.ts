@@ -94,6 +94,53 @@ describe('Reliability: hostile webhook input', () => {
   });
 });
 
+describe('Reliability: deeply nested JSON', () => {
+  const ROW = '{"Email":"deep@example.com","Days Active":0,"Instance":"Slack-production"}';
+  const nest = (kind: 'arrays' | 'objects', depth: number) =>
+    kind === 'arrays' ? '['.repeat(depth) + ']'.repeat(depth) : '{"n":'.repeat(depth) + 'null' + '}'.repeat(depth);
+  // Where the deep value sits, and the path the 422 must name for it.
+  const placements = {
+    'top level': { wrap: (deep: string) => deep, path: (kind: string) => (kind === 'arrays' ? '$[0][0]' : '$.n.n') },
+    'inside a row field': { wrap: (deep: string) => `[${ROW.replace('{', `{"Name":${deep},`)}]`, path: (kind: string) => `$[0].Name${kind === 'arrays' ? '[0]' : '.n'}` },
+    'under rows, inside input': { wrap: (deep: string) => `{"input":{"rows":${deep}}}`, path: (kind: string) => `$.input.rows${kind === 'arrays' ? '[0]' : '.n'}` },
+    'after a valid row': { wrap: (deep: string) => `{"rows":[${ROW},{"Email":"x@example.com","Last Active":${deep}}]}`, path: () => '$.rows[1]["Last Active"]' },
+  };
+  const routes = {
+    webhook: (raw: string) => stack.call('POST', '/webhooks/saas-management', { raw, headers: { authorization: WEBHOOK_SECRET, 'content-type': 'application/json' } }),
+    preview: (raw: string) => stack.call('POST', '/admin/deliveries/preview', { raw, headers: { 'content-type': 'application/json' } }),
+    mapping: (raw: string) => stack.call('PUT', '/admin/mappings/deep', { raw, headers: { 'content-type': 'application/json' } }),
+    target: (raw: string) => stack.call('PUT', '/admin/targets/deep', { raw, headers: { 'content-type': 'application/json' } }),
+    'report profile': (raw: string) => stack.call('PUT', '/admin/report-profiles/deep', { raw, headers: { 'content-type': 'application/json' } }),
+  };
+
+  it('answers 10^5 nested arrays at the top level of the webhook with a 422 naming the depth and where (was a 500)', async () => {
+    const response = await stack.call('POST', '/webhooks/saas-management', { raw: nest('arrays', 100_000), headers: { authorization: WEBHOOK_SECRET, 'content-type': 'application/json' } });
+    expect(response).toMatchObject({ status: 422, body: { error: { code: 'nesting_too_deep', details: { maxDepth: 64, path: '$[0][0][0][0][0][0][0][0]…' } } } });
+    expect(response.body.error.message).toMatch(/deeper than 64 levels.*at \$\[0\]/);
+  });
+
+  it('answers deep arrays and objects anywhere in a webhook, preview or admin body with the same 422, never a 5xx', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.constantFrom(...(Object.keys(placements) as Array<keyof typeof placements>)),
+        fc.constantFrom('arrays' as const, 'objects' as const),
+        fc.constantFrom(65, 1_000, 100_000),
+        fc.constantFrom(...(Object.keys(routes) as Array<keyof typeof routes>)),
+        async (placement, kind, depth, route) => {
+          const { wrap, path } = placements[placement];
+          const response = await routes[route](wrap(nest(kind, depth)));
+          expect(response.status).toBe(422);
+          expect(response.body.error.code).toBe('nesting_too_deep');
+          expect(response.body.error.details.path.startsWith(path(kind))).toBe(true);
+        },
+      ),
+      { numRuns: 60 },
+    );
+    expect(stack.logs.filter((line) => line.includes('RangeError'))).toEqual([]);
+    expect((await stack.call('GET', '/health')).status).toBe(200);
+  });
+});
+
 describe('Reliability: hostile admin input', () => {
   it('answers generated target and mapping bodies with a precise 4xx (or a save), never a 5xx', async () => {
     const mappingish = fc.record(

@@ -2,7 +2,7 @@
  * SecretStore adapters. Secrets Manager has no local engine, so its adapter runs against aws-sdk-client-mock;
  * the local file store runs against the real file system.
  */
-import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat, unlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -17,10 +17,10 @@ import {
   RestoreSecretCommand,
   SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
-import { webhookSecretsFrom } from '../../functions/adapters/webhook-secrets.js';
 import { SecretsManagerStore } from '../../functions/adapters/secrets-manager-store.js';
 import { FileSecretStore } from '../../functions/adapters/file-secret-store.js';
-import { SecretNotFoundError } from '../../functions/adapters/secret-errors.js';
+import { webhookSecretsFrom } from '../../functions/adapters/webhook-secrets.js';
+import { CredentialsMissingError } from '../../functions/core/errors.js';
 
 const sm = mockClient(SecretsManagerClient);
 afterEach(() => sm.reset());
@@ -51,13 +51,34 @@ describe('Class: SecretsManagerStore', () => {
     await expect(store.getCredentials('s')).resolves.toEqual(credentials);
   });
 
-  it('names the secret but never its value when it is missing or malformed', async () => {
-    sm.on(GetSecretValueCommand, { SecretId: 'missing' }).rejects(new ResourceNotFoundException({ message: 'nope', $metadata: {} }));
-    sm.on(GetSecretValueCommand, { SecretId: 'bad' }).resolves({ SecretString: '{"clientId":"x","token":"leaky-value"}' });
+  it('turns a missing, deleted or malformed secret into credentials_missing naming the secret id, never any of its value', async () => {
+    sm.on(GetSecretValueCommand, { SecretId: 'missing' }).rejects(new ResourceNotFoundException({ message: 'Secrets Manager can\'t find the specified secret.', $metadata: {} }));
+    sm.on(GetSecretValueCommand, { SecretId: 'deleted' }).rejects(new InvalidRequestException({ message: 'marked for deletion', $metadata: {} }));
+    sm.on(GetSecretValueCommand, { SecretId: 'not-json' }).resolves({ SecretString: 'leaky-value-1234 {' });
+    sm.on(GetSecretValueCommand, { SecretId: 'wrong-shape' }).resolves({ SecretString: '{"clientId":"x","token":"leaky-value-1234"}' });
+    sm.on(GetSecretValueCommand, { SecretId: 'binary' }).resolves({ SecretBinary: new Uint8Array([1, 2]) });
     const store = new SecretsManagerStore({ client: new SecretsManagerClient({}), cacheMs: 0 });
-    await expect(store.getCredentials('missing')).rejects.toBeInstanceOf(SecretNotFoundError);
-    const error = await store.getCredentials('bad').catch((e: Error) => e);
-    expect((error as Error).message).toBe('Secret bad lacks clientId/clientSecret.');
+    const errors = await Promise.all(['missing', 'deleted', 'not-json', 'wrong-shape', 'binary'].map((id) => store.getCredentials(id).catch((e: unknown) => e)));
+    for (const error of errors) {
+      expect(error).toBeInstanceOf(CredentialsMissingError);
+      expect(error).toMatchObject({ status: 422, code: 'credentials_missing' });
+      expect((error as Error).message).not.toMatch(/leaky|1234/);
+    }
+    expect(errors.map((e) => (e as Error).message)).toEqual([
+      'Secret missing does not exist.',
+      'Secret deleted is scheduled for deletion (aws secretsmanager restore-secret --secret-id deleted brings it back).',
+      'Secret not-json is not JSON {clientId, clientSecret}.',
+      'Secret wrong-shape is not JSON {clientId, clientSecret}.',
+      'Secret binary is not JSON {clientId, clientSecret}.',
+    ]);
+  });
+
+  it('keeps other failures (throttling, access) as they are, for the caller to retry', async () => {
+    sm.on(GetSecretValueCommand).rejects(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' }));
+    const store = new SecretsManagerStore({ client: new SecretsManagerClient({}) });
+    const error = await store.getCredentials('s').catch((e: unknown) => e);
+    expect(error).not.toBeInstanceOf(CredentialsMissingError);
+    expect((error as Error).name).toBe('ThrottlingException');
   });
 
   it('puts a new value, creating the secret on first use, and drops the cached copy', async () => {
@@ -75,6 +96,17 @@ describe('Class: SecretsManagerStore', () => {
   });
 });
 
+describe('Function: webhookSecretsFrom', () => {
+  it('reads current and previous, and names the secret but never quotes it when it was stored bare', async () => {
+    sm.on(GetSecretValueCommand, { SecretId: 'arn:ok' }).resolves({ SecretString: '{"current":"now-secret","previous":"old-secret"}' });
+    sm.on(GetSecretValueCommand, { SecretId: 'arn:bare' }).resolves({ SecretString: 'bare-webhook-secret-2468' });
+    const client = new SecretsManagerClient({});
+    expect(await webhookSecretsFrom(client, 'arn:ok')()).toEqual(['now-secret', 'old-secret']);
+    const error = (await webhookSecretsFrom(client, 'arn:bare')().catch((e: unknown) => e)) as Error;
+    expect(error.message).toBe('The webhook secret arn:bare is not JSON {"current": "...", "previous": "..."}.');
+  });
+});
+
 describe('Class: FileSecretStore', () => {
   it('keeps credentials in a 0600 file across instances and serialises concurrent writes', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'secrets-'));
@@ -85,7 +117,36 @@ describe('Class: FileSecretStore', () => {
       const reopened = new FileSecretStore(file);
       for (let i = 0; i < 10; i++) expect(await reopened.getCredentials(`t/${i}`)).toEqual({ clientId: `c${i}`, clientSecret: `s${i}` });
       expect((await stat(file)).mode & 0o777).toBe(0o600);
-      await expect(reopened.getCredentials('nope')).rejects.toBeInstanceOf(SecretNotFoundError);
+      await expect(reopened.getCredentials('nope')).rejects.toThrow(new CredentialsMissingError('Secret nope does not exist.'));
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('turns a deleted file, a removed entry, a malformed entry or an unparsable file into credentials_missing, quoting none of it', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'secrets-'));
+    try {
+      const file = join(dir, 'secrets.json');
+      const store = new FileSecretStore(file);
+      await store.putCredentials('t/keep', { clientId: 'c', clientSecret: 'leaky-secret-5678' });
+      await store.putCredentials('t/gone', { clientId: 'c', clientSecret: 'leaky-secret-5678' });
+      const failure = (id: string) => store.getCredentials(id).then(() => undefined, (e: unknown) => e as CredentialsMissingError);
+
+      const all = JSON.parse(await readFile(file, 'utf8'));
+      delete all['t/gone'];
+      all['t/odd'] = { clientId: 'c', secret: 'leaky-secret-5678' };
+      await writeFile(file, JSON.stringify(all));
+      expect(await failure('t/gone')).toMatchObject({ code: 'credentials_missing', message: 'Secret t/gone does not exist.' });
+      expect(await failure('t/odd')).toMatchObject({ code: 'credentials_missing', message: 'Secret t/odd is not JSON {clientId, clientSecret}.' });
+      expect(await store.getCredentials('t/keep')).toEqual({ clientId: 'c', clientSecret: 'leaky-secret-5678' });
+
+      await writeFile(file, '{"t/keep": {"clientId": "c", "clientSecret": "leaky-secret-5678"');
+      const truncated = await failure('t/keep');
+      expect(truncated).toMatchObject({ code: 'credentials_missing' });
+      expect(truncated!.message).toBe(`Secret t/keep cannot be read: ${file} is not valid JSON; fix or remove it, then set the credentials again.`);
+
+      await unlink(file);
+      expect(await failure('t/keep')).toMatchObject({ code: 'credentials_missing', message: 'Secret t/keep does not exist.' });
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
@@ -112,7 +173,7 @@ describe('Class: SecretsManagerStore (deletion)', () => {
     sm.on(GetSecretValueCommand).rejects(scheduled());
     sm.on(DeleteSecretCommand).rejects(scheduled());
     const store = new SecretsManagerStore({ client: new SecretsManagerClient({}) });
-    await expect(store.getCredentials('s')).rejects.toBeInstanceOf(SecretNotFoundError);
+    await expect(store.getCredentials('s')).rejects.toBeInstanceOf(CredentialsMissingError);
     await expect(store.deleteCredentials('s')).resolves.toBeUndefined();
   });
 

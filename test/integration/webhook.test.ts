@@ -71,11 +71,43 @@ describe('Route: POST /webhooks/saas-management — accepted reports', () => {
   it('answers a repeat of the same delivery id with 200, duplicate:true and the original outcome, adding nothing', async () => {
     const body = report([row('rep1@example.com', 0)]);
     const first = await stack.call('POST', PATH, { body, headers: webhookHeaders({ 'idempotency-key': 'delivery-42' }) });
-    const again = await stack.call('POST', PATH, { body: report([row('other@example.com', 0)]), headers: webhookHeaders({ 'idempotency-key': 'delivery-42' }) });
+    const again = await stack.call('POST', PATH, { body, headers: webhookHeaders({ 'idempotency-key': 'delivery-42' }) });
     expect(first.status).toBe(202);
     expect(again.status).toBe(200);
     expect(again.body).toEqual({ ...first.body, duplicate: true });
     expect(await stack.store.deliveryBatches((await stack.store.getDelivery('delivery-42'))!)).toHaveLength(1);
+  });
+
+  it('answers 409 delivery_id_reused when a delivery id comes back with a different report, storing nothing', async () => {
+    const headers = webhookHeaders({ 'idempotency-key': 'delivery-43' });
+    const first = await stack.call('POST', PATH, { body: report([row('reuse1@example.com', 0)]), headers });
+    const otherBody = await stack.call('POST', PATH, { body: report([row('reuse2@example.com', 0)]), headers });
+    const sameBodyOtherUrl = await stack.call('POST', `${PATH}?instance=Slack-production`, { body: report([row('reuse1@example.com', 0)]), headers });
+    expect(first.status).toBe(202);
+    for (const refused of [otherBody, sameBodyOtherUrl]) {
+      expect(refused).toMatchObject({ status: 409, body: { error: { code: 'delivery_id_reused', details: { deliveryId: 'delivery-43' } } } });
+      expect(refused.body.error.message).toContain('new Idempotency-Key/webhook-id');
+    }
+    const batches = await stack.store.deliveryBatches((await stack.store.getDelivery('delivery-43'))!);
+    expect(batches.flatMap((b) => b.input.users.map((u) => u.email))).toEqual(['reuse1@example.com']);
+  });
+
+  it('keeps the same CSV body posted for different instances as separate reports, and still dedupes a true repeat', async () => {
+    const csv = 'Email,Days Active\nsame1@example.com,0\nsame2@example.com,5\n';
+    const post = (query: string) => stack.call('POST', `${PATH}?${query}`, { raw: csv, headers: { authorization: WEBHOOK_SECRET, 'content-type': 'text/csv' } });
+    const answers = [];
+    for (const instance of ['Slack-production', 'Zoom-production', 'Teams-production']) answers.push(await post(`instance=${instance}`));
+    expect(answers.map((a) => a.status)).toEqual([202, 202, 202]);
+    expect(new Set(answers.map((a) => a.body.deliveryId)).size).toBe(3);
+    expect(answers.map((a) => a.body.instances.map((i: { instanceKey: string }) => i.instanceKey))).toEqual([['slack-production'], ['zoom-production'], ['teams-production']]);
+    for (const answer of answers) expect((await stack.store.getDelivery(answer.body.deliveryId))!.instances[0]!.rows).toBe(2);
+
+    const otherPeriod = await post('instance=Zoom-production&periodEnd=2026-10-31');
+    const repeat = await post('instance=Zoom-production');
+    const repeatWithNoise = await post('instance=Zoom-production&utm_source=retry');
+    expect(otherPeriod.status).toBe(202);
+    expect(repeat).toMatchObject({ status: 200, body: { duplicate: true, deliveryId: answers[1]!.body.deliveryId } });
+    expect(repeatWithNoise).toMatchObject({ status: 200, body: { duplicate: true, deliveryId: answers[1]!.body.deliveryId } });
   });
 
   it('treats the same bytes without a delivery header as a duplicate (body hash)', async () => {

@@ -3,6 +3,9 @@ import { describe, expect, it } from 'vitest';
 import { bodyKind, parseReport } from '../../functions/core/report.js';
 import { validateReport } from '../../functions/core/rows.js';
 import { AppError } from '../../functions/core/errors.js';
+import { MAX_JSON_DEPTH, parseJsonText } from '../../functions/core/json-text.js';
+import { readReport, reportContentHash } from '../../functions/core/ingest.js';
+import { compileProfiles, type ReportProfileInput } from '../../functions/core/report-profile.js';
 
 const rows = [{ Email: 'a@x.com', 'Days Active': 0, Instance: 'Slack-production' }];
 
@@ -165,5 +168,55 @@ describe('Function: validateReport', () => {
 
   it('takes the instance from the URL when rows have none', () => {
     expect(validate([{ Email: 'a@x.com', 'Days Active': 0 }], { instance: 'Slack-production' }).groups[0]!.instanceKey).toBe('slack-production');
+  });
+});
+
+describe('Function: parseJsonText (nesting depth)', () => {
+  const arrays = (depth: number) => '['.repeat(depth) + ']'.repeat(depth);
+  const objects = (depth: number) => '{"a":'.repeat(depth) + '1' + '}'.repeat(depth);
+
+  it(`accepts ${MAX_JSON_DEPTH} levels and refuses ${MAX_JSON_DEPTH + 1} with a 422 naming the depth and the path`, () => {
+    expect(parseJsonText(arrays(MAX_JSON_DEPTH))).toBeInstanceOf(Array);
+    expect(parseJsonText(objects(MAX_JSON_DEPTH))).toHaveProperty('a');
+    const error = failure(() => parseJsonText(arrays(MAX_JSON_DEPTH + 1)));
+    expect(error).toMatchObject({ status: 422, code: 'nesting_too_deep', details: { maxDepth: MAX_JSON_DEPTH, path: '$[0][0][0][0][0][0][0][0]…' } });
+    expect(error.message).toContain(`${MAX_JSON_DEPTH} levels`);
+  });
+
+  it('names the first deep spot inside a field, past shallow siblings, with awkward keys quoted', () => {
+    const body = `{"rows":[{"Email":"a@x.com"},{"Email":"b@x.com","odd key":${objects(100_000)}}]}`;
+    expect(failure(() => parseJsonText(body)).details).toMatchObject({ path: '$.rows[1]["odd key"].a.a.a.a.a…' });
+  });
+
+  it('is not fooled by brackets inside strings, and keeps 400 for bad syntax', () => {
+    expect(parseJsonText(JSON.stringify({ text: '['.repeat(1000) }))).toEqual({ text: '['.repeat(1000) });
+    expect(failure(() => parseJsonText('[1,')).status).toBe(400);
+  });
+});
+
+describe('Function: reportContentHash (what makes two posts the same report)', () => {
+  const settings = { batchMaxBytes: 131_072, dedupeWindowMs: 86_400_000, maxRows: 1000 };
+  const hash = async (body: string, query: Record<string, string> = {}, profiles: ReportProfileInput[] = [], contentType = 'text/csv') =>
+    reportContentHash(body, await readReport({ body, bytes: body.length, contentType, query }, { settings, profiles: async () => compileProfiles(profiles) }));
+  const csv = 'Email,Last Active,Activity Days\na@x.com,2026-01-01,0\n';
+
+  it('differs for the same body under other metadata, and not for parameters that change nothing', async () => {
+    const base = await hash(csv, { instance: 'Slack-production' });
+    expect(await hash(csv, { instance: 'Slack-production' })).toBe(base);
+    expect(await hash(csv, { instance: 'Slack-production', utm: 'x' })).toBe(base);
+    const others: Array<Record<string, string>> = [{ instance: 'Zoom-production' }, { instance: 'Slack-production', application: 'Slack' }, { instance: 'Slack-production', periodDays: '30' }, { instance: 'Slack-production', reportName: 'r' }];
+    for (const query of others) {
+      expect(await hash(csv, query)).not.toBe(base);
+    }
+    expect(await hash(`${csv}b@x.com,2026-01-01,0\n`, { instance: 'Slack-production' })).not.toBe(base);
+  });
+
+  it('differs when a report profile reads the columns or finds the rows differently, not for a profile that does not apply', async () => {
+    const base = await hash(csv);
+    expect(await hash(csv, {}, [{ columns: { email: 'Contact' } }])).toBe(base);
+    expect(await hash(csv, {}, [{ columns: { daysActive: 'Activity Days' } }])).not.toBe(base);
+    const nested = JSON.stringify({ payload: { items: [{ Email: 'a@x.com', 'Days Active': 0, Instance: 'S' }] }, other: [{ Email: 'b@x.com', 'Days Active': 0, Instance: 'S' }] });
+    const viaPayload = await hash(nested, {}, [{ rowPath: 'payload.items', columns: {} }], 'application/json');
+    expect(await hash(nested, {}, [{ rowPath: 'other', columns: {} }], 'application/json')).not.toBe(viaPayload);
   });
 });
