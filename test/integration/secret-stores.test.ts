@@ -97,13 +97,17 @@ describe('Class: SecretsManagerStore', () => {
 });
 
 describe('Function: webhookSecretsFrom', () => {
-  it('reads current and previous, and names the secret but never quotes it when it was stored bare', async () => {
+  it('reads current and previous, takes a secret stored bare as the current one, and never quotes broken JSON', async () => {
     sm.on(GetSecretValueCommand, { SecretId: 'arn:ok' }).resolves({ SecretString: '{"current":"now-secret","previous":"old-secret"}' });
     sm.on(GetSecretValueCommand, { SecretId: 'arn:bare' }).resolves({ SecretString: 'bare-webhook-secret-2468' });
+    sm.on(GetSecretValueCommand, { SecretId: 'arn:broken' }).resolves({ SecretString: '{"current":"broken-secret-1357' });
     const client = new SecretsManagerClient({});
     expect(await webhookSecretsFrom(client, 'arn:ok')()).toEqual(['now-secret', 'old-secret']);
-    const error = (await webhookSecretsFrom(client, 'arn:bare')().catch((e: unknown) => e)) as Error;
-    expect(error.message).toBe('The webhook secret arn:bare is not JSON {"current": "...", "previous": "..."}.');
+    expect(await webhookSecretsFrom(client, 'arn:bare')()).toEqual(['bare-webhook-secret-2468']);
+    const error = (await webhookSecretsFrom(client, 'arn:broken')().catch((e: unknown) => e)) as Error;
+    expect(error).toBeInstanceOf(Error);
+    expect(error.message).not.toContain('broken-secret');
+    expect(error.message).not.toContain('1357');
   });
 });
 

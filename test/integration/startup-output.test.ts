@@ -61,7 +61,7 @@ describe('Security: start-up banner', () => {
     expect(first).toContain(`admin token      ${kept.adminToken}   (generated now; kept in ${file})`);
 
     const restart = await startupOutput(dataDir);
-    for (const value of Object.values(kept)) {
+    for (const value of [kept.webhookSecret, kept.adminToken]) {
       expect(leakedPieces(restart, value)).toEqual([]);
       expect(restart).toContain(`****${value.slice(-4)}   (generated earlier; read it from ${file})`);
     }
