@@ -131,7 +131,8 @@ export type IscErrorCode =
   | 'isc_credentials_rejected'
   | 'isc_request_rejected'
   | 'workflow_not_executed'
-  | 'campaign_not_ready';
+  | 'campaign_not_ready'
+  | 'campaign_failed';
 
 /** The ISC calls the dispatcher makes; tokens, rate limits and timeouts live behind it. */
 export interface IscClient {

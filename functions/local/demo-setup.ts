@@ -36,7 +36,7 @@ export async function seedDemo(options: { store: AdminStore; url: string; adminT
   await call('PUT', `/admin/targets/${DEMO_TARGET}`, {
     environment: 'production',
     tenant: 'simulator',
-    triggerUrl: `${options.simulatorUrl}/beta/workflows/execute/external/${DEMO_WORKFLOW}`,
+    triggerUrl: `${options.simulatorUrl}/v3/workflows/execute/external/${DEMO_WORKFLOW}`,
     tokenUrl: `${options.simulatorUrl}/oauth/token`,
     apiBaseUrl: options.simulatorUrl,
     description: 'ISC SIMULATOR (not a real SailPoint tenant), created by npm start',

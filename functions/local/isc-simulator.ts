@@ -60,6 +60,7 @@ export interface SimulatedCampaign {
   deadline: string;
   type: 'SEARCH';
   status: 'PENDING' | 'STAGED' | 'ACTIVE';
+  emailNotificationEnabled: boolean;
   searchCampaignInfo: { type: 'IDENTITY'; identityIds: string[]; reviewer?: { type: string; id: string } };
   /** GETs left before a PENDING campaign becomes STAGED (ISC generates certifications asynchronously). */
   pendingPolls: number;
@@ -344,11 +345,13 @@ export async function startIscSimulator(options: IscSimulatorOptions = {}): Prom
       deadline: parsed!.deadline!,
       type: 'SEARCH',
       status: 'PENDING',
+      emailNotificationEnabled: parsed!.emailNotificationEnabled === true,
       searchCampaignInfo: info as SimulatedCampaign['searchCampaignInfo'],
       pendingPolls: 1,
     };
     state.campaigns.set(campaign.id, campaign);
-    return { status: 200, body: publicCampaign(campaign) };
+    // createCampaign answers 202 Accepted: the certifications are generated afterwards (PENDING → STAGED).
+    return { status: 202, body: publicCampaign(campaign) };
   }
 
   function listCampaigns(query: URLSearchParams): Answer {
@@ -383,7 +386,7 @@ export async function startIscSimulator(options: IscSimulatorOptions = {}): Prom
     if (!filter) return iscError(400, '400.1.3 Illegal value', 'The simulator knows filters=sourceId eq "S" [and identityId in ("a","b")] only.');
     const ids = filter[2] === undefined ? undefined : new Set([...filter[2].matchAll(/"((?:[^"\\]|\\.)*)"/g)].map((quoted) => unescape(quoted[1]!)));
     const hits = accounts.filter((account) => account.sourceId === unescape(filter[1]!) && (!ids || ids.has(account.identityId)));
-    return { status: 200, body: hits.slice(paging.offset, paging.offset + paging.limit), headers: { 'X-Total-Count': String(hits.length) } };
+    return { status: 200, body: hits.slice(paging.offset, paging.offset + paging.limit).map(publicAccount), headers: { 'X-Total-Count': String(hits.length) } };
   }
 
   /** Routing, auth and the rate limit, in ISC's order: authenticate, then throttle, then do the work. */
@@ -475,8 +478,9 @@ export async function startIscSimulator(options: IscSimulatorOptions = {}): Prom
 const ROUTES: Array<[method: string, pattern: RegExp, route: SimulatorRoute]> = [
   ['POST', /^\/oauth\/token$/, 'token'],
   ['GET', /^\/oauth\/info$/, 'info'],
-  ['POST', /^\/beta\/workflows\/execute\/external\/([^/]+)$/, 'trigger'],
-  ['POST', /^\/beta\/workflows\/execute\/external\/([^/]+)\/test$/, 'trigger-test'],
+  // v3 and v2025 are current; /beta is deprecated but still answers, so URLs copied from old setups keep working.
+  ['POST', /^\/(?:v3|v2025|beta)\/workflows\/execute\/external\/([^/]+)$/, 'trigger'],
+  ['POST', /^\/(?:v3|v2025|beta)\/workflows\/execute\/external\/([^/]+)\/test$/, 'trigger-test'],
   ['POST', /^\/v3\/search$/, 'search'],
   ['GET', /^\/v3\/sources$/, 'sources'],
   ['GET', /^\/v3\/sources\/([^/]+)$/, 'source'],
@@ -497,6 +501,23 @@ function routeOf(method: string, path: string): { route: SimulatorRoute; params:
 
 function publicCampaign({ pendingPolls: _internal, ...campaign }: SimulatedCampaign): Omit<SimulatedCampaign, 'pendingPolls'> {
   return campaign;
+}
+
+/** A v3 Account with the fields the spec requires; the simulator only knows who owns it. */
+function publicAccount(account: SimulatedAccount) {
+  return {
+    ...account,
+    sourceName: null,
+    nativeIdentity: account.name,
+    attributes: {},
+    authoritative: false,
+    disabled: false,
+    locked: false,
+    systemAccount: false,
+    uncorrelated: false,
+    manuallyCorrelated: false,
+    hasEntitlements: false,
+  };
 }
 
 function send(res: ServerResponse, call: RecordedCall | undefined, answer: Answer): void {

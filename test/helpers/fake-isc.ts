@@ -35,7 +35,7 @@ export function simulatorTarget(url: string, overrides: Partial<Target> = {}): T
     id: 'sim',
     environment: 'production',
     tenant: 'acme-sim',
-    triggerUrl: `${url}/beta/workflows/execute/external/${WORKFLOW_ID}`,
+    triggerUrl: `${url}/v3/workflows/execute/external/${WORKFLOW_ID}`,
     tokenUrl: `${url}/oauth/token`,
     apiBaseUrl: url,
     credentials: {},

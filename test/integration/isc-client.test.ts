@@ -4,24 +4,22 @@
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { IscError } from '../../functions/core/ports.js';
-import type { WorkflowInput } from '../../functions/core/workflow-input.js';
+import { batchInput, type WorkflowInput } from '../../functions/core/workflow-input.js';
 import { CREDENTIAL_HINTS, HttpIscClient, apiVersion, decodeJwtClaims, fetchToken, type HttpIscClientOptions } from '../../functions/adapters/isc-client.js';
 import type { IscSimulator } from '../../functions/local/isc-simulator.js';
 import { API_CLIENT, DEFAULT_IDENTITIES, TRIGGER_CLIENT, seedIdentities, simulatorTarget, startFakeIsc, useFakeIsc } from '../helpers/fake-isc.js';
 
 function workflowInput(deliveryId: string, index: number): WorkflowInput {
-  return {
+  const envelope = {
     deliveryId,
-    batch: { index, count: 20 },
-    instance: { application: 'Slack', name: 'Slack-production', environment: 'production' },
+    instance: { application: 'Slack', name: 'Slack-production', environment: 'production' as const },
     source: { id: '2c91808a7813090a017814121e121518', name: 'Slack' },
     period: { start: '2025-01-01', end: '2025-01-31' },
     policy: { maxDaysActive: 0 },
-    campaign: { name: 'Slack inactive users', description: 'Review unused access', deadline: '2025-02-28T00:00:00Z', reviewer: { type: 'MANAGER' } },
-    identityIds: ['id-1'],
-    users: [{ identityId: 'id-1', email: 'user1@example.com', daysActive: 0 }],
-    unmatchedCount: 0,
+    campaign: { name: 'Slack inactive users', description: 'Review unused access', deadline: '2025-02-28T00:00:00Z', duration: '14d', reviewer: { type: 'MANAGER' as const } },
   };
+  const users = [{ identityId: 'id-1', email: 'user1@example.com', daysActive: 0 }];
+  return { ...batchInput(envelope, { index, count: 20 }, users), identityIds: ['id-1'], unmatchedCount: 0 };
 }
 
 async function failure(promise: Promise<unknown>): Promise<IscError> {
