@@ -1,5 +1,6 @@
 import { IscError, type Clock, type IscAdminClient, type IscClient, type IscSource } from '../core/ports.js';
 import type { Credentials, Target } from '../core/target.js';
+import type { LibraryAction } from '../core/workflow-verify.js';
 import { durationMs, filterString as quote, type WorkflowInput } from '../core/workflow-input.js';
 import { ACTIVATE_CAMPAIGN_REQUEST, campaignRequest, CAMPAIGN_FAILED_STATUSES, CAMPAIGN_STARTED_STATUSES, identitySearchRequest } from './isc-requests.js';
 import { RateLimiter, RateLimitWaitExceeded } from './rate-limiter.js';
@@ -219,6 +220,17 @@ export class HttpIscClient implements IscClient, IscAdminClient {
     return found;
   }
 
+  async listWorkflowLibraryActions(target: Target, credentials: Credentials): Promise<LibraryAction[]> {
+    const found: LibraryAction[] = [];
+    for (let offset = 0; offset < MAX_COLLECTION_OFFSET; offset += this.#pageSize) {
+      const page = parseJson(await this.#authorized(target, credentials, `${base(target)}/v3/workflow-library/actions?limit=${this.#pageSize}&offset=${offset}`));
+      if (!Array.isArray(page)) throw new IscError('isc_bad_response', 'ISC answered GET /v3/workflow-library/actions with something that is not a list.', true);
+      found.push(...page.flatMap((item) => libraryActionOf(item) ?? []));
+      if (page.length < this.#pageSize) break;
+    }
+    return found;
+  }
+
   async #limited<T>(key: string, targetId: string, fn: () => Promise<T>): Promise<T> {
     try {
       return await this.#limiter.run(key, targetId, fn);
@@ -395,6 +407,19 @@ function triggerUrlOf(target: Target): string {
 
 function base(target: Target): string {
   return target.apiBaseUrl.replace(/\/+$/, '');
+}
+
+function libraryActionOf(item: unknown): LibraryAction | undefined {
+  const { id, formFields } = (item ?? {}) as { id?: unknown; formFields?: unknown };
+  if (typeof id !== 'string') return undefined;
+  const fields = Array.isArray(formFields) ? formFields : [];
+  return {
+    id,
+    formFields: fields.flatMap((field) => {
+      const { name, required } = (field ?? {}) as { name?: unknown; required?: unknown };
+      return typeof name === 'string' ? [{ name, required: required === true }] : [];
+    }),
+  };
 }
 
 function sourceOf(item: unknown): IscSource | undefined {

@@ -1,4 +1,5 @@
 import type { Delivery, DispatchBatch, BatchKey, BatchStatus, BatchError } from './delivery.js';
+import type { LibraryAction } from './workflow-verify.js';
 import type { Mapping } from './mapping.js';
 import type { ReportProfile } from './report-profile.js';
 import type { Delivery as DeliveryRecord, DeliveryStatus } from './delivery.js';
@@ -174,6 +175,8 @@ export interface IscAdminClient {
   listSources(target: Target, credentials: Credentials): Promise<IscSource[]>;
   /** Which of these identities have an account on the source. */
   identitiesWithAccount(target: Target, credentials: Credentials, sourceId: string, identityIds: readonly string[]): Promise<Set<string>>;
+  /** GET /v3/workflow-library/actions, paged: each action's id and form fields (user-context token, sp:workflow:read). */
+  listWorkflowLibraryActions(target: Target, credentials: Credentials): Promise<LibraryAction[]>;
 }
 
 export interface AuditEntry {

@@ -6,6 +6,7 @@ import { previewRoute } from './admin-preview.js';
 import { checkRoute } from './admin-check.js';
 import { matchTestRoute } from './admin-match-test.js';
 import { reportProfileRoutes } from './admin-report-profiles.js';
+import { workflowVerifyRoute } from './admin-workflow.js';
 import type { AdminDeps } from './admin-common.js';
 import type { IngestSettings } from '../core/ingest.js';
 import type { Route } from './router.js';
@@ -48,5 +49,5 @@ export function documentedRoutes(): Route[] {
 }
 
 export function adminRoutes(deps: AdminDeps & { settings: IngestSettings; maxBodyBytes: number }): Route[] {
-  return [...targetRoutes(deps), checkRoute(deps), ...mappingRoutes(deps), matchTestRoute(deps), ...reportProfileRoutes(deps), previewRoute(deps), ...deliveryRoutes(deps)];
+  return [...targetRoutes(deps), checkRoute(deps), workflowVerifyRoute(deps), ...mappingRoutes(deps), matchTestRoute(deps), ...reportProfileRoutes(deps), previewRoute(deps), ...deliveryRoutes(deps)];
 }

@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { randomBytes, randomUUID } from 'node:crypto';
+import { DEFAULT_WORKFLOW_LIBRARY, type SimulatedLibraryAction } from './simulated-workflow-library.js';
 
 /**
  * A stand-in for a SailPoint Identity Security Cloud tenant, for `npm start` and the tests. It is NOT
@@ -50,6 +51,7 @@ export type SimulatorRoute =
   | 'campaign-create'
   | 'campaign'
   | 'campaign-activate'
+  | 'workflow-library'
   | 'unknown';
 
 /** A campaign created through /v3/campaigns (direct mode). */
@@ -93,6 +95,8 @@ export interface IscSimulatorOptions {
   tokenStyle?: 'jwt' | 'opaque';
   /** Per client id and API version, like ISC. Default 100 / 10 s; false disables it. */
   rateLimit?: { requests: number; windowMs: number } | false;
+  /** The actions GET /v3/workflow-library/actions lists; default DEFAULT_WORKFLOW_LIBRARY. */
+  workflowLibrary?: SimulatedLibraryAction[];
   /** Largest `limit` accepted on collection and search calls. Default 250. */
   maxPageSize?: number;
   /** Receives the startup banner and nothing else. */
@@ -231,6 +235,7 @@ export async function startIscSimulator(options: IscSimulatorOptions = {}): Prom
   const identities = options.identities ?? [];
   const sources = options.sources ?? [];
   const accounts = options.accounts ?? [];
+  const workflowLibrary = options.workflowLibrary ?? DEFAULT_WORKFLOW_LIBRARY;
   const ttlSeconds = options.tokenTtlSeconds ?? 300;
   const maxPageSize = options.maxPageSize ?? 250;
   const rateLimit = options.rateLimit === undefined ? { requests: 100, windowMs: 10_000 } : options.rateLimit;
@@ -323,7 +328,8 @@ export async function startIscSimulator(options: IscSimulatorOptions = {}): Prom
     return { status: 200, body: hits.slice(paging.offset, paging.offset + paging.limit), headers: { 'X-Total-Count': String(hits.length) } };
   }
 
-  const USER_CONTEXT_ROUTES: ReadonlySet<SimulatorRoute> = new Set(['campaigns', 'campaign-create', 'campaign', 'campaign-activate']);
+  // The spec gives these operations userAuth only: a token with a user behind it (a PAT), not an API client.
+  const USER_CONTEXT_ROUTES: ReadonlySet<SimulatorRoute> = new Set(['campaigns', 'campaign-create', 'campaign', 'campaign-activate', 'workflow-library']);
 
   /** POST /v3/campaigns with ISC's rules for a SEARCH campaign over identity ids. */
   function createCampaign(body: string, now: number): Answer {
@@ -400,7 +406,7 @@ export async function startIscSimulator(options: IscSimulatorOptions = {}): Prom
     if (issued.expiresAt <= now) return { status: 401, body: { error: 'JWT validation failed: JWT is expired' } };
     call.clientId = issued.clientId;
     if (USER_CONTEXT_ROUTES.has(route) && !clients.get(issued.clientId)?.userContext) {
-      return iscError(403, '403 Forbidden', 'The campaigns API needs a user-context token (a personal access token of a CERT_ADMIN or ORG_ADMIN identity).');
+      return iscError(403, '403 Forbidden', `${route === 'workflow-library' ? 'The workflow library' : 'The campaigns API'} needs a user-context token (a personal access token${route === 'workflow-library' ? ' with sp:workflow:read' : ' of a CERT_ADMIN or ORG_ADMIN identity'}).`);
     }
     const limited = throttled(issued.clientId, url.pathname, now);
     if (limited) return limited;
@@ -422,6 +428,10 @@ export async function startIscSimulator(options: IscSimulatorOptions = {}): Prom
         return getCampaign(params[0]!);
       case 'campaign-activate':
         return activateCampaign(params[0]!);
+      case 'workflow-library': {
+        const paging = page(url.searchParams, maxPageSize);
+        return 'status' in paging ? paging : { status: 200, body: workflowLibrary.slice(paging.offset, paging.offset + paging.limit) };
+      }
       case 'source': {
         const source = sources.find((candidate) => candidate.id === params[0]);
         return source ? { status: 200, body: source } : iscError(404, '404 Not found', `The source ${params[0]} was not found.`);
@@ -489,6 +499,7 @@ const ROUTES: Array<[method: string, pattern: RegExp, route: SimulatorRoute]> = 
   ['POST', /^\/v3\/campaigns$/, 'campaign-create'],
   ['GET', /^\/v3\/campaigns\/([^/]+)$/, 'campaign'],
   ['POST', /^\/v3\/campaigns\/([^/]+)\/activate$/, 'campaign-activate'],
+  ['GET', /^\/v3\/workflow-library\/actions$/, 'workflow-library'],
 ];
 
 function routeOf(method: string, path: string): { route: SimulatorRoute; params: string[] } {
