@@ -79,7 +79,7 @@ export class HttpIscClient implements IscClient, IscAdminClient {
     const url = `${base(target)}/v3/search`;
     for (let i = 0; i < wanted.length; i += this.#chunkSize) {
       const chunk = wanted.slice(i, i + this.#chunkSize);
-      const body = JSON.stringify(identitySearchRequest(chunk, quote));
+      const body = JSON.stringify(identitySearchRequest(chunk));
       const inChunk = new Set(chunk);
       for (let offset = 0; offset < MAX_SEARCH_OFFSET; offset += this.#pageSize) {
         const page = await this.#authorized(target, credentials, `${url}?limit=${this.#pageSize}&offset=${offset}`, body);

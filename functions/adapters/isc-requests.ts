@@ -1,4 +1,4 @@
-import type { WorkflowInput } from '../core/workflow-input.js';
+import { filterString, type WorkflowInput } from '../core/workflow-input.js';
 
 /**
  * The request bodies the ISC client sends and the campaign states it acts on, in one place so the contract tests
@@ -46,10 +46,10 @@ export function campaignRequest(input: WorkflowInput, deadline: string): Campaig
 export const ACTIVATE_CAMPAIGN_REQUEST = { timeZone: 'Z' } as const;
 
 /** POST /v3/search (searchPost) for identities by email; only the fields we read come back. */
-export function identitySearchRequest(emails: readonly string[], quote: (value: string) => string) {
+export function identitySearchRequest(emails: readonly string[]) {
   return {
     indices: ['identities' as const],
-    query: { query: `email:(${emails.map(quote).join(' OR ')})` },
+    query: { query: `email:(${emails.map(filterString).join(' OR ')})` },
     includeNested: false,
     queryResultFilter: { includes: ['id', 'email', 'attributes.email'] },
   };

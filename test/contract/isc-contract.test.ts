@@ -24,7 +24,7 @@ import type {
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HttpIscClient } from '../../functions/adapters/isc-client.js';
 import { ACTIVATE_CAMPAIGN_REQUEST, campaignRequest, identitySearchRequest } from '../../functions/adapters/isc-requests.js';
-import { batchInput, filterString, type BatchEnvelope, type WorkflowInput } from '../../functions/core/workflow-input.js';
+import { batchInput, type BatchEnvelope, type WorkflowInput } from '../../functions/core/workflow-input.js';
 import { startIscSimulator, type IscSimulator } from '../../functions/local/isc-simulator.js';
 import { API_CLIENT, TRIGGER_CLIENT, simulatorTarget } from '../helpers/fake-isc.js';
 import { defines, excerpt, filterFields, operationOf, operations, problems, type Operation } from './openapi-check.js';
@@ -43,7 +43,7 @@ const input: WorkflowInput = { ...batchInput(envelope, { index: 1, count: 1 }, [
 // Our builders' results must be assignable to the generated v3 request models …
 const campaignBody: Campaign = campaignRequest(input, '2026-12-09T00:00:00.000Z');
 const activateBody: ActivateCampaignOptions = ACTIVATE_CAMPAIGN_REQUEST;
-const searchBody: Search = identitySearchRequest(['alice@example.com'], filterString);
+const searchBody: Search = identitySearchRequest(['alice@example.com']);
 const triggerBody: CreateExternalExecuteWorkflowRequest = { input };
 const triggerTestBody: TestExternalExecuteWorkflowRequest = { input: { test: true } };
 // … every response field the client or the workflow reads must exist in the v3 response models …
