@@ -195,14 +195,7 @@ export class HttpIscClient implements IscClient, IscAdminClient {
   }
 
   async listSources(target: Target, credentials: Credentials): Promise<IscSource[]> {
-    const found: IscSource[] = [];
-    for (let offset = 0; offset < MAX_COLLECTION_OFFSET; offset += this.#pageSize) {
-      const page = parseJson(await this.#authorized(target, credentials, `${base(target)}/v3/sources?limit=${this.#pageSize}&offset=${offset}&sorters=name`));
-      if (!Array.isArray(page)) throw new IscError('isc_bad_response', 'ISC answered GET /v3/sources with something that is not a list.', true);
-      found.push(...page.flatMap((item) => sourceOf(item) ?? []));
-      if (page.length < this.#pageSize) break;
-    }
-    return found;
+    return this.#collection(target, credentials, '/v3/sources', '&sorters=name', sourceOf);
   }
 
   async identitiesWithAccount(target: Target, credentials: Credentials, sourceId: string, identityIds: readonly string[]): Promise<Set<string>> {
@@ -221,11 +214,16 @@ export class HttpIscClient implements IscClient, IscAdminClient {
   }
 
   async listWorkflowLibraryActions(target: Target, credentials: Credentials): Promise<LibraryAction[]> {
-    const found: LibraryAction[] = [];
+    return this.#collection(target, credentials, '/v3/workflow-library/actions', '', libraryActionOf);
+  }
+
+  /** Every item of a v3 collection, page by page (limit/offset); items `parse` cannot read are skipped. */
+  async #collection<T>(target: Target, credentials: Credentials, path: string, query: string, parse: (item: unknown) => T | undefined): Promise<T[]> {
+    const found: T[] = [];
     for (let offset = 0; offset < MAX_COLLECTION_OFFSET; offset += this.#pageSize) {
-      const page = parseJson(await this.#authorized(target, credentials, `${base(target)}/v3/workflow-library/actions?limit=${this.#pageSize}&offset=${offset}`));
-      if (!Array.isArray(page)) throw new IscError('isc_bad_response', 'ISC answered GET /v3/workflow-library/actions with something that is not a list.', true);
-      found.push(...page.flatMap((item) => libraryActionOf(item) ?? []));
+      const page = parseJson(await this.#authorized(target, credentials, `${base(target)}${path}?limit=${this.#pageSize}&offset=${offset}${query}`));
+      if (!Array.isArray(page)) throw new IscError('isc_bad_response', `ISC answered GET ${path} with something that is not a list.`, true);
+      found.push(...page.flatMap((item) => parse(item) ?? []));
       if (page.length < this.#pageSize) break;
     }
     return found;
