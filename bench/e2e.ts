@@ -32,7 +32,7 @@ export async function runE2eBench(): Promise<{ table: string }> {
     await response.body.text();
   };
   try {
-    await admin('/admin/targets/bench', { environment: 'production', tenant: 'bench', triggerUrl: `${isc.url}/beta/workflows/execute/external/wf`, tokenUrl: `${isc.url}/oauth/token`, apiBaseUrl: isc.url });
+    await admin('/admin/targets/bench', { environment: 'production', tenant: 'bench', triggerUrl: `${isc.url}/v3/workflows/execute/external/wf`, tokenUrl: `${isc.url}/oauth/token`, apiBaseUrl: isc.url });
     await admin('/admin/targets/bench/credentials/trigger', TRIGGER);
     await admin('/admin/targets/bench/credentials/api', API);
     await admin('/admin/mappings/slack-production?skipSourceCheck=true', { application: 'Slack', instance: 'Slack-production', environment: 'production', targetId: 'bench', source: { id: 'src' }, policy: { maxDaysActive: 0, cooldownDays: 0 } });

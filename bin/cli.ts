@@ -106,6 +106,18 @@ targets
   });
 
 // ---- mappings ----------------------------------------------------------------------------------
+const workflow = program.command('workflow').description("the importable ISC workflow (workflows/inactive-users-certification.json) on a target's tenant");
+workflow
+  .command('verify <targetId>')
+  .description("compare every attribute the workflow's action steps set with the tenant's own workflow library; exit 1 on any mismatch")
+  .action(async (id: string) => {
+    const { body } = await (await client()).call('POST', `/admin/targets/${path(id, 'workflow', 'verify')}`);
+    for (const action of body.actions) console.log(`${action.fields ? 'ok  ' : 'FAIL'}  ${action.id.padEnd(20)} ${action.fields ? `${action.fields.length} form fields in tenant "${body.tenant}"` : 'not in the tenant library'}`);
+    for (const finding of body.findings) console.log(`FAIL  ${finding.message}`);
+    if (body.ok) console.log('\nEvery attribute the workflow sets exists in the tenant library.');
+    else process.exitCode = 1;
+  });
+
 const mappings = program.command('mappings').description('which SaaS Management app instance feeds which ISC source and workflow');
 /** "production", "non-production MISMATCH:uat", "ambiguous confirmed:prod,uat": the kind, then any disagreement and its words. */
 function nameSays(name: { kind: string; status: string; production: string[]; nonProduction: string[] }): string {

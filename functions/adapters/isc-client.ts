@@ -2,7 +2,9 @@ import { DEFAULT_CALL_RETRY, RetryBudget, nextTryDelayMs, type CallRetryPolicy, 
 import { IscError, type Clock, type IscAdminClient, type IscClient, type IscSource } from '../core/ports.js';
 import type { TokenTenant } from '../core/tenant-environment.js';
 import type { Credentials, Target } from '../core/target.js';
-import { campaignName, type WorkflowInput } from '../core/workflow-input.js';
+import type { LibraryAction } from '../core/workflow-verify.js';
+import { durationMs, filterString as quote, type WorkflowInput } from '../core/workflow-input.js';
+import { ACTIVATE_CAMPAIGN_REQUEST, campaignRequest, CAMPAIGN_FAILED_STATUSES, CAMPAIGN_STARTED_STATUSES, identitySearchRequest } from './isc-requests.js';
 import { RateLimiter, RateLimitWaitExceeded, type RateLedger } from './rate-limiter.js';
 import { TokenCache, decodeJwtClaims, type JwtClaims } from './token-cache.js';
 
@@ -42,7 +44,10 @@ export const CREDENTIAL_HINTS = [
   'The API client lacks the scopes this call needs.',
 ];
 
+/** ISC's search stops at offset 10,000; collection endpoints (sources, accounts) have no such cap. */
 const MAX_SEARCH_OFFSET = 10_000;
+/** A bound for our own loops over collection endpoints only: far beyond any real tenant's sources or one source's accounts. */
+const MAX_COLLECTION_OFFSET = 1_000_000;
 
 /**
  * ISC over HTTP: OAuth client-credentials tokens (cached, refreshed once on 401), identity search and the
@@ -97,12 +102,7 @@ export class HttpIscClient implements IscClient, IscAdminClient {
     const url = `${base(target)}/v3/search`;
     for (let i = 0; i < wanted.length; i += this.#chunkSize) {
       const chunk = wanted.slice(i, i + this.#chunkSize);
-      const body = JSON.stringify({
-        indices: ['identities'],
-        query: { query: `email:(${chunk.map(quote).join(' OR ')})` },
-        includeNested: false,
-        queryResultFilter: { includes: ['id', 'email', 'attributes.email'] },
-      });
+      const body = JSON.stringify(identitySearchRequest(chunk));
       const inChunk = new Set(chunk);
       for (let offset = 0; offset < MAX_SEARCH_OFFSET; offset += this.#pageSize) {
         const page = await this.#authorized(target, credentials, `${url}?limit=${this.#pageSize}&offset=${offset}`, body, 'idempotent');
@@ -175,20 +175,15 @@ export class HttpIscClient implements IscClient, IscAdminClient {
   // ---- direct mode: the campaign through /v3/campaigns ------------------------------------------
 
   async createCampaign(target: Target, credentials: Credentials, input: WorkflowInput): Promise<{ campaignId: string; created: boolean }> {
-    const name = campaignName(input);
+    const { name } = input.campaign;
     const campaigns = `${base(target)}/v3/campaigns`;
-    const found = parseJson(await this.#authorized(target, credentials, `${campaigns}?limit=1&filters=${encodeURIComponent(`name eq ${quote(name)}`)}`));
+    const found = parseJson(await this.#authorized(target, credentials, `${campaigns}?limit=1&filters=${encodeURIComponent(input.campaign.nameFilter)}`));
     let campaign = Array.isArray(found) ? campaignOf(found[0]) : undefined;
     const created = campaign === undefined;
     if (!campaign) {
-      const reviewer = input.campaign.reviewer.type === 'IDENTITY' || input.campaign.reviewer.type === 'GOVERNANCE_GROUP' ? { type: input.campaign.reviewer.type, id: input.campaign.reviewer.id } : undefined;
-      const body = {
-        name,
-        description: input.campaign.description,
-        deadline: input.campaign.deadline,
-        type: 'SEARCH',
-        searchCampaignInfo: { type: 'IDENTITY', description: `Delivery ${input.deliveryId}, ${input.instance.name}`, identityIds: input.identityIds, ...(reviewer ? { reviewer } : {}) },
-      };
+      // The deadline counts from now, not from ingest: a replay weeks later must still get a future deadline.
+      const deadline = new Date(this.#clock.now().getTime() + durationMs(input.campaign.duration)).toISOString();
+      const body = campaignRequest(input, deadline);
       campaign = campaignOf(parseJson(await this.#authorized(target, credentials, campaigns, JSON.stringify(body))));
       if (!campaign) throw new IscError('isc_bad_response', 'ISC answered POST /v3/campaigns without a campaign id.', true);
     }
@@ -198,8 +193,11 @@ export class HttpIscClient implements IscClient, IscAdminClient {
       campaign = campaignOf(parseJson(await this.#authorized(target, credentials, `${campaigns}/${encodeURIComponent(campaign.id)}`))) ?? campaign;
     }
     if (campaign.status === 'STAGED') {
-      await this.#authorized(target, credentials, `${campaigns}/${encodeURIComponent(campaign.id)}/activate`, JSON.stringify({ timeZone: 'Z' }));
-    } else if (!['ACTIVATING', 'ACTIVE', 'COMPLETING', 'COMPLETED'].includes(campaign.status)) {
+      await this.#authorized(target, credentials, `${campaigns}/${encodeURIComponent(campaign.id)}/activate`, JSON.stringify(ACTIVATE_CAMPAIGN_REQUEST));
+    } else if (CAMPAIGN_FAILED_STATUSES.includes(campaign.status)) {
+      // Waiting does not help a campaign ISC failed, is cancelling or has archived: say so instead of retrying.
+      throw new IscError('campaign_failed', `Campaign "${name}" (${campaign.id}) is ${campaign.status} in ISC; it will not become active. Delete or rename it in ISC, then replay.`, false, { isc: { campaignId: campaign.id, status: campaign.status } });
+    } else if (!CAMPAIGN_STARTED_STATUSES.includes(campaign.status)) {
       // Retrying finds the same campaign by name and continues from here.
       throw new IscError('campaign_not_ready', `Campaign ${campaign.id} is ${campaign.status}, not STAGED yet; it will be activated on the next attempt.`, true);
     }
@@ -238,14 +236,7 @@ export class HttpIscClient implements IscClient, IscAdminClient {
   }
 
   async listSources(target: Target, credentials: Credentials): Promise<IscSource[]> {
-    const found: IscSource[] = [];
-    for (let offset = 0; offset < MAX_SEARCH_OFFSET; offset += this.#pageSize) {
-      const page = parseJson(await this.#authorized(target, credentials, `${base(target)}/v3/sources?limit=${this.#pageSize}&offset=${offset}&sorters=name`));
-      if (!Array.isArray(page)) throw new IscError('isc_bad_response', 'ISC answered GET /v3/sources with something that is not a list.', true);
-      found.push(...page.flatMap((item) => sourceOf(item) ?? []));
-      if (page.length < this.#pageSize) break;
-    }
-    return found;
+    return this.#collection(target, credentials, '/v3/sources', '&sorters=name', sourceOf);
   }
 
   async identitiesWithAccount(target: Target, credentials: Credentials, sourceId: string, identityIds: readonly string[]): Promise<Set<string>> {
@@ -253,12 +244,28 @@ export class HttpIscClient implements IscClient, IscAdminClient {
     // Filter strings stay short: 50 ids per query.
     for (let i = 0; i < identityIds.length; i += 50) {
       const filter = `sourceId eq ${quote(sourceId)} and identityId in (${identityIds.slice(i, i + 50).map(quote).join(',')})`;
-      for (let offset = 0; offset < MAX_SEARCH_OFFSET; offset += this.#pageSize) {
+      for (let offset = 0; offset < MAX_COLLECTION_OFFSET; offset += this.#pageSize) {
         const page = parseJson(await this.#authorized(target, credentials, `${base(target)}/v3/accounts?limit=${this.#pageSize}&offset=${offset}&filters=${encodeURIComponent(filter)}`));
         if (!Array.isArray(page)) throw new IscError('isc_bad_response', 'ISC answered GET /v3/accounts with something that is not a list.', true);
         for (const account of page) if (typeof (account as { identityId?: unknown }).identityId === 'string') found.add((account as { identityId: string }).identityId);
         if (page.length < this.#pageSize) break;
       }
+    }
+    return found;
+  }
+
+  async listWorkflowLibraryActions(target: Target, credentials: Credentials): Promise<LibraryAction[]> {
+    return this.#collection(target, credentials, '/v3/workflow-library/actions', '', libraryActionOf);
+  }
+
+  /** Every item of a v3 collection, page by page (limit/offset); items `parse` cannot read are skipped. */
+  async #collection<T>(target: Target, credentials: Credentials, path: string, query: string, parse: (item: unknown) => T | undefined): Promise<T[]> {
+    const found: T[] = [];
+    for (let offset = 0; offset < MAX_COLLECTION_OFFSET; offset += this.#pageSize) {
+      const page = parseJson(await this.#authorized(target, credentials, `${base(target)}${path}?limit=${this.#pageSize}&offset=${offset}${query}`));
+      if (!Array.isArray(page)) throw new IscError('isc_bad_response', `ISC answered GET ${path} with something that is not a list.`, true);
+      found.push(...page.flatMap((item) => parse(item) ?? []));
+      if (page.length < this.#pageSize) break;
     }
     return found;
   }
@@ -505,13 +512,22 @@ function base(target: Target): string {
   return target.apiBaseUrl.replace(/\/+$/, '');
 }
 
+function libraryActionOf(item: unknown): LibraryAction | undefined {
+  const { id, formFields } = (item ?? {}) as { id?: unknown; formFields?: unknown };
+  if (typeof id !== 'string') return undefined;
+  const fields = Array.isArray(formFields) ? formFields : [];
+  return {
+    id,
+    formFields: fields.flatMap((field) => {
+      const { name, required } = (field ?? {}) as { name?: unknown; required?: unknown };
+      return typeof name === 'string' ? [{ name, required: required === true }] : [];
+    }),
+  };
+}
+
 function sourceOf(item: unknown): IscSource | undefined {
   const { id, name } = (item ?? {}) as { id?: unknown; name?: unknown };
   return typeof id === 'string' && typeof name === 'string' ? { id, name } : undefined;
-}
-
-function quote(email: string): string {
-  return `"${email.replace(/["\\]/g, (c) => `\\${c}`)}"`;
 }
 
 /** An identity's id and its emails (top-level `email` and `attributes.email` may differ), lower-cased. */

@@ -1,4 +1,4 @@
-import type { BatchInput, WorkflowUser } from './workflow-input.js';
+import { batchInput, type BatchEnvelope, type WorkflowUser } from './workflow-input.js';
 
 export const DEFAULT_BATCH_MAX_BYTES = 128 * 1024;
 /** Room kept per user for what the dispatcher adds: `"identityId":"<32 hex>",` in users[] plus the id in identityIds[]. */
@@ -8,8 +8,8 @@ export const IDENTITY_RESERVE_BYTES = 96;
  * Cut users into workflow inputs whose serialized `{"input": …}` stays under maxBytes once identity ids are
  * added. ISC documents no input limit, so batches are sized by bytes rather than by a row count.
  */
-export function planBatches(users: readonly WorkflowUser[], envelope: Omit<BatchInput, 'users' | 'batch'>, maxBytes = DEFAULT_BATCH_MAX_BYTES): WorkflowUser[][] {
-  const base = byteLength({ input: { ...envelope, batch: { index: 99_999, count: 99_999 }, identityIds: [], users: [], unmatchedCount: 9_999_999 } });
+export function planBatches(users: readonly WorkflowUser[], envelope: BatchEnvelope, maxBytes = DEFAULT_BATCH_MAX_BYTES): WorkflowUser[][] {
+  const base = byteLength({ input: { ...batchInput(envelope, { index: 99_999, count: 99_999 }, []), identityIds: [], unmatchedCount: 9_999_999 } });
   const budget = maxBytes - base;
   const batches: WorkflowUser[][] = [];
   let current: WorkflowUser[] = [];

@@ -9,7 +9,7 @@ import { environmentProblems, DEFAULT_CAMPAIGN_DAYS, type Exclusions, type Mappi
 import type { Target } from './target.js';
 import type { Delivery, DispatchBatch, InstanceOutcome } from './delivery.js';
 import type { Clock, IngestStore } from './ports.js';
-import type { BatchInput, WorkflowUser } from './workflow-input.js';
+import { batchInput, type BatchEnvelope, type WorkflowUser } from './workflow-input.js';
 import { NO_PROFILES, type ReportProfiles } from './report-profile.js';
 import type { EnvironmentVocabulary } from './environment-names.js';
 
@@ -154,7 +154,7 @@ export async function planDelivery(
         attempts: 0,
         createdAt: now.toISOString(),
         updatedAt: now.toISOString(),
-        input: { ...envelope, batch: { index: i + 1, count: planned.length }, users: batchUsers },
+        input: batchInput(envelope, { index: i + 1, count: planned.length }, batchUsers),
       });
     });
   }
@@ -201,9 +201,10 @@ function resolveInstance(group: InstanceGroup, mapping: Mapping | undefined, tar
   return { ...withMapping, mapped: true };
 }
 
-function batchEnvelope(deliveryId: string, mapping: Mapping, period: Delivery['report']['period'], meta: ReportMeta, now: Date): Omit<BatchInput, 'users' | 'batch'> {
+function batchEnvelope(deliveryId: string, mapping: Mapping, period: Delivery['report']['period'], meta: ReportMeta, now: Date): BatchEnvelope {
   const application = mapping.application;
-  const deadline = new Date(now.getTime() + (mapping.campaign?.durationDays ?? DEFAULT_CAMPAIGN_DAYS) * DAY_MS).toISOString();
+  const days = mapping.campaign?.durationDays ?? DEFAULT_CAMPAIGN_DAYS;
+  const deadline = new Date(now.getTime() + days * DAY_MS).toISOString();
   const activity = mapping.policy.inactiveForDays === undefined ? '' : ` or no activity for ${mapping.policy.inactiveForDays} days`;
   return {
     deliveryId,
@@ -215,6 +216,7 @@ function batchEnvelope(deliveryId: string, mapping: Mapping, period: Delivery['r
       name: `Inactive ${application} users - ${mapping.instance} - ${period.end.slice(0, 10)} [${deliveryId.slice(0, 24)}]`,
       description: `Users of ${mapping.instance} with at most ${mapping.policy.maxDaysActive} active day(s) between ${period.start?.slice(0, 10) ?? 'the report start'} and ${period.end.slice(0, 10)}${activity}, per SaaS Management report ${meta.reportName ?? '(unnamed)'} (delivery ${deliveryId}). Revoke access that is not needed.`,
       deadline,
+      duration: `${days}d`,
       reviewer: mapping.campaign?.reviewer ?? { type: 'MANAGER' },
     },
   };

@@ -1,4 +1,5 @@
 import type { Delivery, DispatchBatch, BatchKey, BatchStatus, BatchError } from './delivery.js';
+import type { LibraryAction } from './workflow-verify.js';
 import type { Mapping } from './mapping.js';
 import type { ReportProfile } from './report-profile.js';
 import type { Delivery as DeliveryRecord, DeliveryStatus } from './delivery.js';
@@ -147,7 +148,8 @@ export type IscErrorCode =
   | 'isc_credentials_rejected'
   | 'isc_request_rejected'
   | 'workflow_not_executed'
-  | 'campaign_not_ready';
+  | 'campaign_not_ready'
+  | 'campaign_failed';
 
 /** The ISC calls the dispatcher makes; tokens, rate limits and timeouts live behind it. */
 export interface IscClient {
@@ -195,6 +197,8 @@ export interface IscAdminClient {
   listSources(target: Target, credentials: Credentials): Promise<IscSource[]>;
   /** Which of these identities have an account on the source. */
   identitiesWithAccount(target: Target, credentials: Credentials, sourceId: string, identityIds: readonly string[]): Promise<Set<string>>;
+  /** GET /v3/workflow-library/actions, paged: each action's id and form fields (user-context token, sp:workflow:read). */
+  listWorkflowLibraryActions(target: Target, credentials: Credentials): Promise<LibraryAction[]>;
 }
 
 export interface AuditEntry {

@@ -100,7 +100,9 @@ export function resolveTargetUrls(input: TargetInput): { tokenUrl: string; apiBa
       field: 'tenant',
     });
   }
-  const apiBaseUrl = input.apiBaseUrl ?? `https://${tenant}.api.identitynow.com`;
+  // Demo tenants live under identitynow-demo.com; every other tenant under identitynow.com.
+  const domain = /\.identitynow-demo\.com$/i.test(input.tenant) ? 'identitynow-demo.com' : 'identitynow.com';
+  const apiBaseUrl = input.apiBaseUrl ?? `https://${tenant}.api.${domain}`;
   return { apiBaseUrl, tokenUrl: input.tokenUrl ?? `${apiBaseUrl.replace(/\/$/, '')}/oauth/token` };
 }
 

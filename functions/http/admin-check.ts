@@ -46,12 +46,16 @@ export function checkRoute(deps: AdminDeps): Route {
         const info = await deps.isc.tenantInfo(target);
         if (!info.tenantName) return { detail: `${target.apiBaseUrl} does not say which tenant it is (no tenantName in /oauth/info).`, data: info };
         const problems = tenantProblems(target, { org: info.tenantName, tenantId: info.tenantId, from: 'oauth-info' }, deps.settings.vocabulary);
+        const expected = tenantName(target.tenant);
+        const differs = expected !== undefined && info.tenantName.toLowerCase() !== expected;
         if (problems.length > 0) {
-          const expected = tenantName(target.tenant);
-          const hints = info.tenantName.toLowerCase() === expected ? [] : [`The API host belongs to tenant "${info.tenantName}", not "${expected ?? target.tenant}": use the tenant name (the part before .identitynow.com), not a URL, and check production vs sandbox.`];
+          const hints = differs ? [`The API host belongs to tenant "${info.tenantName}", not "${expected}": use the tenant name (the part before .identitynow.com), not a URL, and check production vs sandbox.`] : [];
           throw new CheckFailure(`${target.apiBaseUrl} is tenant "${info.tenantName}": ${problems.join('; ')}.`, hints);
         }
-        return { detail: `${target.apiBaseUrl} is tenant "${info.tenantName}".`, data: info };
+        // ISC's own tenant name need not be the host's first label (e.g. "iga-acme-sb" on iga-sb.api.identitynow.com):
+        // a name that fits the target's (tenantProblems) is a note, not a failure.
+        const note = differs ? ` ISC names it "${info.tenantName}" while the target says "${expected}"; the names fit, so this is normal for some tenants.` : '';
+        return { detail: `${target.apiBaseUrl} is tenant "${info.tenantName}".${note}`, data: info };
       });
 
       const trigger = target.mode === 'direct' ? undefined : await credentialsOf(deps, target, 'trigger');

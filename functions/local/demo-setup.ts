@@ -27,7 +27,7 @@ function demoTarget(simulatorUrl: string) {
   return {
     environment: 'production',
     tenant: 'simulator',
-    triggerUrl: `${simulatorUrl}/beta/workflows/execute/external/${DEMO_WORKFLOW}`,
+    triggerUrl: `${simulatorUrl}/v3/workflows/execute/external/${DEMO_WORKFLOW}`,
     tokenUrl: `${simulatorUrl}/oauth/token`,
     apiBaseUrl: simulatorUrl,
     description: 'ISC SIMULATOR (not a real SailPoint tenant), created by npm start',

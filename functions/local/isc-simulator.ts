@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { DEFAULT_WORKFLOW_LIBRARY, type SimulatedLibraryAction } from './simulated-workflow-library.js';
 
 /**
  * A stand-in for a SailPoint Identity Security Cloud tenant, for `npm start` and the tests. It is NOT
@@ -52,6 +53,7 @@ export type SimulatorRoute =
   | 'campaign-create'
   | 'campaign'
   | 'campaign-activate'
+  | 'workflow-library'
   | 'unknown';
 
 /** A campaign created through /v3/campaigns (direct mode). */
@@ -62,6 +64,7 @@ export interface SimulatedCampaign {
   deadline: string;
   type: 'SEARCH';
   status: 'PENDING' | 'STAGED' | 'ACTIVE';
+  emailNotificationEnabled: boolean;
   searchCampaignInfo: { type: 'IDENTITY'; identityIds: string[]; reviewer?: { type: string; id: string } };
   /** GETs left before a PENDING campaign becomes STAGED (ISC generates certifications asynchronously). */
   pendingPolls: number;
@@ -107,6 +110,8 @@ export interface IscSimulatorOptions {
   tokenStyle?: 'jwt' | 'opaque';
   /** Per client id and API version, like ISC. Default 100 / 10 s; false disables it. */
   rateLimit?: { requests: number; windowMs: number } | false;
+  /** The actions GET /v3/workflow-library/actions lists; default DEFAULT_WORKFLOW_LIBRARY. */
+  workflowLibrary?: SimulatedLibraryAction[];
   /** Largest `limit` accepted on collection and search calls. Default 250. */
   maxPageSize?: number;
   /** Receives the startup banner and nothing else. */
@@ -259,6 +264,7 @@ export async function startIscSimulator(options: IscSimulatorOptions = {}): Prom
   const identities = options.identities ?? [];
   const sources = options.sources ?? [];
   const accounts = options.accounts ?? [];
+  const workflowLibrary = options.workflowLibrary ?? DEFAULT_WORKFLOW_LIBRARY;
   const ttlSeconds = options.tokenTtlSeconds ?? 300;
   const pod = options.pod ?? 'simulator';
   const maxPageSize = options.maxPageSize ?? 250;
@@ -355,7 +361,8 @@ export async function startIscSimulator(options: IscSimulatorOptions = {}): Prom
     return { status: 200, body: hits.slice(paging.offset, paging.offset + paging.limit), headers: { 'X-Total-Count': String(hits.length) } };
   }
 
-  const USER_CONTEXT_ROUTES: ReadonlySet<SimulatorRoute> = new Set(['campaigns', 'campaign-create', 'campaign', 'campaign-activate']);
+  // The spec gives these operations userAuth only: a token with a user behind it (a PAT), not an API client.
+  const USER_CONTEXT_ROUTES: ReadonlySet<SimulatorRoute> = new Set(['campaigns', 'campaign-create', 'campaign', 'campaign-activate', 'workflow-library']);
 
   /** POST /v3/campaigns with ISC's rules for a SEARCH campaign over identity ids. */
   function createCampaign(body: string, now: number): Answer {
@@ -377,11 +384,13 @@ export async function startIscSimulator(options: IscSimulatorOptions = {}): Prom
       deadline: parsed!.deadline!,
       type: 'SEARCH',
       status: 'PENDING',
+      emailNotificationEnabled: parsed!.emailNotificationEnabled === true,
       searchCampaignInfo: info as SimulatedCampaign['searchCampaignInfo'],
       pendingPolls: 1,
     };
     state.campaigns.set(campaign.id, campaign);
-    return { status: 200, body: publicCampaign(campaign) };
+    // createCampaign answers 202 Accepted: the certifications are generated afterwards (PENDING → STAGED).
+    return { status: 202, body: publicCampaign(campaign) };
   }
 
   function listCampaigns(query: URLSearchParams): Answer {
@@ -416,7 +425,7 @@ export async function startIscSimulator(options: IscSimulatorOptions = {}): Prom
     if (!filter) return iscError(400, '400.1.3 Illegal value', 'The simulator knows filters=sourceId eq "S" [and identityId in ("a","b")] only.');
     const ids = filter[2] === undefined ? undefined : new Set([...filter[2].matchAll(/"((?:[^"\\]|\\.)*)"/g)].map((quoted) => unescape(quoted[1]!)));
     const hits = accounts.filter((account) => account.sourceId === unescape(filter[1]!) && (!ids || ids.has(account.identityId)));
-    return { status: 200, body: hits.slice(paging.offset, paging.offset + paging.limit), headers: { 'X-Total-Count': String(hits.length) } };
+    return { status: 200, body: hits.slice(paging.offset, paging.offset + paging.limit).map(publicAccount), headers: { 'X-Total-Count': String(hits.length) } };
   }
 
   /** Routing, auth and the rate limit, in ISC's order: authenticate, then throttle, then do the work. */
@@ -430,7 +439,7 @@ export async function startIscSimulator(options: IscSimulatorOptions = {}): Prom
     if (issued.expiresAt <= now) return { status: 401, body: { error: 'JWT validation failed: JWT is expired' } };
     call.clientId = issued.clientId;
     if (USER_CONTEXT_ROUTES.has(route) && !clients.get(issued.clientId)?.userContext) {
-      return iscError(403, '403 Forbidden', 'The campaigns API needs a user-context token (a personal access token of a CERT_ADMIN or ORG_ADMIN identity).');
+      return iscError(403, '403 Forbidden', `${route === 'workflow-library' ? 'The workflow library' : 'The campaigns API'} needs a user-context token (a personal access token${route === 'workflow-library' ? ' with sp:workflow:read' : ' of a CERT_ADMIN or ORG_ADMIN identity'}).`);
     }
     const limited = throttled(issued.clientId, url.pathname, now);
     if (limited) return limited;
@@ -452,6 +461,10 @@ export async function startIscSimulator(options: IscSimulatorOptions = {}): Prom
         return getCampaign(params[0]!);
       case 'campaign-activate':
         return activateCampaign(params[0]!);
+      case 'workflow-library': {
+        const paging = page(url.searchParams, maxPageSize);
+        return 'status' in paging ? paging : { status: 200, body: workflowLibrary.slice(paging.offset, paging.offset + paging.limit) };
+      }
       case 'source': {
         const source = sources.find((candidate) => candidate.id === params[0]);
         return source ? { status: 200, body: source } : iscError(404, '404 Not found', `The source ${params[0]} was not found.`);
@@ -512,8 +525,9 @@ export async function startIscSimulator(options: IscSimulatorOptions = {}): Prom
 const ROUTES: Array<[method: string, pattern: RegExp, route: SimulatorRoute]> = [
   ['POST', /^\/oauth\/token$/, 'token'],
   ['GET', /^\/oauth\/info$/, 'info'],
-  ['POST', /^\/beta\/workflows\/execute\/external\/([^/]+)$/, 'trigger'],
-  ['POST', /^\/beta\/workflows\/execute\/external\/([^/]+)\/test$/, 'trigger-test'],
+  // v3 and v2025 are current; /beta is deprecated but still answers, so URLs copied from old setups keep working.
+  ['POST', /^\/(?:v3|v2025|beta)\/workflows\/execute\/external\/([^/]+)$/, 'trigger'],
+  ['POST', /^\/(?:v3|v2025|beta)\/workflows\/execute\/external\/([^/]+)\/test$/, 'trigger-test'],
   ['POST', /^\/v3\/search$/, 'search'],
   ['GET', /^\/v3\/sources$/, 'sources'],
   ['GET', /^\/v3\/sources\/([^/]+)$/, 'source'],
@@ -522,6 +536,7 @@ const ROUTES: Array<[method: string, pattern: RegExp, route: SimulatorRoute]> = 
   ['POST', /^\/v3\/campaigns$/, 'campaign-create'],
   ['GET', /^\/v3\/campaigns\/([^/]+)$/, 'campaign'],
   ['POST', /^\/v3\/campaigns\/([^/]+)\/activate$/, 'campaign-activate'],
+  ['GET', /^\/v3\/workflow-library\/actions$/, 'workflow-library'],
 ];
 
 function routeOf(method: string, path: string): { route: SimulatorRoute; params: string[] } {
@@ -534,6 +549,23 @@ function routeOf(method: string, path: string): { route: SimulatorRoute; params:
 
 function publicCampaign({ pendingPolls: _internal, ...campaign }: SimulatedCampaign): Omit<SimulatedCampaign, 'pendingPolls'> {
   return campaign;
+}
+
+/** A v3 Account with the fields the spec requires; the simulator only knows who owns it. */
+function publicAccount(account: SimulatedAccount) {
+  return {
+    ...account,
+    sourceName: null,
+    nativeIdentity: account.name,
+    attributes: {},
+    authoritative: false,
+    disabled: false,
+    locked: false,
+    systemAccount: false,
+    uncorrelated: false,
+    manuallyCorrelated: false,
+    hasEntitlements: false,
+  };
 }
 
 function send(res: ServerResponse, call: RecordedCall | undefined, answer: Answer): void {

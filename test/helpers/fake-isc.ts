@@ -1,6 +1,6 @@
 import { afterAll, beforeAll } from 'vitest';
 import type { Target } from '../../functions/core/target.js';
-import type { WorkflowInput } from '../../functions/core/workflow-input.js';
+import { batchInput, type WorkflowInput } from '../../functions/core/workflow-input.js';
 import { startIscSimulator, type IscSimulator, type IscSimulatorOptions, type SimulatedIdentity } from '../../functions/local/isc-simulator.js';
 
 /** Seeded credentials: the workflow's External Trigger client and the API client used for lookups. */
@@ -36,7 +36,7 @@ export function simulatorTarget(url: string, overrides: Partial<Target> = {}): T
     id: 'sim',
     environment: 'production',
     tenant: 'acme-sim',
-    triggerUrl: `${url}/beta/workflows/execute/external/${WORKFLOW_ID}`,
+    triggerUrl: `${url}/v3/workflows/execute/external/${WORKFLOW_ID}`,
     tokenUrl: `${url}/oauth/token`,
     apiBaseUrl: url,
     credentials: {},
@@ -65,16 +65,14 @@ export function useFakeIsc(options: IscSimulatorOptions = {}): { isc: IscSimulat
 
 /** A small valid workflow input for batch `index` of a delivery. */
 export function workflowInput(deliveryId: string, index: number): WorkflowInput {
-  return {
+  const envelope = {
     deliveryId,
-    batch: { index, count: 20 },
-    instance: { application: 'Slack', name: 'Slack-production', environment: 'production' },
+    instance: { application: 'Slack', name: 'Slack-production', environment: 'production' as const },
     source: { id: '2c91808a7813090a017814121e121518', name: 'Slack' },
     period: { start: '2025-01-01', end: '2025-01-31' },
     policy: { maxDaysActive: 0 },
-    campaign: { name: 'Slack inactive users', description: 'Review unused access', deadline: '2025-02-28T00:00:00Z', reviewer: { type: 'MANAGER' } },
-    identityIds: ['id-1'],
-    users: [{ identityId: 'id-1', email: 'user1@example.com', daysActive: 0 }],
-    unmatchedCount: 0,
+    campaign: { name: 'Slack inactive users', description: 'Review unused access', deadline: '2025-02-28T00:00:00Z', duration: '14d', reviewer: { type: 'MANAGER' as const } },
   };
+  const users = [{ identityId: 'id-1', email: 'user1@example.com', daysActive: 0 }];
+  return { ...batchInput(envelope, { index, count: 20 }, users), identityIds: ['id-1'], unmatchedCount: 0 };
 }

@@ -25,6 +25,7 @@ export const noIsc: IscClient & IscAdminClient = {
   getSource: never,
   listSources: never,
   identitiesWithAccount: never,
+  listWorkflowLibraryActions: never,
 };
 
 export interface TestStack extends LocalStack {

@@ -97,6 +97,13 @@ describe('Route: POST /admin/targets/{id}/check', () => {
     expect(response.body.troubleshooting[0]).toContain('belongs to tenant "acme-sim", not "globex"');
   });
 
+  it('reports, without failing, a tenant name that differs from the host label but fits it (ISC allows that)', async () => {
+    await stack.call('PUT', '/admin/targets/label', { body: target({ tenant: 'acme' }) });
+    const response = await stack.call('POST', '/admin/targets/label/check');
+    expect(response.body.steps[0]).toMatchObject({ step: 'tenant', ok: true });
+    expect(response.body.steps[0].detail).toContain('ISC names it "acme-sim" while the target says "acme"');
+  });
+
   it('reports deleted or unreadable stored secrets as failed steps naming the fix, with a 200 (was a 500)', async () => {
     // Prepare: both credentials set through the API, then the trigger secret deleted and the API secret mangled by hand.
     await stack.call('PUT', '/admin/targets/lost', { body: target() });

@@ -6,12 +6,28 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HttpIscClient } from '../../functions/adapters/isc-client.js';
 import type { IscSimulator } from '../../functions/local/isc-simulator.js';
-import { API_CLIENT, seedIdentities, startFakeIsc } from '../helpers/fake-isc.js';
+import type { IscError } from '../../functions/core/ports.js';
+import { batchInput, type BatchEnvelope, type WorkflowInput } from '../../functions/core/workflow-input.js';
+import { API_CLIENT, seedIdentities, simulatorTarget, startFakeIsc } from '../helpers/fake-isc.js';
 import { slackMapping, startTestStack, webhookHeaders, type TestStack } from '../helpers/stack.js';
 
 const PAT = { clientId: 'cert-admin-pat', clientSecret: 'cert-admin-pat-secret' };
 let isc: IscSimulator;
 let stack: TestStack;
+const client = new HttpIscClient({ timeoutMs: 2000 });
+const directTarget = () => simulatorTarget(isc.url, { id: 'direct', mode: 'direct', triggerUrl: undefined });
+
+function directInput(deliveryId: string, campaign: Partial<BatchEnvelope['campaign']> = {}): WorkflowInput {
+  const envelope: BatchEnvelope = {
+    deliveryId,
+    instance: { application: 'Slack', name: 'Slack-production', environment: 'production' },
+    source: { id: 'src-1' },
+    period: { start: null, end: '2026-11-25T00:00:00.000Z' },
+    policy: { maxDaysActive: 0 },
+    campaign: { name: `Inactive Slack users [${deliveryId}]`, description: 'd', deadline: '2099-01-01T00:00:00.000Z', duration: '14d', reviewer: { type: 'MANAGER' }, ...campaign },
+  };
+  return { ...batchInput(envelope, { index: 1, count: 1 }, []), identityIds: ['id-0', 'id-1'], unmatchedCount: 0 };
+}
 
 beforeAll(async () => {
   isc = await startFakeIsc({ identities: seedIdentities(30), clients: [{ ...PAT, userContext: true }, API_CLIENT] });
@@ -66,6 +82,8 @@ describe('Direct mode', () => {
       searchCampaignInfo: { type: 'IDENTITY', identityIds: ['id-0', 'id-1', 'id-2', 'id-3', 'id-4'], reviewer: { type: 'IDENTITY', id: 'id-29' } },
     });
     expect(campaigns[0]!.name).toMatch(/direct-1\] \(part 1 of 1\)$/);
+    // ISC's default for emailNotificationEnabled is false: reviewers would never hear of the campaign.
+    expect(campaigns[0]!.emailNotificationEnabled).toBe(true);
     expect(delivery.batches[0].executionId).toBe(`campaign:${campaigns[0]!.id}`);
   });
 
@@ -76,6 +94,24 @@ describe('Direct mode', () => {
     expect(delivery.status).toBe('DISPATCHED');
     expect(isc.state.campaigns.size).toBe(1);
     expect(isc.state.count('campaign-create')).toBe(1);
+  });
+
+  it('counts the deadline from the moment the campaign is created, so a replay long after ingest is still accepted', async () => {
+    // The ingest-time deadline is long past, as for a replay weeks later; ISC refuses to activate with a past deadline.
+    const input = directInput('direct-late', { deadline: '2020-01-01T00:00:00.000Z' });
+    const { campaignId, created } = await client.createCampaign(directTarget(), PAT, input);
+    expect(created).toBe(true);
+    const campaign = isc.state.campaigns.get(campaignId)!;
+    expect(campaign.status).toBe('ACTIVE');
+    expect(Date.parse(campaign.deadline) - Date.now()).toBeGreaterThan(13 * 86_400_000);
+  });
+
+  it('stops with ISC\'s status when the campaign of that name is in ERROR, instead of retrying forever', async () => {
+    const input = directInput('direct-error');
+    isc.state.campaigns.set('errored', { id: 'errored', name: input.campaign.name, description: 'd', deadline: '2099-01-01T00:00:00.000Z', type: 'SEARCH', status: 'ERROR' as 'ACTIVE', emailNotificationEnabled: true, searchCampaignInfo: { type: 'IDENTITY', identityIds: ['id-0'] }, pendingPolls: 0 });
+    const error = await client.createCampaign(directTarget(), PAT, input).then(() => undefined, (e: unknown) => e as IscError);
+    expect(error).toMatchObject({ code: 'campaign_failed', retryable: false });
+    expect(error!.message).toContain('is ERROR in ISC');
   });
 
   it('fails with ISC\'s reason when the credential is not a user-context token', async () => {

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { classifyUsers, cooldownStart } from '../../functions/core/policy.js';
 import { byteLength, planBatches, userBytes, IDENTITY_RESERVE_BYTES } from '../../functions/core/batching.js';
-import type { BatchInput } from '../../functions/core/workflow-input.js';
+import { batchInput, type BatchEnvelope } from '../../functions/core/workflow-input.js';
 
 const now = new Date('2026-11-26T00:00:00Z');
 const none = new Set<string>();
@@ -50,13 +50,13 @@ describe('Function: classifyUsers', () => {
 });
 
 describe('Function: planBatches', () => {
-  const envelope: Omit<BatchInput, 'users' | 'batch'> = {
+  const envelope: BatchEnvelope = {
     deliveryId: 'd-1',
     instance: { application: 'Slack', name: 'Slack-production', environment: 'production' },
     source: { id: 's' },
     period: { start: null, end: '2026-11-26T00:00:00.000Z' },
     policy: { maxDaysActive: 0 },
-    campaign: { name: 'n', description: 'd', deadline: '2026-12-10T00:00:00.000Z', reviewer: { type: 'MANAGER' } },
+    campaign: { name: 'n', description: 'd', deadline: '2026-12-10T00:00:00.000Z', duration: '14d', reviewer: { type: 'MANAGER' } },
   };
   const users = Array.from({ length: 500 }, (_, i) => ({ email: `user${i}@example.com`, name: `User Number ${i}`, daysActive: 0 }));
 
@@ -67,7 +67,7 @@ describe('Function: planBatches', () => {
     expect(batches.flat()).toEqual(users);
     for (const [i, batch] of batches.entries()) {
       const withIds = batch.map((u) => ({ ...u, identityId: 'f'.repeat(32) }));
-      const input = { ...envelope, batch: { index: i + 1, count: batches.length }, identityIds: withIds.map((u) => u.identityId), users: withIds, unmatchedCount: 0 };
+      const input = { ...batchInput(envelope, { index: i + 1, count: batches.length }, withIds), identityIds: withIds.map((u) => u.identityId), unmatchedCount: 0 };
       expect(byteLength({ input })).toBeLessThanOrEqual(maxBytes);
     }
   });
@@ -75,7 +75,7 @@ describe('Function: planBatches', () => {
   it('fills batches: the next user would not have fit', () => {
     const maxBytes = 16 * 1024;
     const [first, second] = planBatches(users, envelope, maxBytes);
-    const base = byteLength({ input: { ...envelope, batch: { index: 99_999, count: 99_999 }, identityIds: [], users: [], unmatchedCount: 9_999_999 } });
+    const base = byteLength({ input: { ...batchInput(envelope, { index: 99_999, count: 99_999 }, []), identityIds: [], unmatchedCount: 9_999_999 } });
     const used = first!.reduce((sum, u) => sum + byteLength(u) + 1 + IDENTITY_RESERVE_BYTES, 0);
     expect(used + byteLength(second![0]) + 1 + IDENTITY_RESERVE_BYTES).toBeGreaterThan(maxBytes - base);
   });

@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import * as z from 'zod/mini';
-import { WorkflowInputSchema, campaignName } from '../../functions/core/workflow-input.js';
+import { WorkflowInputSchema, batchInput, type BatchEnvelope } from '../../functions/core/workflow-input.js';
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 interface JsonSchema {
@@ -197,19 +197,20 @@ describe('workflows/inactive-users-certification.json', () => {
     expect(campaignLookups).toHaveLength(1);
     const [lookupName, lookup] = campaignLookups[0]!;
     expect(lookup.attributes).toMatchObject({ method: 'get', authenticationType: 'OAuth' });
-    const filter = (lookup.attributes!.urlParams as Record<string, string>).filters!;
-    expect(filter).toMatch(/^name eq "(.+)"$/);
+    // Replay safety: the filter is the pipeline's `name eq "<campaign.name>"` and every create step uses that same name.
+    expect(lookup.attributes!.urlParams).toEqual({ 'filters.$': '$.trigger.input.campaign.nameFilter', limit: '1' });
     expect(creates.length).toBeGreaterThan(0);
     for (const [createName, create] of creates) {
-      // Replay safety: the looked-up name is exactly the name the create step gives the campaign …
-      expect(filter, createName).toBe(`name eq "${String(create.attributes!.name)}"`);
       expect(create.attributes, createName).toMatchObject({
+        'name.$': '$.trigger.input.campaign.name',
         reviewerCertificationType: 'IDENTITY',
         'reviewerIdentitiesToCertify.$': '$.trigger.input.identityIds',
         activateUponCreation: true,
+        emailNotificationEnabled: true,
         'description.$': '$.trigger.input.campaign.description',
-        'deadline.$': '$.trigger.input.campaign.deadline',
+        'duration.$': '$.trigger.input.campaign.duration',
       });
+      expect(create.attributes, createName).not.toHaveProperty('name');
     }
     // … and no create step can be reached without passing the lookup.
     const withoutLookup = reachable(workflow.definition.start, new Set([lookupName]));
@@ -219,10 +220,9 @@ describe('workflows/inactive-users-certification.json', () => {
     expect(steps[existing.choiceList![0]!.nextStep]!.type).toBe('success');
   });
 
-  it('names each batch "<campaign.name> (part i of n)"', () => {
-    for (const [, create] of creates) {
-      expect(create.attributes!.name).toBe('{{$.trigger.input.campaign.name}} (part {{$.trigger.input.batch.index}} of {{$.trigger.input.batch.count}})');
-    }
+  it('passes only whole values into HTTP requests: no {{…}} template in a URL, filter or token URL', () => {
+    const templated = stepsWith('sp:http').flatMap(([name, step]) => stringsIn(step.attributes).filter(({ text }) => text.includes('{{')).map(({ at }) => `${name} ${at}`));
+    expect(templated).toEqual([]);
   });
 
   it('branches on every reviewer type of the contract', () => {
@@ -247,21 +247,32 @@ describe('workflows/inactive-users-certification.json', () => {
     }
   });
 
-  it('documents every placeholder it leaves for the tenant admin in docs/isc-setup.md', () => {
-    const placeholders = new Set(stringsIn(workflow).flatMap(({ text }) => text.match(/%%[A-Z_]+%%/g) ?? []));
+  it('documents every placeholder it leaves for the tenant admin in docs/isc-setup.md, each spelled %%NAME%%', () => {
+    // Any run of % around a name counts, so a `%API_URL%` typo (which the setup's sed would leave in place) fails here.
+    const tokens = stringsIn(workflow).flatMap(({ text }) => text.match(/%+[A-Z_]+%+/g) ?? []);
+    expect(tokens.filter((token) => !/^%%[A-Z_]+%%$/.test(token))).toEqual([]);
+    const placeholders = new Set(tokens);
     expect([...placeholders].sort()).toEqual(['%%API_URL%%', '%%OWNER_EMAIL%%', '%%WORKFLOW_CLIENT_ID%%']);
     const setup = readFileSync(new URL('../../docs/isc-setup.md', import.meta.url), 'utf8');
     expect([...placeholders].filter((p) => !setup.includes(p))).toEqual([]);
   });
 });
 
-describe('Campaign name: workflow and direct mode agree', () => {
-  it('renders every create-campaign name template to exactly what campaignName() gives direct mode and the replay check', () => {
-    const input = { campaign: { name: 'Inactive Slack users - Slack-production - 2026-11-25 [delivery-42]' }, batch: { index: 2, count: 3 } };
-    const render = (template: string) =>
-      template.replace(/\{\{\s*\$\.trigger\.input\.([\w.]+)\s*\}\}/g, (_, path: string) => String(path.split('.').reduce<unknown>((node, key) => (node as Record<string, unknown>)[key], input)));
-    const templates = JSON.stringify(workflow).match(/\{\{\$\.trigger\.input\.campaign\.name\}\} \(part \{\{[^}]*\}\} of \{\{[^}]*\}\}\)/g) ?? [];
-    expect(templates.length).toBeGreaterThan(1);
-    for (const template of new Set(templates)) expect(render(template)).toBe(campaignName(input as Parameters<typeof campaignName>[0]));
+describe('Function: batchInput', () => {
+  const envelope: BatchEnvelope = {
+    deliveryId: 'delivery-42',
+    instance: { application: 'Slack', name: 'Slack-production', environment: 'production' },
+    source: { id: '2c91808a7813090a017814121e121518' },
+    period: { start: null, end: '2026-11-25T00:00:00.000Z' },
+    policy: { maxDaysActive: 0 },
+    campaign: { name: 'Inactive Slack users "prod" - 2026-11-25 [delivery-42]', description: 'd', deadline: '2026-12-09T00:00:00.000Z', duration: '14d', reviewer: { type: 'MANAGER' } },
+  };
+
+  it('gives each batch its final campaign name and the exact filters the workflow passes to ISC', () => {
+    const input = batchInput(envelope, { index: 2, count: 3 }, []);
+    expect(input.campaign.name).toBe('Inactive Slack users "prod" - 2026-11-25 [delivery-42] (part 2 of 3)');
+    expect(input.campaign.nameFilter).toBe('name eq "Inactive Slack users \\"prod\\" - 2026-11-25 [delivery-42] (part 2 of 3)"');
+    expect(input.source.idFilter).toBe('id eq "2c91808a7813090a017814121e121518"');
+    expect(z.safeParse(WorkflowInputSchema, { ...input, identityIds: [], unmatchedCount: 0 }).success).toBe(true);
   });
 });

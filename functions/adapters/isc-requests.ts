@@ -1,0 +1,61 @@
+import { filterString, type WorkflowInput } from '../core/workflow-input.js';
+
+/**
+ * The request bodies the ISC client sends and the campaign states it acts on, in one place so the contract tests
+ * (test/contract) can hold them against SailPoint's published models (sailpoint-api-client's generated v3
+ * types and the OpenAPI excerpt). Field names here are SailPoint's, not ours.
+ */
+
+/** POST /v3/campaigns (createCampaign): a SEARCH campaign of type IDENTITY over exactly the batch's identities. */
+export interface CampaignRequest {
+  name: string;
+  description: string;
+  deadline: string;
+  type: 'SEARCH';
+  /** ISC's default is false: without it reviewers get no email. */
+  emailNotificationEnabled: boolean;
+  searchCampaignInfo: {
+    type: 'IDENTITY';
+    description: string;
+    identityIds: string[];
+    /** Omitted for MANAGER: a SEARCH campaign without a reviewer is reviewed by each identity's manager. */
+    reviewer?: { type: 'IDENTITY' | 'GOVERNANCE_GROUP'; id: string };
+  };
+}
+
+export function campaignRequest(input: WorkflowInput, deadline: string): CampaignRequest {
+  const { reviewer } = input.campaign;
+  // SOURCE_OWNER has no id here (the workflow looks the owner up); direct mode then falls back to managers.
+  const named = (reviewer.type === 'IDENTITY' || reviewer.type === 'GOVERNANCE_GROUP') && reviewer.id ? { type: reviewer.type, id: reviewer.id } : undefined;
+  return {
+    name: input.campaign.name,
+    description: input.campaign.description,
+    deadline,
+    type: 'SEARCH',
+    emailNotificationEnabled: true,
+    searchCampaignInfo: {
+      type: 'IDENTITY',
+      description: `Delivery ${input.deliveryId}, ${input.instance.name}`,
+      identityIds: input.identityIds,
+      ...(named ? { reviewer: named } : {}),
+    },
+  };
+}
+
+/** POST /v3/campaigns/{id}/activate (startCampaign). */
+export const ACTIVATE_CAMPAIGN_REQUEST = { timeZone: 'Z' } as const;
+
+/** POST /v3/search (searchPost) for identities by email; only the fields we read come back. */
+export function identitySearchRequest(emails: readonly string[]) {
+  return {
+    indices: ['identities' as const],
+    query: { query: `email:(${emails.map(filterString).join(' OR ')})` },
+    includeNested: false,
+    queryResultFilter: { includes: ['id', 'email', 'attributes.email'] },
+  };
+}
+
+/** Campaign states (v3 CampaignStatus) after which activation has happened or is under way. */
+export const CAMPAIGN_STARTED_STATUSES: readonly string[] = ['ACTIVATING', 'ACTIVE', 'COMPLETING', 'COMPLETED'];
+/** States from which a campaign never becomes active. */
+export const CAMPAIGN_FAILED_STATUSES: readonly string[] = ['ERROR', 'CANCELING', 'ARCHIVED'];

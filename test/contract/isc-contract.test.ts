@@ -1,0 +1,271 @@
+/**
+ * Contract tests: what we send to ISC and what we read back, held against SailPoint's published models rather
+ * than our simulator. Two independent checks of the same facts:
+ *  - type level (tsc, part of npm test): our request builders are assignable to sailpoint-api-client's
+ *    generated v3 types and every response field we read exists there; a misspelt field does not compile;
+ *  - runtime: every exchange the real HttpIscClient makes with the simulator, and every HTTP step of the
+ *    workflow, is checked against the v3 OpenAPI excerpt (github.com/sailpoint-oss/api-specs, commit in the file):
+ *    path, status code, request body (no unknown field), response body, the filter fields and the fields we read.
+ */
+import { readFileSync } from 'node:fs';
+import type {
+  ActivateCampaignOptions,
+  Account,
+  Campaign,
+  CreateExternalExecuteWorkflow200Response,
+  CreateExternalExecuteWorkflowRequest,
+  IdentityDocument,
+  Search,
+  SlimCampaign,
+  Source,
+  TestExternalExecuteWorkflowRequest,
+  WorkflowLibraryAction,
+} from 'sailpoint-api-client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { HttpIscClient } from '../../functions/adapters/isc-client.js';
+import { ACTIVATE_CAMPAIGN_REQUEST, campaignRequest, identitySearchRequest } from '../../functions/adapters/isc-requests.js';
+import { batchInput, type BatchEnvelope, type WorkflowInput } from '../../functions/core/workflow-input.js';
+import { startIscSimulator, type IscSimulator } from '../../functions/local/isc-simulator.js';
+import { API_CLIENT, TRIGGER_CLIENT, simulatorTarget } from '../helpers/fake-isc.js';
+import { defines, excerpt, filterFields, operationOf, operations, problems, type Operation } from './openapi-check.js';
+
+const envelope: BatchEnvelope = {
+  deliveryId: 'contract-1',
+  instance: { application: 'Slack', name: 'Slack-production', environment: 'production' },
+  source: { id: '2c91808a7813090a017814121e121518', name: 'Slack' },
+  period: { start: null, end: '2026-11-25T00:00:00.000Z' },
+  policy: { maxDaysActive: 0 },
+  campaign: { name: 'Inactive Slack users [contract-1]', description: 'Review unused access', deadline: '2026-12-09T00:00:00.000Z', duration: '14d', reviewer: { type: 'IDENTITY', id: 'id-reviewer' } },
+};
+const input: WorkflowInput = { ...batchInput(envelope, { index: 1, count: 1 }, [{ email: 'alice@example.com', identityId: 'id-alice' }]), identityIds: ['id-alice'], unmatchedCount: 0 };
+
+// ── type level: compiled by `tsc --noEmit` in npm test ──────────────────────────────────────────────────────
+// Our builders' results must be assignable to the generated v3 request models …
+const campaignBody: Campaign = campaignRequest(input, '2026-12-09T00:00:00.000Z');
+const activateBody: ActivateCampaignOptions = ACTIVATE_CAMPAIGN_REQUEST;
+const searchBody: Search = identitySearchRequest(['alice@example.com']);
+const triggerBody: CreateExternalExecuteWorkflowRequest = { input };
+const triggerTestBody: TestExternalExecuteWorkflowRequest = { input: { test: true } };
+// … every response field the client or the workflow reads must exist in the v3 response models …
+type ReadFields = [
+  Pick<CreateExternalExecuteWorkflow200Response, 'workflowExecutionId' | 'message'>,
+  Pick<IdentityDocument, 'id' | 'email' | 'attributes'>,
+  Pick<SlimCampaign, 'id' | 'status' | 'name'>,
+  Pick<Source, 'id' | 'name' | 'owner'>,
+  Pick<NonNullable<Source['owner']>, 'id'>,
+  Pick<Account, 'identityId'>,
+  Pick<WorkflowLibraryAction, 'id' | 'formFields'>,
+];
+// … and a misspelt field does not compile (negative control: tsc fails if this stops being an error).
+const misspelt = {
+  name: 'n',
+  description: 'd',
+  type: 'SEARCH',
+  // @ts-expect-error identityID is not a field of the v3 searchCampaignInfo model (identityIds is)
+  searchCampaignInfo: { type: 'IDENTITY', identityID: ['id-alice'] },
+} satisfies Campaign;
+const typeLevel: { bodies: unknown[]; reads?: ReadFields } = { bodies: [campaignBody, activateBody, searchBody, triggerBody, triggerTestBody, misspelt] };
+
+// ── runtime: the real client against the simulator, every exchange recorded ────────────────────────────────
+interface Exchange {
+  method: string;
+  url: URL;
+  request: unknown;
+  status: number;
+  response: unknown;
+}
+const exchanges: Exchange[] = [];
+const recordingFetch: typeof fetch = async (resource, init) => {
+  const response = await fetch(resource, init);
+  const text = await response.clone().text();
+  const parse = (body: string | undefined) => (body ? JSON.parse(body) : undefined);
+  const isJson = typeof init?.body === 'string' && init.body.startsWith('{');
+  exchanges.push({ method: init?.method ?? 'GET', url: new URL(String(resource)), request: isJson ? parse(init!.body as string) : init?.body, status: response.status, response: parse(text) });
+  return response;
+};
+
+const PAT = { clientId: 'cert-admin-pat', clientSecret: 'cert-admin-pat-secret' };
+let isc: IscSimulator;
+
+beforeAll(async () => {
+  isc = await startIscSimulator({
+    tenantName: 'acme-sim',
+    clients: [TRIGGER_CLIENT, API_CLIENT, { ...PAT, userContext: true }],
+    identities: [{ id: 'id-alice', name: 'Alice Anders', email: 'alice@example.com' }],
+    // A v3 Source as ISC lists it: name, owner and connector are required by the model.
+    sources: [{ id: envelope.source.id, name: 'Slack', owner: { type: 'IDENTITY', id: 'id-owner', name: 'Olga Owner' }, connector: 'slack' }],
+    accounts: [{ id: 'acc-1', identityId: 'id-alice', sourceId: envelope.source.id, name: 'alice' }],
+  });
+  const client = new HttpIscClient({ fetchImpl: recordingFetch, timeoutMs: 5000 });
+  const target = simulatorTarget(isc.url);
+  await client.tenantInfo(target);
+  await client.issueToken(target, API_CLIENT);
+  await client.resolveIdentities(target, API_CLIENT, ['alice@example.com', 'nobody@example.com']);
+  await client.triggerWorkflow(target, TRIGGER_CLIENT, input);
+  await client.testTrigger(target, TRIGGER_CLIENT);
+  await client.getSource(target, API_CLIENT, envelope.source.id);
+  await client.listSources(target, API_CLIENT);
+  await client.identitiesWithAccount(target, API_CLIENT, envelope.source.id, ['id-alice']);
+  await client.createCampaign(simulatorTarget(isc.url, { mode: 'direct', triggerUrl: undefined }), PAT, input);
+  await client.listWorkflowLibraryActions(target, PAT);
+});
+afterAll(async () => {
+  await isc?.close();
+});
+
+/** Response fields the client reads, per operation ('[]' = each item of the list). */
+const READS: Record<string, string[]> = {
+  searchPost: ['[].id', '[].email', '[].attributes.email'],
+  getActiveCampaigns: ['[].id', '[].status'],
+  createCampaign: ['id', 'status'],
+  getCampaign: ['id', 'status'],
+  listSources: ['[].id', '[].name'],
+  getSource: ['id', 'name'],
+  listAccounts: ['[].identityId'],
+  createExternalExecuteWorkflow: ['workflowExecutionId', 'message'],
+  listWorkflowLibraryActions: ['[].id', '[].formFields.[].name', '[].formFields.[].required'],
+};
+
+const apiExchanges = () => exchanges.filter((exchange) => !exchange.url.pathname.startsWith('/oauth/'));
+
+describe('ISC calls the client makes, against the published v3 models', () => {
+  it('compiles the typed request bodies (see the type-level block above)', () => {
+    expect(typeLevel.bodies).toHaveLength(6);
+    expect(campaignBody.searchCampaignInfo?.identityIds).toEqual(['id-alice']);
+  });
+
+  it('goes only to documented, non-deprecated v3 operations, and uses every operation in the excerpt', () => {
+    const used = apiExchanges().map((exchange) => ({ exchange, op: operationOf(exchange.method, exchange.url.pathname) }));
+    expect(used.filter(({ op }) => !op).map(({ exchange }) => `${exchange.method} ${exchange.url.pathname}`)).toEqual([]);
+    expect(used.filter(({ op }) => op!.deprecated).map(({ op }) => op!.operationId)).toEqual([]);
+    const ids = new Set(used.map(({ op }) => op!.operationId));
+    expect(operations.map((op) => op.operationId).filter((id) => !ids.has(id))).toEqual([]);
+  });
+
+  it('sends request bodies with only fields the model defines, of the right types', () => {
+    const found = apiExchanges().flatMap((exchange) => {
+      const op = operationOf(exchange.method, exchange.url.pathname)!;
+      if (exchange.request === undefined) return [];
+      return op.requestBody ? problems(op.requestBody, exchange.request).map((p) => `${op.operationId} request ${p}`) : [`${op.operationId} takes no body`];
+    });
+    expect(found).toEqual([]);
+  });
+
+  it('is answered with the status codes and body shapes the spec documents (202 for createCampaign and startCampaign)', () => {
+    const found = apiExchanges().flatMap((exchange) => {
+      const op = operationOf(exchange.method, exchange.url.pathname)!;
+      if (!op.successStatus.includes(exchange.status)) return [`${op.operationId} answered ${exchange.status}, the spec says ${op.successStatus.join('/')}`];
+      const schema = op.responses[String(exchange.status)];
+      return schema ? problems(schema, exchange.response).map((p) => `${op.operationId} response ${p}`) : [];
+    });
+    expect(found).toEqual([]);
+    const statuses = Object.fromEntries(apiExchanges().map((exchange) => [operationOf(exchange.method, exchange.url.pathname)!.operationId, exchange.status]));
+    expect(statuses).toMatchObject({ createCampaign: 202, startCampaign: 202, searchPost: 200 });
+  });
+
+  it('reads only response fields the model defines', () => {
+    const byId = new Map(operations.map((op) => [op.operationId, op]));
+    const missing = Object.entries(READS).flatMap(([id, paths]) => paths.filter((path) => !defines(successSchema(byId.get(id)!), path)).map((path) => `${id}: ${path}`));
+    expect(missing).toEqual([]);
+  });
+
+  it('filters only on fields and operators the spec lists for that operation', () => {
+    const found = apiExchanges().flatMap((exchange) => {
+      const filter = exchange.url.searchParams.get('filters');
+      if (!filter) return [];
+      const op = operationOf(exchange.method, exchange.url.pathname)!;
+      return unsupportedFilterTerms(op, filter).map((term) => `${op.operationId}: ${term}`);
+    });
+    expect(found).toEqual([]);
+    expect(apiExchanges().some((exchange) => exchange.url.searchParams.get('filters')?.includes('identityId in'))).toBe(true);
+  });
+
+  it('asks only the user levels ISC allows: sources and accounts are not open to CERT_ADMIN, campaigns are', () => {
+    const levels = Object.fromEntries(operations.map((op) => [op.operationId, op.userLevels ?? []]));
+    expect(levels.listSources).not.toContain('CERT_ADMIN');
+    expect(levels.listAccounts).not.toContain('CERT_ADMIN');
+    expect(levels.createCampaign).toContain('CERT_ADMIN');
+    expect(excerpt._source.commit).toMatch(/^[0-9a-f]{40}$/);
+  });
+});
+
+describe('Function: problems (negative controls)', () => {
+  const op = (id: string) => operations.find((candidate) => candidate.operationId === id)!;
+
+  it('reports a wrong field name in a request body, and a wrong enum value', () => {
+    const body = { ...campaignRequest(input, '2026-12-09T00:00:00.000Z'), searchCampaignInfo: { type: 'IDENTITIES', identityID: ['id-alice'] } };
+    expect(problems(op('createCampaign').requestBody!, body)).toEqual([
+      '$.searchCampaignInfo.type: "IDENTITIES" is not one of IDENTITY, ACCESS',
+      '$.searchCampaignInfo.identityID: not in the model',
+    ]);
+  });
+
+  it('reports a read field the model does not define, and a filter field the spec does not list', () => {
+    expect(defines(successSchema(op('createExternalExecuteWorkflow')), 'workflowExecutionID')).toBe(false);
+    expect(defines(successSchema(op('searchPost')), '[].attributes.anything')).toBe(true);
+    expect(unsupportedFilterTerms(op('getActiveCampaigns'), 'title eq "x"')).toEqual(['title eq']);
+    expect(unsupportedFilterTerms(op('getActiveCampaigns'), 'name co "x"')).toEqual(['name co']);
+  });
+});
+
+// ── the workflow's HTTP steps ──────────────────────────────────────────────────────────────────────────────
+interface Step {
+  actionId?: string;
+  attributes?: Record<string, unknown>;
+  choiceList?: { 'variableA.$'?: string }[];
+}
+const workflow = JSON.parse(readFileSync(new URL('../../workflows/inactive-users-certification.json', import.meta.url), 'utf8')) as { definition: { steps: Record<string, Step> } };
+const steps = Object.entries(workflow.definition.steps);
+const outputKey = (name: string) => name.replace(/[^A-Za-z0-9]/g, '').replace(/^./, (c) => c.toLowerCase());
+
+describe('The workflow’s HTTP steps, against the published v3 models', () => {
+  const httpSteps = steps.filter(([, step]) => step.actionId === 'sp:http');
+
+  it('call documented, non-deprecated v3 operations with filters the spec supports, built exactly as the pipeline builds them', () => {
+    expect(httpSteps.length).toBeGreaterThan(0);
+    for (const [name, step] of httpSteps) {
+      const url = String(step.attributes!.url);
+      expect(url, name).toMatch(/^%%API_URL%%\/v3\//);
+      const op = operationOf(String(step.attributes!.method).toUpperCase(), url.replace('%%API_URL%%', ''));
+      expect(op, name).toBeDefined();
+      expect(op!.deprecated, name).toBeUndefined();
+      const params = step.attributes!.urlParams as Record<string, string>;
+      // The filter is a whole value from the input; resolve it the way ISC will and check it against the spec.
+      const filter = resolveInput(params['filters.$']!);
+      expect(unsupportedFilterTerms(op!, filter), name).toEqual([]);
+    }
+  });
+
+  it('read only fields the v3 response models define from each HTTP step’s body', () => {
+    const missing: string[] = [];
+    for (const [name, step] of httpSteps) {
+      const op = operationOf(String(step.attributes!.method).toUpperCase(), String(step.attributes!.url).replace('%%API_URL%%', ''))!;
+      const prefix = `$.${outputKey(name)}.body`;
+      const reads = JSON.stringify(workflow).match(new RegExp(`${prefix.replace(/[$.]/g, '\\$&')}[\\w.\\[\\]()]*`, 'g')) ?? [];
+      expect(reads.length, name).toBeGreaterThan(0);
+      for (const read of reads) {
+        const path = read.slice(prefix.length).replace(/\.length\(\)$/, '').replace(/\[\d+\]/g, '.[]').replace(/^\./, '');
+        if (!defines(successSchema(op), path)) missing.push(`${name}: ${read}`);
+      }
+    }
+    expect(missing).toEqual([]);
+  });
+});
+
+function successSchema(op: Operation) {
+  return op.responses[String(op.successStatus[0])];
+}
+
+/** `field op` terms of a filter expression that the spec does not list for the operation. */
+function unsupportedFilterTerms(op: Operation, filter: string): string[] {
+  const supported = filterFields(op);
+  const terms = [...filter.replace(/"(?:[^"\\]|\\.)*"/g, '""').matchAll(/([\w.]+)\s+(eq|ne|co|sw|in|ge|gt|le|lt|ca|isnull)\b/g)];
+  expect(terms.length).toBeGreaterThan(0);
+  return terms.filter(([, field, operator]) => !supported.get(field!)?.includes(operator!)).map(([, field, operator]) => `${field} ${operator}`);
+}
+
+/** `$.trigger.input.x.y` → the value in our test input. */
+function resolveInput(path: string): string {
+  expect(path).toMatch(/^\$\.trigger\.input\./);
+  return String(path.slice('$.trigger.input.'.length).split('.').reduce<unknown>((node, key) => (node as Record<string, unknown>)[key], input));
+}
