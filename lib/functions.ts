@@ -56,13 +56,12 @@ const READ = ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query'];
 
 /**
  * Partition-key prefixes (dynamodb-table.ts `keys`) each runtime function may write. Ingest writes deliveries,
- * their batches, refused-report samples and the per-instance "seen" items (which share the MAPPING# partition
- * with the mapping); dispatch writes deliveries and batches, and the ISC rate-limit items every dispatcher
+ * their batches, refused-report samples and the per-instance "seen" items (SEEN#, apart from the mappings); dispatch writes deliveries and batches, and the ISC rate-limit items every dispatcher
  * shares (RATE#); sweep writes deliveries and batches only. Targets, profiles and mappings are the admin
  * function's alone.
  */
 export const WRITE_PREFIXES = {
-  ingest: ['DELIVERY#*', 'REJECTED#*', 'MAPPING#*'],
+  ingest: ['DELIVERY#*', 'REJECTED#*', 'SEEN#*'],
   dispatch: ['DELIVERY#*', 'RATE#*'],
   sweep: ['DELIVERY#*'],
 } as const;

@@ -29,7 +29,8 @@ export function auditTableFor(tableName: string, explicit?: string): string {
 export const keys = {
   target: (id: string) => ({ pk: `TARGET#${id}`, sk: 'TARGET' }),
   mapping: (instanceKey: string) => ({ pk: `MAPPING#${instanceKey}`, sk: 'MAPPING' }),
-  instanceSeen: (instanceKey: string) => ({ pk: `MAPPING#${instanceKey}`, sk: 'SEEN' }),
+  /** Its own partition, not the mapping's: ingest writes it, and its IAM grant (LeadingKeys) must not reach mappings. */
+  instanceSeen: (instanceKey: string) => ({ pk: `SEEN#${instanceKey}`, sk: 'SEEN' }),
   reportProfile: (id: string) => ({ pk: `PROFILE#${id}`, sk: 'PROFILE' }),
   rejectedReport: (at: string, id: string) => ({ pk: `REJECTED#${at.slice(0, 10)}`, sk: `${at}#${id}` }),
   delivery: (id: string) => ({ pk: `DELIVERY#${id}`, sk: 'DELIVERY' }),

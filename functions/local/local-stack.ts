@@ -17,6 +17,7 @@ import { createNodeServer } from '../http/node-server.js';
 import { startEmbeddedDynamoDb } from './embedded-dynamodb.js';
 import { startPoller, type Poller } from './poller.js';
 import { repairIndexes } from './repair-indexes.js';
+import { migrateSeenItems } from './migrate-seen-items.js';
 
 export interface LocalStackOptions {
   config: Config;
@@ -55,6 +56,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   if (options.dataDir) {
     const repaired = await repairIndexes(client, config.TABLE_NAME);
     if (repaired > 0) log.info('re-indexed unfinished work from the last run', { items: repaired });
+    const moved = await migrateSeenItems(client, config.TABLE_NAME);
+    if (moved > 0) log.info('moved per-instance report history to its own partition (SEEN#)', { items: moved });
   }
   const store = new DynamoAdminStore({ client, tableName: config.TABLE_NAME, auditTableName: config.AUDIT_TABLE_NAME, retentionDays: config.RETENTION_DAYS });
   const secrets = new FileSecretStore(options.secretFile);

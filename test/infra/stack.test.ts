@@ -314,7 +314,7 @@ describe('IAM least privilege', () => {
     const reads = (fn: 'ingest' | 'admin' | 'dispatch' | 'sweep') => [tableStatements(fn, table).find((st: any) => st.Sid === 'ReadTable').Action].flat().sort();
 
     for (const fn of ['ingest', 'admin', 'dispatch', 'sweep'] as const) expect(reads(fn)).toEqual(['dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:Query']);
-    expect(writes('ingest')).toEqual({ actions: ['dynamodb:BatchWriteItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'], leadingKeys: ['DELIVERY#*', 'REJECTED#*', 'MAPPING#*'] });
+    expect(writes('ingest')).toEqual({ actions: ['dynamodb:BatchWriteItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'], leadingKeys: ['DELIVERY#*', 'REJECTED#*', 'SEEN#*'] });
     expect(writes('dispatch')).toEqual({ actions: ['dynamodb:UpdateItem'], leadingKeys: ['DELIVERY#*', 'RATE#*'] });
     expect(writes('sweep')).toEqual({ actions: ['dynamodb:DeleteItem', 'dynamodb:UpdateItem'], leadingKeys: ['DELIVERY#*'] });
     expect(writes('admin')).toEqual({ actions: ['dynamodb:DeleteItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'], leadingKeys: undefined });
