@@ -50,7 +50,7 @@ export interface FollowResult {
  * then the campaign by its exact name until COMPLETED (then its decisions) or ERROR. Only batches whose next
  * check is due are read, `limit` per round, and every ISC call goes through the one client (rate limit, retries).
  */
-export async function followDispatched(deps: DispatcherDeps, limit = 25): Promise<FollowResult> {
+export async function followDispatched(deps: DispatcherDeps, limit = 10): Promise<FollowResult> {
   const now = deps.clock.now();
   const result: FollowResult = { followed: 0, failed: 0 };
   for (const batch of await deps.store.batchesByStatus('DISPATCHED', limit, now.toISOString())) {

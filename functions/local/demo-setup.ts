@@ -11,7 +11,8 @@ export function simulatorClients(seed: string): { trigger: SimulatedClient; api:
   const secret = (kind: string) => createHash('sha256').update(`${seed}:${kind}`).digest('base64url');
   return {
     trigger: { clientId: 'simulator-trigger-client', clientSecret: secret('trigger') },
-    api: { clientId: 'simulator-api-client', clientSecret: secret('api'), scope: ['sp:search:read', 'idn:sources:read', 'idn:accounts:read'] },
+    // A personal access token (user context), as the follow-through's campaign and execution reads need.
+    api: { clientId: 'simulator-api-client', clientSecret: secret('api'), scope: ['sp:search:read', 'idn:sources:read', 'idn:accounts:read', 'idn:campaign:read', 'sp:workflow-execution:read'], userContext: true },
   };
 }
 
