@@ -4,7 +4,7 @@ import type { TokenTenant } from '../core/tenant-environment.js';
 import type { Credentials, Target } from '../core/target.js';
 import type { LibraryAction } from '../core/workflow-verify.js';
 import { durationMs, filterString as quote, type WorkflowInput } from '../core/workflow-input.js';
-import { ACTIVATE_CAMPAIGN_REQUEST, campaignRequest, CAMPAIGN_FAILED_STATUSES, CAMPAIGN_STARTED_STATUSES, certificationsFilter, decisionCounts, EXECUTION_FAILURE_EVENTS, identitySearchRequest } from './isc-requests.js';
+import { ACTIVATE_CAMPAIGN_REQUEST, campaignRequest, CAMPAIGN_FAILED_STATUSES, CAMPAIGN_STARTED_STATUSES, certificationsFilter, decisionCounts, identitySearchRequest } from './isc-requests.js';
 import type { CampaignDecisions, CampaignOutcome, ExecutionOutcome } from '../core/follow-up.js';
 import { RateLimiter, RateLimitWaitExceeded, type RateLedger } from './rate-limiter.js';
 import { TokenCache, decodeJwtClaims, type JwtClaims } from './token-cache.js';
@@ -208,13 +208,13 @@ export class HttpIscClient implements IscClient, IscAdminClient {
   // ---- follow-through: the execution, the campaign and its decisions ---------------------------
 
   async workflowExecution(target: Target, credentials: Credentials, executionId: string): Promise<ExecutionOutcome> {
-    const path = `${base(target)}/v3/workflow-executions/${encodeURIComponent(executionId)}`;
-    const response = await this.#authorized(target, credentials, path);
-    const { status } = (parseJson(response) ?? {}) as { status?: unknown };
+    const response = await this.#authorized(target, credentials, `${base(target)}/v3/workflow-executions/${encodeURIComponent(executionId)}`);
+    const { status, closeTime } = (parseJson(response) ?? {}) as { status?: unknown; closeTime?: unknown };
     if (typeof status !== 'string' || !status) throw badResponse(response, 'a workflow execution without a status');
     if (status !== 'Failed') return { status };
-    const history = parseJson(await this.#authorized(target, credentials, `${path}/history`));
-    return { status, error: failureReason(Array.isArray(history) ? history : [], [credentials.clientSecret]) };
+    // v3's WorkflowExecution carries no reason, and v3's history endpoint is deprecated (its successor is v2025 only).
+    const closed = typeof closeTime === 'string' ? ` at ${closeTime}` : '';
+    return { status, error: `ISC reports the workflow execution ${executionId} Failed${closed}; the failed step and its error are in ISC under Workflows → Executions.` };
   }
 
   async campaignByName(target: Target, credentials: Credentials, name: string): Promise<CampaignOutcome | undefined> {
@@ -537,16 +537,6 @@ const CAMPAIGN_POLL_MS = 200;
 function campaignOf(item: unknown): { id: string; status: string } | undefined {
   const { id, status } = (item ?? {}) as { id?: unknown; status?: unknown };
   return typeof id === 'string' ? { id, status: typeof status === 'string' ? status : 'PENDING' } : undefined;
-}
-
-/** The reason of the last failure event in a v3 execution history: its attributes' error text, bounded and scrubbed. */
-function failureReason(history: unknown[], secrets: string[]): string {
-  const event = history.filter((item) => EXECUTION_FAILURE_EVENTS.includes(String((item as { type?: unknown })?.type))).at(-1) as { type: string; attributes?: Record<string, unknown> } | undefined;
-  if (!event) return 'ISC reports the execution Failed; its history names no failed step.';
-  const attributes = event.attributes ?? {};
-  const reason = ['error', 'errorMessage', 'message', 'reason'].map((key) => attributes[key]).find((value) => typeof value === 'string' && value.trim());
-  const step = typeof attributes.displayName === 'string' ? ` in "${attributes.displayName}"` : '';
-  return String(scrub(`${event.type}${step}: ${typeof reason === 'string' ? reason.trim() : 'no reason given'}`, secrets)).slice(0, 500);
 }
 
 function triggerUrlOf(target: Target): string {

@@ -91,5 +91,3 @@ export function decisionCounts(summary: unknown): { approved: number; revoked: n
   return { approved, revoked, pending };
 }
 
-/** v3 WorkflowExecutionEvent types that carry a failure's reason in their attributes. */
-export const EXECUTION_FAILURE_EVENTS: readonly string[] = ['WorkflowExecutionFailed', 'WorkflowTaskFailed', 'ActivityTaskFailed', 'ChildWorkflowExecutionFailed'];

@@ -7,7 +7,7 @@ import type { DispatcherDeps } from './dispatcher.js';
 /** The ISC workflow execution of a dispatched batch (v3 WorkflowExecution.status, as ISC reports it). */
 export interface ExecutionOutcome {
   status: string;
-  /** ISC's reason for a failed execution (from its history). */
+  /** Why it failed, as far as v3 tells (see HttpIscClient.workflowExecution). */
   error?: string;
 }
 
@@ -34,7 +34,7 @@ export interface FollowUp {
   note?: string;
 }
 
-/** Execution states after which nothing changes (v3 WorkflowExecution.status: Running, Completed, Failed, Canceled). */
+/** Execution states after which nothing changes (v3 WorkflowExecution.status: Queued, Running, Completed, Failed, Canceled). */
 const EXECUTION_ENDED: ReadonlySet<string> = new Set(['Completed', 'Failed', 'Canceled']);
 /** Campaign states after which nothing changes that we report (v3 Campaign.status). */
 const CAMPAIGN_ENDED: ReadonlySet<string> = new Set(['COMPLETED', 'ERROR', 'ARCHIVED']);

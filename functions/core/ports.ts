@@ -176,7 +176,7 @@ export interface IscClient {
    * replay reuses it, then activated once STAGED. Needs a user-context credential (a PAT of a CERT_ADMIN).
    */
   createCampaign(target: Target, credentials: Credentials, input: WorkflowInput): Promise<{ campaignId: string; created: boolean }>;
-  /** GET /v3/workflow-executions/{id}; a Failed one's reason from GET /v3/workflow-executions/{id}/history. */
+  /** GET /v3/workflow-executions/{id}: its status (Queued, Running, Completed, Failed, Canceled). */
   workflowExecution(target: Target, credentials: Credentials, executionId: string): Promise<ExecutionOutcome>;
   /** GET /v3/campaigns?filters=name eq "…": the campaign with exactly this name, if any. */
   campaignByName(target: Target, credentials: Credentials, name: string): Promise<CampaignOutcome | undefined>;

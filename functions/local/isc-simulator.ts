@@ -56,7 +56,6 @@ export type SimulatorRoute =
   | 'campaign-activate'
   | 'workflow-library'
   | 'workflow-execution'
-  | 'workflow-execution-history'
   | 'certifications'
   | 'certification-decision-summary'
   | 'unknown';
@@ -376,7 +375,7 @@ export async function startIscSimulator(options: IscSimulatorOptions = {}): Prom
   }
 
   // The spec gives these operations userAuth only: a token with a user behind it (a PAT), not an API client.
-  const USER_CONTEXT_ROUTES: ReadonlySet<SimulatorRoute> = new Set(['campaigns', 'campaign-create', 'campaign', 'campaign-activate', 'workflow-library', 'workflow-execution', 'workflow-execution-history', 'certifications', 'certification-decision-summary']);
+  const USER_CONTEXT_ROUTES: ReadonlySet<SimulatorRoute> = new Set(['campaigns', 'campaign-create', 'campaign', 'campaign-activate', 'workflow-library', 'workflow-execution', 'certifications', 'certification-decision-summary']);
 
   /** GET /v3/certifications with the one filter the follow-through uses: campaign.id eq "X". */
   function listCertifications(query: URLSearchParams): Answer {
@@ -490,9 +489,8 @@ export async function startIscSimulator(options: IscSimulatorOptions = {}): Prom
         return getCampaign(params[0]!);
       case 'campaign-activate':
         return activateCampaign(params[0]!);
-      case 'workflow-execution':
-      case 'workflow-execution-history': {
-        const found = route === 'workflow-execution' ? state.runs.execution(params[0]!, runClock()) : state.runs.history(params[0]!, runClock());
+      case 'workflow-execution': {
+        const found = state.runs.execution(params[0]!, runClock());
         return found ? { status: 200, body: found } : notFound(`workflow execution ${params[0]}`);
       }
       case 'certifications':
@@ -578,7 +576,6 @@ const ROUTES: Array<[method: string, pattern: RegExp, route: SimulatorRoute]> = 
   ['POST', /^\/v3\/campaigns\/([^/]+)\/activate$/, 'campaign-activate'],
   ['GET', /^\/v3\/workflow-library\/actions$/, 'workflow-library'],
   ['GET', /^\/v3\/workflow-executions\/([^/]+)$/, 'workflow-execution'],
-  ['GET', /^\/v3\/workflow-executions\/([^/]+)\/history$/, 'workflow-execution-history'],
   ['GET', /^\/v3\/certifications$/, 'certifications'],
   ['GET', /^\/v3\/certifications\/([^/]+)\/decision-summary$/, 'certification-decision-summary'],
 ];

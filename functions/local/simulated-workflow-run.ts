@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
  * whole loop without a tenant: the execution runs (Running → Completed, or Failed when a test asks), creates a
  * campaign named exactly as the input's `campaign.name`, which goes STAGED → ACTIVE → COMPLETED (or ERROR), and its
  * reviewers decide: every third identity's access is revoked, the rest approved. Shapes are v3's (WorkflowExecution,
- * WorkflowExecutionEvent, Campaign, IdentityCertificationDto, IdentityCertDecisionSummary); the timing is ours.
+ * Campaign, IdentityCertificationDto, IdentityCertDecisionSummary); the timing is ours.
  */
 export interface WorkflowRunTiming {
   /** From trigger to the end of the execution (and the campaign's creation). Default 2 s. */
@@ -20,20 +20,20 @@ interface Run {
   id: string;
   workflowId: string;
   at: number;
-  failure?: string;
+  failed: boolean;
   campaign?: { id: string; name: string; description: string; identityIds: string[]; error: boolean };
 }
 
 export class WorkflowRuns {
   readonly #runs = new Map<string, Run>();
-  #failures: string[] = [];
+  #failures = 0;
   #errors = 0;
 
   constructor(readonly timing: WorkflowRunTiming = DEFAULT_WORKFLOW_RUN_TIMING) {}
 
-  /** The next `times` executions fail with this reason (as an ActivityTaskFailed event of the create step). */
-  failNextExecutions(reason: string, times = 1): void {
-    for (let i = 0; i < times; i++) this.#failures.push(reason);
+  /** The next `times` executions fail (and create no campaign). */
+  failNextExecutions(times = 1): void {
+    this.#failures += times;
   }
 
   /** The next `times` campaigns the workflow creates end in ERROR. */
@@ -42,10 +42,11 @@ export class WorkflowRuns {
   }
 
   start(id: string, workflowId: string, input: Record<string, unknown>, now: number): void {
-    const failure = this.#failures.shift();
+    const failure = this.#failures > 0;
+    if (failure) this.#failures--;
     const campaign = input.campaign as { name?: unknown; description?: unknown } | undefined;
     const identityIds = Array.isArray(input.identityIds) ? input.identityIds.filter((x): x is string => typeof x === 'string') : [];
-    const run: Run = { id, workflowId, at: now, ...(failure ? { failure } : {}) };
+    const run: Run = { id, workflowId, at: now, failed: failure };
     if (!failure && typeof campaign?.name === 'string') {
       const error = this.#errors > 0;
       if (error) this.#errors--;
@@ -59,24 +60,8 @@ export class WorkflowRuns {
     const run = this.#runs.get(id);
     if (!run) return undefined;
     const ended = now >= run.at + this.timing.executionMs;
-    const status = !ended ? 'Running' : run.failure ? 'Failed' : 'Completed';
+    const status = !ended ? 'Running' : run.failed ? 'Failed' : 'Completed';
     return { id, workflowId: run.workflowId, requestId: id, startTime: new Date(run.at).toISOString(), closeTime: ended ? new Date(run.at + this.timing.executionMs).toISOString() : null, status };
-  }
-
-  /** GET /v3/workflow-executions/{id}/history (v3 WorkflowExecutionEvent[]). */
-  history(id: string, now: number): Array<Record<string, unknown>> | undefined {
-    const run = this.#runs.get(id);
-    if (!run) return undefined;
-    const at = (ms: number) => new Date(run.at + ms).toISOString();
-    const events: Array<Record<string, unknown>> = [{ type: 'WorkflowExecutionStarted', timestamp: at(0), attributes: {} }];
-    if (now < run.at + this.timing.executionMs) return events;
-    if (run.failure) {
-      events.push({ type: 'ActivityTaskFailed', timestamp: at(this.timing.executionMs), attributes: { displayName: 'Create Certification Campaign', error: run.failure } });
-      events.push({ type: 'WorkflowExecutionFailed', timestamp: at(this.timing.executionMs), attributes: {} });
-    } else {
-      events.push({ type: 'WorkflowExecutionCompleted', timestamp: at(this.timing.executionMs), attributes: {} });
-    }
-    return events;
   }
 
   /** The campaigns runs have created so far, with their current status (v3 Campaign). */
@@ -97,7 +82,7 @@ export class WorkflowRuns {
     return run.campaign.identityIds.map((identityId, i) => ({
       id: `${campaignId}-${i}`,
       name: `${run.campaign!.name}: ${identityId}`,
-      campaign: { id: campaignId, name: run.campaign!.name, type: 'CAMPAIGN', campaignType: 'SEARCH', correlatedStatus: 'CORRELATED', mandatoryCommentRequirement: 'NO_DECISIONS' },
+      campaign: { id: campaignId, name: run.campaign!.name, type: 'CAMPAIGN', campaignType: 'SEARCH', description: run.campaign!.description, correlatedStatus: 'CORRELATED', mandatoryCommentRequirement: 'NO_DECISIONS' },
       completed,
       identitiesCompleted: completed ? 1 : 0,
       identitiesTotal: 1,
