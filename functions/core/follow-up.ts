@@ -32,6 +32,8 @@ export interface FollowUp {
   nextCheckAt?: string;
   /** Why the follow-up ended early or is waiting (e.g. no_api_credentials). */
   note?: string;
+  /** ISC refused to show the execution (403: reading executions needs ORG_ADMIN); the campaign is followed without it. */
+  executionUnreadable?: boolean;
 }
 
 /** Execution states after which nothing changes (v3 WorkflowExecution.status: Queued, Running, Completed, Failed, Canceled). */
@@ -76,11 +78,13 @@ function newlyFailed(before: DispatchBatch, after: FollowUpRecord): boolean {
 async function followOne(batch: DispatchBatch, executionId: string, deps: DispatcherDeps, now: Date): Promise<FollowUpRecord> {
   const checks = (batch.followUp?.checks ?? 0) + 1;
   const { execution, campaign } = batch;
+  let unreadable = batch.followUp?.executionUnreadable === true;
+  const state = (note?: string) => ({ checks, ...(note ? { note } : {}), ...(unreadable ? { executionUnreadable: true } : {}) });
   const next = (record: Omit<FollowUpRecord, 'followUp'>, note?: string): FollowUpRecord => ({
     ...record,
-    followUp: { checks, nextCheckAt: new Date(now.getTime() + deps.settings.followIntervalMs).toISOString(), ...(note ? { note } : {}) },
+    followUp: { ...state(note), nextCheckAt: new Date(now.getTime() + deps.settings.followIntervalMs).toISOString() },
   });
-  const end = (record: Omit<FollowUpRecord, 'followUp'>, note?: string): FollowUpRecord => ({ ...record, followUp: { checks, ...(note ? { note } : {}) } });
+  const end = (record: Omit<FollowUpRecord, 'followUp'>, note?: string): FollowUpRecord => ({ ...record, followUp: state(note) });
 
   if (batch.sentAt && now.getTime() - Date.parse(batch.sentAt) > deps.settings.followMaxAgeMs) return end({ execution, campaign }, 'gave_up_after_max_age');
   const target = (await deps.store.getTargets([batch.targetId])).get(batch.targetId);
@@ -90,9 +94,14 @@ async function followOne(batch: DispatchBatch, executionId: string, deps: Dispat
     const credentials = await readCredentials(deps.secrets, target, 'api');
     let current = execution;
     // Direct mode created the campaign itself ("campaign:{id}"): there is no workflow execution to follow.
-    if (!executionId.startsWith('campaign:') && !EXECUTION_ENDED.has(current?.status ?? '')) {
-      current = await deps.isc.workflowExecution(target, credentials, executionId);
-      if (!EXECUTION_ENDED.has(current.status)) return next({ execution: current, campaign });
+    if (!executionId.startsWith('campaign:') && !unreadable && !EXECUTION_ENDED.has(current?.status ?? '')) {
+      try {
+        current = await deps.isc.workflowExecution(target, credentials, executionId);
+        if (!EXECUTION_ENDED.has(current.status)) return next({ execution: current, campaign });
+      } catch (error) {
+        if (!(error instanceof IscError && error.details.status === 403)) throw error;
+        unreadable = true;
+      }
     }
     if (current && current.status !== 'Completed') return end({ execution: current, campaign });
     const found = await deps.isc.campaignByName(target, credentials, batch.input.campaign.name);

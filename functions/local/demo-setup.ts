@@ -5,6 +5,8 @@ import type { SimulatedClient, SimulatedIdentity } from './isc-simulator.js';
 
 export const DEMO_TARGET = 'simulator';
 export const DEMO_WORKFLOW = 'demo-inactive-users-certification';
+/** How often `npm start` with the simulator follows dispatched batches (the simulated run takes ~12 s). */
+export const DEMO_FOLLOW_INTERVAL_MS = 3_000;
 
 /** Simulator clients whose secrets derive from this DATA_DIR's simulator seed, so restarts and webhook secret rotation keep them valid. */
 export function simulatorClients(seed: string): { trigger: SimulatedClient; api: SimulatedClient } {

@@ -129,6 +129,19 @@ describe('Following a dispatched batch to its outcome', () => {
     expect((await batch(deliveryId)).followUp.nextCheckAt).toBeUndefined();
   });
 
+  it('follows the campaign alone when ISC will not show the execution (403: executions need ORG_ADMIN)', async () => {
+    const deliveryId = await dispatched('Slack-production', 3);
+    isc.state.failNext('workflow-execution', { type: 'status', status: 403 });
+    now += FOLLOW_INTERVAL + 1;
+    await followDispatched(deps());
+    expect(await batch(deliveryId)).toMatchObject({ execution: null, campaign: { status: 'STAGED' }, followUp: { executionUnreadable: true } });
+    const executions = isc.state.count('workflow-execution');
+    now += 2 * CAMPAIGN_STEP;
+    await followDispatched(deps());
+    expect(await batch(deliveryId)).toMatchObject({ execution: null, campaign: { status: 'COMPLETED', decisions: { approved: 2, revoked: 1, pending: 0 } } });
+    expect(isc.state.count('workflow-execution')).toBe(executions);
+  });
+
   it('notes a target without API credentials and makes no follow-up call', async () => {
     const deliveryId = await dispatched('Teams-production', 2);
     const calls = followCalls();
