@@ -377,6 +377,11 @@ export async function startIscSimulator(options: IscSimulatorOptions = {}): Prom
   // The spec gives these operations userAuth only: a token with a user behind it (a PAT), not an API client.
   const USER_CONTEXT_ROUTES: ReadonlySet<SimulatorRoute> = new Set(['campaigns', 'campaign-create', 'campaign', 'campaign-activate', 'workflow-library', 'workflow-execution', 'certifications', 'certification-decision-summary']);
 
+  const USER_CONTEXT_NEEDS: Partial<Record<SimulatorRoute, string>> = {
+    'workflow-library': 'The workflow library needs a user-context token (a personal access token with sp:workflow:read)',
+    'workflow-execution': 'Workflow executions need a user-context token (a personal access token of an ORG_ADMIN identity)',
+  };
+
   /** GET /v3/certifications with the one filter the follow-through uses: campaign.id eq "X". */
   function listCertifications(query: URLSearchParams): Answer {
     const paging = page(query, maxPageSize);
@@ -467,7 +472,7 @@ export async function startIscSimulator(options: IscSimulatorOptions = {}): Prom
     if (issued.expiresAt <= now) return { status: 401, body: { error: 'JWT validation failed: JWT is expired' } };
     call.clientId = issued.clientId;
     if (USER_CONTEXT_ROUTES.has(route) && !clients.get(issued.clientId)?.userContext) {
-      return iscError(403, '403 Forbidden', `${route === 'workflow-library' ? 'The workflow library' : 'The campaigns API'} needs a user-context token (a personal access token${route === 'workflow-library' ? ' with sp:workflow:read' : ' of a CERT_ADMIN or ORG_ADMIN identity'}).`);
+      return iscError(403, '403 Forbidden', `${USER_CONTEXT_NEEDS[route] ?? 'The campaigns API needs a user-context token (a personal access token of a CERT_ADMIN or ORG_ADMIN identity)'}.`);
     }
     const limited = throttled(issued.clientId, url.pathname, now);
     if (limited) return limited;
