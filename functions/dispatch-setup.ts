@@ -8,6 +8,7 @@ export function dispatchSettings(config: Config): DispatchSettings {
     ...DEFAULT_DISPATCH_SETTINGS,
     maxAttempts: config.MAX_ATTEMPTS,
     leaseMs: config.LEASE_SECONDS * 1000,
+    followIntervalMs: config.FOLLOW_INTERVAL_SECONDS * 1000,
     matchThreshold: config.MATCH_THRESHOLD_PERCENT / 100,
     vocabulary: environmentVocabulary(config),
   };

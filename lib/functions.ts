@@ -57,13 +57,13 @@ const READ = ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query'];
 /**
  * Partition-key prefixes (dynamodb-table.ts `keys`) each runtime function may write. Ingest writes deliveries,
  * their batches, refused-report samples and the per-instance "seen" items (SEEN#, apart from the mappings); dispatch writes deliveries and batches, and the ISC rate-limit items every dispatcher
- * shares (RATE#); sweep writes deliveries and batches only. Targets, profiles and mappings are the admin
+ * shares (RATE#); sweep writes deliveries and batches, and the same RATE# items (it follows dispatched batches in ISC). Targets, profiles and mappings are the admin
  * function's alone.
  */
 export const WRITE_PREFIXES = {
   ingest: ['DELIVERY#*', 'REJECTED#*', 'SEEN#*'],
   dispatch: ['DELIVERY#*', 'RATE#*'],
-  sweep: ['DELIVERY#*'],
+  sweep: ['DELIVERY#*', 'RATE#*'],
 } as const;
 
 export interface FunctionsProps {
@@ -136,13 +136,15 @@ export class Functions extends Construct {
     grantTable(this.dispatch, table, ['dynamodb:UpdateItem'], WRITE_PREFIXES.dispatch);
 
     // Sweep: a few queries a minute; it must end before the next scheduled run.
-    this.sweep = this.fn('Sweep', 'functions/sweep-handler.ts', 'Every minute: requeue due retries and expired leases, promote staged batches, publish health metrics', {
+    this.sweep = this.fn('Sweep', 'functions/sweep-handler.ts', 'Every minute: requeue due retries and expired leases, promote staged batches, follow dispatched batches in ISC, publish health metrics', {
       memorySize: 256,
       timeout: Duration.seconds(50),
       environment: common,
       // A failed run is simply repeated by the next one a minute later.
       retryAttempts: 0,
     }, config, table);
+    // Following a dispatched batch reads its execution and campaign with the target's API credentials.
+    secrets.grantReadTargetCredentials(this.sweep);
     grantTable(this.sweep, table, ['dynamodb:UpdateItem', 'dynamodb:DeleteItem'], WRITE_PREFIXES.sweep);
 
     new Rule(this, 'SweepSchedule', {

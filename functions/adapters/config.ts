@@ -53,6 +53,8 @@ const ConfigSchema = z.object({
   MATCH_THRESHOLD_PERCENT: intFromEnv(50, 0, 100),
   MAX_ATTEMPTS: intFromEnv(8, 1, 50),
   LEASE_SECONDS: intFromEnv(120, 5, 900),
+  /** Between two looks at a dispatched batch's workflow execution and campaign. */
+  FOLLOW_INTERVAL_SECONDS: intFromEnv(600, 1, 86_400),
   ISC_TIMEOUT_MS: intFromEnv(10_000, 100, 60_000),
   ISC_RATE_LIMIT: intFromEnv(100, 3, 100),
   ISC_RATE_WINDOW_SECONDS: intFromEnv(10, 1, 60),

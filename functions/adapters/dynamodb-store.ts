@@ -4,7 +4,7 @@ import { AppError, StoreUnavailableError } from '../core/errors.js';
 import type { BatchKey, BatchStatus, Delivery, DeliveryStatus, DispatchBatch } from '../core/delivery.js';
 import type { Mapping } from '../core/mapping.js';
 import type { Target } from '../core/target.js';
-import type { BatchTransition, DispatchStore, IngestStore, InstanceSeen, RejectedReport } from '../core/ports.js';
+import type { BatchTransition, DispatchStore, FollowUpRecord, IngestStore, InstanceSeen, RejectedReport } from '../core/ports.js';
 import type { ReportProfile } from '../core/report-profile.js';
 import { TABLE_SCHEMA, auditTableFor, fromItem, keys } from './dynamodb-table.js';
 import { UNSETTLED, unsettledSince } from '../core/redrive.js';
@@ -212,6 +212,8 @@ export class DynamoStore implements IngestStore, DispatchStore, RateLedger {
       // Sent: the cooldown starts now (the instance index sorts by it), and an earlier attempt's error is history.
       sets.push('sentAt = :now', 'gsi2sk = :now');
       if (!fields.lastError) removes.push('lastError');
+      // A new send is followed afresh (its sort key, the send time, makes it due at once).
+      removes.push('execution', 'campaign', 'followUp');
     }
     return this.conditionally(() =>
       this.client.send(
@@ -221,6 +223,36 @@ export class DynamoStore implements IngestStore, DispatchStore, RateLedger {
           UpdateExpression: `SET ${sets.join(', ')} REMOVE ${removes.join(', ')}`,
           ConditionExpression: '#s = :inflight AND leaseUntil = :lease',
           ExpressionAttributeNames: { '#s': 'status' },
+          ExpressionAttributeValues: values,
+        }),
+      ),
+    );
+  }
+
+  async recordFollowUp(key: BatchKey, executionId: string, record: FollowUpRecord, now: string): Promise<boolean> {
+    const { nextCheckAt } = record.followUp;
+    const names: Record<string, string> = { '#s': 'status', '#f': 'followUp' };
+    const values: Item = { ':dispatched': 'DISPATCHED', ':exec': executionId, ':f': record.followUp, ':now': now };
+    const sets = ['#f = :f', 'updatedAt = :now'];
+    for (const field of ['execution', 'campaign'] as const) {
+      if (record[field] === undefined) continue;
+      names[`#${field}`] = field;
+      values[`:${field}`] = record[field];
+      sets.push(`#${field} = :${field}`);
+    }
+    // Due again later: re-sorted by the next check; done: out of the status index, so no sweep reads it again.
+    if (nextCheckAt) {
+      sets.push('gsi1sk = :gs');
+      values[':gs'] = statusSortKey(nextCheckAt, key);
+    }
+    return this.conditionally(() =>
+      this.client.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: keys.batch(key.deliveryId, key.writeId, key.index),
+          UpdateExpression: `SET ${sets.join(', ')}${nextCheckAt ? '' : ' REMOVE gsi1pk, gsi1sk'}`,
+          ConditionExpression: '#s = :dispatched AND executionId = :exec',
+          ExpressionAttributeNames: names,
           ExpressionAttributeValues: values,
         }),
       ),

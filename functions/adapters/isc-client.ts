@@ -4,7 +4,8 @@ import type { TokenTenant } from '../core/tenant-environment.js';
 import type { Credentials, Target } from '../core/target.js';
 import type { LibraryAction } from '../core/workflow-verify.js';
 import { durationMs, filterString as quote, type WorkflowInput } from '../core/workflow-input.js';
-import { ACTIVATE_CAMPAIGN_REQUEST, campaignRequest, CAMPAIGN_FAILED_STATUSES, CAMPAIGN_STARTED_STATUSES, identitySearchRequest } from './isc-requests.js';
+import { ACTIVATE_CAMPAIGN_REQUEST, campaignRequest, CAMPAIGN_FAILED_STATUSES, CAMPAIGN_STARTED_STATUSES, certificationsFilter, decisionCounts, identitySearchRequest } from './isc-requests.js';
+import type { CampaignDecisions, CampaignOutcome, ExecutionOutcome } from '../core/follow-up.js';
 import { RateLimiter, RateLimitWaitExceeded, type RateLedger } from './rate-limiter.js';
 import { TokenCache, decodeJwtClaims, type JwtClaims } from './token-cache.js';
 
@@ -202,6 +203,41 @@ export class HttpIscClient implements IscClient, IscAdminClient {
       throw new IscError('campaign_not_ready', `Campaign ${campaign.id} is ${campaign.status}, not STAGED yet; it will be activated on the next attempt.`, true);
     }
     return { campaignId: campaign.id, created };
+  }
+
+  // ---- follow-through: the execution, the campaign and its decisions ---------------------------
+
+  async workflowExecution(target: Target, credentials: Credentials, executionId: string): Promise<ExecutionOutcome> {
+    const response = await this.#authorized(target, credentials, `${base(target)}/v3/workflow-executions/${encodeURIComponent(executionId)}`);
+    const { status, closeTime } = (parseJson(response) ?? {}) as { status?: unknown; closeTime?: unknown };
+    if (typeof status !== 'string' || !status) throw badResponse(response, 'a workflow execution without a status');
+    if (status !== 'Failed') return { status };
+    // v3's WorkflowExecution carries no reason, and v3's history endpoint is deprecated (its successor is v2025 only).
+    const closed = typeof closeTime === 'string' ? ` at ${closeTime}` : '';
+    return { status, error: `ISC reports the workflow execution ${executionId} Failed${closed}; the failed step and its error are in ISC under Workflows → Executions.` };
+  }
+
+  async campaignByName(target: Target, credentials: Credentials, name: string): Promise<CampaignOutcome | undefined> {
+    const found = parseJson(await this.#authorized(target, credentials, `${base(target)}/v3/campaigns?limit=1&filters=${encodeURIComponent(`name eq ${quote(name)}`)}`));
+    const campaign = Array.isArray(found) ? campaignOf(found[0]) : undefined;
+    // ISC's filter is exact; the check keeps a simulator or proxy that matches loosely from naming another campaign.
+    const named = Array.isArray(found) ? (found[0] as { name?: unknown } | undefined)?.name : undefined;
+    return campaign && named === name ? { id: campaign.id, name, status: campaign.status } : undefined;
+  }
+
+  async campaignDecisions(target: Target, credentials: Credentials, campaignId: string): Promise<CampaignDecisions> {
+    const certifications = await this.#collection(target, credentials, '/v3/certifications', `&filters=${encodeURIComponent(certificationsFilter(campaignId))}`, (item) => {
+      const { id } = (item ?? {}) as { id?: unknown };
+      return typeof id === 'string' && id ? id : undefined;
+    });
+    const total: CampaignDecisions = { approved: 0, revoked: 0, pending: 0 };
+    for (const id of certifications) {
+      const counts = decisionCounts(parseJson(await this.#authorized(target, credentials, `${base(target)}/v3/certifications/${encodeURIComponent(id)}/decision-summary`)));
+      total.approved += counts.approved;
+      total.revoked += counts.revoked;
+      total.pending += counts.pending;
+    }
+    return total;
   }
 
   // ---- admin: connection check, source check, match test --------------------------------------

@@ -59,3 +59,35 @@ export function identitySearchRequest(emails: readonly string[]) {
 export const CAMPAIGN_STARTED_STATUSES: readonly string[] = ['ACTIVATING', 'ACTIVE', 'COMPLETING', 'COMPLETED'];
 /** States from which a campaign never becomes active. */
 export const CAMPAIGN_FAILED_STATUSES: readonly string[] = ['ERROR', 'CANCELING', 'ARCHIVED'];
+
+/** GET /v3/certifications (listIdentityCertifications) filters on campaign.id (eq, in): the campaign's certifications. */
+export function certificationsFilter(campaignId: string): string {
+  return `campaign.id eq ${filterString(campaignId)}`;
+}
+
+/** The v3 IdentityCertDecisionSummary counts, per kind of access, that make up a certification's decisions. */
+export const DECISION_KINDS = [
+  { approved: 'entitlementsApproved', revoked: 'entitlementsRevoked', made: 'entitlementDecisionsMade', total: 'entitlementDecisionsTotal' },
+  { approved: 'accessProfilesApproved', revoked: 'accessProfilesRevoked', made: 'accessProfileDecisionsMade', total: 'accessProfileDecisionsTotal' },
+  { approved: 'rolesApproved', revoked: 'rolesRevoked', made: 'roleDecisionsMade', total: 'roleDecisionsTotal' },
+  { approved: 'accountsApproved', revoked: 'accountsRevoked', made: 'accountDecisionsMade', total: 'accountDecisionsTotal' },
+] as const;
+
+/**
+ * GET /v3/certifications/{id}/decision-summary (getIdentityDecisionSummary) → approved and revoked decisions, and
+ * pending = total − made, over entitlements, access profiles, roles and accounts alike.
+ */
+export function decisionCounts(summary: unknown): { approved: number; revoked: number; pending: number } {
+  const fields = (summary ?? {}) as Record<string, unknown>;
+  const count = (name: string) => (typeof fields[name] === 'number' && Number.isFinite(fields[name]) ? Math.max(0, fields[name]) : 0);
+  let approved = 0;
+  let revoked = 0;
+  let pending = 0;
+  for (const kind of DECISION_KINDS) {
+    approved += count(kind.approved);
+    revoked += count(kind.revoked);
+    pending += Math.max(0, count(kind.total) - count(kind.made));
+  }
+  return { approved, revoked, pending };
+}
+

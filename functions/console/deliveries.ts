@@ -1,5 +1,6 @@
 /// <reference lib="dom" />
 import { DELIVERY_STATUSES } from '../core/delivery.js';
+import { outcomeText } from '../core/follow-up-text.js';
 import { api, errorText } from './api.js';
 import { announce, clear, day, field, h, plural, statusBadge, table, time, type Child } from './dom.js';
 import type { BatchView, Delivery, DeliveryDetail, Page, ReplayResult } from './types.js';
@@ -158,9 +159,10 @@ export async function renderDeliveries(ctx: ViewContext, selectedId: string | un
       ]), { captionHidden: true }),
       h('h4', {}, 'Batches'),
       d.batches.length === 0 ? h('p', { class: 'empty' }, 'No batches: nothing to send for this delivery.') :
-        table(`Batches of delivery ${d.id}`, ['#', 'Instance', 'Part', 'Status', 'Attempts', 'Users', 'Execution id', 'Last error', 'Unmatched'], d.batches.map((b) => [
+        table(`Batches of delivery ${d.id}`, ['#', 'Instance', 'Part', 'Status', 'Attempts', 'Users', 'Execution id', 'In ISC', 'Last error', 'Unmatched'], d.batches.map((b) => [
           String(b.index), h('span', { class: 'mono key' }, b.instanceKey), h('span', { class: 'key' }, `${b.part.index} of ${b.part.count}`), statusBadge(b.status), String(b.attempts), String(b.users),
           b.executionId ? h('span', { class: 'mono' }, b.executionId) : '—',
+          outcomeText(b) || '—',
           b.lastError ? errorCell(b) : '—',
           b.unmatched.length === 0 ? '—' : h('details', {}, h('summary', {}, plural(b.unmatched.length, 'user')), h('ul', {}, b.unmatched.map((u) => h('li', { class: 'mono' }, u)))),
         ]), { captionHidden: true }),

@@ -2,6 +2,7 @@
 import type { Mapping, MappingInput, instanceNameCheck } from '../core/mapping.js';
 import type { BatchError, BatchStatus, Delivery } from '../core/delivery.js';
 import type { Environment } from '../core/instance.js';
+import type { CampaignDecisions, CampaignOutcome, ExecutionOutcome, FollowUp } from '../core/follow-up.js';
 
 export type { Delivery, Environment, Mapping, MappingInput };
 
@@ -33,6 +34,9 @@ export interface BatchView {
   identityResolution: string | null;
   unmatched: string[];
   lastError: BatchError | null;
+  execution: ExecutionOutcome | null;
+  campaign: (Omit<CampaignOutcome, 'decisions'> & { decisions: CampaignDecisions | null }) | null;
+  followUp: FollowUp | null;
   updatedAt: string;
 }
 

@@ -1,3 +1,4 @@
+import type { CampaignOutcome, ExecutionOutcome, FollowUp } from './follow-up.js';
 import type { Environment } from './instance.js';
 import type { RejectedRow } from './rows.js';
 import type { BatchInput } from './workflow-input.js';
@@ -95,6 +96,10 @@ export interface DispatchBatch {
   sentAt?: string;
   /** Fresh stream records written for it because the earlier ones never led to a dispatch. */
   redrives?: number;
+  /** Followed after DISPATCHED (core/follow-up.ts): the workflow execution, the campaign, and where following stands. */
+  execution?: ExecutionOutcome;
+  campaign?: CampaignOutcome;
+  followUp?: FollowUp;
 }
 
 export interface BatchKey {

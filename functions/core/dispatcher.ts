@@ -25,6 +25,10 @@ export interface DispatchSettings {
   vocabulary: EnvironmentVocabulary;
   /** A batch PENDING this long was not picked up from its stream record (it went to the DLQ): the sweeper re-drives it. */
   pendingGraceMs: number;
+  /** Between two looks at a dispatched batch's execution and campaign (core/follow-up.ts). */
+  followIntervalMs: number;
+  /** A batch sent longer ago than this is no longer followed (campaigns run for weeks, not years). */
+  followMaxAgeMs: number;
 }
 
 export const DEFAULT_DISPATCH_SETTINGS: DispatchSettings = {
@@ -38,6 +42,8 @@ export const DEFAULT_DISPATCH_SETTINGS: DispatchSettings = {
   stagedGraceMs: 300_000,
   vocabulary: DEFAULT_VOCABULARY,
   pendingGraceMs: 900_000,
+  followIntervalMs: 600_000,
+  followMaxAgeMs: 180 * 86_400_000,
 };
 
 export interface DispatcherDeps {

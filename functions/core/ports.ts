@@ -6,6 +6,7 @@ import type { Delivery as DeliveryRecord, DeliveryStatus } from './delivery.js';
 import type { Credentials, Target } from './target.js';
 import type { WorkflowInput } from './workflow-input.js';
 import type { TokenTenant } from './tenant-environment.js';
+import type { CampaignDecisions, CampaignOutcome, ExecutionOutcome, FollowUp } from './follow-up.js';
 
 /**
  * What the domain needs from the outside world. The DynamoDB store implements all the store ports; tests
@@ -117,6 +118,17 @@ export interface DispatchStore extends ConfigReader {
   batchStatuses(delivery: Pick<Delivery, 'id' | 'writeId'>): Promise<Array<Pick<DispatchBatch, 'status' | 'updatedAt'>>>;
   /** Replace the settled counts (and status) with ones recounted from the batches. */
   resetSettlement(delivery: Delivery, settled: NonNullable<Delivery['settled']>): Promise<void>;
+  /**
+   * Store what following a DISPATCHED batch found; conditional on it still being DISPATCHED with this execution
+   * (a replay meanwhile starts over). Without `followUp.nextCheckAt` the batch is no longer listed as due.
+   */
+  recordFollowUp(key: BatchKey, executionId: string, record: FollowUpRecord, now: string): Promise<boolean>;
+}
+
+export interface FollowUpRecord {
+  execution?: ExecutionOutcome;
+  campaign?: CampaignOutcome;
+  followUp: FollowUp;
 }
 
 export interface SecretStore {
@@ -164,6 +176,12 @@ export interface IscClient {
    * replay reuses it, then activated once STAGED. Needs a user-context credential (a PAT of a CERT_ADMIN).
    */
   createCampaign(target: Target, credentials: Credentials, input: WorkflowInput): Promise<{ campaignId: string; created: boolean }>;
+  /** GET /v3/workflow-executions/{id}: its status (Queued, Running, Completed, Failed, Canceled). */
+  workflowExecution(target: Target, credentials: Credentials, executionId: string): Promise<ExecutionOutcome>;
+  /** GET /v3/campaigns?filters=name eq "…": the campaign with exactly this name, if any. */
+  campaignByName(target: Target, credentials: Credentials, name: string): Promise<CampaignOutcome | undefined>;
+  /** The campaign's decisions, summed over its certifications' decision summaries. */
+  campaignDecisions(target: Target, credentials: Credentials, campaignId: string): Promise<CampaignDecisions>;
   /** The tenant of the token these credentials get (the one a call would carry): JWT org/tenant_id/pod, else /oauth/info. */
   tokenTenant(target: Target, credentials: Credentials): Promise<TokenTenant>;
 }

@@ -37,6 +37,10 @@ function batchView(batch: DispatchBatch) {
     identityResolution: batch.identityResolution ?? null,
     unmatched: batch.unmatched ?? [],
     lastError: batch.lastError ?? null,
+    // Followed after dispatch (core/follow-up.ts); decisions stay null until the campaign has completed.
+    execution: batch.execution ?? null,
+    campaign: batch.campaign ? { ...batch.campaign, decisions: batch.campaign.decisions ?? null } : null,
+    followUp: batch.followUp ?? null,
     updatedAt: batch.updatedAt,
   };
 }
@@ -79,7 +83,7 @@ export function deliveryRoutes(deps: AdminDeps): Route[] {
       method: 'GET',
       path: '/admin/deliveries/{id}',
       auth: 'admin',
-      summary: 'One delivery with per-instance outcome and every batch (attempts, ISC execution ids, errors).',
+      summary: 'One delivery with per-instance outcome and every batch (attempts, ISC execution ids, errors, and after dispatch the followed execution {status, error?} and campaign {id, name, status, decisions:{approved, revoked, pending}}).',
       async handle(_request, { params }) {
         const delivery = await requireDelivery(deps, params.id!);
         const batches = await deps.store.deliveryBatches(delivery);

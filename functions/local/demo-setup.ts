@@ -5,13 +5,16 @@ import type { SimulatedClient, SimulatedIdentity } from './isc-simulator.js';
 
 export const DEMO_TARGET = 'simulator';
 export const DEMO_WORKFLOW = 'demo-inactive-users-certification';
+/** How often `npm start` with the simulator follows dispatched batches (the simulated run takes ~12 s). */
+export const DEMO_FOLLOW_INTERVAL_MS = 3_000;
 
 /** Simulator clients whose secrets derive from this DATA_DIR's simulator seed, so restarts and webhook secret rotation keep them valid. */
 export function simulatorClients(seed: string): { trigger: SimulatedClient; api: SimulatedClient } {
   const secret = (kind: string) => createHash('sha256').update(`${seed}:${kind}`).digest('base64url');
   return {
     trigger: { clientId: 'simulator-trigger-client', clientSecret: secret('trigger') },
-    api: { clientId: 'simulator-api-client', clientSecret: secret('api'), scope: ['sp:search:read', 'idn:sources:read', 'idn:accounts:read'] },
+    // A personal access token (user context), as the follow-through's campaign and execution reads need.
+    api: { clientId: 'simulator-api-client', clientSecret: secret('api'), scope: ['sp:search:read', 'idn:sources:read', 'idn:accounts:read', 'idn:campaign:read', 'sp:workflow-execution:read'], userContext: true },
   };
 }
 

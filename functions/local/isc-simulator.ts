@@ -3,12 +3,13 @@ import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { DEFAULT_WORKFLOW_LIBRARY, type SimulatedLibraryAction } from './simulated-workflow-library.js';
+import { DEFAULT_WORKFLOW_RUN_TIMING, WorkflowRuns, type WorkflowRunTiming } from './simulated-workflow-run.js';
 
 /**
  * A stand-in for a SailPoint Identity Security Cloud tenant, for `npm start` and the tests. It is NOT
  * SailPoint: every answer carries `X-ISC-Simulator: true`. It implements just the calls this project makes
- * (OAuth client credentials, identity search, sources, workflow External Trigger) with ISC's shapes, limits
- * and error bodies, plus fault injection so tests can exercise expiry, throttling, outages and timeouts.
+ * (OAuth client credentials, identity search, sources, workflow External Trigger, and the workflow's run: its
+ * execution, campaign and decisions, see simulated-workflow-run.ts) with ISC's shapes, limits and error bodies, plus fault injection so tests can exercise expiry, throttling, outages and timeouts.
  */
 export const SIMULATOR_BANNER = 'ISC SIMULATOR (not a real SailPoint tenant)';
 
@@ -54,6 +55,9 @@ export type SimulatorRoute =
   | 'campaign'
   | 'campaign-activate'
   | 'workflow-library'
+  | 'workflow-execution'
+  | 'certifications'
+  | 'certification-decision-summary'
   | 'unknown';
 
 /** A campaign created through /v3/campaigns (direct mode). */
@@ -114,6 +118,10 @@ export interface IscSimulatorOptions {
   workflowLibrary?: SimulatedLibraryAction[];
   /** Largest `limit` accepted on collection and search calls. Default 250. */
   maxPageSize?: number;
+  /** How fast a triggered workflow's execution and campaign move on (default DEFAULT_WORKFLOW_RUN_TIMING). */
+  workflowRun?: Partial<WorkflowRunTiming>;
+  /** The time the workflow runs are measured against (tests pass their own clock). Default Date.now. */
+  runClock?: () => number;
   /** Receives the startup banner and nothing else. */
   log?: (line: string) => void;
 }
@@ -155,6 +163,9 @@ export class SimulatorState {
   /** token → owner and expiry; revoked tokens are kept as expired so the 401 says "expired", as ISC does. */
   readonly tokens = new Map<string, { clientId: string; expiresAt: number }>();
   readonly campaigns = new Map<string, SimulatedCampaign>();
+
+  /** What the triggered workflow does (tests make executions fail or campaigns error through it). */
+  constructor(readonly runs = new WorkflowRuns()) {}
 
   count(route: SimulatorRoute): number {
     return this.#counts.get(route) ?? 0;
@@ -258,7 +269,8 @@ interface Answer {
 }
 
 export async function startIscSimulator(options: IscSimulatorOptions = {}): Promise<IscSimulator> {
-  const state = new SimulatorState();
+  const state = new SimulatorState(new WorkflowRuns({ ...DEFAULT_WORKFLOW_RUN_TIMING, ...options.workflowRun }));
+  const runClock = options.runClock ?? Date.now;
   const tenantName = options.tenantName ?? 'simulated';
   const clients = new Map((options.clients ?? []).map((client) => [client.clientId, client]));
   const identities = options.identities ?? [];
@@ -332,6 +344,7 @@ export async function startIscSimulator(options: IscSimulatorOptions = {}): Prom
     if (state.isDisabled(workflowId)) return { status: 200, body: { message: NOT_EXECUTED } };
     const executionId = randomUUID();
     state.recordExecution({ workflowId, executionId, clientId, input: parsed.input, at: now });
+    state.runs.start(executionId, workflowId, parsed.input as Record<string, unknown>, runClock());
     return { status: 200, body: { workflowExecutionId: executionId, message: 'Workflow was executed successfully.' } };
   }
 
@@ -362,7 +375,24 @@ export async function startIscSimulator(options: IscSimulatorOptions = {}): Prom
   }
 
   // The spec gives these operations userAuth only: a token with a user behind it (a PAT), not an API client.
-  const USER_CONTEXT_ROUTES: ReadonlySet<SimulatorRoute> = new Set(['campaigns', 'campaign-create', 'campaign', 'campaign-activate', 'workflow-library']);
+  const USER_CONTEXT_ROUTES: ReadonlySet<SimulatorRoute> = new Set(['campaigns', 'campaign-create', 'campaign', 'campaign-activate', 'workflow-library', 'workflow-execution', 'certifications', 'certification-decision-summary']);
+
+  const USER_CONTEXT_NEEDS: Partial<Record<SimulatorRoute, string>> = {
+    'workflow-library': 'The workflow library needs a user-context token (a personal access token with sp:workflow:read)',
+    'workflow-execution': 'Workflow executions need a user-context token (a personal access token of an ORG_ADMIN identity)',
+  };
+
+  /** GET /v3/certifications with the one filter the follow-through uses: campaign.id eq "X". */
+  function listCertifications(query: URLSearchParams): Answer {
+    const paging = page(query, maxPageSize);
+    if ('status' in paging) return paging;
+    const filter = /^\s*campaign\.id\s+eq\s+"((?:[^"\\]|\\.)*)"\s*$/.exec(query.get('filters') ?? '');
+    if (!filter) return iscError(400, '400.1.3 Illegal value', 'The simulator knows filters=campaign.id eq "X" only.');
+    const hits = state.runs.certifications(unescape(filter[1]!), runClock());
+    return { status: 200, body: hits.slice(paging.offset, paging.offset + paging.limit) };
+  }
+
+  const notFound = (what: string) => iscError(404, '404 Not found', `The ${what} was not found.`);
 
   /** POST /v3/campaigns with ISC's rules for a SEARCH campaign over identity ids. */
   function createCampaign(body: string, now: number): Answer {
@@ -398,12 +428,15 @@ export async function startIscSimulator(options: IscSimulatorOptions = {}): Prom
     if ('status' in paging) return paging;
     const filter = /^\s*name\s+eq\s+"((?:[^"\\]|\\.)*)"\s*$/.exec(query.get('filters') ?? '');
     if (query.get('filters') && !filter) return iscError(400, '400.1.3 Illegal value', 'The simulator knows filters=name eq "X" only.');
-    const hits = [...state.campaigns.values()].filter((c) => !filter || c.name === unescape(filter[1]!));
-    return { status: 200, body: hits.slice(paging.offset, paging.offset + paging.limit).map(publicCampaign) };
+    const all = [...[...state.campaigns.values()].map(publicCampaign), ...state.runs.campaigns(runClock())];
+    const hits = all.filter((c) => !filter || c.name === unescape(filter[1]!));
+    return { status: 200, body: hits.slice(paging.offset, paging.offset + paging.limit) };
   }
 
   function getCampaign(id: string): Answer {
     const campaign = state.campaigns.get(id);
+    const run = campaign ? undefined : state.runs.campaigns(runClock()).find((c) => c.id === id);
+    if (run) return { status: 200, body: run };
     if (!campaign) return iscError(404, '404 Not found', `The campaign ${id} was not found.`);
     if (campaign.status === 'PENDING' && campaign.pendingPolls-- <= 0) campaign.status = 'STAGED';
     return { status: 200, body: publicCampaign(campaign) };
@@ -439,7 +472,7 @@ export async function startIscSimulator(options: IscSimulatorOptions = {}): Prom
     if (issued.expiresAt <= now) return { status: 401, body: { error: 'JWT validation failed: JWT is expired' } };
     call.clientId = issued.clientId;
     if (USER_CONTEXT_ROUTES.has(route) && !clients.get(issued.clientId)?.userContext) {
-      return iscError(403, '403 Forbidden', `${route === 'workflow-library' ? 'The workflow library' : 'The campaigns API'} needs a user-context token (a personal access token${route === 'workflow-library' ? ' with sp:workflow:read' : ' of a CERT_ADMIN or ORG_ADMIN identity'}).`);
+      return iscError(403, '403 Forbidden', `${USER_CONTEXT_NEEDS[route] ?? 'The campaigns API needs a user-context token (a personal access token of a CERT_ADMIN or ORG_ADMIN identity)'}.`);
     }
     const limited = throttled(issued.clientId, url.pathname, now);
     if (limited) return limited;
@@ -461,6 +494,16 @@ export async function startIscSimulator(options: IscSimulatorOptions = {}): Prom
         return getCampaign(params[0]!);
       case 'campaign-activate':
         return activateCampaign(params[0]!);
+      case 'workflow-execution': {
+        const found = state.runs.execution(params[0]!, runClock());
+        return found ? { status: 200, body: found } : notFound(`workflow execution ${params[0]}`);
+      }
+      case 'certifications':
+        return listCertifications(url.searchParams);
+      case 'certification-decision-summary': {
+        const summary = state.runs.decisionSummary(params[0]!, runClock());
+        return summary ? { status: 200, body: summary } : notFound(`certification ${params[0]}`);
+      }
       case 'workflow-library': {
         const paging = page(url.searchParams, maxPageSize);
         return 'status' in paging ? paging : { status: 200, body: workflowLibrary.slice(paging.offset, paging.offset + paging.limit) };
@@ -537,6 +580,9 @@ const ROUTES: Array<[method: string, pattern: RegExp, route: SimulatorRoute]> = 
   ['GET', /^\/v3\/campaigns\/([^/]+)$/, 'campaign'],
   ['POST', /^\/v3\/campaigns\/([^/]+)\/activate$/, 'campaign-activate'],
   ['GET', /^\/v3\/workflow-library\/actions$/, 'workflow-library'],
+  ['GET', /^\/v3\/workflow-executions\/([^/]+)$/, 'workflow-execution'],
+  ['GET', /^\/v3\/certifications$/, 'certifications'],
+  ['GET', /^\/v3\/certifications\/([^/]+)\/decision-summary$/, 'certification-decision-summary'],
 ];
 
 function routeOf(method: string, path: string): { route: SimulatorRoute; params: string[] } {

@@ -8,7 +8,7 @@ import { iscClient } from '../dispatch-setup.js';
 import { localCredentials } from './local-credentials.js';
 import { startLocalStack } from './local-stack.js';
 import { SIMULATOR_BANNER, startIscSimulator, type IscSimulator } from './isc-simulator.js';
-import { seedDemo, simulatorClients, simulatorIdentities } from './demo-setup.js';
+import { DEMO_FOLLOW_INTERVAL_MS, seedDemo, simulatorClients, simulatorIdentities } from './demo-setup.js';
 
 const LocalEnvSchema = z.object({
   PORT: z._default(z.string().check(z.regex(/^\d{1,5}$/, 'must be a port number')), '3000'),
@@ -74,6 +74,8 @@ export async function main(): Promise<void> {
     webhookSecrets: [credentials.webhookSecret, ...(env.WEBHOOK_SECRET_PREVIOUS ? [env.WEBHOOK_SECRET_PREVIOUS] : [])],
     adminToken: credentials.adminToken,
     pollIntervalMs: Number(env.POLL_INTERVAL_MS),
+    // The demo's simulated campaigns complete within seconds; an explicit FOLLOW_INTERVAL_SECONDS still wins.
+    dispatch: simulator && process.env.FOLLOW_INTERVAL_SECONDS === undefined ? { followIntervalMs: DEMO_FOLLOW_INTERVAL_MS } : undefined,
     extraHosts: env.LOCAL_ALLOWED_HOSTS,
   });
   const seeded = simulator ? await seedDemo({ store: stack.store, url: stack.url, adminToken: credentials.adminToken, simulatorUrl: simulator.url, clients, log }) : false;

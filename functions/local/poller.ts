@@ -1,4 +1,5 @@
 import { dispatchBatch, sweep, type DispatcherDeps } from '../core/dispatcher.js';
+import { followDispatched } from '../core/follow-up.js';
 
 export interface Poller {
   /** Resolves once the current round (if any) has finished. */
@@ -8,8 +9,8 @@ export interface Poller {
 }
 
 /**
- * The local stand-in for DynamoDB Streams + the scheduled sweeper: every interval, sweep, then claim and
- * send PENDING batches. Claims are conditional writes, so several pollers (or processes) never send the same
+ * The local stand-in for DynamoDB Streams + the scheduled sweeper: every interval, sweep, follow dispatched
+ * batches whose next check is due, then claim and send PENDING batches. Claims are conditional writes, so several pollers (or processes) never send the same
  * batch twice.
  */
 export function startPoller(deps: DispatcherDeps, intervalMs: number, concurrency = 4): Poller {
@@ -19,6 +20,7 @@ export function startPoller(deps: DispatcherDeps, intervalMs: number, concurrenc
 
   const round = async (): Promise<number> => {
     await sweep(deps);
+    await followDispatched(deps);
     const pending = await deps.store.batchesByStatus('PENDING', concurrency * 5);
     let sent = 0;
     for (let i = 0; i < pending.length && !stopped; i += concurrency) {

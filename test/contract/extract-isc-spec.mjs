@@ -18,6 +18,7 @@ const OPERATIONS = [
   ['/search', 'post'], ['/campaigns', 'get'], ['/campaigns', 'post'], ['/campaigns/{id}', 'get'], ['/campaigns/{id}/activate', 'post'],
   ['/sources', 'get'], ['/sources/{id}', 'get'], ['/accounts', 'get'],
   ['/workflows/execute/external/{id}', 'post'], ['/workflows/execute/external/{id}/test', 'post'], ['/workflow-library/actions', 'get'],
+  ['/workflow-executions/{id}', 'get'], ['/certifications', 'get'], ['/certifications/{id}/decision-summary', 'get'],
 ];
 
 const cache = new Map();

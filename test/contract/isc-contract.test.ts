@@ -14,16 +14,19 @@ import type {
   Campaign,
   CreateExternalExecuteWorkflow200Response,
   CreateExternalExecuteWorkflowRequest,
+  IdentityCertDecisionSummary,
+  IdentityCertificationDto,
   IdentityDocument,
   Search,
   SlimCampaign,
   Source,
   TestExternalExecuteWorkflowRequest,
+  WorkflowExecution,
   WorkflowLibraryAction,
 } from 'sailpoint-api-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HttpIscClient } from '../../functions/adapters/isc-client.js';
-import { ACTIVATE_CAMPAIGN_REQUEST, campaignRequest, identitySearchRequest } from '../../functions/adapters/isc-requests.js';
+import { ACTIVATE_CAMPAIGN_REQUEST, campaignRequest, DECISION_KINDS, identitySearchRequest } from '../../functions/adapters/isc-requests.js';
 import { batchInput, type BatchEnvelope, type WorkflowInput } from '../../functions/core/workflow-input.js';
 import { startIscSimulator, type IscSimulator } from '../../functions/local/isc-simulator.js';
 import { API_CLIENT, TRIGGER_CLIENT, simulatorTarget } from '../helpers/fake-isc.js';
@@ -55,6 +58,9 @@ type ReadFields = [
   Pick<NonNullable<Source['owner']>, 'id'>,
   Pick<Account, 'identityId'>,
   Pick<WorkflowLibraryAction, 'id' | 'formFields'>,
+  Pick<WorkflowExecution, 'status' | 'closeTime'>,
+  Pick<IdentityCertificationDto, 'id'>,
+  Pick<IdentityCertDecisionSummary, (typeof DECISION_KINDS)[number][keyof (typeof DECISION_KINDS)[number]]>,
 ];
 // … and a misspelt field does not compile (negative control: tsc fails if this stops being an error).
 const misspelt = {
@@ -86,6 +92,9 @@ const recordingFetch: typeof fetch = async (resource, init) => {
 
 const PAT = { clientId: 'cert-admin-pat', clientSecret: 'cert-admin-pat-secret' };
 let isc: IscSimulator;
+/** The simulated workflow runs' time: 0 keeps the first trigger's campaign unborn until direct mode has made its own. */
+let runAt = 0;
+const followed = (name: string, at: number): WorkflowInput => ({ ...input, campaign: { ...input.campaign, name, nameFilter: `name eq "${name}"` }, deliveryId: `contract-${at}` });
 
 beforeAll(async () => {
   isc = await startIscSimulator({
@@ -95,6 +104,7 @@ beforeAll(async () => {
     // A v3 Source as ISC lists it: name, owner and connector are required by the model.
     sources: [{ id: envelope.source.id, name: 'Slack', owner: { type: 'IDENTITY', id: 'id-owner', name: 'Olga Owner' }, connector: 'slack' }],
     accounts: [{ id: 'acc-1', identityId: 'id-alice', sourceId: envelope.source.id, name: 'alice' }],
+    runClock: () => runAt,
   });
   const client = new HttpIscClient({ fetchImpl: recordingFetch, timeoutMs: 5000 });
   const target = simulatorTarget(isc.url);
@@ -108,7 +118,17 @@ beforeAll(async () => {
   await client.identitiesWithAccount(target, API_CLIENT, envelope.source.id, ['id-alice']);
   await client.createCampaign(simulatorTarget(isc.url, { mode: 'direct', triggerUrl: undefined }), PAT, input);
   await client.listWorkflowLibraryActions(target, PAT);
+  // The follow-through: a completed run with its campaign and decisions, and a failed run.
+  const completed = await client.triggerWorkflow(target, TRIGGER_CLIENT, followed('Followed campaign (part 1 of 1)', 2));
+  isc.state.runs.failNextExecutions();
+  const failed = await client.triggerWorkflow(target, TRIGGER_CLIENT, followed('Failed run (part 1 of 1)', 3));
+  runAt = 1e12;
+  await client.workflowExecution(target, PAT, completed.executionId);
+  await client.workflowExecution(target, PAT, failed.executionId);
+  const campaign = await client.campaignByName(target, PAT, 'Followed campaign (part 1 of 1)');
+  decisions = await client.campaignDecisions(target, PAT, campaign!.id);
 });
+let decisions: Awaited<ReturnType<HttpIscClient['campaignDecisions']>> | undefined;
 afterAll(async () => {
   await isc?.close();
 });
@@ -116,7 +136,7 @@ afterAll(async () => {
 /** Response fields the client reads, per operation ('[]' = each item of the list). */
 const READS: Record<string, string[]> = {
   searchPost: ['[].id', '[].email', '[].attributes.email'],
-  getActiveCampaigns: ['[].id', '[].status'],
+  getActiveCampaigns: ['[].id', '[].status', '[].name'],
   createCampaign: ['id', 'status'],
   getCampaign: ['id', 'status'],
   listSources: ['[].id', '[].name'],
@@ -124,6 +144,8 @@ const READS: Record<string, string[]> = {
   listAccounts: ['[].identityId'],
   createExternalExecuteWorkflow: ['workflowExecutionId', 'message'],
   listWorkflowLibraryActions: ['[].id', '[].formFields.[].name', '[].formFields.[].required'],
+  listIdentityCertifications: ['[].id'],
+  getIdentityDecisionSummary: DECISION_KINDS.flatMap((kind) => Object.values(kind)),
 };
 
 const apiExchanges = () => exchanges.filter((exchange) => !exchange.url.pathname.startsWith('/oauth/'));
@@ -167,6 +189,19 @@ describe('ISC calls the client makes, against the published v3 models', () => {
     const byId = new Map(operations.map((op) => [op.operationId, op]));
     const missing = Object.entries(READS).flatMap(([id, paths]) => paths.filter((path) => !defines(successSchema(byId.get(id)!), path)).map((path) => `${id}: ${path}`));
     expect(missing).toEqual([]);
+  });
+
+  it('reads a workflow execution’s status and closeTime from the model the spec names (its 200 schema is `items:` without `type: array`)', () => {
+    const op = operations.find((candidate) => candidate.operationId === 'getWorkflowExecution')!;
+    expect(op.responses['200']?.type).toBeUndefined();
+    expect(['status', 'closeTime'].filter((path) => !defines(op.responses['200']!.items, path))).toEqual([]);
+    expect(op.responses['200']!.items!.properties!.status!.enum).toEqual(expect.arrayContaining(['Running', 'Completed', 'Failed', 'Canceled']));
+  });
+
+  it('counts decisions from the decision summaries of the campaign’s certifications (simulated: the first identity revoked)', () => {
+    expect(decisions).toEqual({ approved: 0, revoked: 1, pending: 0 });
+    const ids = new Set(apiExchanges().map((exchange) => operationOf(exchange.method, exchange.url.pathname)?.operationId));
+    expect(['getWorkflowExecution', 'listIdentityCertifications', 'getIdentityDecisionSummary'].filter((id) => !ids.has(id))).toEqual([]);
   });
 
   it('filters only on fields and operators the spec lists for that operation', () => {

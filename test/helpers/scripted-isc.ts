@@ -52,6 +52,18 @@ export class ScriptedIsc implements IscClient {
     throw new Error('direct mode is tested against the fake ISC server');
   }
 
+  async workflowExecution(): Promise<never> {
+    throw new Error('the follow-through is tested against the ISC simulator');
+  }
+
+  async campaignByName(): Promise<never> {
+    throw new Error('the follow-through is tested against the ISC simulator');
+  }
+
+  async campaignDecisions(): Promise<never> {
+    throw new Error('the follow-through is tested against the ISC simulator');
+  }
+
   /** How many times each batch (delivery + instance part) was sent. */
   sendsPerBatch(): Map<string, number> {
     const counts = new Map<string, number>();

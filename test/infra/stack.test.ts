@@ -271,7 +271,7 @@ describe('IAM least privilege', () => {
     expect(statements.flatMap((s) => s.Action).filter((a) => a.includes('*') && !a.startsWith('kms:GenerateDataKey'))).toEqual([]);
   });
 
-  it('scopes secretsmanager per function: ingest the webhook secret, dispatch read-only and admin read/write on the target prefix', () => {
+  it('scopes secretsmanager per function: ingest the webhook secret, dispatch and sweep read-only and admin read/write on the target prefix', () => {
     const prefixArn = Match.objectLike({ 'Fn::Join': ['', Match.arrayWith([':secret:UsageCertification-dev/targets/*'])] });
     const matches = (value: unknown, matcher: ReturnType<typeof Match.objectLike>) => !matcher.test(value).hasFailed();
 
@@ -295,7 +295,10 @@ describe('IAM least privilege', () => {
     ]);
     expect(admin.every((d) => d.resources.length === 1 && matches(d.resources[0], prefixArn))).toBe(true);
 
-    expect(actionsOn(roleOf('sweep'), 'secretsmanager:')).toEqual([]);
+    // The sweeper follows dispatched batches in ISC with the target's API credentials: read-only, same prefix.
+    const sweep = actionsOn(roleOf('sweep'), 'secretsmanager:');
+    expect(sweep.map((d) => d.action)).toEqual(['secretsmanager:GetSecretValue']);
+    expect(sweep.every((d) => d.resources.length === 1 && matches(d.resources[0], prefixArn))).toBe(true);
   });
 
   it('gives each function only the table actions it uses, writes limited by partition-key prefix', () => {
@@ -316,7 +319,7 @@ describe('IAM least privilege', () => {
     for (const fn of ['ingest', 'admin', 'dispatch', 'sweep'] as const) expect(reads(fn)).toEqual(['dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:Query']);
     expect(writes('ingest')).toEqual({ actions: ['dynamodb:BatchWriteItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'], leadingKeys: ['DELIVERY#*', 'REJECTED#*', 'SEEN#*'] });
     expect(writes('dispatch')).toEqual({ actions: ['dynamodb:UpdateItem'], leadingKeys: ['DELIVERY#*', 'RATE#*'] });
-    expect(writes('sweep')).toEqual({ actions: ['dynamodb:DeleteItem', 'dynamodb:UpdateItem'], leadingKeys: ['DELIVERY#*'] });
+    expect(writes('sweep')).toEqual({ actions: ['dynamodb:DeleteItem', 'dynamodb:UpdateItem'], leadingKeys: ['DELIVERY#*', 'RATE#*'] });
     expect(writes('admin')).toEqual({ actions: ['dynamodb:DeleteItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'], leadingKeys: undefined });
     // Nobody scans; only admin reaches the audit table, and only to append and read.
     expect(statements.flatMap((st) => st.Action).filter((a) => a === 'dynamodb:Scan')).toEqual([]);
