@@ -54,7 +54,7 @@ export async function runResilienceBench(): Promise<{ table: string }> {
 
 async function timeToDispatch(mix: FaultMix | undefined) {
   const identities = Array.from({ length: USERS }, (_, i) => ({ id: `id-${i}`, name: `U ${i}`, email: `user${i}@example.com` }));
-  const isc = await startIscSimulator({ clients: [TRIGGER, API], identities, tokenTtlSeconds: mix ? 3 : 300 });
+  const isc = await startIscSimulator({ tenantName: 'bench', clients: [TRIGGER, API], identities, tokenTtlSeconds: mix ? 3 : 300 });
   const dir = await mkdtemp(join(tmpdir(), 'bench-resilience-'));
   const config = loadConfig({ TABLE_NAME: 'bench', BATCH_MAX_BYTES: '32768' });
   const stack = await startLocalStack({ config, log: quiet, isc: (rateLedger) => iscClient(config, { rateLedger }), port: 0, secretFile: join(dir, 'secrets.json'), webhookSecrets: ['bench-webhook-secret'], adminToken: 'bench-admin-token', pollIntervalMs: 200 });
@@ -63,7 +63,7 @@ async function timeToDispatch(mix: FaultMix | undefined) {
     return response.body.json() as Promise<any>;
   };
   try {
-    await call('PUT', '/admin/targets/bench', { environment: 'production', tenant: 'bench', triggerUrl: `${isc.url}/beta/workflows/execute/external/wf`, tokenUrl: `${isc.url}/oauth/token`, apiBaseUrl: isc.url });
+    await call('PUT', '/admin/targets/bench', { environment: 'production', tenant: 'bench', triggerUrl: `${isc.url}/v3/workflows/execute/external/wf`, tokenUrl: `${isc.url}/oauth/token`, apiBaseUrl: isc.url });
     await call('PUT', '/admin/targets/bench/credentials/trigger', TRIGGER);
     await call('PUT', '/admin/targets/bench/credentials/api', API);
     for (const instance of INSTANCES) {
