@@ -1,5 +1,6 @@
-import { DeleteCommand, PutCommand, ScanCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { keys } from '../adapters/dynamodb-table.js';
+import { forEachScannedItem } from './scan-items.js';
 
 /**
  * Data directories written before the per-instance "seen" items got their own partition kept them under
@@ -7,23 +8,12 @@ import { keys } from '../adapters/dynamodb-table.js';
  * between leaves a copy, never a loss). Local only: no deployment ever stored the old shape.
  */
 export async function migrateSeenItems(client: DynamoDBDocumentClient, tableName: string): Promise<number> {
-  let moved = 0;
-  let ExclusiveStartKey: Record<string, unknown> | undefined;
-  do {
-    const page = await client.send(
-      new ScanCommand({
-        TableName: tableName,
-        FilterExpression: 'sk = :seen AND begins_with(pk, :old)',
-        ExpressionAttributeValues: { ':seen': 'SEEN', ':old': 'MAPPING#' },
-        ExclusiveStartKey,
-      }),
-    );
-    for (const item of page.Items ?? []) {
+  return forEachScannedItem(
+    client,
+    { TableName: tableName, FilterExpression: 'sk = :seen AND begins_with(pk, :old)', ExpressionAttributeValues: { ':seen': 'SEEN', ':old': 'MAPPING#' } },
+    async (item) => {
       await client.send(new PutCommand({ TableName: tableName, Item: { ...item, ...keys.instanceSeen(String(item.instanceKey)) } }));
       await client.send(new DeleteCommand({ TableName: tableName, Key: { pk: item.pk, sk: item.sk } }));
-      moved++;
-    }
-    ExclusiveStartKey = page.LastEvaluatedKey;
-  } while (ExclusiveStartKey);
-  return moved;
+    },
+  );
 }

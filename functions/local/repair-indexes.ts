@@ -1,4 +1,5 @@
-import { PutCommand, ScanCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { forEachScannedItem } from './scan-items.js';
 
 /**
  * The embedded engine (dynalite on LevelDB) writes an item and its index entries as separate operations, so a
@@ -7,23 +8,16 @@ import { PutCommand, ScanCommand, type DynamoDBDocumentClient } from '@aws-sdk/l
  * DynamoDB on AWS maintains its indexes itself and needs none of this.
  */
 export async function repairIndexes(client: DynamoDBDocumentClient, tableName: string): Promise<number> {
-  let repaired = 0;
-  let ExclusiveStartKey: Record<string, unknown> | undefined;
-  do {
-    const page = await client.send(
-      new ScanCommand({
-        TableName: tableName,
-        FilterExpression: '(#t = :batch AND #s IN (:staged, :pending, :inflight, :retry)) OR (#t = :delivery AND #s = :queued)',
-        ExpressionAttributeNames: { '#t': 'type', '#s': 'status' },
-        ExpressionAttributeValues: { ':batch': 'BATCH', ':delivery': 'DELIVERY', ':staged': 'STAGED', ':pending': 'PENDING', ':inflight': 'IN_FLIGHT', ':retry': 'RETRY_WAIT', ':queued': 'QUEUED' },
-        ExclusiveStartKey,
-      }),
-    );
-    for (const item of page.Items ?? []) {
+  return forEachScannedItem(
+    client,
+    {
+      TableName: tableName,
+      FilterExpression: '(#t = :batch AND #s IN (:staged, :pending, :inflight, :retry)) OR (#t = :delivery AND #s = :queued)',
+      ExpressionAttributeNames: { '#t': 'type', '#s': 'status' },
+      ExpressionAttributeValues: { ':batch': 'BATCH', ':delivery': 'DELIVERY', ':staged': 'STAGED', ':pending': 'PENDING', ':inflight': 'IN_FLIGHT', ':retry': 'RETRY_WAIT', ':queued': 'QUEUED' },
+    },
+    async (item) => {
       await client.send(new PutCommand({ TableName: tableName, Item: item }));
-      repaired++;
-    }
-    ExclusiveStartKey = page.LastEvaluatedKey;
-  } while (ExclusiveStartKey);
-  return repaired;
+    },
+  );
 }
