@@ -1,5 +1,6 @@
 import * as z from 'zod/mini';
 import { describeIssues } from '../core/validation.js';
+import { ConfigError } from '../core/errors.js';
 import type { IngestSettings } from '../core/ingest.js';
 import { DEFAULT_NON_PRODUCTION_WORDS, DEFAULT_PRODUCTION_WORDS, vocabulary, type EnvironmentVocabulary } from '../core/environment-names.js';
 
@@ -72,12 +73,8 @@ const ConfigSchema = z.object({
 
 export type Config = z.infer<typeof ConfigSchema>;
 
-export class ConfigError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'ConfigError';
-  }
-}
+/** Re-exported: the runtimes catch it from here with the rest of the configuration. */
+export { ConfigError };
 
 export function parseEnv<T extends z.ZodMiniType>(schema: T, env: Record<string, string | undefined>): z.infer<T> {
   const result = schema.safeParse(env);

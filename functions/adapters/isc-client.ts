@@ -1,5 +1,7 @@
 import { DEFAULT_CALL_RETRY, RetryBudget, nextTryDelayMs, type CallRetryPolicy, type TryFailure } from '../core/call-retry.js';
-import { IscError, type Clock, type IscAdminClient, type IscClient, type IscSource } from '../core/ports.js';
+import { IscError } from '../core/errors.js';
+import type { Clock, IscAdminClient, IscClient } from '../core/ports.js';
+import type { IscSource } from '../core/types.js';
 import type { TokenTenant } from '../core/tenant-environment.js';
 import type { Credentials, Target } from '../core/target.js';
 import type { LibraryAction } from '../core/workflow-verify.js';

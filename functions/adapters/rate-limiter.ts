@@ -1,3 +1,5 @@
+import { InternalError } from '../core/errors.js';
+
 /**
  * Keeps ISC calls under ISC's limit (100 requests / 10 s per client) across every process that uses the same
  * client, and caps parallel calls per target (per process).
@@ -48,10 +50,11 @@ export interface RateLimiterOptions {
 }
 
 /** The limiter would have to hold a call longer than `maxWaitMs`; try again after `retryAfterMs`. */
-export class RateLimitWaitExceeded extends Error {
+export class RateLimitWaitExceeded extends InternalError {
+  override name = 'RateLimitWaitExceeded';
+
   constructor(readonly retryAfterMs: number) {
-    super(`ISC rate limiter is saturated; retry in ${retryAfterMs} ms.`);
-    this.name = 'RateLimitWaitExceeded';
+    super('rate_limit_wait_exceeded', `ISC rate limiter is saturated; retry in ${retryAfterMs} ms.`);
   }
 }
 

@@ -1,4 +1,5 @@
 import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { InternalError } from '../core/errors.js';
 
 const CACHE_MS = 5 * 60_000;
 /** A failed read is remembered this long, so a broken secret does not cost a GetSecretValue per request. */
@@ -30,8 +31,12 @@ export function webhookSecretsFrom(client: SecretsManagerClient, secretArn: stri
   };
 }
 
-export class WebhookSecretError extends Error {
+export class WebhookSecretError extends InternalError {
   override name = 'WebhookSecretError';
+
+  constructor(message: string) {
+    super('webhook_secret_unreadable', message);
+  }
 }
 
 /** `{"current","previous"}` → both (non-empty); any other text → that text is the secret. */

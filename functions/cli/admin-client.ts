@@ -1,10 +1,12 @@
 import { request } from 'undici';
 import type { RequestSigner } from './sigv4.js';
+import { InternalError } from '../core/errors.js';
 
-export class CliError extends Error {
+export class CliError extends InternalError {
+  override name = 'CliError';
+
   constructor(message: string, readonly exitCode = 1) {
-    super(message);
-    this.name = 'CliError';
+    super('cli_failed', message);
   }
 }
 

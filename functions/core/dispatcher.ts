@@ -1,5 +1,7 @@
 import type { BatchError, BatchKey, DispatchBatch } from './delivery.js';
-import { IscError, type BatchTransition, type Clock, type DispatchStore, type IscClient, type Log, type SecretStore } from './ports.js';
+import { IscError } from './errors.js';
+import type { Clock, DispatchStore, IscClient, Log, SecretStore } from './ports.js';
+import type { BatchTransition } from './types.js';
 import { credentialsFix, readCredentials, type Credentials, type Target } from './target.js';
 import { CredentialsMissingError } from './errors.js';
 import type { WorkflowInput, WorkflowUser } from './workflow-input.js';

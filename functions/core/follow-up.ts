@@ -1,5 +1,6 @@
 import type { DispatchBatch } from './delivery.js';
-import { IscError, type FollowUpRecord } from './ports.js';
+import { IscError } from './errors.js';
+import type { FollowUpRecord } from './types.js';
 import { readCredentials } from './target.js';
 import { CredentialsMissingError } from './errors.js';
 import type { DispatcherDeps } from './dispatcher.js';

@@ -1,5 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { AppError, badRequest, unprocessable } from './errors.js';
+import { AppError, StoreUnavailableError, badRequest, unprocessable } from './errors.js';
 import { parseReport, bodyKind, type BodyKind, type ParsedReport, type ReportMeta } from './report.js';
 import { fieldForColumn } from './columns.js';
 import { validateReport, type InstanceGroup } from './rows.js';
@@ -77,7 +77,7 @@ export async function ingestReport(report: IncomingReport, deps: IngestDeps): Pr
     // A concurrent copy of this report committed first: drop our staged copy and answer as a duplicate.
     await deps.store.discardBatches(plan.delivery);
     const winner = await deps.store.getDelivery(identity.id);
-    if (!winner) throw new AppError(503, 'store_unavailable', 'A concurrent delivery with this id is being written; retry shortly.');
+    if (!winner) throw new StoreUnavailableError(undefined, 'A concurrent delivery with this id is being written; retry shortly.');
     return duplicateOf(winner, identity);
   }
   await deps.store.releaseBatches(plan.delivery);

@@ -1,12 +1,12 @@
-import type { Delivery, DispatchBatch, BatchKey, BatchStatus, BatchError } from './delivery.js';
+import type { Delivery, DispatchBatch, BatchKey, BatchStatus } from './delivery.js';
 import type { LibraryAction } from './workflow-verify.js';
 import type { Mapping } from './mapping.js';
 import type { ReportProfile } from './report-profile.js';
-import type { Delivery as DeliveryRecord, DeliveryStatus } from './delivery.js';
 import type { Credentials, Target } from './target.js';
 import type { WorkflowInput } from './workflow-input.js';
 import type { TokenTenant } from './tenant-environment.js';
-import type { CampaignDecisions, CampaignOutcome, ExecutionOutcome, FollowUp } from './follow-up.js';
+import type { CampaignDecisions, CampaignOutcome, ExecutionOutcome } from './follow-up.js';
+import type { AuditEntry, BatchTransition, DeliveryQuery, FollowUpRecord, InstanceSeen, IscSource, MatchTest, Page, RejectedReport, TokenClaims } from './types.js';
 
 /**
  * What the domain needs from the outside world. The DynamoDB store implements all the store ports; tests
@@ -46,57 +46,7 @@ export interface IngestStore extends ConfigReader {
   recordReportsSeen(instances: ReadonlyArray<{ instanceKey: string; instance: string; application?: string }>, deliveryId: string, at: string): Promise<void>;
 }
 
-export interface RejectedReport {
-  id: string;
-  at: string;
-  code: string;
-  message: string;
-  bytes: number;
-  contentType?: string;
-  /** The error's details: shapes, keys and column names found — no values. */
-  sample: unknown;
-}
-
-export interface InstanceSeen {
-  instanceKey: string;
-  instance: string;
-  application?: string;
-  lastReportAt: string;
-  lastDeliveryId: string;
-  /** Arrival times of the latest reports, oldest first: the staleness interval is learned from them. */
-  reportTimes?: string[];
-  matchTest?: MatchTest;
-}
-
-/** Whether a mapping's users exist on its ISC source: SailPoint's instance→source match test, automated. */
-export interface MatchTest {
-  /** SUCCESS: a batch with this share is sent; FAILURE: it would be held as SUSPECT_MAPPING. */
-  status: 'SUCCESS' | 'FAILURE';
-  /** What `found` counts: identities in the tenant, the measure that holds a batch as SUSPECT_MAPPING. */
-  measure: 'identities';
-  share: number;
-  checked: number;
-  found: number;
-  /** Of those identities, how many have an account on the mapped source (informational). */
-  onSource: number;
-  deliveryId: string;
-  at: string;
-}
-
-export interface BatchTransition {
-  status: BatchStatus;
-  attempts?: number;
-  dueAt?: string;
-  executionId?: string;
-  unmatched?: string[];
-  identityResolution?: DispatchBatch['identityResolution'];
-  lastError?: BatchError;
-  throttled?: number;
-  identities?: DispatchBatch['identities'];
-}
-
 export interface DispatchStore extends ConfigReader {
-  getBatch(key: BatchKey): Promise<DispatchBatch | undefined>;
   /** PENDING (or lease-expired IN_FLIGHT) → IN_FLIGHT until leaseUntil; undefined when another dispatcher holds it. */
   claimBatch(key: BatchKey, now: string, leaseUntil: string): Promise<DispatchBatch | undefined>;
   /** Move a claimed batch on; conditional on the claim still being ours (same lease). */
@@ -125,12 +75,6 @@ export interface DispatchStore extends ConfigReader {
   recordFollowUp(key: BatchKey, executionId: string, record: FollowUpRecord, now: string): Promise<boolean>;
 }
 
-export interface FollowUpRecord {
-  execution?: ExecutionOutcome;
-  campaign?: CampaignOutcome;
-  followUp: FollowUp;
-}
-
 export interface SecretStore {
   /** `version`: the target's credentialVersion; a value cached for another version is fetched again. */
   getCredentials(secretId: string, version?: number): Promise<Credentials>;
@@ -138,30 +82,6 @@ export interface SecretStore {
   /** Gone for every reader (Secrets Manager: deletion scheduled, restorable by the next put); absent is fine. */
   deleteCredentials(secretId: string): Promise<void>;
 }
-
-/** An ISC call failed. `retryable` decides between backoff and FAILED; `retryAfterMs` comes from a 429. */
-export class IscError extends Error {
-  constructor(
-    readonly code: IscErrorCode,
-    message: string,
-    readonly retryable: boolean,
-    readonly details: { status?: number; retryAfterMs?: number; isc?: unknown; hints?: string[] } = {},
-  ) {
-    super(message);
-    this.name = 'IscError';
-  }
-}
-
-export type IscErrorCode =
-  | 'isc_rate_limited'
-  | 'isc_unavailable'
-  | 'isc_timeout'
-  | 'isc_bad_response'
-  | 'isc_credentials_rejected'
-  | 'isc_request_rejected'
-  | 'workflow_not_executed'
-  | 'campaign_not_ready'
-  | 'campaign_failed';
 
 /** The ISC calls the dispatcher makes; tokens, rate limits and timeouts live behind it. */
 export interface IscClient {
@@ -186,22 +106,6 @@ export interface IscClient {
   tokenTenant(target: Target, credentials: Credentials): Promise<TokenTenant>;
 }
 
-/** What a token says about itself (decoded, never trusted for authorization). */
-export interface TokenClaims {
-  org?: string;
-  tenantId?: string;
-  pod?: string;
-  clientId?: string;
-  scope?: string[];
-  authorities?: string[];
-  exp?: number;
-}
-
-export interface IscSource {
-  id: string;
-  name: string;
-}
-
 /** ISC calls the admin API makes: connection check, source check, match test. */
 export interface IscAdminClient {
   /** GET {apiBaseUrl}/oauth/info (no credentials): which tenant a host really is. */
@@ -217,30 +121,6 @@ export interface IscAdminClient {
   identitiesWithAccount(target: Target, credentials: Credentials, sourceId: string, identityIds: readonly string[]): Promise<Set<string>>;
   /** GET /v3/workflow-library/actions, paged: each action's id and form fields (user-context token, sp:workflow:read). */
   listWorkflowLibraryActions(target: Target, credentials: Credentials): Promise<LibraryAction[]>;
-}
-
-export interface AuditEntry {
-  at: string;
-  actor: string;
-  action: 'create' | 'update' | 'delete' | 'credentials' | 'replay';
-  entity: 'target' | 'mapping' | 'report-profile' | 'delivery';
-  key: string;
-  before?: unknown;
-  after?: unknown;
-  note?: string;
-}
-
-export interface Page<T> {
-  items: T[];
-  /** Opaque cursor for the next page; absent on the last page. */
-  next?: string;
-}
-
-export interface DeliveryQuery {
-  status?: DeliveryStatus;
-  since?: string;
-  limit: number;
-  cursor?: string;
 }
 
 export interface AdminStore extends ConfigReader, Pick<IngestStore, 'recentlySentEmails'>, Pick<DispatchStore, 'batchesByStatus' | 'redriveBatch'> {
@@ -264,9 +144,9 @@ export interface AdminStore extends ConfigReader, Pick<IngestStore, 'recentlySen
   listAudit(entity: AuditEntry['entity'], key: string, limit: number): Promise<AuditEntry[]>;
   /** An audit entry for an action that changes no configuration item (a replay). */
   recordAudit(audit: AuditEntry): Promise<void>;
-  listDeliveries(query: DeliveryQuery): Promise<Page<DeliveryRecord>>;
-  getDelivery(id: string): Promise<DeliveryRecord | undefined>;
-  deliveryBatches(delivery: Pick<DeliveryRecord, 'id' | 'writeId'>): Promise<DispatchBatch[]>;
+  listDeliveries(query: DeliveryQuery): Promise<Page<Delivery>>;
+  getDelivery(id: string): Promise<Delivery | undefined>;
+  deliveryBatches(delivery: Pick<Delivery, 'id' | 'writeId'>): Promise<DispatchBatch[]>;
   /** FAILED/SUSPECT_MAPPING/DISPATCHED → PENDING with a fresh attempt budget; conditional on `from`. */
   replayBatch(key: BatchKey, from: BatchStatus, now: string, overrideMatchCheck: boolean): Promise<boolean>;
   /** Take replayed batches out of the delivery's settled counts and mark it QUEUED again. */

@@ -1,5 +1,4 @@
-import { IscError } from '../core/ports.js';
-import { CredentialsMissingError } from '../core/errors.js';
+import { CredentialsMissingError, InternalError, IscError } from '../core/errors.js';
 import { credentialsFix, readCredentials, tenantName, type CredentialKind, type Credentials, type Target } from '../core/target.js';
 import { requireTarget } from './admin-targets.js';
 import { describeTokenTenant, tenantProblems } from '../core/tenant-environment.js';
@@ -93,9 +92,9 @@ export function checkRoute(deps: AdminDeps): Route {
 }
 
 /** A failed check that knows its own remedy (hints) without being an ISC answer. */
-class CheckFailure extends Error {
+class CheckFailure extends InternalError {
   constructor(message: string, readonly hints: string[]) {
-    super(message);
+    super('check_failed', message);
   }
 }
 

@@ -1,7 +1,8 @@
 import * as z from 'zod/mini';
 import { AppError, badRequest, unprocessable } from '../core/errors.js';
 import { parseOrThrow } from '../core/validation.js';
-import type { AdminStore, AuditEntry, Clock, IscAdminClient, IscClient, SecretStore } from '../core/ports.js';
+import type { AdminStore, Clock, IscAdminClient, IscClient, SecretStore } from '../core/ports.js';
+import type { AuditEntry } from '../core/types.js';
 import type { CredentialKind } from '../core/target.js';
 import type { IngestSettings } from '../core/ingest.js';
 import type { IscHostPolicy } from '../core/isc-hosts.js';

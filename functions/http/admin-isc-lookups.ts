@@ -1,5 +1,5 @@
 import { AppError, unprocessable } from '../core/errors.js';
-import { IscError } from '../core/ports.js';
+import { IscError } from '../core/errors.js';
 import type { MappingInput } from '../core/mapping.js';
 import { readCredentials, type Credentials, type Target } from '../core/target.js';
 import type { AdminDeps } from './admin-common.js';

@@ -1,6 +1,6 @@
 import { instanceKey } from '../core/instance.js';
 import { notFound, unprocessable } from '../core/errors.js';
-import type { MatchTest } from '../core/ports.js';
+import type { MatchTest } from '../core/types.js';
 import { apiCredentials, iscFailure } from './admin-isc-lookups.js';
 import type { AdminDeps } from './admin-common.js';
 import type { Route } from './router.js';

@@ -92,7 +92,7 @@ async function authorize(kind: RouteAuth, request: Omit<HttpRequest, 'body'>, au
 }
 
 export function errorResponse(error: unknown, request: Pick<HttpRequest, 'requestId'>, log: Log): HttpResponse {
-  if (error instanceof AppError) {
+  if (error instanceof AppError && error.exposed) {
     if (error.status >= 500) log.warn('request failed', { code: error.code, cause: String((error.cause as Error | undefined)?.message ?? '') });
     return { status: error.status, body: error.toJSON(), headers: error.status === 405 ? { allow: String((error.details as { allowed: string }).allowed) } : undefined };
   }

@@ -1,4 +1,5 @@
-import { IscError, type IscClient } from '../../functions/core/ports.js';
+import { IscError } from '../../functions/core/errors.js';
+import type { IscClient } from '../../functions/core/ports.js';
 import type { WorkflowInput } from '../../functions/core/workflow-input.js';
 import { tenantName, type Target } from '../../functions/core/target.js';
 import type { TokenTenant } from '../../functions/core/tenant-environment.js';

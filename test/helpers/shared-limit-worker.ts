@@ -6,7 +6,7 @@
 import { HttpIscClient } from '../../functions/adapters/isc-client.js';
 import { DynamoStore } from '../../functions/adapters/dynamodb-store.js';
 import { documentClient } from '../../functions/adapters/dynamodb-table.js';
-import { IscError } from '../../functions/core/ports.js';
+import { IscError } from '../../functions/core/errors.js';
 import { API_CLIENT, simulatorTarget } from './fake-isc.js';
 
 interface Go {

@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HttpIscClient } from '../../functions/adapters/isc-client.js';
 import type { IscSimulator } from '../../functions/local/isc-simulator.js';
-import type { IscError } from '../../functions/core/ports.js';
+import type { IscError } from '../../functions/core/errors.js';
 import { batchInput, type BatchEnvelope, type WorkflowInput } from '../../functions/core/workflow-input.js';
 import { API_CLIENT, seedIdentities, simulatorTarget, startFakeIsc } from '../helpers/fake-isc.js';
 import { slackMapping, startTestStack, webhookHeaders, type TestStack } from '../helpers/stack.js';

@@ -3,7 +3,7 @@
  * identity search chunking/paging and the client-side rate limit.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { IscError } from '../../functions/core/ports.js';
+import { IscError } from '../../functions/core/errors.js';
 import { CREDENTIAL_HINTS, HttpIscClient, apiVersion, decodeJwtClaims, fetchToken, type HttpIscClientOptions } from '../../functions/adapters/isc-client.js';
 import { simulatedTenantId, type IscSimulator } from '../../functions/local/isc-simulator.js';
 import { API_CLIENT, DEFAULT_IDENTITIES, TRIGGER_CLIENT, seedIdentities, simulatorTarget, startFakeIsc, useFakeIsc, workflowInput } from '../helpers/fake-isc.js';

@@ -6,7 +6,7 @@
 import { createServer } from 'node:net';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { HttpIscClient, type HttpIscClientOptions } from '../../functions/adapters/isc-client.js';
-import { IscError } from '../../functions/core/ports.js';
+import { IscError } from '../../functions/core/errors.js';
 import { API_CLIENT, TRIGGER_CLIENT, seedIdentities, simulatorTarget, useFakeIsc, workflowInput } from '../helpers/fake-isc.js';
 
 /** Counts the requests the client really sent (each try). */
