@@ -1,5 +1,13 @@
-import { CredentialsMissingError } from '../core/errors.js';
+import { CredentialsMissingError, StoreUnavailableError } from '../core/errors.js';
 
-/** A secret store's failures in the core's terms: the secret id is named, its value (or any part of it) never. */
+/**
+ * A secret store's failures in the core's terms, the same shape the table's adapter gives: a secret that is
+ * gone or unusable is CredentialsMissingError (setting it again helps, retrying does not); any other failure
+ * (throttling, access, network) is StoreUnavailableError (retry later), with the SDK's error as its cause.
+ * Messages name the secret id, never its value or any part of it.
+ */
 export const secretNotFound = (secretId: string) => new CredentialsMissingError(`Secret ${secretId} does not exist.`);
 export const secretUnreadable = (secretId: string) => new CredentialsMissingError(`Secret ${secretId} is not JSON {clientId, clientSecret}.`);
+export const secretScheduledForDeletion = (secretId: string) =>
+  new CredentialsMissingError(`Secret ${secretId} is scheduled for deletion (aws secretsmanager restore-secret --secret-id ${secretId} brings it back).`);
+export const secretStoreUnavailable = (cause: unknown) => new StoreUnavailableError(cause, 'The secret store is temporarily unavailable; retry the request.');

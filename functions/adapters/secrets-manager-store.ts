@@ -10,8 +10,7 @@ import {
 } from '@aws-sdk/client-secrets-manager';
 import { CredentialsSchema, type Credentials } from '../core/target.js';
 import type { Clock, SecretStore } from '../core/ports.js';
-import { CredentialsMissingError } from '../core/errors.js';
-import { secretNotFound, secretUnreadable } from './secret-errors.js';
+import { secretNotFound, secretScheduledForDeletion, secretStoreUnavailable, secretUnreadable } from './secret-errors.js';
 
 export interface SecretsManagerStoreOptions {
   client?: SecretsManagerClient;
@@ -48,10 +47,8 @@ export class SecretsManagerStore implements SecretStore {
     } catch (error) {
       if (isNotFound(error)) throw secretNotFound(secretId);
       // On a read, the only cause AWS lists for InvalidRequestException is a secret scheduled for deletion.
-      if (isError(error, InvalidRequestException)) {
-        throw new CredentialsMissingError(`Secret ${secretId} is scheduled for deletion (aws secretsmanager restore-secret --secret-id ${secretId} brings it back).`);
-      }
-      throw error;
+      if (isError(error, InvalidRequestException)) throw secretScheduledForDeletion(secretId);
+      throw secretStoreUnavailable(error);
     }
     const value = parseCredentials(secretId, secretString);
     if (this.cacheMs > 0) this.cache.set(secretId, { value, until: now + this.cacheMs, version });
@@ -65,13 +62,15 @@ export class SecretsManagerStore implements SecretStore {
       await put();
     } catch (error) {
       if (isNotFound(error)) {
-        await this.client.send(new CreateSecretCommand({ Name: secretId, SecretString, Description: 'ISC client credentials for a usage-certification target' }));
+        await translated(() => this.client.send(new CreateSecretCommand({ Name: secretId, SecretString, Description: 'ISC client credentials for a usage-certification target' })));
       } else if (isScheduledForDeletion(error)) {
         // Cleared earlier (target deleted or its URLs changed): the re-entered value brings it back.
-        await this.client.send(new RestoreSecretCommand({ SecretId: secretId }));
-        await put();
+        await translated(async () => {
+          await this.client.send(new RestoreSecretCommand({ SecretId: secretId }));
+          await put();
+        });
       } else {
-        throw error;
+        throw secretStoreUnavailable(error);
       }
     }
     this.cache.delete(secretId);
@@ -83,12 +82,20 @@ export class SecretsManagerStore implements SecretStore {
     try {
       await this.client.send(new DeleteSecretCommand({ SecretId: secretId, RecoveryWindowInDays: DELETION_WINDOW_DAYS }));
     } catch (error) {
-      if (!isNotFound(error) && !isScheduledForDeletion(error)) throw error;
+      if (!isNotFound(error) && !isScheduledForDeletion(error)) throw secretStoreUnavailable(error);
     }
   }
 }
 
 const DELETION_WINDOW_DAYS = 7;
+
+async function translated(call: () => Promise<unknown>): Promise<void> {
+  try {
+    await call();
+  } catch (error) {
+    throw secretStoreUnavailable(error);
+  }
+}
 
 function isNotFound(error: unknown): boolean {
   return isError(error, ResourceNotFoundException);

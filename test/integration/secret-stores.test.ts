@@ -20,7 +20,7 @@ import {
 import { SecretsManagerStore } from '../../functions/adapters/secrets-manager-store.js';
 import { FileSecretStore } from '../../functions/adapters/file-secret-store.js';
 import { webhookSecretsFrom } from '../../functions/adapters/webhook-secrets.js';
-import { CredentialsMissingError } from '../../functions/core/errors.js';
+import { CredentialsMissingError, StoreUnavailableError } from '../../functions/core/errors.js';
 
 const sm = mockClient(SecretsManagerClient);
 afterEach(() => sm.reset());
@@ -47,7 +47,7 @@ describe('Class: SecretsManagerStore', () => {
   it('does not cache a failed fetch', async () => {
     sm.on(GetSecretValueCommand).rejectsOnce(new Error('throttled')).resolves({ SecretString: JSON.stringify(credentials) });
     const store = new SecretsManagerStore({ client: new SecretsManagerClient({}) });
-    await expect(store.getCredentials('s')).rejects.toThrow('throttled');
+    await expect(store.getCredentials('s')).rejects.toBeInstanceOf(StoreUnavailableError);
     await expect(store.getCredentials('s')).resolves.toEqual(credentials);
   });
 
@@ -73,12 +73,13 @@ describe('Class: SecretsManagerStore', () => {
     ]);
   });
 
-  it('keeps other failures (throttling, access) as they are, for the caller to retry', async () => {
+  it('translates other failures (throttling, access) into StoreUnavailableError, for the caller to retry', async () => {
     sm.on(GetSecretValueCommand).rejects(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' }));
     const store = new SecretsManagerStore({ client: new SecretsManagerClient({}) });
     const error = await store.getCredentials('s').catch((e: unknown) => e);
     expect(error).not.toBeInstanceOf(CredentialsMissingError);
-    expect((error as Error).name).toBe('ThrottlingException');
+    expect(error).toBeInstanceOf(StoreUnavailableError);
+    expect(((error as Error).cause as Error).name).toBe('ThrottlingException');
   });
 
   it('puts a new value, creating the secret on first use, and drops the cached copy', async () => {
