@@ -49,6 +49,16 @@ export interface Delivery {
   note?: string;
 }
 
+/** Once every batch has settled, the delivery's status says how it went; until then it is QUEUED. */
+export function settledStatus(delivery: Pick<Delivery, 'batchCount' | 'settled'>): DeliveryStatus {
+  const { dispatched = 0, failed = 0, held = 0 } = delivery.settled ?? {};
+  if (dispatched + failed + held < delivery.batchCount) return 'QUEUED';
+  if (failed === 0 && held === 0) return 'DISPATCHED';
+  if (dispatched === 0 && held === 0) return 'FAILED';
+  if (failed === 0 && dispatched === 0) return 'HELD';
+  return 'PARTIAL';
+}
+
 /**
  * STAGED: written, delivery not yet committed (never dispatched). PENDING: ready. IN_FLIGHT: claimed by a
  * dispatcher until `leaseUntil`. RETRY_WAIT: waiting for `dueAt`. Final: DISPATCHED, FAILED, SUSPECT_MAPPING.
