@@ -2,7 +2,7 @@ import * as z from 'zod/mini';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { loadConfig, parseEnv, type Config } from './adapters/config.js';
 import { documentClient } from './adapters/dynamodb-table.js';
-import { DynamoAdminStore } from './adapters/dynamodb-admin-store.js';
+import { createDynamoStore, type DynamoStore } from './adapters/dynamodb-store.js';
 import { SecretsManagerStore } from './adapters/secrets-manager-store.js';
 import { createLogger } from './adapters/logger.js';
 import type { Clock, Log } from './core/ports.js';
@@ -22,7 +22,7 @@ export interface AwsContext {
   env: z.infer<typeof AwsEnvSchema>;
   log: Log;
   clock: Clock;
-  store: DynamoAdminStore;
+  store: DynamoStore;
   secretsClient: SecretsManagerClient;
   secrets: SecretsManagerStore;
   secretIdFor(targetId: string, kind: CredentialKind): string;
@@ -37,7 +37,7 @@ export function awsContext(serviceName: string): AwsContext {
     env,
     log: createLogger(serviceName),
     clock: { now: () => new Date() },
-    store: new DynamoAdminStore({ client: documentClient(), tableName: config.TABLE_NAME, auditTableName: config.AUDIT_TABLE_NAME, retentionDays: config.RETENTION_DAYS }),
+    store: createDynamoStore({ client: documentClient(), tableName: config.TABLE_NAME, auditTableName: config.AUDIT_TABLE_NAME, retentionDays: config.RETENTION_DAYS }),
     secretsClient,
     secrets: new SecretsManagerStore({ client: secretsClient }),
     secretIdFor: (targetId, kind) => `${env.TARGET_SECRET_PREFIX}${targetId}/${kind}`,

@@ -123,7 +123,7 @@ export class Functions extends Construct {
     secrets.grantManageTargetCredentials(this.admin);
     // The configuration writer: every item, but still no Scan.
     grantTable(this.admin, table, ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem']);
-    // The audit trail: append (conditional put, functions/adapters/dynamodb-admin-store.ts) and read, no update or delete.
+    // The audit trail: append (conditional put, functions/adapters/dynamodb-audit.ts) and read, no update or delete.
     this.admin.addToRolePolicy(new PolicyStatement({ sid: 'AppendAudit', actions: ['dynamodb:PutItem', 'dynamodb:Query'], resources: [auditTable.tableArn] }));
 
     // Dispatch: network-bound (ISC); 512 MB for TLS and JSON work on ARM.

@@ -1,12 +1,12 @@
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { DispatchSettings } from '../core/dispatcher.js';
 import { dispatchSettings } from '../dispatch-setup.js';
 import type { Clock, IscAdminClient, IscClient, SecretStore } from '../core/ports.js';
 import { ingestSettings, type Config } from '../adapters/config.js';
-import { DynamoAdminStore } from '../adapters/dynamodb-admin-store.js';
+import { createDynamoStore, type DynamoStore } from '../adapters/dynamodb-store.js';
+import { documentClient } from '../adapters/dynamodb-table.js';
 import { FileSecretStore } from '../adapters/file-secret-store.js';
 import type { Log } from '../adapters/logger.js';
 import type { RateLedger } from '../adapters/rate-limiter.js';
@@ -41,7 +41,7 @@ export interface LocalStack {
   url: string;
   /** Requests the embedded DynamoDB has served (benchmarks check they grow with batches, not rows). */
   dynamoRequests(): number;
-  store: DynamoAdminStore;
+  store: DynamoStore;
   secrets: SecretStore;
   poller: Poller;
   close(): Promise<void>;
@@ -52,14 +52,14 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   const { config, log } = options;
   const clock = options.clock ?? { now: () => new Date() };
   const dynamo = await startEmbeddedDynamoDb(config.TABLE_NAME, options.dataDir, config.AUDIT_TABLE_NAME);
-  const client = DynamoDBDocumentClient.from(dynamo.raw, { marshallOptions: { removeUndefinedValues: true } });
+  const client = documentClient(dynamo.raw);
   if (options.dataDir) {
     const repaired = await repairIndexes(client, config.TABLE_NAME);
     if (repaired > 0) log.info('re-indexed unfinished work from the last run', { items: repaired });
     const moved = await migrateSeenItems(client, config.TABLE_NAME);
     if (moved > 0) log.info('moved per-instance report history to its own partition (SEEN#)', { items: moved });
   }
-  const store = new DynamoAdminStore({ client, tableName: config.TABLE_NAME, auditTableName: config.AUDIT_TABLE_NAME, retentionDays: config.RETENTION_DAYS });
+  const store = createDynamoStore({ client, tableName: config.TABLE_NAME, auditTableName: config.AUDIT_TABLE_NAME, retentionDays: config.RETENTION_DAYS });
   const secrets = new FileSecretStore(options.secretFile);
   const isc = typeof options.isc === 'function' ? options.isc(store) : options.isc;
 

@@ -4,7 +4,7 @@
  * `concurrency` identity searches in flight until `until`, then reports how many it made.
  */
 import { HttpIscClient } from '../../functions/adapters/isc-client.js';
-import { DynamoStore } from '../../functions/adapters/dynamodb-store.js';
+import { createDynamoStore } from '../../functions/adapters/dynamodb-store.js';
 import { documentClient } from '../../functions/adapters/dynamodb-table.js';
 import { IscError } from '../../functions/core/errors.js';
 import { API_CLIENT, simulatorTarget } from './fake-isc.js';
@@ -14,7 +14,7 @@ interface Go {
 }
 
 const { DYNAMO_ENDPOINT, TABLE, ISC_URL, REQUESTS, WINDOW_MS, CONCURRENCY, WORKER } = process.env as Record<string, string>;
-const store = new DynamoStore({ client: documentClient({ endpoint: DYNAMO_ENDPOINT, region: 'local', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }), tableName: TABLE! });
+const store = createDynamoStore({ client: documentClient({ endpoint: DYNAMO_ENDPOINT, region: 'local', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }), tableName: TABLE! });
 const isc = new HttpIscClient({ timeoutMs: 5_000, rateLedger: store, rateLimit: { requests: Number(REQUESTS), windowMs: Number(WINDOW_MS) }, concurrencyPerTarget: Number(CONCURRENCY), maxLimiterWaitMs: 60_000 });
 const target = simulatorTarget(ISC_URL!);
 

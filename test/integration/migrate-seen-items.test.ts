@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
-import { DynamoStore } from '../../functions/adapters/dynamodb-store.js';
+import { createDynamoStore } from '../../functions/adapters/dynamodb-store.js';
 import { startEmbeddedDynamoDb, type EmbeddedDynamoDb } from '../../functions/local/embedded-dynamodb.js';
 import { migrateSeenItems } from '../../functions/local/migrate-seen-items.js';
 
@@ -30,7 +30,7 @@ describe('Function: migrateSeenItems', () => {
     expect(moved).toBe(1);
     expect((await client.send(new GetCommand({ TableName: TABLE, Key: { pk: 'MAPPING#slack-production', sk: 'SEEN' } }))).Item).toBeUndefined();
     expect((await client.send(new GetCommand({ TableName: TABLE, Key: { pk: 'MAPPING#slack-production', sk: 'MAPPING' } }))).Item).toBeDefined();
-    const store = new DynamoStore({ client, tableName: TABLE });
+    const store = createDynamoStore({ client, tableName: TABLE });
     const seen = await store.instancesSeen(['slack-production']);
     expect(seen.get('slack-production')).toMatchObject({ lastReportAt: '2026-11-20T08:00:00.000Z', lastDeliveryId: 'd-1', instance: 'Slack-production' });
     expect(await migrateSeenItems(client, TABLE)).toBe(0);
