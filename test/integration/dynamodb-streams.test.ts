@@ -9,11 +9,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoDBClient, DescribeTableCommand } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DescribeStreamCommand, DynamoDBStreamsClient, GetRecordsCommand, GetShardIteratorCommand } from '@aws-sdk/client-dynamodb-streams';
 import type { DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { createDynamoStore, type DynamoStore } from '../../functions/adapters/dynamodb-store.js';
-import { ensureTables } from '../../functions/adapters/dynamodb-table.js';
+import { documentClient, ensureTables } from '../../functions/adapters/dynamodb-table.js';
 import { FileSecretStore } from '../../functions/adapters/file-secret-store.js';
 import { HttpIscClient } from '../../functions/adapters/isc-client.js';
 import { DEFAULT_DISPATCH_SETTINGS, sweep } from '../../functions/core/dispatcher.js';
@@ -50,7 +49,7 @@ describe.skipIf(unavailable !== undefined)('Adapter: DynamoDB Streams → dispat
     const config = { endpoint: ddb.endpoint, region: 'local', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } };
     raw = new DynamoDBClient(config);
     await ensureTables(raw, table, { streams: true });
-    store = createDynamoStore({ client: DynamoDBDocumentClient.from(raw, { marshallOptions: { removeUndefinedValues: true } }), tableName: table });
+    store = createDynamoStore({ client: documentClient(raw), tableName: table });
     const secrets = new FileSecretStore(join(dir, 'secrets.json'));
     await secrets.putCredentials('t/trigger', TRIGGER_CLIENT);
     const now = clock.now().toISOString();
@@ -124,7 +123,7 @@ describe.skipIf(unavailable !== undefined)('Adapter: DynamoDB Streams → dispat
   });
 
   it('reports a record whose batch cannot be reached as a batch item failure, so Lambda retries only that one', async () => {
-    const broken = createDynamoStore({ client: DynamoDBDocumentClient.from(new DynamoDBClient({ endpoint: 'http://127.0.0.1:9', region: 'local', credentials: { accessKeyId: 'x', secretAccessKey: 'x' }, maxAttempts: 1 })), tableName: table });
+    const broken = createDynamoStore({ client: documentClient({ endpoint: 'http://127.0.0.1:9', region: 'local', credentials: { accessKeyId: 'x', secretAccessKey: 'x' }, maxAttempts: 1 }), tableName: table });
     const all = await streamRecords();
     const event: DynamoDBStreamEvent = { Records: all.filter((record) => matches(record, PENDING_BATCH_FILTER)) };
     const result = await handleStreamEvent(event, { ...deps, store: broken });
@@ -140,7 +139,7 @@ describe.skipIf(unavailable !== undefined)('Adapter: DynamoDB Streams → dispat
       { body: JSON.stringify(rows), bytes: 0, contentType: 'application/json', query: {}, deliveryKey: 'stream-dlq' },
       { store, clock, settings: { batchMaxBytes: 131072, dedupeWindowMs: 86_400_000, maxRows: 1000 } },
     );
-    const broken = createDynamoStore({ client: DynamoDBDocumentClient.from(new DynamoDBClient({ endpoint: 'http://127.0.0.1:9', region: 'local', credentials: { accessKeyId: 'x', secretAccessKey: 'x' }, maxAttempts: 1 })), tableName: table });
+    const broken = createDynamoStore({ client: documentClient({ endpoint: 'http://127.0.0.1:9', region: 'local', credentials: { accessKeyId: 'x', secretAccessKey: 'x' }, maxAttempts: 1 }), tableName: table });
     const lost = await fresh();
     expect(lost).toHaveLength(1);
     // The first try and the mapping's 5 retries all fail; Lambda then sends the record's coordinates to the DLQ.
