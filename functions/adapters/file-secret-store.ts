@@ -2,8 +2,7 @@ import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { CredentialsSchema, type Credentials } from '../core/target.js';
 import type { SecretStore } from '../core/ports.js';
-import { CredentialsMissingError } from '../core/errors.js';
-import { secretNotFound, secretUnreadable } from './secret-errors.js';
+import { secretNotFound, secretsFileUnreadable, secretUnreadable } from './secret-errors.js';
 
 /**
  * Local stand-in for Secrets Manager: one JSON file under DATA_DIR, mode 0600, written atomically
@@ -19,8 +18,7 @@ export class FileSecretStore implements SecretStore {
     try {
       all = await this.readAll();
     } catch (error) {
-      // readAll's errors name the file, never its content.
-      throw new CredentialsMissingError(`Secret ${secretId} cannot be read: ${(error as Error).message}`);
+      throw secretsFileUnreadable(secretId, error);
     }
     if (!Object.hasOwn(all, secretId)) throw secretNotFound(secretId);
     const parsed = CredentialsSchema.safeParse(all[secretId]);

@@ -10,4 +10,6 @@ export const secretNotFound = (secretId: string) => new CredentialsMissingError(
 export const secretUnreadable = (secretId: string) => new CredentialsMissingError(`Secret ${secretId} is not JSON {clientId, clientSecret}.`);
 export const secretScheduledForDeletion = (secretId: string) =>
   new CredentialsMissingError(`Secret ${secretId} is scheduled for deletion (aws secretsmanager restore-secret --secret-id ${secretId} brings it back).`);
+/** The local secrets file cannot be read or parsed; its reader's errors name the file, never its content. */
+export const secretsFileUnreadable = (secretId: string, error: unknown) => new CredentialsMissingError(`Secret ${secretId} cannot be read: ${(error as Error).message}`, { cause: error });
 export const secretStoreUnavailable = (cause: unknown) => new StoreUnavailableError(cause, 'The secret store is temporarily unavailable; retry the request.');

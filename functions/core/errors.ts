@@ -64,8 +64,8 @@ export class ConflictError extends AppError {
 export class UnprocessableError extends AppError {
   override name = 'UnprocessableError';
 
-  constructor(code: string, message: string, details?: unknown) {
-    super(422, code, message, details);
+  constructor(code: string, message: string, details?: unknown, options?: ErrorOptions) {
+    super(422, code, message, details, options);
   }
 }
 
@@ -83,8 +83,8 @@ export const unprocessable = (code: string, message: string, details?: unknown) 
 export class CredentialsMissingError extends UnprocessableError {
   override name = 'CredentialsMissingError';
 
-  constructor(message: string) {
-    super('credentials_missing', message);
+  constructor(message: string, options?: ErrorOptions) {
+    super('credentials_missing', message, undefined, options);
   }
 }
 
