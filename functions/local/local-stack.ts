@@ -41,6 +41,8 @@ export interface LocalStack {
   url: string;
   /** Requests the embedded DynamoDB has served (benchmarks check they grow with batches, not rows). */
   dynamoRequests(): number;
+  /** The embedded DynamoDB's HTTP endpoint (tests read the tables behind the store's back). */
+  dynamoEndpoint: string;
   store: DynamoStore;
   secrets: SecretStore;
   poller: Poller;
@@ -95,6 +97,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     dynamoRequests: dynamo.requests,
+    dynamoEndpoint: dynamo.endpoint,
     store,
     secrets,
     poller,

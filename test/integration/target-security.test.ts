@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HttpIscClient } from '../../functions/adapters/isc-client.js';
 import { FileSecretStore } from '../../functions/adapters/file-secret-store.js';
+import { documentClient } from '../../functions/adapters/dynamodb-table.js';
 import type { IscSimulator } from '../../functions/local/isc-simulator.js';
 import { TRIGGER_CLIENT, WORKFLOW_ID, startFakeIsc } from '../helpers/fake-isc.js';
 import { productionTarget, slackMapping, startMappedStack, startTestStack, webhookHeaders, type TestStack } from '../helpers/stack.js';
@@ -149,9 +150,13 @@ describe('Audit trail (its own append-only table)', () => {
 
 async function rawQuery(table: string, pk: string): Promise<unknown[]> {
   const { QueryCommand } = await import('@aws-sdk/lib-dynamodb');
-  const client = (stack.store as unknown as { client: { send(command: unknown): Promise<{ Items?: unknown[] }> } }).client;
-  const { Items } = await client.send(new QueryCommand({ TableName: table, KeyConditionExpression: 'pk = :pk AND begins_with(sk, :a)', ExpressionAttributeValues: { ':pk': pk, ':a': 'AUDIT#' } }));
-  return Items ?? [];
+  const client = documentClient({ endpoint: stack.dynamoEndpoint, region: 'local', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+  try {
+    const { Items } = await client.send(new QueryCommand({ TableName: table, KeyConditionExpression: 'pk = :pk AND begins_with(sk, :a)', ExpressionAttributeValues: { ':pk': pk, ':a': 'AUDIT#' } }));
+    return Items ?? [];
+  } finally {
+    client.destroy();
+  }
 }
 
 describe('Replays after a day', () => {
