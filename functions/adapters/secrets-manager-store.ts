@@ -89,6 +89,7 @@ export class SecretsManagerStore implements SecretStore {
 
 const DELETION_WINDOW_DAYS = 7;
 
+/** A failure in the recovery step (create, restore) is the store's too: retry later. */
 async function translated(call: () => Promise<unknown>): Promise<void> {
   try {
     await call();

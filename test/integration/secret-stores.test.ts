@@ -95,6 +95,24 @@ describe('Class: SecretsManagerStore', () => {
     expect(sm.commandCalls(PutSecretValueCommand)).toHaveLength(2);
     expect(sm.commandCalls(GetSecretValueCommand)).toHaveLength(2);
   });
+
+  it('translates a failed put, create or delete into StoreUnavailableError with the SDK error as its cause', async () => {
+    const denied = () => Object.assign(new Error('User is not authorized'), { name: 'AccessDeniedException' });
+    sm.on(PutSecretValueCommand, { SecretId: 'denied' }).rejects(denied());
+    sm.on(PutSecretValueCommand, { SecretId: 'new' }).rejects(new ResourceNotFoundException({ message: 'nope', $metadata: {} }));
+    sm.on(CreateSecretCommand).rejects(denied());
+    sm.on(DeleteSecretCommand).rejects(denied());
+    const store = new SecretsManagerStore({ client: new SecretsManagerClient({}) });
+    const errors = await Promise.all([
+      store.putCredentials('denied', credentials).catch((e: unknown) => e),
+      store.putCredentials('new', credentials).catch((e: unknown) => e),
+      store.deleteCredentials('denied').catch((e: unknown) => e),
+    ]);
+    for (const error of errors) {
+      expect(error).toBeInstanceOf(StoreUnavailableError);
+      expect(((error as Error).cause as Error).name).toBe('AccessDeniedException');
+    }
+  });
 });
 
 describe('Function: webhookSecretsFrom', () => {
