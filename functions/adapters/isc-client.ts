@@ -1,5 +1,5 @@
 import { DEFAULT_CALL_RETRY, RetryBudget, nextTryDelayMs, type CallRetryPolicy, type TryFailure } from '../core/call-retry.js';
-import { IscError, type Clock, type IscAdminClient, type IscClient, type IscSource } from '../core/ports.js';
+import { IscError, type Clock, type IscAdminClient, type IscClient, type IscSource, type TokenClaims } from '../core/ports.js';
 import type { TokenTenant } from '../core/tenant-environment.js';
 import type { Credentials, Target } from '../core/target.js';
 import type { LibraryAction } from '../core/workflow-verify.js';
@@ -7,9 +7,9 @@ import { durationMs, filterString as quote, type WorkflowInput } from '../core/w
 import { ACTIVATE_CAMPAIGN_REQUEST, campaignRequest, CAMPAIGN_FAILED_STATUSES, CAMPAIGN_STARTED_STATUSES, certificationsFilter, decisionCounts, identitySearchRequest } from './isc-requests.js';
 import type { CampaignDecisions, CampaignOutcome, ExecutionOutcome } from '../core/follow-up.js';
 import { RateLimiter, RateLimitWaitExceeded, type RateLedger } from './rate-limiter.js';
-import { TokenCache, decodeJwtClaims, type JwtClaims } from './token-cache.js';
+import { TokenCache, decodeJwtClaims } from './token-cache.js';
 
-export { decodeJwtClaims, type JwtClaims };
+export { decodeJwtClaims };
 
 export interface HttpIscClientOptions {
   clock?: Clock;
@@ -252,7 +252,7 @@ export class HttpIscClient implements IscClient, IscAdminClient {
     return info;
   }
 
-  async issueToken(target: Target, credentials: Credentials): Promise<{ expiresIn?: number; claims?: JwtClaims }> {
+  async issueToken(target: Target, credentials: Credentials): Promise<{ expiresIn?: number; claims?: TokenClaims }> {
     const { accessToken, expiresIn } = await fetchToken(target, credentials, { timeoutMs: this.#timeoutMs, fetchImpl: this.#fetch, clock: this.#clock });
     return { expiresIn, claims: decodeJwtClaims(accessToken) };
   }
