@@ -30,49 +30,10 @@ const MAX_BODY_BYTES = 10 * 1024 * 1024;
 export async function startIscSimulator(options: IscSimulatorOptions = {}): Promise<IscSimulator> {
   const state = new SimulatorState(new WorkflowRuns({ ...DEFAULT_WORKFLOW_RUN_TIMING, ...options.workflowRun }));
   const tenant = new SimulatedTenant(state, options);
-  const sleepers = new Set<() => void>();
-  let closed = false;
-
-  const sleep = (ms: number) =>
-    new Promise<void>((resolve) => {
-      const wake = () => {
-        clearTimeout(timer);
-        sleepers.delete(wake);
-        resolve();
-      };
-      const timer = setTimeout(wake, ms);
-      sleepers.add(wake);
-    });
-
-  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    res.setHeader('X-ISC-Simulator', 'true');
-    const url = new URL(req.url ?? '/', 'http://simulator');
-    const { route, params } = routeOf(req.method ?? 'GET', url.pathname);
-    const now = Date.now();
-    const call: RecordedCall = { route, method: req.method ?? 'GET', path: url.pathname, query: url.search, at: now, status: 0 };
-    state.record(call);
-    const body = await readBody(req);
-    if (body === undefined) return send(res, call, iscError(413, '413 Payload too large', 'Request body too large.'));
-    const fault = state.takeFault(route);
-    if (fault?.type === 'delay') {
-      await sleep(fault.ms);
-      if (closed || res.destroyed || req.socket.destroyed) return;
-    }
-    if (fault?.type === 'reset' && !fault.afterHandling) return void req.socket.destroy();
-    if (fault?.type === 'status') return send(res, call, { status: fault.status, body: fault.body ?? iscError(fault.status, `${fault.status}`, 'Injected failure.').body, headers: fault.retryAfter ? { 'Retry-After': fault.retryAfter } : {} });
-    if (fault?.type === 'rate-limit') return send(res, call, rateLimited(fault.retryAfterSeconds ?? 1));
-    if (fault?.type === 'malformed') return send(res, call, { status: 200, body: '<html>upstream proxy page</html>' });
-    if (fault?.type === 'revoke-token') {
-      const issued = state.tokens.get(/^Bearer (.+)$/i.exec(req.headers.authorization ?? '')?.[1] ?? '');
-      if (issued) issued.expiresAt = 0;
-    }
-    const result = await tenant.answer(route, params, req, url, body, Date.now(), call);
-    if (fault?.type === 'reset') return void req.socket.destroy();
-    send(res, call, result);
-  }
+  const sleeps = new Sleeps();
 
   const server = createServer((req, res) => {
-    handle(req, res).catch((error: unknown) => {
+    handle(state, tenant, sleeps, req, res).catch((error: unknown) => {
       if (!res.headersSent && !res.destroyed) send(res, undefined, iscError(500, '500.0 Internal Fault', `Simulator error: ${String(error)}`));
     });
   });
@@ -85,13 +46,63 @@ export async function startIscSimulator(options: IscSimulatorOptions = {}): Prom
     url,
     state,
     async close() {
-      closed = true;
-      for (const wake of [...sleepers]) wake();
+      sleeps.wakeAll();
       const done = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();
       await done;
     },
   };
+}
+
+/** One call: record it, apply the next injected fault, then let the tenant answer. */
+async function handle(state: SimulatorState, tenant: SimulatedTenant, sleeps: Sleeps, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  res.setHeader('X-ISC-Simulator', 'true');
+  const url = new URL(req.url ?? '/', 'http://simulator');
+  const { route, params } = routeOf(req.method ?? 'GET', url.pathname);
+  const now = Date.now();
+  const call: RecordedCall = { route, method: req.method ?? 'GET', path: url.pathname, query: url.search, at: now, status: 0 };
+  state.record(call);
+  const body = await readBody(req);
+  if (body === undefined) return send(res, call, iscError(413, '413 Payload too large', 'Request body too large.'));
+  const fault = state.takeFault(route);
+  if (fault?.type === 'delay') {
+    await sleeps.sleep(fault.ms);
+    if (sleeps.closed || res.destroyed || req.socket.destroyed) return;
+  }
+  if (fault?.type === 'reset' && !fault.afterHandling) return void req.socket.destroy();
+  if (fault?.type === 'status') return send(res, call, { status: fault.status, body: fault.body ?? iscError(fault.status, `${fault.status}`, 'Injected failure.').body, headers: fault.retryAfter ? { 'Retry-After': fault.retryAfter } : {} });
+  if (fault?.type === 'rate-limit') return send(res, call, rateLimited(fault.retryAfterSeconds ?? 1));
+  if (fault?.type === 'malformed') return send(res, call, { status: 200, body: '<html>upstream proxy page</html>' });
+  if (fault?.type === 'revoke-token') {
+    const issued = state.tokens.get(/^Bearer (.+)$/i.exec(req.headers.authorization ?? '')?.[1] ?? '');
+    if (issued) issued.expiresAt = 0;
+  }
+  const result = await tenant.answer(route, params, req, url, body, Date.now(), call);
+  if (fault?.type === 'reset') return void req.socket.destroy();
+  send(res, call, result);
+}
+
+/** Waits of delay faults; close() cuts them short so a closing simulator leaves no timer behind. */
+class Sleeps {
+  readonly #wakers = new Set<() => void>();
+  closed = false;
+
+  sleep(ms: number): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const wake = () => {
+        clearTimeout(timer);
+        this.#wakers.delete(wake);
+        resolve();
+      };
+      const timer = setTimeout(wake, ms);
+      this.#wakers.add(wake);
+    });
+  }
+
+  wakeAll(): void {
+    this.closed = true;
+    for (const wake of [...this.#wakers]) wake();
+  }
 }
 
 function send(res: ServerResponse, call: RecordedCall | undefined, answer: Answer): void {
