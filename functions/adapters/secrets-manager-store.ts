@@ -11,6 +11,7 @@ import {
 import { CredentialsSchema, type Credentials } from '../core/target.js';
 import type { Clock, SecretStore } from '../core/ports.js';
 import { secretNotFound, secretScheduledForDeletion, secretStoreUnavailable, secretUnreadable } from './secret-errors.js';
+import { TtlCache } from '../core/ttl-cache.js';
 
 export interface SecretsManagerStoreOptions {
   client?: SecretsManagerClient;
@@ -26,20 +27,19 @@ export interface SecretsManagerStoreOptions {
  */
 export class SecretsManagerStore implements SecretStore {
   private readonly client: SecretsManagerClient;
-  private readonly clock: Clock;
   private readonly cacheMs: number;
-  private readonly cache = new Map<string, { value: Credentials; until: number; version?: number }>();
+  private readonly cache: TtlCache<string, { value: Credentials; version?: number }>;
 
   constructor(options: SecretsManagerStoreOptions = {}) {
     this.client = options.client ?? new SecretsManagerClient({});
-    this.clock = options.clock ?? { now: () => new Date() };
+    const clock = options.clock ?? { now: () => new Date() };
+    this.cache = new TtlCache(() => clock.now().getTime());
     this.cacheMs = options.cacheMs ?? 60_000;
   }
 
   async getCredentials(secretId: string, version?: number): Promise<Credentials> {
-    const now = this.clock.now().getTime();
     const cached = this.cache.get(secretId);
-    if (cached && cached.until > now && cached.version === version) return cached.value;
+    if (cached && cached.version === version) return cached.value;
     this.cache.delete(secretId);
     let secretString: string | undefined;
     try {
@@ -51,7 +51,7 @@ export class SecretsManagerStore implements SecretStore {
       throw secretStoreUnavailable(error);
     }
     const value = parseCredentials(secretId, secretString);
-    if (this.cacheMs > 0) this.cache.set(secretId, { value, until: now + this.cacheMs, version });
+    this.cache.set(secretId, { value, version }, this.cacheMs);
     return value;
   }
 

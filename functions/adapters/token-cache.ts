@@ -1,5 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Clock } from '../core/ports.js';
+import type { TokenClaims } from '../core/types.js';
+import { TtlCache } from '../core/ttl-cache.js';
 import type { Credentials, Target } from '../core/target.js';
 
 /** What a token endpoint answered: the token and, when it said, its lifetime in seconds. */
@@ -20,23 +22,6 @@ export interface TokenCacheOptions {
   refreshMarginMs?: number;
 }
 
-/** The claims of an ISC access token we read (names normalised to camelCase); ISC tokens carry org, tenant_id and pod. */
-export interface JwtClaims {
-  org?: string;
-  tenantId?: string;
-  pod?: string;
-  clientId?: string;
-  scope?: string[];
-  authorities?: string[];
-  /** Seconds since the epoch. */
-  exp?: number;
-}
-
-interface Entry {
-  token: string;
-  refreshAt: number;
-}
-
 /**
  * OAuth tokens per (target, credential version, token URL, client id, secret hash), kept until shortly before the credential says they expire.
  * Concurrent callers share one token request; a failed request is not remembered, so the next caller retries.
@@ -45,29 +30,27 @@ interface Entry {
  * next read of the target.
  */
 export class TokenCache {
-  readonly #entries = new Map<string, Entry>();
-  readonly #inFlight = new Map<string, Promise<string>>();
+  readonly #tokens: TtlCache<string, string>;
   readonly #fetchToken: TokenFetcher;
-  readonly #clock: Clock;
   readonly #marginMs: number;
+  readonly #now: () => number;
 
   constructor(options: TokenCacheOptions) {
+    const clock = options.clock ?? { now: () => new Date() };
+    this.#now = () => clock.now().getTime();
+    this.#tokens = new TtlCache(this.#now);
     this.#fetchToken = options.fetchToken;
-    this.#clock = options.clock ?? { now: () => new Date() };
     this.#marginMs = options.refreshMarginMs ?? 60_000;
   }
 
   async get(owner: TokenOwner, credentials: Credentials): Promise<string> {
-    const key = cacheKey(owner, credentials);
-    const cached = this.#entries.get(key);
-    if (cached && this.#now() < cached.refreshAt) return cached.token;
-    const pending = this.#inFlight.get(key);
-    if (pending) return pending;
-    const request = this.#fetch(key, owner.tokenUrl, credentials).finally(() => {
-      if (this.#inFlight.get(key) === request) this.#inFlight.delete(key);
+    return this.#tokens.getOrLoad(cacheKey(owner, credentials), async () => {
+      // Lifetimes count from when we asked, not when the answer arrived: errs on the early side.
+      const issuedAt = this.#now();
+      const { accessToken, expiresIn } = await this.#fetchToken(owner.tokenUrl, credentials);
+      const refreshAt = refreshTime(issuedAt, accessToken, expiresIn, this.#marginMs);
+      return { value: accessToken, ttlMs: refreshAt === undefined ? 0 : refreshAt - issuedAt };
     });
-    this.#inFlight.set(key, request);
-    return request;
   }
 
   /**
@@ -76,22 +59,7 @@ export class TokenCache {
    */
   invalidate(owner: TokenOwner, credentials: Credentials, rejectedToken?: string): void {
     const key = cacheKey(owner, credentials);
-    const cached = this.#entries.get(key);
-    if (cached && (rejectedToken === undefined || cached.token === rejectedToken)) this.#entries.delete(key);
-  }
-
-  async #fetch(key: string, tokenUrl: string, credentials: Credentials): Promise<string> {
-    // Lifetimes count from when we asked, not when the answer arrived: errs on the early side.
-    const issuedAt = this.#now();
-    const { accessToken, expiresIn } = await this.#fetchToken(tokenUrl, credentials);
-    const refreshAt = refreshTime(issuedAt, accessToken, expiresIn, this.#marginMs);
-    if (refreshAt !== undefined && refreshAt > issuedAt) this.#entries.set(key, { token: accessToken, refreshAt });
-    else this.#entries.delete(key);
-    return accessToken;
-  }
-
-  #now(): number {
-    return this.#clock.now().getTime();
+    if (rejectedToken === undefined || this.#tokens.get(key) === rejectedToken) this.#tokens.delete(key);
   }
 }
 
@@ -116,7 +84,7 @@ function refreshTime(issuedAt: number, token: string, expiresIn: number | undefi
 }
 
 /** Reads a JWT's payload without verifying it (ISC verifies; we only want hints). Undefined when not a JWT. */
-export function decodeJwtClaims(token: string): JwtClaims | undefined {
+export function decodeJwtClaims(token: string): TokenClaims | undefined {
   const parts = token.split('.');
   if (parts.length !== 3 || !parts[1]) return undefined;
   let payload: unknown;
@@ -127,7 +95,7 @@ export function decodeJwtClaims(token: string): JwtClaims | undefined {
   }
   if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) return undefined;
   const raw = payload as Record<string, unknown>;
-  const claims: JwtClaims = {};
+  const claims: TokenClaims = {};
   const text = (value: unknown) => (typeof value === 'string' && value ? value : undefined);
   const list = (value: unknown) =>
     Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : typeof value === 'string' ? value.split(/\s+/).filter(Boolean) : undefined;
@@ -141,6 +109,6 @@ export function decodeJwtClaims(token: string): JwtClaims | undefined {
   return claims;
 }
 
-function assign<K extends keyof JwtClaims>(claims: JwtClaims, key: K, value: JwtClaims[K] | undefined): void {
+function assign<K extends keyof TokenClaims>(claims: TokenClaims, key: K, value: TokenClaims[K] | undefined): void {
   if (value !== undefined) claims[key] = value;
 }

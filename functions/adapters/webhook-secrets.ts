@@ -1,5 +1,6 @@
 import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { InternalError } from '../core/errors.js';
+import { TtlCache } from '../core/ttl-cache.js';
 
 const CACHE_MS = 5 * 60_000;
 /** A failed read is remembered this long, so a broken secret does not cost a GetSecretValue per request. */
@@ -12,20 +13,21 @@ const FAILURE_CACHE_MS = 30_000;
  * wrong, never any part of the value (a JSON SyntaxError would quote it).
  */
 export function webhookSecretsFrom(client: SecretsManagerClient, secretArn: string, now: () => number = Date.now): () => Promise<string[]> {
-  let cached: { values: string[]; until: number } | { error: Error; until: number } | undefined;
+  const cache = new TtlCache<'secret', { values: string[] } | { error: Error }>(now);
   return async () => {
-    if (cached && cached.until > now()) {
+    const cached = cache.get('secret');
+    if (cached) {
       if ('error' in cached) throw cached.error;
       return cached.values;
     }
     try {
       const { SecretString } = await client.send(new GetSecretValueCommand({ SecretId: secretArn }));
       const values = webhookSecretValues(SecretString ?? '');
-      cached = { values, until: now() + CACHE_MS };
+      cache.set('secret', { values }, CACHE_MS);
       return values;
     } catch (error) {
       const failure = error instanceof WebhookSecretError ? error : new WebhookSecretError(`Could not read the webhook secret (${(error as Error).name}).`);
-      cached = { error: failure, until: now() + FAILURE_CACHE_MS };
+      cache.set('secret', { error: failure }, FAILURE_CACHE_MS);
       throw failure;
     }
   };

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { AppError } from '../core/errors.js';
 import { ingestReport, type IngestDeps } from '../core/ingest.js';
 import { compileProfiles, type ReportProfiles } from '../core/report-profile.js';
+import { TtlCache } from '../core/ttl-cache.js';
 import type { IngestStore, Log } from '../core/ports.js';
 import { decodedBody } from './body.js';
 import type { Route } from './router.js';
@@ -20,15 +21,17 @@ const SAMPLED_REFUSALS = new Set(['unrecognized_report_shape', 'missing_columns'
  * whether it read the store, so a refusal made with a cached copy can retry once with profiles added since.
  */
 export function cachedProfiles(store: Pick<IngestStore, 'listReportProfiles'>, ttlMs = PROFILE_CACHE_MS) {
-  let cached: { value: ReportProfiles; at: number } | undefined;
+  const cache = new TtlCache<'profiles', ReportProfiles>();
   const load = async () => {
     const value = compileProfiles(await store.listReportProfiles());
-    cached = { value, at: Date.now() };
+    cache.set('profiles', value, ttlMs);
     return value;
   };
   return {
-    get: async (): Promise<{ value: ReportProfiles; read: boolean }> =>
-      cached && Date.now() - cached.at < ttlMs ? { value: cached.value, read: false } : { value: await load(), read: true },
+    get: async (): Promise<{ value: ReportProfiles; read: boolean }> => {
+      const cached = cache.get('profiles');
+      return cached ? { value: cached, read: false } : { value: await load(), read: true };
+    },
     reload: load,
   };
 }

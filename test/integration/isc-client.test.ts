@@ -4,7 +4,9 @@
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { IscError } from '../../functions/core/errors.js';
-import { CREDENTIAL_HINTS, HttpIscClient, apiVersion, decodeJwtClaims, fetchToken, type HttpIscClientOptions } from '../../functions/adapters/isc-client.js';
+import { HttpIscClient, type HttpIscClientOptions } from '../../functions/adapters/isc-client.js';
+import { CREDENTIAL_HINTS, apiVersion, fetchToken } from '../../functions/adapters/isc-transport.js';
+import { decodeJwtClaims } from '../../functions/adapters/token-cache.js';
 import { simulatedTenantId, type IscSimulator } from '../../functions/local/isc-simulator.js';
 import { API_CLIENT, DEFAULT_IDENTITIES, TRIGGER_CLIENT, seedIdentities, simulatorTarget, startFakeIsc, useFakeIsc, workflowInput } from '../helpers/fake-isc.js';
 
