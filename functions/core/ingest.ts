@@ -31,6 +31,7 @@ export interface IncomingReport {
   deliveryKey?: string;
 }
 
+/** What the sender is told: the delivery's outcome, `duplicate` when it repeats an earlier report. */
 export interface IngestResponse {
   deliveryId: string;
   duplicate: boolean;
@@ -57,11 +58,16 @@ export interface IngestPlan {
   batches: DispatchBatch[];
 }
 
+export interface IngestResult {
+  receipt: IngestResponse;
+  delivery: Delivery;
+}
+
 /**
  * Accept a report: parse, validate, resolve mappings, apply each policy, plan batches and make it all durable
  * (batches staged, delivery committed by a conditional put, batches released) before answering.
  */
-export async function ingestReport(report: IncomingReport, deps: IngestDeps): Promise<{ httpStatus: 200 | 202; body: IngestResponse; delivery: Delivery }> {
+export async function ingestReport(report: IncomingReport, deps: IngestDeps): Promise<IngestResult> {
   const now = deps.clock.now();
   if (report.deliveryKey !== undefined && !DELIVERY_KEY_PATTERN.test(report.deliveryKey)) {
     throw badRequest('Idempotency-Key/webhook-id must be 1-128 characters of letters, digits and . _ : @ -', { field: 'Idempotency-Key' });
@@ -82,7 +88,7 @@ export async function ingestReport(report: IncomingReport, deps: IngestDeps): Pr
   }
   await deps.store.releaseBatches(plan.delivery);
   await deps.store.recordReportsSeen(plan.delivery.instances, plan.delivery.id, plan.delivery.receivedAt);
-  return { httpStatus: 202, body: responseOf(plan.delivery, false), delivery: plan.delivery };
+  return { receipt: responseOf(plan.delivery, false), delivery: plan.delivery };
 }
 
 export type PlanReads = Pick<IngestStore, 'getMappings' | 'getTargets' | 'recentlySentEmails'>;
@@ -284,7 +290,7 @@ async function findEarlier(identity: DeliveryIdentity, store: IngestStore, now: 
  * rather than answered as a duplicate (the new report would be lost) or stored under another id (the sender
  * could not refer to it): the sender must give the new report its own id.
  */
-function duplicateOf(delivery: Delivery, identity: DeliveryIdentity) {
+function duplicateOf(delivery: Delivery, identity: DeliveryIdentity): IngestResult {
   if (delivery.contentHash !== undefined && delivery.contentHash !== identity.contentHash) {
     throw new AppError(
       409,
@@ -293,7 +299,7 @@ function duplicateOf(delivery: Delivery, identity: DeliveryIdentity) {
       { deliveryId: delivery.id, firstReceivedAt: delivery.receivedAt },
     );
   }
-  return { httpStatus: 200 as const, body: responseOf(delivery, true), delivery };
+  return { receipt: responseOf(delivery, true), delivery };
 }
 
 function responseOf(delivery: Delivery, duplicate: boolean): IngestResponse {
