@@ -126,6 +126,7 @@ export async function planDelivery(
   const mappings = await deps.store.getMappings(keys);
   const targets = await deps.store.getTargets([...new Set([...mappings.values()].map((m) => m.targetId))]);
   const writeId = randomUUID().slice(0, 8);
+  const context = { deliveryId: identity.id, writeId, now, meta: parsed.meta };
 
   const instances: InstanceOutcome[] = [];
   const batches: DispatchBatch[] = [];
@@ -135,34 +136,9 @@ export async function planDelivery(
     const outcome = resolveInstance(group, mapping, target, deps.settings.vocabulary);
     instances.push(outcome);
     if (!mapping || !target || outcome.status !== 'mapped') continue;
-
-    const recentlySent = mapping.policy.cooldownDays === 0 ? new Set<string>() : await deps.store.recentlySentEmails(group.instanceKey, cooldownStart(mapping.policy, now).toISOString());
-    const classes = classifyUsers(group.users, mapping.policy, { now, recentlySent, globalExclude: deps.settings.globalExclude });
-    const users: WorkflowUser[] = classes.inactive;
-    const envelope = batchEnvelope(identity.id, mapping, period, parsed.meta, now);
-    const planned = planBatches(users, envelope, deps.settings.batchMaxBytes);
-    Object.assign(outcome, {
-      inactiveUsers: users.length,
-      excluded: classes.excluded,
-      cooledDown: classes.cooledDown,
-      unclassified: classes.unclassified,
-      batches: planned.length,
-    });
-    planned.forEach((batchUsers, i) => {
-      batches.push({
-        deliveryId: identity.id,
-        writeId,
-        index: batches.length,
-        count: 0,
-        instanceKey: group.instanceKey,
-        targetId: target.id,
-        status: 'STAGED',
-        attempts: 0,
-        createdAt: now.toISOString(),
-        updatedAt: now.toISOString(),
-        input: batchInput(envelope, { index: i + 1, count: planned.length }, batchUsers),
-      });
-    });
+    const planned = await planInstance(group, mapping, { ...context, period, firstIndex: batches.length }, deps);
+    Object.assign(outcome, planned.counts);
+    batches.push(...planned.batches);
   }
   for (const batch of batches) batch.count = batches.length;
 
@@ -180,6 +156,38 @@ export async function planDelivery(
     batchCount: batches.length,
   };
   return { delivery, batches };
+}
+
+/** One mapped instance: its users classified by the mapping's policy, the inactive ones cut into batches. */
+async function planInstance(
+  group: InstanceGroup,
+  mapping: Mapping,
+  context: { deliveryId: string; writeId: string; now: Date; meta: ReportMeta; period: Delivery['report']['period']; firstIndex: number },
+  deps: { store: PlanReads; settings: IngestSettings },
+): Promise<{ counts: Pick<InstanceOutcome, 'inactiveUsers' | 'excluded' | 'cooledDown' | 'unclassified' | 'batches'>; batches: DispatchBatch[] }> {
+  const { deliveryId, writeId, now } = context;
+  const recentlySent = mapping.policy.cooldownDays === 0 ? new Set<string>() : await deps.store.recentlySentEmails(group.instanceKey, cooldownStart(mapping.policy, now).toISOString());
+  const classes = classifyUsers(group.users, mapping.policy, { now, recentlySent, globalExclude: deps.settings.globalExclude });
+  const users: WorkflowUser[] = classes.inactive;
+  const envelope = batchEnvelope(deliveryId, mapping, context.period, context.meta, now);
+  const planned = planBatches(users, envelope, deps.settings.batchMaxBytes);
+  const batches = planned.map(
+    (batchUsers, i): DispatchBatch => ({
+      deliveryId,
+      writeId,
+      index: context.firstIndex + i,
+      count: 0,
+      instanceKey: group.instanceKey,
+      targetId: mapping.targetId,
+      status: 'STAGED',
+      attempts: 0,
+      createdAt: now.toISOString(),
+      updatedAt: now.toISOString(),
+      input: batchInput(envelope, { index: i + 1, count: planned.length }, batchUsers),
+    }),
+  );
+  const counts = { inactiveUsers: users.length, excluded: classes.excluded, cooledDown: classes.cooledDown, unclassified: classes.unclassified, batches: planned.length };
+  return { counts, batches };
 }
 
 function resolveInstance(group: InstanceGroup, mapping: Mapping | undefined, target: Target | undefined, vocabulary?: EnvironmentVocabulary): InstanceOutcome {
