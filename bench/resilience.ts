@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { request } from 'undici';
 import { loadConfig } from '../functions/adapters/config.js';
-import { iscClient } from '../functions/dispatch-setup.js';
+import { iscClient } from '../functions/adapters/configured-isc-client.js';
 import { startLocalStack } from '../functions/local/local-stack.js';
 import { startIscSimulator, type FaultMix } from '../functions/local/isc-simulator.js';
 import type { Log } from '../functions/core/ports.js';

@@ -11,7 +11,7 @@ import { LogLevel, NodejsFunction, OutputFormat, type BundlingOptions } from 'aw
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { PENDING_BATCH_FILTER } from '../functions/dispatch-stream.js';
+import { PENDING_BATCH_FILTER } from '../functions/aws/dispatch-stream.js';
 import { ESM_REQUIRE_BANNER, RUNTIME_ONLY_MODULES } from './bundling.js';
 import type { StageConfig } from './config.js';
 import type { Secrets } from './secrets.js';

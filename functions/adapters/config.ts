@@ -2,16 +2,20 @@ import * as z from 'zod/mini';
 import { describeIssues } from '../core/validation.js';
 import { ConfigError } from '../core/errors.js';
 import type { IngestSettings } from '../core/ingest.js';
+import { DEFAULT_DISPATCH_SETTINGS, type DispatchSettings } from '../core/dispatcher.js';
 import { DEFAULT_NON_PRODUCTION_WORDS, DEFAULT_PRODUCTION_WORDS, vocabulary, type EnvironmentVocabulary } from '../core/environment-names.js';
 
 /**
  * All configuration comes from environment variables, read and validated once at start-up so a
- * misspelt or out-of-range value stops the process with its name, not a request with a 500.
+ * misspelt or out-of-range value stops the process with its name, not a request with a 500. Each runtime has
+ * one schema (AWS: loadAwsConfig, local: loadLocalConfig), the shared settings plus its own; nothing else reads
+ * the environment.
  */
+const wholeNumber = z.string().check(z.regex(/^\d+$/, 'must be a whole number'));
 const intFromEnv = (fallback: number, min: number, max: number) =>
   z.pipe(
     z.pipe(
-      z.optional(z.string().check(z.regex(/^\d+$/, 'must be a whole number'))),
+      z.optional(wholeNumber),
       z.transform((value: string | undefined) => (value === undefined ? fallback : Number(value))),
     ),
     z.int().check(z.minimum(min), z.maximum(max)),
@@ -39,7 +43,13 @@ const hostListFromEnv = z.pipe(
   z.array(z.string().check(z.regex(/^(?=.{1,253}$)[a-z0-9-]+(\.[a-z0-9-]+)+$/, 'must be comma-separated host names, e.g. iam.acme.com'))),
 );
 
-const ConfigSchema = z.object({
+const LOG_LEVELS = ['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR', 'CRITICAL', 'SILENT'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+export const DEFAULT_FOLLOW_INTERVAL_SECONDS = 600;
+const followIntervalSeconds = z.pipe(z.pipe(wholeNumber, z.transform(Number)), z.int().check(z.minimum(1), z.maximum(86_400)));
+
+/** The settings every runtime shares. */
+const SHARED = {
   TABLE_NAME: z._default(z.string().check(z.regex(/^[A-Za-z0-9_.-]{3,255}$/, 'must be a DynamoDB table name')), 'usage-certification'),
   /** The append-only audit table; default: TABLE_NAME + "-audit". */
   AUDIT_TABLE_NAME: z.optional(z.string().check(z.regex(/^[A-Za-z0-9_.-]{3,255}$/, 'must be a DynamoDB table name'))),
@@ -55,7 +65,7 @@ const ConfigSchema = z.object({
   MAX_ATTEMPTS: intFromEnv(8, 1, 50),
   LEASE_SECONDS: intFromEnv(120, 5, 900),
   /** Between two looks at a dispatched batch's workflow execution and campaign. */
-  FOLLOW_INTERVAL_SECONDS: intFromEnv(600, 1, 86_400),
+  FOLLOW_INTERVAL_SECONDS: z._default(followIntervalSeconds, DEFAULT_FOLLOW_INTERVAL_SECONDS),
   ISC_TIMEOUT_MS: intFromEnv(10_000, 100, 60_000),
   ISC_RATE_LIMIT: intFromEnv(100, 3, 100),
   ISC_RATE_WINDOW_SECONDS: intFromEnv(10, 1, 60),
@@ -64,14 +74,53 @@ const ConfigSchema = z.object({
   ISC_ALLOWED_HOSTS: hostListFromEnv,
   PRODUCTION_WORDS: wordsFromEnv(DEFAULT_NON_PRODUCTION_WORDS),
   NON_PRODUCTION_WORDS: wordsFromEnv(DEFAULT_PRODUCTION_WORDS),
-}).check(
-  z.refine((config) => !config.PRODUCTION_WORDS.some((word) => config.NON_PRODUCTION_WORDS.includes(word)), {
-    message: 'PRODUCTION_WORDS and NON_PRODUCTION_WORDS share a word',
-    path: ['NON_PRODUCTION_WORDS'],
-  }),
-);
+  LOG_LEVEL: z.pipe(
+    z.pipe(z._default(z.string(), 'INFO'), z.transform((value: string) => value.toUpperCase())),
+    z.enum(LOG_LEVELS, `must be one of ${LOG_LEVELS.join(', ')}`),
+  ),
+};
+
+const disjointWords = z.refine<{ PRODUCTION_WORDS: string[]; NON_PRODUCTION_WORDS: string[] }>((config) => !config.PRODUCTION_WORDS.some((word) => config.NON_PRODUCTION_WORDS.includes(word)), {
+  message: 'PRODUCTION_WORDS and NON_PRODUCTION_WORDS share a word',
+  path: ['NON_PRODUCTION_WORDS'],
+});
+
+const ConfigSchema = z.object(SHARED).check(disjointWords);
+
+const portFromEnv = z.string().check(z.regex(/^\d{1,5}$/, 'must be a port number'));
+const secretFromEnv = z.string().check(z.minLength(16, 'must be at least 16 characters'));
+
+/** The Lambda functions: the shared settings plus where their secrets live. */
+const AwsConfigSchema = z
+  .object({
+    ...SHARED,
+    WEBHOOK_SECRET_ARN: z.optional(z.string().check(z.minLength(20))),
+    TARGET_SECRET_PREFIX: z._default(z.string().check(z.regex(/^[A-Za-z0-9/_+=.@-]+\/$/, 'must end with "/"')), 'usage-certification/targets/'),
+  })
+  .check(disjointWords);
+
+/** `npm start`: the shared settings plus the local server, its secrets and the simulator. */
+const LocalConfigSchema = z
+  .object({
+    ...SHARED,
+    // Unset, the local stack picks a default (the demo's simulated campaigns complete within seconds).
+    FOLLOW_INTERVAL_SECONDS: z.optional(followIntervalSeconds),
+    PORT: z._default(portFromEnv, '3000'),
+    DATA_DIR: z._default(z.string().check(z.minLength(1)), '.data'),
+    ADMIN_TOKEN: z.optional(secretFromEnv),
+    WEBHOOK_SECRET: z.optional(secretFromEnv),
+    WEBHOOK_SECRET_PREVIOUS: z.optional(secretFromEnv),
+    ISC_SIMULATOR: z._default(z.enum(['on', 'off']), 'on'),
+    ISC_SIMULATOR_PORT: z.optional(portFromEnv),
+    POLL_INTERVAL_MS: z._default(z.string().check(z.regex(/^\d{2,6}$/, 'must be milliseconds (10-999999)')), '500'),
+    /** Extra Host headers to accept (host:port, comma-separated), e.g. a name in /etc/hosts; loopback always works. */
+    LOCAL_ALLOWED_HOSTS: listFromEnv,
+  })
+  .check(disjointWords);
 
 export type Config = z.infer<typeof ConfigSchema>;
+export type AwsConfig = z.infer<typeof AwsConfigSchema>;
+export type LocalConfig = z.infer<typeof LocalConfigSchema>;
 
 /** Re-exported: the runtimes catch it from here with the rest of the configuration. */
 export { ConfigError };
@@ -83,8 +132,21 @@ export function parseEnv<T extends z.ZodMiniType>(schema: T, env: Record<string,
   throw new ConfigError(`Invalid configuration: ${problems.join('; ')}`);
 }
 
-export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+/** The shared settings alone (tests, benchmarks, the CLI's and CDK app's environment words). */
+export function loadConfig(env: Record<string, string | undefined>): Config {
   return parseEnv(ConfigSchema, env);
+}
+
+/** `required`: settings optional in the schema that this function cannot run without. */
+export function loadAwsConfig(env: Record<string, string | undefined>, required: ReadonlyArray<keyof AwsConfig> = []): AwsConfig {
+  const config = parseEnv(AwsConfigSchema, env);
+  const missing = required.filter((name) => config[name] === undefined);
+  if (missing.length > 0) throw new ConfigError(`Invalid configuration: ${missing.map((name) => `${name}: is required by this function`).join('; ')}`);
+  return config;
+}
+
+export function loadLocalConfig(env: Record<string, string | undefined>): LocalConfig {
+  return parseEnv(LocalConfigSchema, env);
 }
 
 export function ingestSettings(config: Config): IngestSettings {
@@ -93,6 +155,17 @@ export function ingestSettings(config: Config): IngestSettings {
     dedupeWindowMs: config.DEDUPE_WINDOW_HOURS * 3_600_000,
     maxRows: config.MAX_ROWS,
     globalExclude: { emails: config.EXCLUDE_EMAILS, domains: config.EXCLUDE_DOMAINS },
+    vocabulary: environmentVocabulary(config),
+  };
+}
+
+export function dispatchSettings(config: Config): DispatchSettings {
+  return {
+    ...DEFAULT_DISPATCH_SETTINGS,
+    maxAttempts: config.MAX_ATTEMPTS,
+    leaseMs: config.LEASE_SECONDS * 1000,
+    followIntervalMs: config.FOLLOW_INTERVAL_SECONDS * 1000,
+    matchThreshold: config.MATCH_THRESHOLD_PERCENT / 100,
     vocabulary: environmentVocabulary(config),
   };
 }

@@ -1,12 +1,13 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { Log } from '../core/ports.js';
+import type { LogLevel } from './config.js';
 
 /**
  * Structured JSON logs (Powertools) on AWS and locally alike. Correlation: every line of a request carries
  * `correlationId` (the delivery id once known, else the request id).
  */
-export function createLogger(serviceName: string, level = process.env.LOG_LEVEL ?? 'INFO'): Log {
-  return wrap(new Logger({ serviceName, logLevel: level as 'INFO' }));
+export function createLogger(serviceName: string, logLevel: LogLevel): Log {
+  return wrap(new Logger({ serviceName, logLevel }));
 }
 
 function wrap(logger: Logger): Log {

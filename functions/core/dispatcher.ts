@@ -2,7 +2,7 @@ import type { BatchError, BatchKey, DispatchBatch } from './delivery.js';
 import { IscError } from './errors.js';
 import type { Clock, DispatchStore, IscClient, Log, SecretStore } from './ports.js';
 import type { BatchTransition } from './types.js';
-import { credentialsFix, readCredentials, type Credentials, type Target } from './target.js';
+import { readCredentials, type Credentials, type Target } from './target.js';
 import { CredentialsMissingError } from './errors.js';
 import type { WorkflowInput, WorkflowUser } from './workflow-input.js';
 import { rateLimitDelayMs, retryDelayMs } from './backoff.js';
@@ -88,11 +88,7 @@ export async function dispatchBatch(key: BatchKey, deps: DispatcherDeps): Promis
     const target = (await store.getTargets([batch.targetId])).get(batch.targetId);
     if (!target) return await settle(failure(batch, 'target_missing', `Target "${batch.targetId}" no longer exists.`, now), 'failed');
     const direct = target.mode === 'direct';
-    const sendingRef = direct ? target.credentials.api : target.credentials.trigger;
-    if (!sendingRef) {
-      const why = direct ? 'no API credentials (direct mode creates campaigns with a user-context PAT)' : 'no trigger credentials';
-      return await settle(failure(batch, 'credentials_missing', `Target "${target.id}" has ${why}. ${credentialsFix(target.id, direct ? 'api' : 'trigger')}`, now), 'failed');
-    }
+    // Credentials never set, or a secret gone: CredentialsMissingError, a failed batch naming the fix (below).
     const credentials = await readCredentials(deps.secrets, target, direct ? 'api' : 'trigger');
     const mismatch = await tenantMismatch(target, credentials, deps);
     if (mismatch) {

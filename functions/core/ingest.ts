@@ -31,6 +31,7 @@ export interface IncomingReport {
   deliveryKey?: string;
 }
 
+/** What the sender is told: the delivery's outcome, `duplicate` when it repeats an earlier report. */
 export interface IngestResponse {
   deliveryId: string;
   duplicate: boolean;
@@ -57,11 +58,16 @@ export interface IngestPlan {
   batches: DispatchBatch[];
 }
 
+export interface IngestResult {
+  receipt: IngestResponse;
+  delivery: Delivery;
+}
+
 /**
  * Accept a report: parse, validate, resolve mappings, apply each policy, plan batches and make it all durable
  * (batches staged, delivery committed by a conditional put, batches released) before answering.
  */
-export async function ingestReport(report: IncomingReport, deps: IngestDeps): Promise<{ httpStatus: 200 | 202; body: IngestResponse; delivery: Delivery }> {
+export async function ingestReport(report: IncomingReport, deps: IngestDeps): Promise<IngestResult> {
   const now = deps.clock.now();
   if (report.deliveryKey !== undefined && !DELIVERY_KEY_PATTERN.test(report.deliveryKey)) {
     throw badRequest('Idempotency-Key/webhook-id must be 1-128 characters of letters, digits and . _ : @ -', { field: 'Idempotency-Key' });
@@ -82,7 +88,7 @@ export async function ingestReport(report: IncomingReport, deps: IngestDeps): Pr
   }
   await deps.store.releaseBatches(plan.delivery);
   await deps.store.recordReportsSeen(plan.delivery.instances, plan.delivery.id, plan.delivery.receivedAt);
-  return { httpStatus: 202, body: responseOf(plan.delivery, false), delivery: plan.delivery };
+  return { receipt: responseOf(plan.delivery, false), delivery: plan.delivery };
 }
 
 export type PlanReads = Pick<IngestStore, 'getMappings' | 'getTargets' | 'recentlySentEmails'>;
@@ -120,6 +126,7 @@ export async function planDelivery(
   const mappings = await deps.store.getMappings(keys);
   const targets = await deps.store.getTargets([...new Set([...mappings.values()].map((m) => m.targetId))]);
   const writeId = randomUUID().slice(0, 8);
+  const context = { deliveryId: identity.id, writeId, now, meta: parsed.meta };
 
   const instances: InstanceOutcome[] = [];
   const batches: DispatchBatch[] = [];
@@ -129,34 +136,9 @@ export async function planDelivery(
     const outcome = resolveInstance(group, mapping, target, deps.settings.vocabulary);
     instances.push(outcome);
     if (!mapping || !target || outcome.status !== 'mapped') continue;
-
-    const recentlySent = mapping.policy.cooldownDays === 0 ? new Set<string>() : await deps.store.recentlySentEmails(group.instanceKey, cooldownStart(mapping.policy, now).toISOString());
-    const classes = classifyUsers(group.users, mapping.policy, { now, recentlySent, globalExclude: deps.settings.globalExclude });
-    const users: WorkflowUser[] = classes.inactive;
-    const envelope = batchEnvelope(identity.id, mapping, period, parsed.meta, now);
-    const planned = planBatches(users, envelope, deps.settings.batchMaxBytes);
-    Object.assign(outcome, {
-      inactiveUsers: users.length,
-      excluded: classes.excluded,
-      cooledDown: classes.cooledDown,
-      unclassified: classes.unclassified,
-      batches: planned.length,
-    });
-    planned.forEach((batchUsers, i) => {
-      batches.push({
-        deliveryId: identity.id,
-        writeId,
-        index: batches.length,
-        count: 0,
-        instanceKey: group.instanceKey,
-        targetId: target.id,
-        status: 'STAGED',
-        attempts: 0,
-        createdAt: now.toISOString(),
-        updatedAt: now.toISOString(),
-        input: batchInput(envelope, { index: i + 1, count: planned.length }, batchUsers),
-      });
-    });
+    const planned = await planInstance(group, mapping, { ...context, period, firstIndex: batches.length }, deps);
+    Object.assign(outcome, planned.counts);
+    batches.push(...planned.batches);
   }
   for (const batch of batches) batch.count = batches.length;
 
@@ -174,6 +156,38 @@ export async function planDelivery(
     batchCount: batches.length,
   };
   return { delivery, batches };
+}
+
+/** One mapped instance: its users classified by the mapping's policy, the inactive ones cut into batches. */
+async function planInstance(
+  group: InstanceGroup,
+  mapping: Mapping,
+  context: { deliveryId: string; writeId: string; now: Date; meta: ReportMeta; period: Delivery['report']['period']; firstIndex: number },
+  deps: { store: PlanReads; settings: IngestSettings },
+): Promise<{ counts: Pick<InstanceOutcome, 'inactiveUsers' | 'excluded' | 'cooledDown' | 'unclassified' | 'batches'>; batches: DispatchBatch[] }> {
+  const { deliveryId, writeId, now } = context;
+  const recentlySent = mapping.policy.cooldownDays === 0 ? new Set<string>() : await deps.store.recentlySentEmails(group.instanceKey, cooldownStart(mapping.policy, now).toISOString());
+  const classes = classifyUsers(group.users, mapping.policy, { now, recentlySent, globalExclude: deps.settings.globalExclude });
+  const users: WorkflowUser[] = classes.inactive;
+  const envelope = batchEnvelope(deliveryId, mapping, context.period, context.meta, now);
+  const planned = planBatches(users, envelope, deps.settings.batchMaxBytes);
+  const batches = planned.map(
+    (batchUsers, i): DispatchBatch => ({
+      deliveryId,
+      writeId,
+      index: context.firstIndex + i,
+      count: 0,
+      instanceKey: group.instanceKey,
+      targetId: mapping.targetId,
+      status: 'STAGED',
+      attempts: 0,
+      createdAt: now.toISOString(),
+      updatedAt: now.toISOString(),
+      input: batchInput(envelope, { index: i + 1, count: planned.length }, batchUsers),
+    }),
+  );
+  const counts = { inactiveUsers: users.length, excluded: classes.excluded, cooledDown: classes.cooledDown, unclassified: classes.unclassified, batches: planned.length };
+  return { counts, batches };
 }
 
 function resolveInstance(group: InstanceGroup, mapping: Mapping | undefined, target: Target | undefined, vocabulary?: EnvironmentVocabulary): InstanceOutcome {
@@ -284,7 +298,7 @@ async function findEarlier(identity: DeliveryIdentity, store: IngestStore, now: 
  * rather than answered as a duplicate (the new report would be lost) or stored under another id (the sender
  * could not refer to it): the sender must give the new report its own id.
  */
-function duplicateOf(delivery: Delivery, identity: DeliveryIdentity) {
+function duplicateOf(delivery: Delivery, identity: DeliveryIdentity): IngestResult {
   if (delivery.contentHash !== undefined && delivery.contentHash !== identity.contentHash) {
     throw new AppError(
       409,
@@ -293,7 +307,7 @@ function duplicateOf(delivery: Delivery, identity: DeliveryIdentity) {
       { deliveryId: delivery.id, firstReceivedAt: delivery.receivedAt },
     );
   }
-  return { httpStatus: 200 as const, body: responseOf(delivery, true), delivery };
+  return { receipt: responseOf(delivery, true), delivery };
 }
 
 function responseOf(delivery: Delivery, duplicate: boolean): IngestResponse {

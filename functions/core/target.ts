@@ -80,7 +80,10 @@ export function credentialsFix(targetId: string, kind: CredentialKind): string {
  */
 export async function readCredentials(secrets: SecretStore, target: Target, kind: CredentialKind): Promise<Credentials> {
   const ref = target.credentials[kind];
-  if (!ref) throw new CredentialsMissingError(`Target "${target.id}" has no ${kind} credentials. ${credentialsFix(target.id, kind)}`);
+  if (!ref) {
+    const what = kind === 'api' && target.mode === 'direct' ? 'no API credentials (direct mode creates campaigns with a user-context PAT)' : `no ${kind} credentials`;
+    throw new CredentialsMissingError(`Target "${target.id}" has ${what}. ${credentialsFix(target.id, kind)}`);
+  }
   try {
     return await secrets.getCredentials(ref.secretId, target.credentialVersion);
   } catch (error) {

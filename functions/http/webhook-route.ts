@@ -1,20 +1,17 @@
-import { randomUUID } from 'node:crypto';
-import { AppError } from '../core/errors.js';
-import { ingestReport, type IngestDeps } from '../core/ingest.js';
+import type { IngestDeps } from '../core/ingest.js';
 import { compileProfiles, type ReportProfiles } from '../core/report-profile.js';
 import { TtlCache } from '../core/ttl-cache.js';
-import type { IngestStore, Log } from '../core/ports.js';
+import type { IngestStore } from '../core/ports.js';
+import { receiveReport } from '../core/receive-report.js';
 import { decodedBody } from './body.js';
 import type { Route } from './router.js';
-import { json, type HttpRequest } from './types.js';
+import { json } from './types.js';
 
 export interface WebhookDeps extends Omit<IngestDeps, 'profiles'> {
   maxBodyBytes: number;
 }
 
 const PROFILE_CACHE_MS = 60_000;
-/** Refusals an admin can fix by adding a report profile or changing the report: worth keeping a sample of. */
-const SAMPLED_REFUSALS = new Set(['unrecognized_report_shape', 'missing_columns', 'empty_report', 'no_valid_rows']);
 
 /**
  * Report profiles change rarely; reading them once a minute keeps a query off every webhook call. `get` says
@@ -52,43 +49,16 @@ export function webhookRoute(deps: WebhookDeps): Route {
         query: request.query,
         deliveryKey: request.headers['idempotency-key'] ?? request.headers['webhook-id'],
       };
-      const refusable = (error: unknown): error is AppError => error instanceof AppError && SAMPLED_REFUSALS.has(error.code);
-      let readStore = false;
-      const current = async () => {
-        const { value, read } = await profiles.get();
-        readStore = read;
-        return value;
-      };
-      let result;
-      try {
-        result = await ingestReport(incoming, { ...deps, profiles: current }).catch((error: unknown) => {
-          // A profile added since the cache was filled may be exactly what this report needs.
-          if (!refusable(error) || readStore) throw error;
-          return ingestReport(incoming, { ...deps, profiles: profiles.reload });
-        });
-      } catch (error) {
-        if (refusable(error)) await keepSample(deps.store, request, body.length, error, log);
-        throw error;
-      }
-      const { delivery } = result;
-      log.info(result.httpStatus === 200 ? 'duplicate report' : 'report accepted', {
+      const { receipt, delivery } = await receiveReport(incoming, { ...deps, profiles, log });
+      log.info(receipt.duplicate ? 'duplicate report' : 'report accepted', {
         correlationId: delivery.id,
         rows: delivery.report.rows,
         rejectedRows: delivery.rejectedCount,
         batches: delivery.batchCount,
         instances: delivery.instances.map((i) => ({ instanceKey: i.instanceKey, status: i.status, inactiveUsers: i.inactiveUsers })),
       });
-      return json(result.httpStatus, result.body);
+      // 202: accepted and durable; 200: the answer of the earlier delivery this one repeats.
+      return json(receipt.duplicate ? 200 : 202, receipt);
     },
   };
-}
-
-/** Best effort: the sender still gets its 422 if the sample cannot be stored. */
-async function keepSample(store: IngestStore, request: HttpRequest, bytes: number, error: AppError, log: Log): Promise<void> {
-  try {
-    await store.recordRejectedReport({ id: randomUUID(), at: new Date().toISOString(), code: error.code, message: error.message, bytes, contentType: request.headers['content-type'], sample: error.details });
-  } catch (storeError) {
-    log.warn('could not keep the sample of a refused report', { error: (storeError as Error).message });
-  }
-  log.warn('report refused', { code: error.code, correlationId: request.requestId });
 }

@@ -1,39 +1,20 @@
 import { chmod, mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import * as z from 'zod/mini';
-import { loadConfig, parseEnv, ConfigError } from '../adapters/config.js';
+import { ConfigError, DEFAULT_FOLLOW_INTERVAL_SECONDS, loadLocalConfig, type LocalConfig } from '../adapters/config.js';
+import { iscClient } from '../adapters/configured-isc-client.js';
 import { createLogger } from '../adapters/logger.js';
 import { pipelineHealth } from '../core/pipeline-health.js';
-import { iscClient } from '../dispatch-setup.js';
 import { localCredentials } from './local-credentials.js';
 import { startLocalStack } from './local-stack.js';
 import { SIMULATOR_BANNER, startIscSimulator, type IscSimulator } from './isc-simulator.js';
 import { DEMO_FOLLOW_INTERVAL_MS, seedDemo, simulatorClients, simulatorIdentities } from './demo-setup.js';
 
-const LocalEnvSchema = z.object({
-  PORT: z._default(z.string().check(z.regex(/^\d{1,5}$/, 'must be a port number')), '3000'),
-  DATA_DIR: z._default(z.string().check(z.minLength(1)), '.data'),
-  ADMIN_TOKEN: z.optional(z.string().check(z.minLength(16, 'must be at least 16 characters'))),
-  WEBHOOK_SECRET: z.optional(z.string().check(z.minLength(16, 'must be at least 16 characters'))),
-  WEBHOOK_SECRET_PREVIOUS: z.optional(z.string().check(z.minLength(16, 'must be at least 16 characters'))),
-  ISC_SIMULATOR: z._default(z.enum(['on', 'off']), 'on'),
-  ISC_SIMULATOR_PORT: z.optional(z.string().check(z.regex(/^\d{1,5}$/, 'must be a port number'))),
-  POLL_INTERVAL_MS: z._default(z.string().check(z.regex(/^\d{2,6}$/, 'must be milliseconds (10-999999)')), '500'),
-  /** Extra Host headers to accept (host:port, comma-separated), e.g. a name in /etc/hosts; loopback always works. */
-  LOCAL_ALLOWED_HOSTS: z.pipe(
-    z._default(z.string(), ''),
-    z.transform((value: string) => value.split(',').map((h) => h.trim().toLowerCase()).filter(Boolean)),
-  ),
-});
-
 const DAY_MS = 86_400_000;
 
 export async function main(): Promise<void> {
-  let env: z.infer<typeof LocalEnvSchema>;
-  let config: ReturnType<typeof loadConfig>;
+  let env: LocalConfig;
   try {
-    env = parseEnv(LocalEnvSchema, process.env);
-    config = loadConfig();
+    env = loadLocalConfig(process.env);
   } catch (error) {
     if (error instanceof ConfigError) {
       console.error(error.message);
@@ -41,7 +22,7 @@ export async function main(): Promise<void> {
     }
     throw error;
   }
-  const log = createLogger('local');
+  const log = createLogger('local', env.LOG_LEVEL);
   // The data directory holds report PII (the embedded DynamoDB) and ISC client secrets: owner-only, files
   // 0600 and directories 0700 for everything this process creates, an existing directory tightened too.
   process.umask(0o077);
@@ -64,6 +45,9 @@ export async function main(): Promise<void> {
     });
   }
 
+  // The demo's simulated campaigns complete within seconds; an explicit FOLLOW_INTERVAL_SECONDS still wins.
+  const followSeconds = env.FOLLOW_INTERVAL_SECONDS ?? (simulator ? DEMO_FOLLOW_INTERVAL_MS / 1000 : DEFAULT_FOLLOW_INTERVAL_SECONDS);
+  const config = { ...env, FOLLOW_INTERVAL_SECONDS: followSeconds };
   const stack = await startLocalStack({
     config,
     log,
@@ -74,8 +58,6 @@ export async function main(): Promise<void> {
     webhookSecrets: [credentials.webhookSecret, ...(env.WEBHOOK_SECRET_PREVIOUS ? [env.WEBHOOK_SECRET_PREVIOUS] : [])],
     adminToken: credentials.adminToken,
     pollIntervalMs: Number(env.POLL_INTERVAL_MS),
-    // The demo's simulated campaigns complete within seconds; an explicit FOLLOW_INTERVAL_SECONDS still wins.
-    dispatch: simulator && process.env.FOLLOW_INTERVAL_SECONDS === undefined ? { followIntervalMs: DEMO_FOLLOW_INTERVAL_MS } : undefined,
     extraHosts: env.LOCAL_ALLOWED_HOSTS,
   });
   const seeded = simulator ? await seedDemo({ store: stack.store, url: stack.url, adminToken: credentials.adminToken, simulatorUrl: simulator.url, clients, log }) : false;

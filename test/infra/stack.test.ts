@@ -1,6 +1,6 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { PENDING_BATCH_FILTER } from '../../functions/dispatch-stream.js';
+import { PENDING_BATCH_FILTER } from '../../functions/aws/dispatch-stream.js';
 import { TABLE_SCHEMA } from '../../functions/adapters/dynamodb-table.js';
 import { iamStatements, logicalId, synth, type Statement, type Synthesized } from './synth.js';
 

@@ -114,6 +114,15 @@ describe('Direct mode', () => {
     expect(error!.message).toContain('is ERROR in ISC');
   });
 
+  it('fails a batch whose direct-mode target has no API credentials, saying what direct mode needs', async () => {
+    await stack.call('PUT', '/admin/targets/no-creds', { body: { environment: 'production', tenant: 'acme-sim', mode: 'direct', tokenUrl: `${isc.url}/oauth/token`, apiBaseUrl: isc.url } });
+    await stack.call('PUT', '/admin/mappings/zoom-production?skipSourceCheck=true', { body: slackMapping({ application: 'Zoom', instance: 'Zoom-production', targetId: 'no-creds' }) });
+    const delivery = await settle(await deliver('Zoom-production', 'direct-no-creds'));
+    expect(delivery.status).toBe('FAILED');
+    expect(delivery.batches[0].lastError).toMatchObject({ code: 'credentials_missing' });
+    expect(delivery.batches[0].lastError.message).toMatch(/^Target "no-creds" has no API credentials \(direct mode creates campaigns with a user-context PAT\)\. Set them with PUT \/admin\/targets\/no-creds\/credentials\/api/);
+  });
+
   it('fails with ISC\'s reason when the credential is not a user-context token', async () => {
     const deliveryId = await deliver('Teams-production', 'direct-2');
     const delivery = await settle(deliveryId);

@@ -17,7 +17,7 @@ import { FileSecretStore } from '../../functions/adapters/file-secret-store.js';
 import { HttpIscClient } from '../../functions/adapters/isc-client.js';
 import { DEFAULT_DISPATCH_SETTINGS, sweep } from '../../functions/core/dispatcher.js';
 import { ingestReport } from '../../functions/core/ingest.js';
-import { PENDING_BATCH_FILTER, handleStreamEvent } from '../../functions/dispatch-stream.js';
+import { PENDING_BATCH_FILTER, handleStreamEvent } from '../../functions/aws/dispatch-stream.js';
 import type { IscSimulator } from '../../functions/local/isc-simulator.js';
 import { captureLog } from '../helpers/capture-log.js';
 import { dynamoDbLocalUnavailable, startDynamoDbLocal } from '../helpers/dynamodb-local.js';

@@ -1,8 +1,8 @@
 import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
-import { dispatchBatch, type DispatcherDeps } from './core/dispatcher.js';
-import type { DispatchBatch } from './core/delivery.js';
+import { dispatchBatch, type DispatcherDeps } from '../core/dispatcher.js';
+import type { DispatchBatch } from '../core/delivery.js';
 
 /**
  * The event source mapping's filter (lib/ uses this object): only batch items whose new image is PENDING

@@ -1,0 +1,23 @@
+import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import { ingestSettings } from '../adapters/config.js';
+import { iscClient } from '../adapters/configured-isc-client.js';
+import { handleApiGatewayEvent } from '../http/api-gateway.js';
+import { createRouter } from '../http/router.js';
+import { adminRoutes } from '../http/routes.js';
+import type { AwsRoot } from './root.js';
+
+/** API Gateway (AWS_IAM-authorized) → /admin/*. The caller's IAM ARN is the audit actor. */
+export function makeAdminHandler(deps: Pick<AwsRoot, 'config' | 'log' | 'clock' | 'store' | 'secrets' | 'secretIdFor'>) {
+  const { config, store, secrets, clock, secretIdFor } = deps;
+  // A connection check makes up to six ISC calls in a row; 3 s each, retries included, keeps it inside the function's 25 s.
+  const isc = iscClient({ ...config, ISC_TIMEOUT_MS: Math.min(config.ISC_TIMEOUT_MS, 3000) }, { rateLedger: store, retry: { budgetMs: 3000 } });
+  const routes = adminRoutes({
+    store, secrets, clock, secretIdFor, isc,
+    iscHosts: { allowedHosts: config.ISC_ALLOWED_HOSTS, allowLoopbackHttp: false },
+    settings: ingestSettings(config),
+    maxBodyBytes: config.MAX_BODY_BYTES,
+    matchThreshold: config.MATCH_THRESHOLD_PERCENT / 100,
+  });
+  const router = createRouter(routes, { webhookSecrets: async () => [] });
+  return (event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> => handleApiGatewayEvent(event, router, deps.log);
+}
