@@ -11,6 +11,7 @@ import { FileSecretStore } from '../adapters/file-secret-store.js';
 import type { Log } from '../adapters/logger.js';
 import type { RateLedger } from '../adapters/rate-limiter.js';
 import { createRouter } from '../http/router.js';
+import type { ConsoleAuth } from '../http/console-auth.js';
 import { adminRoutes, publicRoutes } from '../http/routes.js';
 import { consoleRoutes } from '../http/console-route.js';
 import { createNodeServer } from '../http/node-server.js';
@@ -35,6 +36,8 @@ export interface LocalStackOptions {
   clock?: Clock;
   /** Host headers the server accepts besides 127.0.0.1/localhost/[::1] on its port (LOCAL_ALLOWED_HOSTS). */
   extraHosts?: string[];
+  /** Console sign-in with OpenID Connect (CONSOLE_OIDC=1); the admin token keeps working beside it. */
+  console?: ConsoleAuth;
 }
 
 export interface LocalStack {
@@ -74,7 +77,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     }),
     ...consoleRoutes(), // local only: the admin console (functions/console/README.md)
   ];
-  const router = createRouter(routes, { webhookSecrets: async () => options.webhookSecrets, adminToken: options.adminToken });
+  const router = createRouter(routes, { webhookSecrets: async () => options.webhookSecrets, adminToken: options.adminToken, console: options.console });
   const server: Server = createNodeServer(router, log, { maxBodyBytes: config.MAX_BODY_BYTES, extraHosts: options.extraHosts });
   server.listen(options.port, '127.0.0.1');
   await once(server, 'listening');
