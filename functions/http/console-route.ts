@@ -49,17 +49,35 @@ function consoleAssets(): Promise<ConsoleAssets> {
   return assets;
 }
 
-/** Same-origin only: the page may load its own script and style and call its own API, nothing else. */
-const SECURITY_HEADERS = {
-  'content-security-policy': "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; form-action 'none'; frame-ancestors 'none'; base-uri 'none'",
-  'x-content-type-options': 'nosniff',
-  'referrer-policy': 'no-referrer',
-  'cache-control': 'no-store',
-};
+/** OpenID Connect sign-in for the console: a public client (no secret), authorization code + PKCE. */
+export interface ConsoleSignIn {
+  clientId: string;
+  authorizeUrl: string;
+  tokenUrl: string;
+  /** RP-initiated logout (OIDC end_session_endpoint, or Cognito's /logout): ends the IdP session too. */
+  logoutUrl: string;
+  scope: string;
+  /** The ID token claim listing the user's groups (`cognito:groups` on Cognito). */
+  groupsClaim: string;
+}
 
-const asset = (body: string, contentType: string): HttpResponse => ({ status: 200, body, headers: { ...SECURITY_HEADERS, 'content-type': contentType } });
+/**
+ * Same-origin only: the page may load its own script and style and call its own API, nothing else — except,
+ * with OIDC sign-in, the IdP's token endpoint (the code exchange is a fetch; sign-in and sign-out are navigations).
+ */
+export function securityHeaders(signIn?: ConsoleSignIn): Record<string, string> {
+  const connect = signIn ? `'self' ${new URL(signIn.tokenUrl).origin}` : "'self'";
+  return {
+    'content-security-policy': `default-src 'none'; script-src 'self'; style-src 'self'; connect-src ${connect}; img-src 'self' data:; form-action 'none'; frame-ancestors 'none'; base-uri 'none'`,
+    'x-content-type-options': 'nosniff',
+    'referrer-policy': 'no-referrer',
+    'cache-control': 'no-store',
+  };
+}
 
-export function consoleRoutes(): Route[] {
+export function consoleRoutes(signIn?: ConsoleSignIn): Route[] {
+  const headers = securityHeaders(signIn);
+  const asset = (body: string, contentType: string): HttpResponse => ({ status: 200, body, headers: { ...headers, 'content-type': contentType } });
   return [
     {
       method: 'GET',
@@ -87,6 +105,15 @@ export function consoleRoutes(): Route[] {
       summary: 'Local admin console stylesheet.',
       async handle() {
         return asset((await consoleAssets()).css, 'text/css; charset=utf-8');
+      },
+    },
+    {
+      method: 'GET',
+      path: '/console/config.json',
+      auth: 'none',
+      summary: 'How the console signs in: {"signIn":"token"} (the admin token) or {"signIn":"oidc", clientId, authorizeUrl, tokenUrl, logoutUrl, scope, groupsClaim}.',
+      async handle() {
+        return { status: 200, body: signIn ? { signIn: 'oidc', ...signIn } : { signIn: 'token' }, headers: { 'cache-control': 'no-store' } };
       },
     },
   ];

@@ -8,6 +8,7 @@ import { iscClient } from '../dispatch-setup.js';
 import { localCredentials } from './local-credentials.js';
 import { startLocalStack } from './local-stack.js';
 import { SIMULATOR_BANNER, startIscSimulator, type IscSimulator } from './isc-simulator.js';
+import { localOidcUsers, startLocalOidc, type LocalOidc } from './local-oidc.js';
 import { DEMO_FOLLOW_INTERVAL_MS, seedDemo, simulatorClients, simulatorIdentities } from './demo-setup.js';
 
 const LocalEnvSchema = z.object({
@@ -16,6 +17,9 @@ const LocalEnvSchema = z.object({
   ADMIN_TOKEN: z.optional(z.string().check(z.minLength(16, 'must be at least 16 characters'))),
   WEBHOOK_SECRET: z.optional(z.string().check(z.minLength(16, 'must be at least 16 characters'))),
   WEBHOOK_SECRET_PREVIOUS: z.optional(z.string().check(z.minLength(16, 'must be at least 16 characters'))),
+  /** 1: the console signs in through an OpenID provider started in this process (admin + viewer users). */
+  CONSOLE_OIDC: z._default(z.enum(['0', '1']), '0'),
+  CONSOLE_OIDC_PORT: z.optional(z.string().check(z.regex(/^\d{1,5}$/, 'must be a port number'))),
   ISC_SIMULATOR: z._default(z.enum(['on', 'off']), 'on'),
   ISC_SIMULATOR_PORT: z.optional(z.string().check(z.regex(/^\d{1,5}$/, 'must be a port number'))),
   POLL_INTERVAL_MS: z._default(z.string().check(z.regex(/^\d{2,6}$/, 'must be milliseconds (10-999999)')), '500'),
@@ -64,6 +68,11 @@ export async function main(): Promise<void> {
     });
   }
 
+  const oidcUsers = localOidcUsers();
+  const oidc: LocalOidc | undefined = env.CONSOLE_OIDC === '1'
+    ? await startLocalOidc({ consoleOrigin: `http://127.0.0.1:${port}`, users: oidcUsers, port: Number(env.CONSOLE_OIDC_PORT ?? port + 2) })
+    : undefined;
+
   const stack = await startLocalStack({
     config,
     log,
@@ -77,6 +86,7 @@ export async function main(): Promise<void> {
     // The demo's simulated campaigns complete within seconds; an explicit FOLLOW_INTERVAL_SECONDS still wins.
     dispatch: simulator && process.env.FOLLOW_INTERVAL_SECONDS === undefined ? { followIntervalMs: DEMO_FOLLOW_INTERVAL_MS } : undefined,
     extraHosts: env.LOCAL_ALLOWED_HOSTS,
+    oidc: oidc?.console,
   });
   const seeded = simulator ? await seedDemo({ store: stack.store, url: stack.url, adminToken: credentials.adminToken, simulatorUrl: simulator.url, clients, log }) : false;
 
@@ -89,7 +99,7 @@ export async function main(): Promise<void> {
   const staleTimer = setInterval(() => void warnStale().catch(() => undefined), DAY_MS);
   staleTimer.unref();
 
-  printBanner({ url: stack.url, dataDir, credentials, previousSecret: env.WEBHOOK_SECRET_PREVIOUS, simulatorUrl: simulator?.url, seeded });
+  printBanner({ url: stack.url, dataDir, credentials, previousSecret: env.WEBHOOK_SECRET_PREVIOUS, simulatorUrl: simulator?.url, seeded, oidc: oidc && { issuer: oidc.issuer, users: oidcUsers } });
 
   let stopping = false;
   const stop = async (signal: string) => {
@@ -99,13 +109,14 @@ export async function main(): Promise<void> {
     clearInterval(staleTimer);
     await stack.close();
     await simulator?.close();
+    await oidc?.close();
     process.exit(0);
   };
   process.on('SIGINT', () => void stop('SIGINT'));
   process.on('SIGTERM', () => void stop('SIGTERM'));
 }
 
-function printBanner(options: { url: string; dataDir: string; credentials: Awaited<ReturnType<typeof localCredentials>>; previousSecret?: string; simulatorUrl?: string; seeded: boolean }): void {
+function printBanner(options: { url: string; dataDir: string; credentials: Awaited<ReturnType<typeof localCredentials>>; previousSecret?: string; simulatorUrl?: string; seeded: boolean; oidc?: { issuer: string; users: ReturnType<typeof localOidcUsers> } }): void {
   const { url, credentials } = options;
   // The operator's own secrets never reach stdout (log collectors keep it): only generated ones are shown whole.
   const shown = (name: 'webhookSecret' | 'adminToken', envName: string) => {
@@ -125,7 +136,9 @@ function printBanner(options: { url: string; dataDir: string; credentials: Await
     '',
     `  webhook     POST ${url}/webhooks/saas-management`,
     `  admin API   ${url}/admin/…   (OpenAPI: ${url}/openapi.json)`,
-    `  console     ${url}/console/   (sign in with the admin token)`,
+    options.oidc
+      ? `  console     ${url}/console/   (OpenID sign-in at ${options.oidc.issuer}; passwords are new on every start)\n${options.oidc.users.map((u) => `                ${u.groups[0]!.padEnd(6)} ${u.email}  password ${u.password}`).join('\n')}`
+      : `  console     ${url}/console/   (sign in with the admin token)`,
     `  health      ${url}/health`,
     `  data        ${options.dataDir} (embedded DynamoDB, secrets.json)`,
     options.simulatorUrl ? `  ISC         ${SIMULATOR_BANNER} at ${options.simulatorUrl}` : '  ISC         simulator off (ISC_SIMULATOR=off): register a real tenant as a target',

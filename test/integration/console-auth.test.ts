@@ -28,7 +28,8 @@ beforeAll(async () => {
   jwksServer = createServer((_request, response) => response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(idpKey.jwks))).listen(0, '127.0.0.1');
   await once(jwksServer, 'listening');
   const jwksUri = `http://127.0.0.1:${(jwksServer.address() as AddressInfo).port}/jwks.json`;
-  stack = await startTestStack({ console: { verify: createJwtVerifier({ issuer: ISSUER, audience: CLIENT_ID, jwksUri }), groupsClaim: 'groups' } });
+  const signIn = { clientId: CLIENT_ID, authorizeUrl: `${ISSUER}/authorize`, tokenUrl: `${ISSUER}/token`, logoutUrl: `${ISSUER}/logout`, scope: 'openid email', groupsClaim: 'groups' };
+  stack = await startTestStack({ oidc: { auth: { verify: createJwtVerifier({ issuer: ISSUER, audience: CLIENT_ID, jwksUri }), groupsClaim: 'groups' }, signIn } });
   await stack.call('PUT', '/admin/targets/prod', { body: productionTarget });
 });
 afterAll(async () => {
