@@ -88,6 +88,8 @@ export async function startLocalOidc(options: LocalOidcOptions): Promise<LocalOi
       await grant.save();
       return grant;
     },
+    // The code exchange is a cross-origin fetch from the console page, and only from it.
+    clientBasedCORS: (_ctx, origin) => origin === options.consoleOrigin,
     interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
     features: {
       devInteractions: { enabled: false },
