@@ -85,14 +85,6 @@ describe.skipIf(!hasChromium)('Console sign-in with OpenID Connect in headless C
   });
 
   const status = () => page.locator('#status');
-  const signInAs = async (user: LocalUser) => {
-    await page.getByRole('button', { name: 'Sign in with your organisation' }).click();
-    await page.waitForURL(`${oidc.issuer}/**`);
-    await page.getByLabel('Email').fill(user.email);
-    await page.getByLabel('Password').fill(user.password);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByRole('heading', { name: 'Mappings', level: 2 }).waitFor();
-  };
 
   it('signs in as admin with authorization code + PKCE; the ID token stays in sessionStorage, never in the URL', async () => {
     await page.goto(`${stack.url}/console/`);
