@@ -34,6 +34,17 @@ export function createJwtVerifier(settings: OidcVerifierSettings): (token: strin
   };
 }
 
+/**
+ * The console's Cognito sign-in as the admin function's environment (set by lib/console-hosting.ts); undefined
+ * when the stack has no console, so a JWT is then never accepted.
+ */
+export function consoleAuthFromEnv(env: Record<string, string | undefined>): { verify: (token: string) => Promise<TokenClaims>; groupsClaim: string } | undefined {
+  const issuer = env.CONSOLE_ISSUER;
+  const audience = env.CONSOLE_CLIENT_ID;
+  if (!issuer || !audience) return undefined;
+  return { verify: createJwtVerifier({ issuer, audience, jwksUri: `${issuer}/.well-known/jwks.json` }), groupsClaim: env.CONSOLE_GROUPS_CLAIM || 'cognito:groups' };
+}
+
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]']);
 const JWKS_TIMEOUT_MS = 5_000;
 
