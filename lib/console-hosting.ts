@@ -22,6 +22,7 @@ import { HttpOrigin, S3BucketOrigin } from 'aws-cdk-lib/aws-cloudfront-origins';
 import type { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
 import { BlockPublicAccess, Bucket, BucketEncryption, ObjectOwnership } from 'aws-cdk-lib/aws-s3';
 import { BucketDeployment, Source } from 'aws-cdk-lib/aws-s3-deployment';
+import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import { buildSync } from 'esbuild';
 import { Construct } from 'constructs';
 import { CONSOLE_BUILD, CONSOLE_DIR, contentSecurityPolicy } from '../functions/http/console-route.js';
@@ -49,6 +50,7 @@ export class ConsoleHosting extends Construct {
   readonly bucket: Bucket;
   readonly distribution: Distribution;
   readonly consoleMethod: Method;
+  readonly deployment: BucketDeployment;
   readonly url: string;
 
   constructor(scope: Construct, id: string, props: ConsoleHostingProps) {
@@ -120,7 +122,7 @@ export class ConsoleHosting extends Construct {
     this.url = `https://${this.distribution.distributionDomainName}/console/`;
 
     const client = signIn.addConsoleClient(this.url);
-    const deployment = new BucketDeployment(this, 'Deploy', {
+    const deployment = (this.deployment = new BucketDeployment(this, 'Deploy', {
       destinationBucket: this.bucket,
       destinationKeyPrefix: 'console',
       sources: [
@@ -138,7 +140,8 @@ export class ConsoleHosting extends Construct {
       distribution: this.distribution,
       distributionPaths: ['/console/*'],
       memoryLimit: 256,
-    });
+      logGroup: new LogGroup(this, 'DeployLogs', { retention: config.logRetention, removalPolicy: config.dataRemovalPolicy }),
+    }));
 
     // The admin function verifies console tokens itself (role and audit name), against this pool and client.
     const issuer = `https://cognito-idp.${Stack.of(this).region}.amazonaws.com/${signIn.userPool.userPoolId}`;

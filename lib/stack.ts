@@ -9,6 +9,7 @@ import { Secrets } from './secrets.js';
 import { Waf } from './waf.js';
 import { SignIn, consoleIdp } from './sign-in.js';
 import { ConsoleHosting } from './console-hosting.js';
+import { PipelineDashboard } from './dashboard.js';
 
 export interface UsageCertificationStackProps extends StackProps {
   config: StageConfig;
@@ -25,6 +26,7 @@ export class UsageCertificationStack extends Stack {
   readonly alarms: Alarms;
   readonly signIn: SignIn;
   readonly console: ConsoleHosting;
+  readonly dashboard: PipelineDashboard;
 
   constructor(scope: Construct, id: string, props: UsageCertificationStackProps) {
     super(scope, id, props);
@@ -46,6 +48,8 @@ export class UsageCertificationStack extends Stack {
       apiStage: this.api.restApi.deploymentStage,
       webAcl: this.waf.webAcl,
     });
+
+    this.dashboard = new PipelineDashboard(this, 'Dashboard', { config, dispatchDlq: this.data.dispatchDlq, ingest: this.functions.ingest, dispatch: this.functions.dispatch, apiStage: this.api.restApi.deploymentStage });
 
     const url = this.api.restApi.url; // ends with "/"
     new CfnOutput(this, 'ApiUrl', { value: url, description: 'Base URL of the API (admin routes under admin/, SigV4-signed)' });
