@@ -10,6 +10,7 @@ import { renderMappings } from './mappings.js';
 import { renderPreview } from './preview.js';
 import { beginSignIn, completeSignIn, loadSignInConfig, signOutEverywhere, signedInUser, type SignInConfig } from './oidc.js';
 import { enforceReadOnly } from './read-only.js';
+import { renderDeliveryChart } from './chart.js';
 
 const main = document.getElementById('main')!;
 const nav = document.getElementById('nav')!;
@@ -96,7 +97,11 @@ async function route(): Promise<void> {
   main.setAttribute('aria-busy', 'true');
   try {
     let focus: HTMLElement | undefined;
-    if (view.name === 'deliveries') focus = await renderDeliveries({ root: main, alive }, view.id);
+    if (view.name === 'deliveries') {
+      focus = await renderDeliveries({ root: main, alive }, view.id);
+      const chart = await renderDeliveryChart();
+      if (alive()) main.querySelector('.lede')?.after(chart);
+    }
     else if (view.name === 'preview') await renderPreview(main);
     else await renderMappings(main);
     if (!alive()) return;

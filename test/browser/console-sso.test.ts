@@ -5,7 +5,7 @@
  * user back to sign-in. Skipped, with a notice, where /usr/bin/chromium is missing.
  */
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -13,7 +13,7 @@ import type { BrowserContext, Page } from 'playwright-core';
 import { startLocalOidc, type LocalOidc, type LocalUser } from '../../functions/local/local-oidc.js';
 import { freePort } from '../helpers/free-port.js';
 import { signJwt, signingKey } from '../helpers/jwt.js';
-import { productionTarget, slackMapping, startTestStack, type TestStack } from '../helpers/stack.js';
+import { productionTarget, slackMapping, startTestStack, webhookHeaders, type TestStack } from '../helpers/stack.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const eventually = <T>(read: () => Promise<T> | T) => expect.poll(read, { timeout: 10_000, interval: 100 });
@@ -148,6 +148,19 @@ describe.skipIf(!hasChromium)('Console sign-in with OpenID Connect in headless C
     });
     expect(forced).toMatchObject({ status: 403, body: { error: { code: 'forbidden' } } });
     expect((await stack.call('GET', '/admin/mappings/slack-production')).status).toBe(200);
+  });
+
+  it('shows the viewer the last 30 days as a chart on the deliveries page', async () => {
+    const sample = await readFile(join(repo, 'samples/usage-report.json'), 'utf8');
+    expect((await stack.call('POST', '/webhooks/saas-management', { raw: sample, headers: webhookHeaders({ 'idempotency-key': 'chart-1' }) })).status).toBe(202);
+    await page.getByRole('link', { name: 'Deliveries' }).click();
+    const chart = page.locator('#delivery-chart');
+    await chart.waitFor();
+    const rows = chart.getByRole('img');
+    expect(await rows.count()).toBe(4);
+    await eventually(() => rows.first().getAttribute('aria-label')).toBe('Reports received: 1 in 30 days, at most 1 a day');
+    expect(await rows.nth(1).getAttribute('aria-label')).toMatch(/^Users sent for review: [1-9]\d* in 30 days/);
+    await page.screenshot({ path: screenshot('chart'), fullPage: true });
   });
 
   it('an expired token sends the user back to sign-in', async () => {
