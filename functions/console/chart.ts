@@ -74,7 +74,7 @@ function barRow(points: DailyPoint[], key: keyof Omit<DailyPoint, 'date'>, label
     return svg('rect', { x: (slot * points.indexOf(p) + 1).toFixed(1), y: (height - barHeight).toFixed(1), width: (slot - 2).toFixed(1), height: barHeight.toFixed(1), class: `bar bar-${key}` },
       svg('title', {}, document.createTextNode(`${p.date}: ${p[key]}`)));
   });
-  return svg('svg', { viewBox: `0 0 ${width} ${height}`, class: 'chart-row', role: 'img', 'aria-label': `${label}: ${total} in ${points.length} days, at most ${max} a day` },
+  return svg('svg', { viewBox: `0 0 ${width} ${height}`, preserveAspectRatio: 'none', class: 'chart-row', role: 'img', 'aria-label': `${label}: ${total} in ${points.length} days, at most ${max} a day` },
     svg('line', { x1: 0, y1: height - 0.5, x2: width, y2: height - 0.5, class: 'axis' }), ...bars);
 }
 
