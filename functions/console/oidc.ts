@@ -4,16 +4,10 @@
  * no client secret. The ID token is the API's bearer token; it lives in sessionStorage (via `session`) only.
  */
 import { session } from './api.js';
+import type { ConsoleSignIn } from '../http/console-route.js';
 
-export interface OidcConfig {
-  signIn: 'oidc';
-  clientId: string;
-  authorizeUrl: string;
-  tokenUrl: string;
-  logoutUrl: string;
-  scope: string;
-  groupsClaim: string;
-}
+/** What /console/config.json says in OIDC mode (functions/http/console-route.ts). */
+export type OidcConfig = ConsoleSignIn & { signIn: 'oidc' };
 
 export type SignInConfig = { signIn: 'token' } | OidcConfig;
 

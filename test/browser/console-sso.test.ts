@@ -4,25 +4,17 @@
  * disabled controls and 403 on a forced call, sign-out ending the IdP session, and an expired token sending the
  * user back to sign-in. Skipped, with a notice, where /usr/bin/chromium is missing.
  */
-import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
 import { startLocalOidc, type LocalOidc, type LocalUser } from '../../functions/local/local-oidc.js';
+import { CHROMIUM, eventually, hasChromium, openConsoleBrowser, repo, screenshot, skipAfterFirstFailure, type ConsoleBrowser } from '../helpers/browser.js';
 import { freePort } from '../helpers/free-port.js';
 import { signJwt, signingKey } from '../helpers/jwt.js';
 import { productionTarget, slackMapping, startTestStack, webhookHeaders, type TestStack } from '../helpers/stack.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const eventually = <T>(read: () => Promise<T> | T) => expect.poll(read, { timeout: 10_000, interval: 100 });
-const hasChromium = existsSync(CHROMIUM);
 if (!hasChromium) console.warn(`[browser tests] SKIPPED: ${CHROMIUM} not found (apt-get install -y chromium); console sign-in was not tested in a browser.`);
-
-const repo = new URL('../../', import.meta.url).pathname;
-const shotDir = process.env.UPDATE_SCREENSHOTS ? join(repo, 'docs/img') : join(tmpdir(), 'console-screenshots');
-const screenshot = (name: string) => join(shotDir, `console-${name}.png`);
 
 const admin: LocalUser = { email: 'admin@example.com', password: 'admin-password-3f9a', groups: ['admin'] };
 const viewer: LocalUser = { email: 'viewer@example.com', password: 'viewer-password-7c1e', groups: ['viewer'] };
@@ -32,57 +24,25 @@ const idpKey = signingKey('local-test-key');
 describe.skipIf(!hasChromium)('Console sign-in with OpenID Connect in headless Chromium', () => {
   let oidc: LocalOidc;
   let stack: TestStack;
-  let context: BrowserContext;
+  let browser: ConsoleBrowser;
   let page: Page;
-  let profile: string;
-  const offHost: string[] = [];
-  const pageErrors: string[] = [];
 
   beforeAll(async () => {
-    const { chromium } = await import('playwright-core');
     const port = await freePort();
-    profile = await mkdtemp(join(tmpdir(), 'console-sso-chromium-'));
     oidc = await startLocalOidc({ consoleOrigin: `http://127.0.0.1:${port}`, users: [admin, viewer], signingKey: { ...idpKey.privateKey.export({ format: 'jwk' }), kid: idpKey.kid, alg: 'RS256', use: 'sig' } });
-    [stack, context] = await Promise.all([
-      startTestStack({ port, oidc: oidc.console }),
-      chromium.launchPersistentContext(profile, {
-        executablePath: CHROMIUM,
-        args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-        viewport: { width: 1280, height: 900 },
-        timezoneId: 'UTC',
-        locale: 'en-US',
-      }),
-    ]);
-    await context.route('**/*', (route) => {
-      if (new URL(route.request().url()).hostname === '127.0.0.1') return route.continue();
-      offHost.push(route.request().url());
-      return route.abort();
-    });
-    page = await context.newPage();
-    page.on('pageerror', (error) => pageErrors.push(error.message));
-    page.on('console', (message) => {
-      if (message.type() === 'error' && !/status of 4\d\d/.test(message.text())) pageErrors.push(message.text());
-    });
-    page.setDefaultTimeout(8000);
-    await mkdir(shotDir, { recursive: true });
+    [stack, browser] = await Promise.all([startTestStack({ port, oidc: oidc.console }), openConsoleBrowser()]);
+    page = browser.page;
     expect((await stack.call('PUT', '/admin/targets/prod', { body: productionTarget })).status).toBe(201);
     expect((await stack.call('PUT', '/admin/mappings/slack-production', { body: slackMapping() })).status).toBe(201);
   });
 
   afterAll(async () => {
-    await context?.close();
+    await browser?.close();
     await stack?.close();
     await oidc?.close();
-    if (profile) await rm(profile, { recursive: true, force: true });
   });
 
-  let failed = false;
-  afterEach(({ task }) => {
-    if (task.result?.state === 'fail') failed = true;
-  });
-  beforeEach(({ skip }) => {
-    if (failed) skip('an earlier step failed');
-  });
+  skipAfterFirstFailure();
 
   const status = () => page.locator('#status');
 
@@ -174,7 +134,7 @@ describe.skipIf(!hasChromium)('Console sign-in with OpenID Connect in headless C
   });
 
   it('loaded nothing from anywhere but this machine and raised no script errors', () => {
-    expect(offHost).toEqual([]);
-    expect(pageErrors).toEqual([]);
+    expect(browser.offHost).toEqual([]);
+    expect(browser.pageErrors).toEqual([]);
   });
 });

@@ -1,0 +1,1 @@
+import { createJwtVerifier } from './functions/adapters/jwt-verifier.ts'; console.log(createJwtVerifier);
