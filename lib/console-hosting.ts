@@ -186,7 +186,6 @@ export class ConsoleHosting extends Construct {
  */
 function consoleAssets() {
   return Source.asset(CONSOLE_DIR, {
-    assetHash: undefined,
     bundling: {
       image: DockerImage.fromRegistry('unused-local-bundling-only'),
       local: {

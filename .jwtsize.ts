@@ -1,1 +1,0 @@
-import { createJwtVerifier } from './functions/adapters/jwt-verifier.ts'; console.log(createJwtVerifier);
