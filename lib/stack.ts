@@ -7,6 +7,9 @@ import { Data } from './data.js';
 import { Functions } from './functions.js';
 import { Secrets } from './secrets.js';
 import { Waf } from './waf.js';
+import { SignIn, consoleIdp } from './sign-in.js';
+import { ConsoleHosting } from './console-hosting.js';
+import { PipelineDashboard } from './dashboard.js';
 
 export interface UsageCertificationStackProps extends StackProps {
   config: StageConfig;
@@ -21,6 +24,9 @@ export class UsageCertificationStack extends Stack {
   readonly api: Api;
   readonly waf: Waf;
   readonly alarms: Alarms;
+  readonly signIn: SignIn;
+  readonly console: ConsoleHosting;
+  readonly dashboard: PipelineDashboard;
 
   constructor(scope: Construct, id: string, props: UsageCertificationStackProps) {
     super(scope, id, props);
@@ -30,6 +36,8 @@ export class UsageCertificationStack extends Stack {
     this.secrets = new Secrets(this, 'Secrets', config);
     this.functions = new Functions(this, 'Functions', { config, table: this.data.table, auditTable: this.data.auditTable, dispatchDlq: this.data.dispatchDlq, secrets: this.secrets });
     this.api = new Api(this, 'Api', { config, ingest: this.functions.ingest, admin: this.functions.admin });
+    this.signIn = new SignIn(this, 'SignIn', { config, idp: consoleIdp(this.node) });
+    this.console = new ConsoleHosting(this, 'Console', { config, restApi: this.api.restApi, admin: this.functions.admin, signIn: this.signIn });
     this.waf = new Waf(this, 'Waf', { config, stage: this.api.restApi.deploymentStage, webhookPathPart: `/${WEBHOOK_PATH.split('/')[0]}/` });
     this.alarms = new Alarms(this, 'Alarms', {
       config,
@@ -40,6 +48,8 @@ export class UsageCertificationStack extends Stack {
       apiStage: this.api.restApi.deploymentStage,
       webAcl: this.waf.webAcl,
     });
+
+    this.dashboard = new PipelineDashboard(this, 'Dashboard', { config, dispatchDlq: this.data.dispatchDlq, ingest: this.functions.ingest, dispatch: this.functions.dispatch, apiStage: this.api.restApi.deploymentStage });
 
     const url = this.api.restApi.url; // ends with "/"
     new CfnOutput(this, 'ApiUrl', { value: url, description: 'Base URL of the API (admin routes under admin/, SigV4-signed)' });

@@ -96,6 +96,10 @@ const AwsConfigSchema = z
     ...SHARED,
     WEBHOOK_SECRET_ARN: z.optional(z.string().check(z.minLength(20))),
     TARGET_SECRET_PREFIX: z._default(z.string().check(z.regex(/^[A-Za-z0-9/_+=.@-]+\/$/, 'must end with "/"')), 'usage-certification/targets/'),
+    /** The console's sign-in (set by lib/console-hosting.ts); unset, no ID token is ever accepted. */
+    CONSOLE_ISSUER: z.optional(z.url({ protocol: /^https$/ })),
+    CONSOLE_CLIENT_ID: z.optional(z.string().check(z.minLength(1))),
+    CONSOLE_GROUPS_CLAIM: z._default(z.string().check(z.minLength(1)), 'cognito:groups'),
   })
   .check(disjointWords);
 
@@ -110,6 +114,9 @@ const LocalConfigSchema = z
     ADMIN_TOKEN: z.optional(secretFromEnv),
     WEBHOOK_SECRET: z.optional(secretFromEnv),
     WEBHOOK_SECRET_PREVIOUS: z.optional(secretFromEnv),
+    /** 1: the console signs in through an OpenID provider started in this process (admin + viewer users). */
+    CONSOLE_OIDC: z._default(z.enum(['0', '1']), '0'),
+    CONSOLE_OIDC_PORT: z.optional(portFromEnv),
     ISC_SIMULATOR: z._default(z.enum(['on', 'off']), 'on'),
     ISC_SIMULATOR_PORT: z.optional(portFromEnv),
     POLL_INTERVAL_MS: z._default(z.string().check(z.regex(/^\d{2,6}$/, 'must be milliseconds (10-999999)')), '500'),

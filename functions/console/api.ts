@@ -40,9 +40,9 @@ export interface CallOptions {
   ifMatch?: number;
 }
 
-let onUnauthorized: (() => void) | undefined;
-/** Called when a signed-in call answers 401 (token changed or wrong): the app goes back to the sign-in form. */
-export function whenUnauthorized(handler: () => void): void {
+let onUnauthorized: ((code: string | undefined) => void) | undefined;
+/** Called when a signed-in call answers 401 (token changed, wrong or expired): the app goes back to sign-in. */
+export function whenUnauthorized(handler: (code: string | undefined) => void): void {
   onUnauthorized = handler;
 }
 
@@ -75,7 +75,7 @@ export async function api<T>(method: 'GET' | 'PUT' | 'POST' | 'DELETE', path: st
   }
   if (!response.ok) {
     const error = (parsed as { error?: { code?: string; message?: string; details?: unknown } } | undefined)?.error;
-    if (response.status === 401 && token) onUnauthorized?.();
+    if (response.status === 401 && token) onUnauthorized?.(error?.code);
     throw new ApiError(response.status, error?.code ?? 'http_error', error?.message ?? `The server answered ${response.status} ${response.statusText}.`, error?.details);
   }
   return { status: response.status, body: parsed as T, etag: response.headers.get('etag') };

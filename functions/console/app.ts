@@ -8,16 +8,23 @@ import { announce, clear, field, h } from './dom.js';
 import { renderDeliveries } from './deliveries.js';
 import { renderMappings } from './mappings.js';
 import { renderPreview } from './preview.js';
+import { beginSignIn, completeSignIn, loadSignInConfig, signOutEverywhere, signedInUser, type SignInConfig } from './oidc.js';
+import { enforceReadOnly } from './read-only.js';
+import { renderDeliveryChart } from './chart.js';
 
 const main = document.getElementById('main')!;
 const nav = document.getElementById('nav')!;
 const signOut = document.getElementById('signout') as HTMLButtonElement;
+const who = document.getElementById('who')!;
 let generation = 0;
+let config: SignInConfig = { signIn: 'token' };
 
 function signInView(reason?: string): void {
   generation++;
   nav.hidden = true;
   signOut.hidden = true;
+  who.textContent = '';
+  if (config.signIn === 'oidc') return organisationSignInView(config, reason);
   const token = h('input', { type: 'password', id: 'admin-token', autocomplete: 'off', required: true, spellcheck: 'false' });
   const error = h('div', { class: 'form-error', role: 'alert' }, reason ?? '');
   const submit = h('button', { type: 'submit', class: 'primary' }, 'Sign in');
@@ -52,6 +59,20 @@ function signInView(reason?: string): void {
   token.focus();
 }
 
+/** OIDC mode: one button to the IdP's sign-in page; the token never passes through a form here. */
+function organisationSignInView(oidc: Extract<SignInConfig, { signIn: 'oidc' }>, reason?: string): void {
+  const submit = h('button', { type: 'button', class: 'primary', id: 'sso-signin', onclick: () => {
+    submit.disabled = true;
+    void beginSignIn(oidc);
+  } }, 'Sign in with your organisation');
+  clear(main, h('section', { class: 'panel signin', 'aria-labelledby': 'signin-title' },
+    h('h2', { id: 'signin-title' }, 'Sign in'),
+    h('p', {}, 'You will be sent to your organisation’s sign-in page and back. Admins can change mappings and replay deliveries; viewers can read everything.'),
+    h('div', { class: 'form-error', role: 'alert' }, reason ?? ''),
+    h('div', { class: 'actions' }, submit)));
+  submit.focus();
+}
+
 function currentView(): { name: 'mappings' | 'deliveries' | 'preview'; id?: string } {
   const [, view, id] = /^#\/(mappings|deliveries|preview)(?:\/(.+))?$/.exec(location.hash) ?? [];
   if (view === 'deliveries') return { name: 'deliveries', id: id ? decodeURIComponent(id) : undefined };
@@ -65,6 +86,9 @@ async function route(): Promise<void> {
   const view = currentView();
   nav.hidden = false;
   signOut.hidden = false;
+  const user = config.signIn === 'oidc' ? signedInUser(config, session.token()!) : undefined;
+  who.textContent = user ? `${user.email} (${user.role})` : '';
+  enforceReadOnly(main, user !== undefined && user.role !== 'admin');
   for (const link of nav.querySelectorAll('a')) {
     if (link.getAttribute('href') === `#/${view.name}`) link.setAttribute('aria-current', 'page');
     else link.removeAttribute('aria-current');
@@ -73,7 +97,11 @@ async function route(): Promise<void> {
   main.setAttribute('aria-busy', 'true');
   try {
     let focus: HTMLElement | undefined;
-    if (view.name === 'deliveries') focus = await renderDeliveries({ root: main, alive }, view.id);
+    if (view.name === 'deliveries') {
+      focus = await renderDeliveries({ root: main, alive }, view.id);
+      const chart = await renderDeliveryChart();
+      if (alive()) main.querySelector('.lede')?.after(chart);
+    }
     else if (view.name === 'preview') await renderPreview(main);
     else await renderMappings(main);
     if (!alive()) return;
@@ -87,12 +115,14 @@ async function route(): Promise<void> {
   }
 }
 
-whenUnauthorized(() => {
+whenUnauthorized((code) => {
   session.signOut();
-  signInView('The admin token was not accepted (it may have changed when the server restarted). Sign in again.');
+  if (code === 'token_expired') return signInView('Your sign-in has expired. Sign in again.');
+  signInView(config.signIn === 'oidc' ? 'Your sign-in was not accepted. Sign in again.' : 'The admin token was not accepted (it may have changed when the server restarted). Sign in again.');
 });
 
 signOut.addEventListener('click', () => {
+  if (config.signIn === 'oidc') return signOutEverywhere(config);
   session.signOut();
   announce('Signed out.');
   signInView();
@@ -104,4 +134,16 @@ document.getElementById('skip')?.addEventListener('click', (event) => {
 });
 
 window.addEventListener('hashchange', () => void route());
-void route();
+
+async function start(): Promise<void> {
+  try {
+    config = await loadSignInConfig();
+  } catch (error) {
+    clear(main, h('p', { class: 'form-error', role: 'alert' }, errorText(error)));
+    return;
+  }
+  const failure = config.signIn === 'oidc' ? await completeSignIn(config).catch((error: unknown) => `Sign-in failed: ${errorText(error)}`) : undefined;
+  if (failure) return signInView(failure);
+  await route();
+}
+void start();

@@ -10,7 +10,8 @@ export async function handleApiGatewayEvent(event: APIGatewayProxyEvent, router:
   const response = await router.handle(
     {
       method: event.httpMethod,
-      path: event.path,
+      // The console's Cognito-authorized copy of /admin/* (lib/console-hosting.ts) serves the same routes.
+      path: event.path.replace(/^\/console-api(?=\/admin\/)/, ''),
       query,
       headers,
       body: event.body === null ? Buffer.alloc(0) : Buffer.from(event.body, event.isBase64Encoded ? 'base64' : 'utf8'),

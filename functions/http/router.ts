@@ -2,6 +2,7 @@ import type * as z from 'zod/mini';
 import { AppError, unauthorized } from '../core/errors.js';
 import type { Log } from '../adapters/logger.js';
 import { matchesAnySecret, presentedSecret } from './auth.js';
+import { authorizeConsoleToken, looksLikeJwt, type ConsoleAuth } from './console-auth.js';
 import type { HttpRequest, HttpResponse, RouteContext } from './types.js';
 
 export type RouteAuth = 'none' | 'webhook' | 'admin';
@@ -23,6 +24,8 @@ export interface AuthSettings {
   webhookSecrets(): Promise<string[]>;
   /** Local admin bearer token; on AWS admin routes are IAM-authorized by API Gateway instead. */
   adminToken?: string;
+  /** OpenID Connect sign-in for the console: admin routes also accept a verified ID token, with its role. */
+  console?: ConsoleAuth;
 }
 
 const MAX_PARAM_LENGTH = 256;
@@ -88,6 +91,7 @@ async function authorize(kind: RouteAuth, request: Omit<HttpRequest, 'body'>, au
   if (request.principal) return request.principal;
   const bearer = /^Bearer\s+(.+)$/i.exec(request.headers.authorization ?? '')?.[1];
   if (auth.adminToken && matchesAnySecret(bearer, [auth.adminToken])) return 'admin-token';
+  if (auth.console && bearer && looksLikeJwt(bearer)) return authorizeConsoleToken(auth.console, bearer, request.method);
   throw unauthorized('Missing or invalid admin token (Authorization: Bearer <ADMIN_TOKEN>).');
 }
 

@@ -9,6 +9,8 @@ import { documentClient } from '../adapters/dynamodb-table.js';
 import { FileSecretStore } from '../adapters/file-secret-store.js';
 import type { RateLedger } from '../adapters/rate-limiter.js';
 import { createRouter } from '../http/router.js';
+import type { ConsoleAuth } from '../http/console-auth.js';
+import type { ConsoleSignIn } from '../http/console-route.js';
 import { adminRoutes, publicRoutes } from '../http/routes.js';
 import { consoleRoutes } from '../http/console-route.js';
 import { createNodeServer } from '../http/node-server.js';
@@ -33,6 +35,8 @@ export interface LocalStackOptions {
   clock?: Clock;
   /** Host headers the server accepts besides 127.0.0.1/localhost/[::1] on its port (LOCAL_ALLOWED_HOSTS). */
   extraHosts?: string[];
+  /** Console sign-in with OpenID Connect (CONSOLE_OIDC=1); the admin token keeps working beside it. */
+  oidc?: { auth: ConsoleAuth; signIn: ConsoleSignIn };
 }
 
 export interface LocalStack {
@@ -72,9 +76,9 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       // The simulator and test fakes listen on plain http on this machine; Lambda never allows it.
       iscHosts: { allowedHosts: config.ISC_ALLOWED_HOSTS, allowLoopbackHttp: true },
     }),
-    ...consoleRoutes(), // local only: the admin console (functions/console/README.md)
+    ...consoleRoutes(options.oidc?.signIn), // local only: the admin console (functions/console/README.md)
   ];
-  const router = createRouter(routes, { webhookSecrets: async () => options.webhookSecrets, adminToken: options.adminToken });
+  const router = createRouter(routes, { webhookSecrets: async () => options.webhookSecrets, adminToken: options.adminToken, console: options.oidc?.auth });
   const server: Server = createNodeServer(router, log, { maxBodyBytes: config.MAX_BODY_BYTES, extraHosts: options.extraHosts });
   server.listen(options.port, '127.0.0.1');
   await once(server, 'listening');

@@ -7,6 +7,7 @@ import { pipelineHealth } from '../core/pipeline-health.js';
 import { localCredentials } from './local-credentials.js';
 import { startLocalStack } from './local-stack.js';
 import { SIMULATOR_BANNER, startIscSimulator, type IscSimulator } from './isc-simulator.js';
+import { localOidcUsers, startLocalOidc, type LocalOidc } from './local-oidc.js';
 import { DEMO_FOLLOW_INTERVAL_MS, seedDemo, simulatorClients, simulatorIdentities } from './demo-setup.js';
 
 const DAY_MS = 86_400_000;
@@ -48,6 +49,11 @@ export async function main(): Promise<void> {
   // The demo's simulated campaigns complete within seconds; an explicit FOLLOW_INTERVAL_SECONDS still wins.
   const followSeconds = env.FOLLOW_INTERVAL_SECONDS ?? (simulator ? DEMO_FOLLOW_INTERVAL_MS / 1000 : DEFAULT_FOLLOW_INTERVAL_SECONDS);
   const config = { ...env, FOLLOW_INTERVAL_SECONDS: followSeconds };
+  const oidcUsers = localOidcUsers();
+  const oidc: LocalOidc | undefined = env.CONSOLE_OIDC === '1'
+    ? await startLocalOidc({ consoleOrigin: `http://127.0.0.1:${port}`, users: oidcUsers, port: Number(env.CONSOLE_OIDC_PORT ?? port + 2) })
+    : undefined;
+
   const stack = await startLocalStack({
     config,
     log,
@@ -59,6 +65,7 @@ export async function main(): Promise<void> {
     adminToken: credentials.adminToken,
     pollIntervalMs: Number(env.POLL_INTERVAL_MS),
     extraHosts: env.LOCAL_ALLOWED_HOSTS,
+    oidc: oidc?.console,
   });
   const seeded = simulator ? await seedDemo({ store: stack.store, url: stack.url, adminToken: credentials.adminToken, simulatorUrl: simulator.url, clients, log }) : false;
 
@@ -71,7 +78,7 @@ export async function main(): Promise<void> {
   const staleTimer = setInterval(() => void warnStale().catch(() => undefined), DAY_MS);
   staleTimer.unref();
 
-  printBanner({ url: stack.url, dataDir, credentials, previousSecret: env.WEBHOOK_SECRET_PREVIOUS, simulatorUrl: simulator?.url, seeded });
+  printBanner({ url: stack.url, dataDir, credentials, previousSecret: env.WEBHOOK_SECRET_PREVIOUS, simulatorUrl: simulator?.url, seeded, oidc: oidc && { issuer: oidc.issuer, users: oidcUsers } });
 
   let stopping = false;
   const stop = async (signal: string) => {
@@ -81,13 +88,14 @@ export async function main(): Promise<void> {
     clearInterval(staleTimer);
     await stack.close();
     await simulator?.close();
+    await oidc?.close();
     process.exit(0);
   };
   process.on('SIGINT', () => void stop('SIGINT'));
   process.on('SIGTERM', () => void stop('SIGTERM'));
 }
 
-function printBanner(options: { url: string; dataDir: string; credentials: Awaited<ReturnType<typeof localCredentials>>; previousSecret?: string; simulatorUrl?: string; seeded: boolean }): void {
+function printBanner(options: { url: string; dataDir: string; credentials: Awaited<ReturnType<typeof localCredentials>>; previousSecret?: string; simulatorUrl?: string; seeded: boolean; oidc?: { issuer: string; users: ReturnType<typeof localOidcUsers> } }): void {
   const { url, credentials } = options;
   // The operator's own secrets never reach stdout (log collectors keep it): only generated ones are shown whole.
   const shown = (name: 'webhookSecret' | 'adminToken', envName: string) => {
@@ -107,7 +115,9 @@ function printBanner(options: { url: string; dataDir: string; credentials: Await
     '',
     `  webhook     POST ${url}/webhooks/saas-management`,
     `  admin API   ${url}/admin/…   (OpenAPI: ${url}/openapi.json)`,
-    `  console     ${url}/console/   (sign in with the admin token)`,
+    options.oidc
+      ? `  console     ${url}/console/   (OpenID sign-in at ${options.oidc.issuer}; passwords are new on every start)\n${options.oidc.users.map((u) => `                ${u.groups[0]!.padEnd(6)} ${u.email}  password ${u.password}`).join('\n')}`
+      : `  console     ${url}/console/   (sign in with the admin token)`,
     `  health      ${url}/health`,
     `  data        ${options.dataDir} (embedded DynamoDB, secrets.json)`,
     options.simulatorUrl ? `  ISC         ${SIMULATOR_BANNER} at ${options.simulatorUrl}` : '  ISC         simulator off (ISC_SIMULATOR=off): register a real tenant as a target',

@@ -5,72 +5,36 @@
  * watches a webhook delivery fail (workflow disabled), replays it after the fix, previews a report, and writes
  * the screenshots under docs/img/. Skipped, with a notice, where /usr/bin/chromium is missing.
  */
-import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
 import { HttpIscClient } from '../../functions/adapters/isc-client.js';
 import type { IscSimulator } from '../../functions/local/isc-simulator.js';
+import { CHROMIUM, eventually, hasChromium, openConsoleBrowser, repo, screenshot, skipAfterFirstFailure, type ConsoleBrowser } from '../helpers/browser.js';
 import { TRIGGER_CLIENT, WORKFLOW_ID, startFakeIsc } from '../helpers/fake-isc.js';
 import { ADMIN_TOKEN, startTestStack, webhookHeaders, type TestStack } from '../helpers/stack.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-/** Waits for what the page shows (the console refreshes in-flight deliveries every second or so). */
-const eventually = <T>(read: () => Promise<T> | T) => expect.poll(read, { timeout: 10_000, interval: 100 });
-const hasChromium = existsSync(CHROMIUM);
 if (!hasChromium) console.warn(`[browser tests] SKIPPED: ${CHROMIUM} not found (apt-get install -y chromium); the admin console was not tested in a browser.`);
-
-const repo = new URL('../../', import.meta.url).pathname;
-// The README's screenshots are refreshed on demand (UPDATE_SCREENSHOTS=1 npm test); otherwise they go to a temp
-// folder, so an ordinary test run leaves the working tree as it was.
-const shotDir = process.env.UPDATE_SCREENSHOTS ? join(repo, 'docs/img') : join(tmpdir(), 'console-screenshots');
-const screenshot = (name: string) => join(shotDir, `console-${name}.png`);
 
 describe.skipIf(!hasChromium)('Admin console in headless Chromium', () => {
   let isc: IscSimulator;
   let stack: TestStack;
-  let context: BrowserContext;
+  let browser: ConsoleBrowser;
   let page: Page;
-  let profile: string;
-  const offHost: string[] = [];
-  const pageErrors: string[] = [];
   let deliveryId = '';
 
   beforeAll(async () => {
-    const { chromium } = await import('playwright-core');
-    profile = await mkdtemp(join(tmpdir(), 'console-chromium-'));
-    [isc, stack, context] = await Promise.all([
+    [isc, stack, browser] = await Promise.all([
       startFakeIsc(),
       startTestStack({
         isc: new HttpIscClient({ timeoutMs: 2000, rateLimit: { requests: 90, windowMs: 10_000 } }),
         pollIntervalMs: 100,
         dispatch: { backoffBaseMs: 20, backoffCapMs: 100 },
       }),
-      // A fresh, empty profile directory (Playwright passes it as --user-data-dir).
-      chromium.launchPersistentContext(profile, {
-        executablePath: CHROMIUM,
-        args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-        viewport: { width: 1280, height: 900 },
-        timezoneId: 'UTC',
-        locale: 'en-US',
-      }),
+      openConsoleBrowser(),
     ]);
-    // Only this machine: anything else the page tries to load is refused and reported.
-    await context.route('**/*', (route) => {
-      const { hostname } = new URL(route.request().url());
-      if (hostname === '127.0.0.1') return route.continue();
-      offHost.push(route.request().url());
-      return route.abort();
-    });
-    page = await context.newPage();
-    page.on('pageerror', (error) => pageErrors.push(error.message));
-    page.on('console', (message) => {
-      if (message.type() === 'error' && !/status of 4\d\d/.test(message.text())) pageErrors.push(message.text());
-    });
-    page.setDefaultTimeout(8000);
-    await mkdir(shotDir, { recursive: true });
+    page = browser.page;
 
     const put = async (path: string, body: unknown) => expect((await stack.call('PUT', path, { body })).status).toBeLessThan(300);
     await put('/admin/targets/sim', { environment: 'production', tenant: 'acme-sim', triggerUrl: `${isc.url}/beta/workflows/execute/external/${WORKFLOW_ID}`, tokenUrl: `${isc.url}/oauth/token`, apiBaseUrl: isc.url });
@@ -78,20 +42,12 @@ describe.skipIf(!hasChromium)('Admin console in headless Chromium', () => {
   });
 
   afterAll(async () => {
-    await context?.close();
+    await browser?.close();
     await stack?.close();
     await isc?.close();
-    if (profile) await rm(profile, { recursive: true, force: true });
   });
 
-  // The steps build on each other (one page, one session): after a failure the rest are skipped, not timed out.
-  let failed = false;
-  afterEach(({ task }) => {
-    if (task.result?.state === 'fail') failed = true;
-  });
-  beforeEach(({ skip }) => {
-    if (failed) skip('an earlier step failed');
-  });
+  skipAfterFirstFailure();
 
   /** Every form control on the page has a label (accessible name from a <label for>). */
   const unlabelled = () => page.evaluate(() => [...document.querySelectorAll('input, select, textarea')].filter((el) => (el as HTMLInputElement).labels?.length === 0).map((el) => el.outerHTML));
@@ -253,7 +209,7 @@ describe.skipIf(!hasChromium)('Admin console in headless Chromium', () => {
   });
 
   it('loaded nothing from anywhere but this server and raised no script errors', () => {
-    expect(offHost).toEqual([]);
-    expect(pageErrors).toEqual([]);
+    expect(browser.offHost).toEqual([]);
+    expect(browser.pageErrors).toEqual([]);
   });
 });
