@@ -1,11 +1,12 @@
 import { IscError } from '../core/ports.js';
 import { CredentialsMissingError } from '../core/errors.js';
 import { credentialsFix, readCredentials, tenantName, type CredentialKind, type Credentials, type Target } from '../core/target.js';
-import { requireTarget } from './admin-targets.js';
+import { TargetId, requireTarget } from './admin-targets.js';
 import { describeTokenTenant, tenantProblems } from '../core/tenant-environment.js';
 import type { AdminDeps } from './admin-common.js';
 import type { Route } from './router.js';
 import { json } from './types.js';
+import { CheckAnswer } from './responses.js';
 
 interface CheckStep {
   step: string;
@@ -27,6 +28,8 @@ export function checkRoute(deps: AdminDeps): Route {
     path: '/admin/targets/{id}/check',
     auth: 'admin',
     summary: 'Connection check: tenant, trigger credentials, the tenant and environment their token belongs to, and echo, API credentials, scopes and tenant, source access; an ordered troubleshooting list on failure.',
+    params: { id: TargetId },
+    responses: { 200: { description: 'Every step, and on failure what to fix in order.', schema: CheckAnswer } },
     async handle(_request, { params }) {
       const target = await requireTarget(deps, params.id!);
       const steps: CheckStep[] = [];

@@ -10,6 +10,7 @@ import { workflowVerifyRoute } from './admin-workflow.js';
 import type { AdminDeps } from './admin-common.js';
 import type { Route } from './router.js';
 import { json } from './types.js';
+import { Health, OpenApiBody } from './responses.js';
 import openApi from '../../docs/openapi.json' with { type: 'json' };
 
 /**
@@ -23,6 +24,8 @@ export function publicRoutes(deps: WebhookDeps): Route[] {
       path: '/health',
       auth: 'none',
       summary: 'Liveness: 200 {status:"ok"} once the store is reachable.',
+      responses: { 200: { description: 'The store is reachable.', schema: Health } },
+      errors: [503],
       async handle() {
         await deps.store.getDelivery('health-check');
         return json(200, { status: 'ok' });
@@ -34,6 +37,7 @@ export function publicRoutes(deps: WebhookDeps): Route[] {
       path: '/openapi.json',
       auth: 'none',
       summary: 'This API as OpenAPI 3.1 (generated from the route table and its zod schemas).',
+      responses: { 200: { description: 'This document.', schema: OpenApiBody } },
       async handle() {
         return json(200, openApi);
       },
