@@ -124,7 +124,7 @@ export function targetRoutes(deps: AdminDeps): Route[] {
       body: CredentialsSchema,
       params: { id: TargetId, kind: z.enum(CREDENTIAL_KINDS) },
       responses: { 200: { description: 'Stored; the target shows them as set.', schema: TargetView, etag: true } },
-      errors: [409],
+      errors: [404, 409],
       async handle(request, { params, actor }) {
         const kind = params.kind as CredentialKind;
         if (!CREDENTIAL_KINDS.includes(kind)) throw new AppError(404, 'not_found', `Credential kind "${params.kind}" does not exist; use trigger or api.`);
