@@ -186,6 +186,8 @@ const BatchView = z.object({
   campaign: z.nullable(
     z.object({ id: z.string(), name: z.string(), status: z.string(), decisions: z.nullable(z.object({ approved: z.int(), revoked: z.int(), pending: z.int() })) }),
   ),
+  followUp: z.nullable(z.object({ checks: z.int(), nextCheckAt: z.optional(z.string()), note: z.optional(z.string()), executionUnreadable: z.optional(z.boolean()) })),
+  updatedAt: z.string(),
 });
 
 export const DeliveryDetail = z.object({ ...DeliveryFields, batches: z.array(BatchView) });
