@@ -12,9 +12,10 @@ type Json = Record<string, unknown>;
  */
 export function openApiDocument(routes: readonly Route[]): Json {
   const paths: Record<string, Json> = {};
+  const schemas = new Schemas();
   for (const route of routes) {
     paths[route.path] ??= {};
-    paths[route.path]![route.method.toLowerCase()] = operation(route);
+    paths[route.path]![route.method.toLowerCase()] = operation(route, schemas);
   }
   return {
     openapi: '3.1.0',
@@ -40,7 +41,7 @@ export function openApiDocument(routes: readonly Route[]): Json {
         adminToken: { type: 'http', scheme: 'bearer', description: 'Local stack: ADMIN_TOKEN.' },
         awsSigV4: { type: 'apiKey', in: 'header', name: 'Authorization', description: 'On AWS: IAM (SigV4) through API Gateway.' },
       },
-      schemas: { Error: jsonSchema(ErrorBody, 'output') },
+      schemas: schemas.named,
       headers: { ETag: { description: 'The item\'s version, as "<n>": send it back as If-Match.', schema: { type: 'string', pattern: '^"\\d+"$' } } },
     },
   };
@@ -80,20 +81,20 @@ const THROTTLED = {
   content: { 'application/json': { schema: { type: 'object', required: ['message'], properties: { message: { type: 'string' } } } } },
 };
 
-function operation(route: Route): Json {
+function operation(route: Route, schemas: Schemas): Json {
   const responses: Json = {};
-  for (const [status, response] of Object.entries(route.responses ?? {})) responses[status] = success(response);
+  for (const [status, response] of Object.entries(route.responses ?? {})) responses[status] = success(response, schemas);
   for (const status of errorStatuses(route)) {
-    responses[status] = { description: ERRORS[status], content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } };
+    responses[status] = { description: ERRORS[status], content: { 'application/json': { schema: schemas.of(ErrorBody, 'output') } } };
   }
   responses['429'] = THROTTLED;
-  const parameters = [...pathParameters(route), ...queryParameters(route.query), ...(route.headers ?? []).map((name) => ({ name, in: 'header', required: false, ...HEADERS[name] }))];
+  const parameters = [...pathParameters(route, schemas), ...queryParameters(route.query, schemas), ...(route.headers ?? []).map((name) => ({ name, in: 'header', required: false, ...HEADERS[name] }))];
   return {
     operationId: operationId(route),
     summary: route.summary,
     security: SECURITY[route.auth],
     ...(parameters.length > 0 ? { parameters } : {}),
-    ...(route.body ? { requestBody: { required: true, content: { 'application/json': { schema: jsonSchema(route.body, 'input') } } } } : {}),
+    ...(route.body ? { requestBody: { required: true, content: { 'application/json': { schema: schemas.of(route.body, 'input') } } } } : {}),
     ...(route.reportBody ? { requestBody: REPORT_BODY } : {}),
     responses,
   };
@@ -108,11 +109,11 @@ const REPORT_BODY = {
   },
 };
 
-function success(response: RouteResponse): Json {
+function success(response: RouteResponse, schemas: Schemas): Json {
   return {
     description: response.description,
     ...(response.etag ? { headers: { ETag: { $ref: '#/components/headers/ETag' } } } : {}),
-    content: { 'application/json': { schema: jsonSchema(response.schema, 'output') } },
+    content: { 'application/json': { schema: schemas.of(response.schema, 'output') } },
   };
 }
 
@@ -129,23 +130,36 @@ function errorStatuses(route: Route): number[] {
   return [...statuses].sort((a, b) => a - b);
 }
 
-function jsonSchema(schema: z.ZodMiniType, io: 'input' | 'output'): Json {
-  const { $schema: _ignored, ...rest } = z.toJSONSchema(schema, { io, unrepresentable: 'any' }) as Json;
-  return rest;
+/**
+ * JSON Schemas of zod schemas. Those registered with an id (functions/http/responses.ts) come out as $defs:
+ * they are collected under components.schemas and referenced from there.
+ */
+class Schemas {
+  readonly named: Json = {};
+
+  of(schema: z.ZodMiniType, io: 'input' | 'output'): Json {
+    const { $schema: _ignored, $defs, ...rest } = z.toJSONSchema(schema, { io, unrepresentable: 'any' }) as Json;
+    for (const [id, definition] of Object.entries(($defs ?? {}) as Json)) this.named[id] = toComponents(definition);
+    return toComponents(rest) as Json;
+  }
+}
+
+function toComponents(schema: unknown): unknown {
+  return JSON.parse(JSON.stringify(schema).replaceAll('"#/$defs/', '"#/components/schemas/'));
 }
 
 const PATH_PARAMETER = { type: 'string', minLength: 1, maxLength: 256 };
 
-function pathParameters(route: Route): Json[] {
+function pathParameters(route: Route, schemas: Schemas): Json[] {
   return [...route.path.matchAll(/\{(\w+)\}/g)].map(([, name]) => {
     const rule = route.params?.[name!];
-    return { name, in: 'path', required: true, schema: rule ? jsonSchema(rule, 'input') : PATH_PARAMETER };
+    return { name, in: 'path', required: true, schema: rule ? schemas.of(rule, 'input') : PATH_PARAMETER };
   });
 }
 
-function queryParameters(schema: z.ZodMiniType | undefined): Json[] {
+function queryParameters(schema: z.ZodMiniType | undefined, schemas: Schemas): Json[] {
   if (!schema) return [];
-  const properties = (jsonSchema(schema, 'input').properties ?? {}) as Json;
+  const properties = (schemas.of(schema, 'input').properties ?? {}) as Json;
   return Object.entries(properties).map(([name, property]) => ({ name, in: 'query', required: false, schema: property }));
 }
 

@@ -10,9 +10,16 @@ import { WorkflowInputSchema } from '../core/workflow-input.js';
  * What the routes answer, as zod schemas: the route table declares them per status, docs/openapi.json is
  * generated from them, and the OpenAPI test checks every route's real answers against that document.
  * Input fields reuse the input schemas, so a stored item is described by the rules it was written with.
+ * The main answers are named (`answer`): the document lists them under components.schemas, so a client
+ * generator gives them these names.
  */
 
-export const ErrorBody = z.object({ error: z.object({ code: z.string(), message: z.string(), details: z.optional(z.unknown()) }) });
+function answer<T extends z.ZodMiniType>(id: string, schema: T): T {
+  z.globalRegistry.add(schema, { id });
+  return schema;
+}
+
+export const ErrorBody = answer('Error', z.object({ error: z.object({ code: z.string(), message: z.string(), details: z.optional(z.unknown()) }) }));
 
 export const Deleted = z.object({ deleted: z.string() });
 
@@ -25,7 +32,7 @@ const Stamp = { version: z.int(), updatedAt: z.string(), updatedBy: z.string() }
 const CredentialState = z.object({ set: z.boolean(), clientId: z.optional(z.string()), updatedAt: z.optional(z.string()) });
 
 /** A target as targetView shows it: credentials only as "set or not". */
-export const TargetView = z.object({
+export const TargetView = answer('TargetView', z.object({
   ...TargetInputSchema.shape,
   id: z.string(),
   tokenUrl: z.string(),
@@ -33,13 +40,13 @@ export const TargetView = z.object({
   credentials: z.object({ trigger: CredentialState, api: CredentialState }),
   credentialVersion: z.optional(z.int()),
   ...Stamp,
-});
+}));
 
 export const TargetList = z.object({ items: z.array(TargetView) });
 
 const MappingFields = { ...MappingInputSchema.shape, instanceKey: z.string(), enabled: z.boolean(), ...Stamp };
 
-export const MappingSchema = z.object(MappingFields);
+export const MappingSchema = answer('Mapping', z.object(MappingFields));
 
 const MatchTestFields = {
   status: z.enum(['SUCCESS', 'FAILURE']),
@@ -53,7 +60,7 @@ const MatchTestFields = {
 };
 
 /** A mapping with its report history: when it last reported, whether that is overdue, what its name says. */
-export const MappingView = z.object({
+export const MappingView = answer('MappingView', z.object({
   ...MappingFields,
   lastReportAt: z.nullable(z.string()),
   expectedInterval: z.nullable(z.object({ days: z.number(), learned: z.boolean() })),
@@ -65,11 +72,11 @@ export const MappingView = z.object({
     nonProduction: z.array(z.string()),
     status: z.enum(['consistent', 'confirmed', 'mismatch']),
   }),
-});
+}));
 
 export const Paged = <T extends z.ZodMiniType>(item: T) => z.object({ items: z.array(item), next: z.nullable(z.string()) });
 
-export const MappingValidation = z.object({
+export const MappingValidation = answer('MappingValidation', z.object({
   valid: z.int(),
   invalid: z.int(),
   results: z.array(
@@ -81,9 +88,9 @@ export const MappingValidation = z.object({
       error: z.optional(ErrorBody.shape.error),
     }),
   ),
-});
+}));
 
-export const AuditList = z.object({
+export const AuditList = answer('AuditList', z.object({
   items: z.array(
     z.object({
       at: z.string(),
@@ -96,17 +103,17 @@ export const AuditList = z.object({
       note: z.optional(z.string()),
     }),
   ),
-});
+}));
 
-export const MatchTestResult = z.object({ instanceKey: z.string(), targetId: z.string(), tenant: z.string(), sourceId: z.string(), holdBelow: z.number(), ...MatchTestFields });
+export const MatchTestResult = answer('MatchTestResult', z.object({ instanceKey: z.string(), targetId: z.string(), tenant: z.string(), sourceId: z.string(), holdBelow: z.number(), ...MatchTestFields }));
 
-export const ReportProfileSchema = z.object({ ...ReportProfileInputSchema.shape, id: z.string(), updatedAt: z.string(), updatedBy: z.string() });
+export const ReportProfileSchema = answer('ReportProfile', z.object({ ...ReportProfileInputSchema.shape, id: z.string(), updatedAt: z.string(), updatedBy: z.string() }));
 
 export const ReportProfileList = z.object({ items: z.array(ReportProfileSchema) });
 
-export const RejectedReportList = z.object({
+export const RejectedReportList = answer('RejectedReportList', z.object({
   items: z.array(z.object({ id: z.string(), at: z.string(), code: z.string(), message: z.string(), bytes: z.int(), contentType: z.optional(z.string()), sample: z.optional(z.unknown()) })),
-});
+}));
 
 const INSTANCE_STATUSES = ['mapped', 'unmapped', 'disabled', 'environment_mismatch', 'target_missing'] as const satisfies readonly InstanceStatus[];
 
@@ -140,14 +147,14 @@ const ReportSummary = z.object({
 });
 
 /** 202 when the report is durable, 200 (duplicate: true) for a repeat of one already accepted. */
-export const IngestAnswer = z.object({
+export const IngestAnswer = answer('IngestAnswer', z.object({
   deliveryId: z.string(),
   duplicate: z.boolean(),
   status: z.enum(DELIVERY_STATUSES),
   instances: z.array(z.object(InstanceOutcomeFields)),
   rejectedCount: z.int(),
   rejectedRows: RejectedRows,
-});
+}));
 
 const DeliveryFields = {
   id: z.string(),
@@ -165,9 +172,9 @@ const DeliveryFields = {
   note: z.optional(z.string()),
 };
 
-export const DeliverySchema = z.object(DeliveryFields);
+export const DeliverySchema = answer('Delivery', z.object(DeliveryFields));
 
-const BatchView = z.object({
+const BatchView = answer('BatchView', z.object({
   index: z.int(),
   instanceKey: z.string(),
   targetId: z.string(),
@@ -188,26 +195,26 @@ const BatchView = z.object({
   ),
   followUp: z.nullable(z.object({ checks: z.int(), nextCheckAt: z.optional(z.string()), note: z.optional(z.string()), executionUnreadable: z.optional(z.boolean()) })),
   updatedAt: z.string(),
-});
+}));
 
-export const DeliveryDetail = z.object({ ...DeliveryFields, batches: z.array(BatchView) });
+export const DeliveryDetail = answer('DeliveryDetail', z.object({ ...DeliveryFields, batches: z.array(BatchView) }));
 
-export const RedriveAnswer = z.object({
+export const RedriveAnswer = answer('RedriveAnswer', z.object({
   redriven: z.array(z.object({ deliveryId: z.string(), index: z.int(), instanceKey: z.string(), pendingSince: z.string() })),
   hint: z.string(),
-});
+}));
 
-export const ReplayAnswer = z.object({
+export const ReplayAnswer = answer('ReplayAnswer', z.object({
   deliveryId: z.string(),
   requeued: z.array(z.int()),
   redriven: z.array(z.int()),
   skipped: z.array(z.object({ index: z.int(), status: z.enum(BATCH_STATUSES) })),
   leftOut: z.array(z.object({ index: z.int(), count: z.int(), users: z.array(z.string()) })),
   hint: z.optional(z.string()),
-});
+}));
 
 /** What a report would become: per instance the first workflow input (users cut to a few), nothing stored. */
-export const PreviewAnswer = z.object({
+export const PreviewAnswer = answer('PreviewAnswer', z.object({
   preview: z.literal(true),
   report: ReportSummary,
   rejectedCount: z.int(),
@@ -221,17 +228,17 @@ export const PreviewAnswer = z.object({
     }),
   ),
   triggerCalls: z.int(),
-});
+}));
 
-export const CheckAnswer = z.object({
+export const CheckAnswer = answer('CheckAnswer', z.object({
   targetId: z.string(),
   ok: z.boolean(),
   steps: z.array(z.object({ step: z.string(), ok: z.boolean(), detail: z.string(), data: z.optional(z.record(z.string(), z.unknown())) })),
   troubleshooting: z.array(z.string()),
   advice: z.string(),
-});
+}));
 
-export const WorkflowVerifyAnswer = z.object({
+export const WorkflowVerifyAnswer = answer('WorkflowVerifyAnswer', z.object({
   targetId: z.string(),
   tenant: z.string(),
   ok: z.boolean(),
@@ -246,4 +253,4 @@ export const WorkflowVerifyAnswer = z.object({
       message: z.string(),
     }),
   ),
-});
+}));
