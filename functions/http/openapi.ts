@@ -75,19 +75,14 @@ const ERRORS: Record<number, string> = {
   503: 'The store or ISC is unavailable; retry.',
 };
 
-/** API Gateway's own answer when the stage or route throttle (lib/api.ts) is exceeded; the local server does not throttle. */
-const THROTTLED = {
-  description: 'Throttled by API Gateway (deployed API only); retry later.',
-  content: { 'application/json': { schema: { type: 'object', required: ['message'], properties: { message: { type: 'string' } } } } },
-};
-
 function operation(route: Route, schemas: Schemas): Json {
   const responses: Json = {};
   for (const [status, response] of Object.entries(route.responses ?? {})) responses[status] = success(response, schemas);
   for (const status of errorStatuses(route)) {
     responses[status] = { description: ERRORS[status], content: { 'application/json': { schema: schemas.of(ErrorBody, 'output') } } };
   }
-  responses['429'] = THROTTLED;
+  // API Gateway's own answer (in the same error shape, lib/api.ts) when a stage or route throttle is exceeded.
+  responses['429'] = { description: 'Throttled by API Gateway (deployed API only); retry later.', content: { 'application/json': { schema: schemas.of(ErrorBody, 'output') } } };
   const parameters = [...pathParameters(route, schemas), ...queryParameters(route.query, schemas), ...(route.headers ?? []).map((name) => ({ name, in: 'header', required: false, ...HEADERS[name] }))];
   return {
     operationId: operationId(route),
