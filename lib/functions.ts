@@ -106,7 +106,7 @@ export class Functions extends Construct {
 
     // Ingest: a report of up to 6 MB parsed, validated and planned in memory (bench: ~50 MiB extra for
     // 14 MiB of JSON); 1024 MB also buys the CPU share that keeps a large report well inside 25 s.
-    this.ingest = this.fn('Ingest', 'functions/ingest-handler.ts', 'POST /webhooks/saas-management, GET /health, GET /openapi.json', {
+    this.ingest = this.fn('Ingest', 'functions/ingest-handler.ts', 'POST /webhooks/saas-management, GET /health', {
       memorySize: 1024,
       timeout: API_TIMEOUT,
       environment: { ...common, WEBHOOK_SECRET_ARN: secrets.webhookSecret.secretArn },
@@ -115,7 +115,7 @@ export class Functions extends Construct {
     grantTable(this.ingest, table, ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:BatchWriteItem'], WRITE_PREFIXES.ingest);
 
     // Admin: small JSON bodies and, for /check, a few ISC calls bounded by ISC_TIMEOUT_MS.
-    this.admin = this.fn('Admin', 'functions/admin-handler.ts', '/admin/* (IAM-authorized): targets, credentials, mappings, deliveries, replay', {
+    this.admin = this.fn('Admin', 'functions/admin-handler.ts', '/admin/* (IAM-authorized): targets, credentials, mappings, deliveries, replay; GET /openapi.json', {
       memorySize: 512,
       timeout: API_TIMEOUT,
       environment: { ...common, ADMIN_AUTH: 'iam', ...(config.iscAllowedHosts ? { ISC_ALLOWED_HOSTS: config.iscAllowedHosts } : {}) },

@@ -43,6 +43,83 @@ function errorCell(b: BatchView): HTMLElement {
     error.hints?.length ? h('ul', {}, error.hints.map((hint) => h('li', {}, hint))) : null);
 }
 
+/** The deliveries table, or what to do when there are none. */
+function deliveryList(items: Delivery[], status: string, selectedId: string | undefined): HTMLElement {
+  if (items.length === 0) return h('p', { class: 'empty' }, status ? `No ${status} deliveries.` : 'No deliveries yet. Post a report to the webhook (see the README) or try Preview.');
+  return table('Deliveries, newest first', ['Delivery', 'Status', 'Received', 'Report', 'Per instance', 'Rejected rows'], items.map((d) => [
+    h('a', { href: deliveryHash(d.id), class: 'mono key', 'aria-label': `Open delivery ${d.id}`, 'data-key': `open-${d.id}`, 'aria-current': d.id === selectedId ? 'true' : undefined, title: d.id }, shortId(d.id)),
+    statusBadge(d.status),
+    time(d.receivedAt),
+    `${d.report.name ?? '(unnamed)'} · ${d.report.format.toUpperCase()} · ${plural(d.report.rows, 'row')}`,
+    instanceCounts(d),
+    String(d.rejectedCount),
+  ]), { captionHidden: true });
+}
+
+/** The detail of one delivery: outcome per instance, every batch, rejected rows, and the replay action. */
+function detailView(d: DeliveryDetail, reload: () => Promise<void>): Child[] {
+  const { dialog, replay } = replayDialog(d, reload);
+  const settled = d.settled ? `${d.settled.dispatched} dispatched, ${d.settled.failed} failed, ${d.settled.held} held` : '—';
+  return [
+    h('h3', { id: 'delivery-detail-title', tabindex: '-1' }, 'Delivery ', h('span', { class: 'mono' }, d.id)),
+    h('dl', { class: 'summary' },
+      h('dt', {}, 'Status'), h('dd', {}, statusBadge(d.status)),
+      h('dt', {}, 'Received'), h('dd', {}, time(d.receivedAt)),
+      h('dt', {}, 'Report'), h('dd', {}, `${d.report.name ?? '(unnamed)'} · ${d.report.format.toUpperCase()} · ${d.report.validRows} of ${plural(d.report.rows, 'row')} valid`),
+      h('dt', {}, 'Period'), h('dd', {}, `${day(d.report.period.start)} → ${day(d.report.period.end)}`),
+      h('dt', {}, 'Batches'), h('dd', {}, `${d.batchCount} (settled: ${settled})`),
+      h('dt', {}, 'Rejected rows'), h('dd', {}, String(d.rejectedCount))),
+    h('div', { class: 'actions' }, replay, h('a', { href: '#/deliveries', class: 'button-link' }, 'Close')),
+    dialog,
+    h('h4', {}, 'Instances'),
+    table(`Instances of delivery ${d.id}`, ['Instance', 'Outcome', 'Rows', 'Users', 'Inactive', 'Excluded', 'Cooled down', 'Batches', 'Reason'], d.instances.map((i) => [
+      h('span', { class: 'mono key' }, i.instanceKey), statusBadge(i.status), String(i.rows), String(i.users), String(i.inactiveUsers), String(i.excluded), String(i.cooledDown), String(i.batches), i.reason ?? '',
+    ]), { captionHidden: true }),
+    h('h4', {}, 'Batches'),
+    d.batches.length === 0 ? h('p', { class: 'empty' }, 'No batches: nothing to send for this delivery.') :
+      table(`Batches of delivery ${d.id}`, ['#', 'Instance', 'Part', 'Status', 'Attempts', 'Users', 'Execution id', 'In ISC', 'Last error', 'Unmatched'], d.batches.map((b) => [
+        String(b.index), h('span', { class: 'mono key' }, b.instanceKey), h('span', { class: 'key' }, `${b.part.index} of ${b.part.count}`), statusBadge(b.status), String(b.attempts), String(b.users),
+        b.executionId ? h('span', { class: 'mono' }, b.executionId) : '—',
+        outcomeText(b) || '—',
+        b.lastError ? errorCell(b) : '—',
+        b.unmatched.length === 0 ? '—' : h('details', {}, h('summary', {}, plural(b.unmatched.length, 'user')), h('ul', {}, b.unmatched.map((u) => h('li', { class: 'mono' }, u)))),
+      ]), { captionHidden: true }),
+    d.rejected.length > 0 ? h('details', { class: 'rejected' }, h('summary', {}, `Rejected rows (${d.rejectedCount})`),
+      h('ul', {}, d.rejected.slice(0, 50).map((r) => h('li', {}, `row ${r.row}, ${r.field}: ${r.reason}`)))) : null,
+  ];
+}
+
+/** The replay action: a confirming dialog (force is opt-in) and the button that opens it. */
+function replayDialog(d: DeliveryDetail, reload: () => Promise<void>): { dialog: HTMLDialogElement; replay: HTMLButtonElement } {
+  const force = h('input', { type: 'checkbox', id: 'replay-force' });
+  const dialogError = h('p', { class: 'form-error', role: 'alert' });
+  const confirm = h('button', { type: 'button', class: 'danger' }, 'Replay');
+  const cancel = h('button', { type: 'button' }, 'Cancel');
+  const dialog = h('dialog', { 'aria-labelledby': 'replay-title', 'aria-describedby': 'replay-text', class: 'dialog' },
+    h('h3', { id: 'replay-title' }, 'Replay this delivery?'),
+    h('p', { id: 'replay-text' }, `Re-queues the FAILED batches of ${d.id} so the dispatcher sends them to ISC again.`),
+    field('Also re-send DISPATCHED and held (SUSPECT_MAPPING) batches and re-drive stuck PENDING ones (force)', force, 'Forced replays can start a second campaign for the same users: use it only when ISC lost the first one.'),
+    dialogError,
+    h('div', { class: 'actions' }, confirm, cancel));
+  const replay = h('button', { type: 'button', class: 'primary', 'data-key': 'replay', onclick: () => { clear(dialogError); force.checked = false; dialog.showModal(); } }, 'Replay…');
+  cancel.addEventListener('click', () => dialog.close());
+  confirm.addEventListener('click', () => {
+    confirm.disabled = true;
+    void api<ReplayResult>('POST', `/admin/deliveries/${encodeURIComponent(d.id)}/replay${force.checked ? '?force=true' : ''}`).then(({ body }) => {
+      dialog.close();
+      const skipped = body.skipped.length > 0 ? `; skipped ${body.skipped.map((s) => `#${s.index} (${s.status})`).join(', ')}` : '';
+      const redriven = body.redriven.length > 0 ? `; re-drove ${plural(body.redriven.length, 'PENDING batch', 'PENDING batches')}` : '';
+      const leftOut = body.leftOut.map((l) => `; #${l.index} leaves out ${plural(l.count, 'user')} not in ISC (${l.users.join(', ')})`).join('');
+      announce(`Replay: re-queued ${plural(body.requeued.length, 'batch', 'batches')}${redriven}${skipped}${leftOut}${body.hint ? ` — tick force to also re-send DISPATCHED and held batches and re-drive PENDING ones` : ''}.`);
+      return reload();
+    }).catch((error: unknown) => {
+      confirm.disabled = false;
+      dialogError.textContent = errorText(error);
+    });
+  });
+  return { dialog, replay };
+}
+
 export async function renderDeliveries(ctx: ViewContext, selectedId: string | undefined): Promise<HTMLElement | undefined> {
   const status = h('select', { id: 'delivery-status' }, h('option', { value: '' }, 'All'), DELIVERY_STATUSES.map((s) => h('option', { value: s }, s)));
   const refresh = h('button', { type: 'button', 'data-key': 'refresh' }, 'Refresh');
@@ -62,16 +139,7 @@ export async function renderDeliveries(ctx: ViewContext, selectedId: string | un
     if (!ctx.alive()) return;
     items = more ? [...items, ...body.items] : body.items;
     next = body.next;
-    replaceKeepingFocus(listRegion, items.length === 0 ? h('p', { class: 'empty' }, status.value ? `No ${status.value} deliveries.` : 'No deliveries yet. Post a report to the webhook (see the README) or try Preview.') :
-      table('Deliveries, newest first', ['Delivery', 'Status', 'Received', 'Report', 'Per instance', 'Rejected rows'], items.map((d) => [
-        h('a', { href: deliveryHash(d.id), class: 'mono key', 'aria-label': `Open delivery ${d.id}`, 'data-key': `open-${d.id}`, 'aria-current': d.id === selectedId ? 'true' : undefined, title: d.id }, shortId(d.id)),
-        statusBadge(d.status),
-        time(d.receivedAt),
-        `${d.report.name ?? '(unnamed)'} · ${d.report.format.toUpperCase()} · ${plural(d.report.rows, 'row')}`,
-        instanceCounts(d),
-        String(d.rejectedCount),
-      ]), { captionHidden: true }),
-      next ? h('button', { type: 'button', 'data-key': 'more', onclick: () => void loadList(true).catch(showError) }, 'Load more') : null);
+    replaceKeepingFocus(listRegion, deliveryList(items, status.value, selectedId), next ? h('button', { type: 'button', 'data-key': 'more', onclick: () => void loadList(true).catch(showError) }, 'Load more') : null);
   };
 
   const loadDetail = async (): Promise<boolean> => {
@@ -79,7 +147,7 @@ export async function renderDeliveries(ctx: ViewContext, selectedId: string | un
     try {
       const { body } = await api<DeliveryDetail>('GET', `/admin/deliveries/${encodeURIComponent(selectedId)}`);
       if (!ctx.alive()) return false;
-      replaceKeepingFocus(detailRegion, ...detailView(body));
+      replaceKeepingFocus(detailRegion, ...detailView(body, reload));
       return body.status === 'QUEUED' || body.batches.some((b) => UNSETTLED.has(b.status));
     } catch (error) {
       replaceKeepingFocus(detailRegion, h('h3', { id: 'delivery-detail-title', tabindex: '-1' }, `Delivery ${selectedId}`), h('p', { class: 'form-error', role: 'alert' }, errorText(error)));
@@ -111,65 +179,6 @@ export async function renderDeliveries(ctx: ViewContext, selectedId: string | un
 
   refresh.addEventListener('click', () => void reload().then(() => announce('Deliveries refreshed.'), showError));
   status.addEventListener('change', () => void reload().catch(showError));
-
-  /** The detail of one delivery: outcome per instance, every batch, rejected rows, and the replay action. */
-  function detailView(d: DeliveryDetail): Child[] {
-    const force = h('input', { type: 'checkbox', id: 'replay-force' });
-    const dialogError = h('p', { class: 'form-error', role: 'alert' });
-    const confirm = h('button', { type: 'button', class: 'danger' }, 'Replay');
-    const cancel = h('button', { type: 'button' }, 'Cancel');
-    const dialog = h('dialog', { 'aria-labelledby': 'replay-title', 'aria-describedby': 'replay-text', class: 'dialog' },
-      h('h3', { id: 'replay-title' }, 'Replay this delivery?'),
-      h('p', { id: 'replay-text' }, `Re-queues the FAILED batches of ${d.id} so the dispatcher sends them to ISC again.`),
-      field('Also re-send DISPATCHED and held (SUSPECT_MAPPING) batches and re-drive stuck PENDING ones (force)', force, 'Forced replays can start a second campaign for the same users: use it only when ISC lost the first one.'),
-      dialogError,
-      h('div', { class: 'actions' }, confirm, cancel));
-    const replay = h('button', { type: 'button', class: 'primary', 'data-key': 'replay', onclick: () => { clear(dialogError); force.checked = false; dialog.showModal(); } }, 'Replay…');
-    cancel.addEventListener('click', () => dialog.close());
-    confirm.addEventListener('click', () => {
-      confirm.disabled = true;
-      void api<ReplayResult>('POST', `/admin/deliveries/${encodeURIComponent(d.id)}/replay${force.checked ? '?force=true' : ''}`).then(({ body }) => {
-        dialog.close();
-        const skipped = body.skipped.length > 0 ? `; skipped ${body.skipped.map((s) => `#${s.index} (${s.status})`).join(', ')}` : '';
-        const redriven = body.redriven.length > 0 ? `; re-drove ${plural(body.redriven.length, 'PENDING batch', 'PENDING batches')}` : '';
-        const leftOut = body.leftOut.map((l) => `; #${l.index} leaves out ${plural(l.count, 'user')} not in ISC (${l.users.join(', ')})`).join('');
-        announce(`Replay: re-queued ${plural(body.requeued.length, 'batch', 'batches')}${redriven}${skipped}${leftOut}${body.hint ? ` — tick force to also re-send DISPATCHED and held batches and re-drive PENDING ones` : ''}.`);
-        return reload();
-      }).catch((error: unknown) => {
-        confirm.disabled = false;
-        dialogError.textContent = errorText(error);
-      });
-    });
-
-    const settled = d.settled ? `${d.settled.dispatched} dispatched, ${d.settled.failed} failed, ${d.settled.held} held` : '—';
-    return [
-      h('h3', { id: 'delivery-detail-title', tabindex: '-1' }, 'Delivery ', h('span', { class: 'mono' }, d.id)),
-      h('dl', { class: 'summary' },
-        h('dt', {}, 'Status'), h('dd', {}, statusBadge(d.status)),
-        h('dt', {}, 'Received'), h('dd', {}, time(d.receivedAt)),
-        h('dt', {}, 'Report'), h('dd', {}, `${d.report.name ?? '(unnamed)'} · ${d.report.format.toUpperCase()} · ${d.report.validRows} of ${plural(d.report.rows, 'row')} valid`),
-        h('dt', {}, 'Period'), h('dd', {}, `${day(d.report.period.start)} → ${day(d.report.period.end)}`),
-        h('dt', {}, 'Batches'), h('dd', {}, `${d.batchCount} (settled: ${settled})`),
-        h('dt', {}, 'Rejected rows'), h('dd', {}, String(d.rejectedCount))),
-      h('div', { class: 'actions' }, replay, h('a', { href: '#/deliveries', class: 'button-link' }, 'Close')),
-      dialog,
-      h('h4', {}, 'Instances'),
-      table(`Instances of delivery ${d.id}`, ['Instance', 'Outcome', 'Rows', 'Users', 'Inactive', 'Excluded', 'Cooled down', 'Batches', 'Reason'], d.instances.map((i) => [
-        h('span', { class: 'mono key' }, i.instanceKey), statusBadge(i.status), String(i.rows), String(i.users), String(i.inactiveUsers), String(i.excluded), String(i.cooledDown), String(i.batches), i.reason ?? '',
-      ]), { captionHidden: true }),
-      h('h4', {}, 'Batches'),
-      d.batches.length === 0 ? h('p', { class: 'empty' }, 'No batches: nothing to send for this delivery.') :
-        table(`Batches of delivery ${d.id}`, ['#', 'Instance', 'Part', 'Status', 'Attempts', 'Users', 'Execution id', 'In ISC', 'Last error', 'Unmatched'], d.batches.map((b) => [
-          String(b.index), h('span', { class: 'mono key' }, b.instanceKey), h('span', { class: 'key' }, `${b.part.index} of ${b.part.count}`), statusBadge(b.status), String(b.attempts), String(b.users),
-          b.executionId ? h('span', { class: 'mono' }, b.executionId) : '—',
-          outcomeText(b) || '—',
-          b.lastError ? errorCell(b) : '—',
-          b.unmatched.length === 0 ? '—' : h('details', {}, h('summary', {}, plural(b.unmatched.length, 'user')), h('ul', {}, b.unmatched.map((u) => h('li', { class: 'mono' }, u)))),
-        ]), { captionHidden: true }),
-      d.rejected.length > 0 ? h('details', { class: 'rejected' }, h('summary', {}, `Rejected rows (${d.rejectedCount})`),
-        h('ul', {}, d.rejected.slice(0, 50).map((r) => h('li', {}, `row ${r.row}, ${r.field}: ${r.reason}`)))) : null,
-    ];
-  }
 
   clear(ctx.root,
     h('h2', { tabindex: '-1' }, 'Deliveries'),

@@ -60,106 +60,160 @@ export async function renderMappings(root: HTMLElement): Promise<void> {
     api<{ items: TargetView[] }>('GET', '/admin/targets').then((r) => r.body.items),
     api<Page<Delivery>>('GET', '/admin/deliveries?limit=50').then((r) => r.body.items),
   ]);
+  const form = mappingForm(targets, () => renderMappings(root));
+  const list = mappingsTable(mappings, form.edit);
+  clear(root,
+    h('h2', { tabindex: '-1' }, 'Mappings'),
+    h('p', { class: 'lede' }, 'Which SaaS app instance feeds which ISC tenant and source, and when its users count as inactive.'),
+    list.toolbar,
+    list.table,
+    unmappedPanel(unmappedInstances(recent, new Set(mappings.map((m) => m.instanceKey))), form.edit),
+    h('section', { class: 'panel' }, form.element));
+}
 
-  // ---- the form -------------------------------------------------------------------------------------
-  let editing: MappingView | undefined;
+interface MappingForm {
+  element: HTMLFormElement;
+  /** Load a mapping (or a prefill, or nothing) into the form and move focus to it. */
+  edit(mapping: Partial<MappingView> | undefined): void;
+}
+
+type Fields = ReturnType<typeof formFields>;
+
+/** The form's controls, one per mapping field it shows. */
+function formFields(targets: TargetView[]) {
   const input = (attrs: Record<string, string | boolean> = {}) => h('input', { type: 'text', autocomplete: 'off', ...attrs });
-  const application = input({ required: true, name: 'application' });
-  const instance = input({ required: true, name: 'instance', id: 'mapping-instance' });
-  const environment = h('select', { name: 'environment' }, ENVIRONMENTS.map((env) => h('option', { value: env }, env)));
-  const target = h('select', { name: 'targetId', required: true },
-    targets.length === 0 ? h('option', { value: '' }, 'No targets yet — create one with the CLI') : targets.map((t) => h('option', { value: t.id }, `${t.id} — ${t.environment} (${t.tenant})`)));
-  const sourceId = input({ required: true, name: 'sourceId' });
-  const sourceName = input({ name: 'sourceName' });
   const number = (name: string, required = false) => h('input', { type: 'number', min: '0', step: '1', inputmode: 'numeric', name, required });
-  const maxDaysActive = number('maxDaysActive', true);
-  const inactiveForDays = number('inactiveForDays');
-  const cooldownDays = number('cooldownDays');
-  const expectEveryDays = number('expectEveryDays');
-  const excludeEmails = h('textarea', { rows: '2', name: 'excludeEmails' });
-  const excludeDomains = h('textarea', { rows: '2', name: 'excludeDomains' });
-  const enabled = h('input', { type: 'checkbox', name: 'enabled', checked: true });
-  const allowNameMismatch = h('input', { type: 'checkbox', name: 'allowNameMismatch' });
-  const mismatchReason = input({ name: 'mismatchReason' });
+  return {
+    application: input({ required: true, name: 'application' }),
+    instance: input({ required: true, name: 'instance', id: 'mapping-instance' }),
+    environment: h('select', { name: 'environment' }, ENVIRONMENTS.map((env) => h('option', { value: env }, env))),
+    target: h('select', { name: 'targetId', required: true },
+      targets.length === 0 ? h('option', { value: '' }, 'No targets yet — create one with the CLI') : targets.map((t) => h('option', { value: t.id }, `${t.id} — ${t.environment} (${t.tenant})`))),
+    sourceId: input({ required: true, name: 'sourceId' }),
+    sourceName: input({ name: 'sourceName' }),
+    maxDaysActive: number('maxDaysActive', true),
+    inactiveForDays: number('inactiveForDays'),
+    cooldownDays: number('cooldownDays'),
+    expectEveryDays: number('expectEveryDays'),
+    excludeEmails: h('textarea', { rows: '2', name: 'excludeEmails' }),
+    excludeDomains: h('textarea', { rows: '2', name: 'excludeDomains' }),
+    enabled: h('input', { type: 'checkbox', name: 'enabled', checked: true }),
+    allowNameMismatch: h('input', { type: 'checkbox', name: 'allowNameMismatch' }),
+    mismatchReason: input({ name: 'mismatchReason' }),
+  };
+}
+
+function fillFields(f: Fields, mapping: Partial<MappingView> | undefined): void {
+  f.application.value = mapping?.application ?? '';
+  f.instance.value = mapping?.instance ?? '';
+  f.environment.value = mapping?.environment ?? 'production';
+  if (mapping?.targetId) {
+    // A mapping whose target was deleted still shows (and saves) its targetId; the API then names the problem.
+    if (![...f.target.options].some((o) => o.value === mapping.targetId)) f.target.append(h('option', { value: mapping.targetId }, `${mapping.targetId} — missing target`));
+    f.target.value = mapping.targetId;
+  }
+  f.sourceId.value = mapping?.source?.id ?? '';
+  f.sourceName.value = mapping?.source?.name ?? '';
+  const policy = mapping?.policy;
+  f.maxDaysActive.value = policy ? String(policy.maxDaysActive) : '0';
+  f.inactiveForDays.value = policy?.inactiveForDays?.toString() ?? '';
+  f.cooldownDays.value = policy?.cooldownDays?.toString() ?? '';
+  f.expectEveryDays.value = mapping?.expectEveryDays?.toString() ?? '';
+  f.excludeEmails.value = policy?.exclude?.emails?.join(', ') ?? '';
+  f.excludeDomains.value = policy?.exclude?.domains?.join(', ') ?? '';
+  f.enabled.checked = mapping?.enabled ?? true;
+  f.allowNameMismatch.checked = mapping?.allowNameMismatch ?? false;
+  f.mismatchReason.value = mapping?.mismatchReason ?? '';
+}
+
+function readFields(f: Fields, editing: MappingView | undefined): MappingInput {
+  const exclude = { emails: list(f.excludeEmails.value), domains: list(f.excludeDomains.value) };
+  return {
+    application: f.application.value.trim(),
+    instance: f.instance.value.trim(),
+    environment: f.environment.value as MappingInput['environment'],
+    targetId: f.target.value,
+    source: { id: f.sourceId.value.trim(), name: f.sourceName.value.trim() || undefined },
+    policy: {
+      maxDaysActive: int(f.maxDaysActive) ?? 0,
+      inactiveForDays: int(f.inactiveForDays),
+      cooldownDays: int(f.cooldownDays),
+      exclude: exclude.emails || exclude.domains ? exclude : undefined,
+    },
+    // Settings the form does not show are kept as they are.
+    campaign: editing?.campaign,
+    enabled: f.enabled.checked,
+    allowNameMismatch: f.allowNameMismatch.checked || undefined,
+    mismatchReason: f.mismatchReason.value.trim() || undefined,
+    expectEveryDays: int(f.expectEveryDays),
+  };
+}
+
+function fieldsLayout(f: Fields, keyHint: HTMLElement): HTMLElement[] {
+  return [
+    h('div', { class: 'cols' },
+      field('Application', f.application),
+      h('div', { class: 'field' }, h('label', { for: f.instance.id }, 'Instance'), f.instance, keyHint),
+      field('Environment', f.environment, 'Must match the target’s environment and the environment words in the instance name (prod, staging, uat, …).'),
+      field('Target (ISC tenant + workflow trigger)', f.target),
+      field('ISC source id', f.sourceId),
+      field('ISC source name', f.sourceName),
+      field('Max days active', f.maxDaysActive, 'Inactive when Days Active in the period is at most this.'),
+      field('Inactive for days', f.inactiveForDays, 'Optional: also inactive when last active is older than this.'),
+      field('Cooldown days', f.cooldownDays, 'Optional (default 30): skip users sent within this many days.'),
+      field('Expect a report every (days)', f.expectEveryDays, 'Optional: flags the mapping as stale when reports stop.'),
+      field('Exclude emails', f.excludeEmails, 'Comma or newline separated.'),
+      field('Exclude domains', f.excludeDomains, 'Comma or newline separated; subdomains included.'),
+    ),
+    h('div', { class: 'cols' },
+      field('Enabled', f.enabled),
+      field('Allow name mismatch', f.allowNameMismatch),
+      field('Mismatch reason', f.mismatchReason, 'Required with “Allow name mismatch”.'),
+    ),
+  ];
+}
+
+/** Create or edit one mapping; a save sends If-Match, and a 409 offers the version someone else saved. */
+function mappingForm(targets: TargetView[], onSaved: () => Promise<void>): MappingForm {
+  const f = formFields(targets);
+  let editing: MappingView | undefined;
   const formTitle = h('h3', { id: 'mapping-form-title', tabindex: '-1' }, 'New mapping');
   const formError = h('div', { class: 'form-error', role: 'alert', id: 'mapping-form-error' });
   const keyHint = h('p', { class: 'hint', id: 'instance-key-hint', 'aria-live': 'polite' });
-  instance.setAttribute('aria-describedby', keyHint.id);
+  f.instance.setAttribute('aria-describedby', keyHint.id);
   const save = h('button', { type: 'submit', class: 'primary' }, 'Create mapping');
   const reset = h('button', { type: 'button', onclick: () => fill(undefined) }, 'Clear form');
 
   const showKey = () => {
-    keyHint.textContent = instance.value.trim() ? `Instance key: ${instanceKey(instance.value)}` : 'The key is the instance name, trimmed and lower-cased.';
+    keyHint.textContent = f.instance.value.trim() ? `Instance key: ${instanceKey(f.instance.value)}` : 'The key is the instance name, trimmed and lower-cased.';
   };
-  instance.addEventListener('input', showKey);
+  f.instance.addEventListener('input', showKey);
 
   function fill(mapping: Partial<MappingView> | undefined): void {
     editing = mapping?.version !== undefined ? (mapping as MappingView) : undefined;
-    application.value = mapping?.application ?? '';
-    instance.value = mapping?.instance ?? '';
-    instance.readOnly = editing !== undefined;
-    environment.value = mapping?.environment ?? 'production';
-    if (mapping?.targetId) {
-      // A mapping whose target was deleted still shows (and saves) its targetId; the API then names the problem.
-      if (![...target.options].some((o) => o.value === mapping.targetId)) target.append(h('option', { value: mapping.targetId }, `${mapping.targetId} — missing target`));
-      target.value = mapping.targetId;
-    }
-    sourceId.value = mapping?.source?.id ?? '';
-    sourceName.value = mapping?.source?.name ?? '';
-    const policy = mapping?.policy;
-    maxDaysActive.value = policy ? String(policy.maxDaysActive) : '0';
-    inactiveForDays.value = policy?.inactiveForDays?.toString() ?? '';
-    cooldownDays.value = policy?.cooldownDays?.toString() ?? '';
-    expectEveryDays.value = mapping?.expectEveryDays?.toString() ?? '';
-    excludeEmails.value = policy?.exclude?.emails?.join(', ') ?? '';
-    excludeDomains.value = policy?.exclude?.domains?.join(', ') ?? '';
-    enabled.checked = mapping?.enabled ?? true;
-    allowNameMismatch.checked = mapping?.allowNameMismatch ?? false;
-    mismatchReason.value = mapping?.mismatchReason ?? '';
+    fillFields(f, mapping);
+    f.instance.readOnly = editing !== undefined;
     formTitle.textContent = editing ? `Edit mapping “${editing.instanceKey}” (version ${editing.version})` : 'New mapping';
     save.textContent = editing ? 'Save changes' : 'Create mapping';
     clear(formError);
     showKey();
   }
 
-  function body(): MappingInput {
-    const exclude = { emails: list(excludeEmails.value), domains: list(excludeDomains.value) };
-    return {
-      application: application.value.trim(),
-      instance: instance.value.trim(),
-      environment: environment.value as MappingInput['environment'],
-      targetId: target.value,
-      source: { id: sourceId.value.trim(), name: sourceName.value.trim() || undefined },
-      policy: {
-        maxDaysActive: int(maxDaysActive) ?? 0,
-        inactiveForDays: int(inactiveForDays),
-        cooldownDays: int(cooldownDays),
-        exclude: exclude.emails || exclude.domains ? exclude : undefined,
-      },
-      // Settings the form does not show are kept as they are.
-      campaign: editing?.campaign,
-      enabled: enabled.checked,
-      allowNameMismatch: allowNameMismatch.checked || undefined,
-      mismatchReason: mismatchReason.value.trim() || undefined,
-      expectEveryDays: int(expectEveryDays),
-    };
-  }
-
   async function submit(event: Event): Promise<void> {
     event.preventDefault();
     clear(formError);
-    const mapping = body();
+    const mapping = readFields(f, editing);
     const key = instanceKey(mapping.instance);
     if (!key) {
       formError.textContent = 'Instance is required.';
-      instance.focus();
+      f.instance.focus();
       return;
     }
     save.disabled = true;
     try {
       const { body: saved } = await api<MappingView>('PUT', `/admin/mappings/${encodeURIComponent(key)}`, { json: mapping, ifMatch: editing?.version });
       announce(`Saved mapping “${saved.instanceKey}” (version ${saved.version}).`);
-      await renderMappings(root);
+      await onSaved();
     } catch (error) {
       save.disabled = false;
       if (error instanceof ApiError && error.status === 409) await showConflict(key);
@@ -179,39 +233,22 @@ export async function renderMappings(root: HTMLElement): Promise<void> {
     }
   }
 
-  const form = h('form', { class: 'mapping-form', 'aria-labelledby': formTitle.id, onsubmit: (e) => void submit(e) },
-    formTitle,
-    h('div', { class: 'cols' },
-      field('Application', application),
-      h('div', { class: 'field' }, h('label', { for: instance.id }, 'Instance'), instance, keyHint),
-      field('Environment', environment, 'Must match the target’s environment and the environment words in the instance name (prod, staging, uat, …).'),
-      field('Target (ISC tenant + workflow trigger)', target),
-      field('ISC source id', sourceId),
-      field('ISC source name', sourceName),
-      field('Max days active', maxDaysActive, 'Inactive when Days Active in the period is at most this.'),
-      field('Inactive for days', inactiveForDays, 'Optional: also inactive when last active is older than this.'),
-      field('Cooldown days', cooldownDays, 'Optional (default 30): skip users sent within this many days.'),
-      field('Expect a report every (days)', expectEveryDays, 'Optional: flags the mapping as stale when reports stop.'),
-      field('Exclude emails', excludeEmails, 'Comma or newline separated.'),
-      field('Exclude domains', excludeDomains, 'Comma or newline separated; subdomains included.'),
-    ),
-    h('div', { class: 'cols' },
-      field('Enabled', enabled),
-      field('Allow name mismatch', allowNameMismatch),
-      field('Mismatch reason', mismatchReason, 'Required with “Allow name mismatch”.'),
-    ),
-    formError,
-    h('div', { class: 'actions' }, save, reset));
+  fill(undefined);
+  const element = h('form', { class: 'mapping-form', 'aria-labelledby': formTitle.id, onsubmit: (e) => void submit(e) },
+    formTitle, ...fieldsLayout(f, keyHint), formError, h('div', { class: 'actions' }, save, reset));
+  return { element, edit: (mapping) => { fill(mapping); formTitle.focus(); } };
+}
 
-  // ---- the table ------------------------------------------------------------------------------------
+/** The mappings with a filter over their names, target and source. */
+function mappingsTable(mappings: MappingView[], edit: MappingForm['edit']): { toolbar: HTMLElement; table: HTMLElement } {
   const filter = h('input', { type: 'search', id: 'mapping-filter', placeholder: 'application, instance, target, source…', autocomplete: 'off' });
   const count = h('p', { class: 'hint', id: 'mapping-count' });
-  const tableHolder = h('div', { class: 'table-wrap' });
-  const renderTable = () => {
+  const holder = h('div', { class: 'table-wrap' });
+  const render = () => {
     const needle = filter.value.trim().toLowerCase();
     const shown = mappings.filter((m) => !needle || [m.application, m.instance, m.environment, m.targetId, m.source.id, m.source.name ?? ''].some((v) => v.toLowerCase().includes(needle)));
     count.textContent = `Showing ${shown.length} of ${mappings.length} mappings.`;
-    clear(tableHolder, shown.length === 0 ? h('p', { class: 'empty' }, mappings.length === 0 ? 'No mappings yet: create one below, or map an instance seen in a report.' : 'No mapping matches the filter.') :
+    clear(holder, shown.length === 0 ? h('p', { class: 'empty' }, mappings.length === 0 ? 'No mappings yet: create one below, or map an instance seen in a report.' : 'No mapping matches the filter.') :
       table('Mappings', ['Application', 'Instance', 'Environment', 'Name says', 'Target', 'Source', 'Max days active', 'Enabled', 'Last report', 'Stale', ''], shown.map((m) => [
         m.application,
         h('span', { class: 'mono key' }, m.instance),
@@ -223,14 +260,17 @@ export async function renderMappings(root: HTMLElement): Promise<void> {
         m.enabled ? 'yes' : badge('disabled', 'muted'),
         time(m.lastReportAt),
         m.stale ? badge('overdue', 'bad') : 'no',
-        h('button', { type: 'button', 'aria-label': `Edit ${m.instance}`, onclick: () => { fill(m); formTitle.focus(); } }, 'Edit'),
+        h('button', { type: 'button', 'aria-label': `Edit ${m.instance}`, onclick: () => edit(m) }, 'Edit'),
       ]), { captionHidden: true }));
   };
-  filter.addEventListener('input', renderTable);
-  renderTable();
+  filter.addEventListener('input', render);
+  render();
+  return { toolbar: h('div', { class: 'toolbar' }, field('Filter mappings', filter), count), table: holder };
+}
 
-  const unmapped = unmappedInstances(recent, new Set(mappings.map((m) => m.instanceKey)));
-  const unmappedSection = h('section', { 'aria-labelledby': 'unmapped-title', class: 'panel' },
+/** Instances reports mention that no mapping covers, each with a button that prefills the form for it. */
+function unmappedPanel(unmapped: Unmapped[], edit: MappingForm['edit']): HTMLElement {
+  return h('section', { 'aria-labelledby': 'unmapped-title', class: 'panel' },
     h('h3', { id: 'unmapped-title' }, 'Unmapped instances in recent deliveries'),
     unmapped.length === 0 ? h('p', { class: 'empty' }, 'None: every instance in the last 50 deliveries has a mapping.') :
       table('Unmapped instances', ['Instance', 'Application', 'Rows (latest)', 'Last seen', 'Deliveries', ''], unmapped.map((u) => [
@@ -241,18 +281,8 @@ export async function renderMappings(root: HTMLElement): Promise<void> {
         String(u.deliveries),
         h('button', { type: 'button', 'aria-label': `Map ${u.instance}`, onclick: () => {
           // A guess from the built-in vocabulary; the API checks with the deployment's own words on save.
-          fill({ application: u.application ?? '', instance: u.instance, environment: namedEnvironment(classifyName(u.instance, { application: u.application })) ?? 'production' });
-          formTitle.focus();
+          edit({ application: u.application ?? '', instance: u.instance, environment: namedEnvironment(classifyName(u.instance, { application: u.application })) ?? 'production' });
           announce(`Form prefilled for ${u.instance}: choose the target and ISC source, then create.`);
         } }, 'Map it'),
       ]), { captionHidden: true }));
-
-  fill(undefined);
-  clear(root,
-    h('h2', { tabindex: '-1' }, 'Mappings'),
-    h('p', { class: 'lede' }, 'Which SaaS app instance feeds which ISC tenant and source, and when its users count as inactive.'),
-    h('div', { class: 'toolbar' }, field('Filter mappings', filter), count),
-    tableHolder,
-    unmappedSection,
-    h('section', { class: 'panel' }, form));
 }

@@ -1,8 +1,13 @@
-/** The admin API's answers as the console reads them (types only: nothing here reaches the bundle). */
-import type { Mapping, MappingInput, instanceNameCheck } from '../core/mapping.js';
-import type { BatchError, BatchStatus, Delivery } from '../core/delivery.js';
+/**
+ * The admin API's answers as the console reads them: the types of the route table's response schemas
+ * (functions/http/responses.ts), so the console and docs/openapi.json read one description. Types only:
+ * nothing here reaches the bundle.
+ */
+import type * as z from 'zod/mini';
+import type { Mapping, MappingInput } from '../core/mapping.js';
+import type { Delivery } from '../core/delivery.js';
 import type { Environment } from '../core/instance.js';
-import type { CampaignDecisions, CampaignOutcome, ExecutionOutcome, FollowUp } from '../core/follow-up.js';
+import type * as Answers from '../http/responses.js';
 
 export type { Delivery, Environment, Mapping, MappingInput };
 
@@ -11,71 +16,9 @@ export interface Page<T> {
   next: string | null;
 }
 
-export type MappingView = Mapping & { lastReportAt: string | null; stale: boolean; nameEnvironment: ReturnType<typeof instanceNameCheck> };
-
-export interface TargetView {
-  id: string;
-  environment: Environment;
-  tenant: string;
-  description?: string;
-  credentials: Record<string, { set: boolean; clientId?: string }>;
-}
-
-export interface BatchView {
-  index: number;
-  instanceKey: string;
-  targetId: string;
-  part: { index: number; count: number };
-  status: BatchStatus;
-  attempts: number;
-  users: number;
-  executionId: string | null;
-  dueAt: string | null;
-  identityResolution: string | null;
-  unmatched: string[];
-  lastError: BatchError | null;
-  execution: ExecutionOutcome | null;
-  campaign: (Omit<CampaignOutcome, 'decisions'> & { decisions: CampaignDecisions | null }) | null;
-  followUp: FollowUp | null;
-  updatedAt: string;
-}
-
-export type DeliveryDetail = Delivery & { batches: BatchView[] };
-
-export interface ReplayResult {
-  deliveryId: string;
-  requeued: number[];
-  redriven: number[];
-  skipped: Array<{ index: number; status: BatchStatus }>;
-  leftOut: Array<{ index: number; count: number; users: string[] }>;
-  hint?: string;
-}
-
-export interface PreviewUser {
-  email: string;
-  name?: string;
-  daysActive?: number;
-  lastActive?: string;
-}
-
-export interface PreviewInstance {
-  instanceKey: string;
-  instance: string;
-  application?: string;
-  status: string;
-  reason?: string;
-  users: number;
-  inactiveUsers: number;
-  excluded: number;
-  cooledDown: number;
-  triggerCalls: number;
-  sampleInput: { users: PreviewUser[]; usersShown: number; usersInBatch: number; campaign?: { name: string } } | null;
-}
-
-export interface PreviewResult {
-  report: Delivery['report'];
-  rejectedCount: number;
-  rejectedRows: Delivery['rejected'];
-  instances: PreviewInstance[];
-  triggerCalls: number;
-}
+export type MappingView = z.output<typeof Answers.MappingView>;
+export type TargetView = z.output<typeof Answers.TargetView>;
+export type DeliveryDetail = z.output<typeof Answers.DeliveryDetail>;
+export type BatchView = DeliveryDetail['batches'][number];
+export type ReplayResult = z.output<typeof Answers.ReplayAnswer>;
+export type PreviewResult = z.output<typeof Answers.PreviewAnswer>;

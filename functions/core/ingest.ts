@@ -49,7 +49,7 @@ export interface IngestDeps {
   profiles?: () => Promise<ReportProfiles>;
 }
 
-const DELIVERY_KEY_PATTERN = /^[A-Za-z0-9._:@-]{1,128}$/;
+export const DELIVERY_KEY_PATTERN = /^[A-Za-z0-9._:@-]{1,128}$/;
 const DAY_MS = 86_400_000;
 
 /** Everything a plan needs besides the store writes: the delivery record and its batches. */

@@ -15,6 +15,8 @@ export function isHttpUrl(value: string): boolean {
 }
 
 const IscUrl = z.string().check(z.maxLength(2048), z.refine(isHttpUrl, 'must be an https URL without user info'));
+// The scheme part of isHttpUrl as JSON Schema, for docs/openapi.json: a refinement alone would not show in it.
+z.globalRegistry.add(IscUrl, { pattern: '^[Hh][Tt][Tt][Pp][Ss]?://' });
 
 export const DISPATCH_MODES = ['workflow', 'direct'] as const;
 

@@ -34,8 +34,18 @@ export function queryParams<T extends z.ZodMiniType>(request: HttpRequest, schem
   return parseOrThrow(schema, request.query, 'query parameters', 400);
 }
 
+/**
+ * A whole-number query parameter: digits on the wire, a bounded number to the handler. Its range is also
+ * registered as JSON Schema (integer, minimum, maximum), which a transform alone would not show in the document.
+ */
+export function wholeNumber(minimum: number, maximum: number) {
+  const schema = z.pipe(z.string().check(z.regex(/^\d+$/, 'must be a whole number')), z.transform(Number)).check(z.minimum(minimum), z.maximum(maximum));
+  z.globalRegistry.add(schema, { type: 'integer', minimum, maximum });
+  return schema;
+}
+
 export const PagingQuery = z.object({
-  limit: z.optional(z.pipe(z.string().check(z.regex(/^\d+$/, 'must be a whole number')), z.transform(Number)).check(z.minimum(1), z.maximum(250))),
+  limit: z.optional(wholeNumber(1, 250)),
   cursor: z.optional(z.string().check(z.maxLength(2048))),
 });
 

@@ -1,10 +1,11 @@
 import * as z from 'zod/mini';
 import { notFound } from '../core/errors.js';
 import { DELIVERY_STATUSES, type BatchStatus, type Delivery, type DeliveryStatus, type DispatchBatch } from '../core/delivery.js';
-import { BooleanFlag, PagingQuery, audit, queryParams, type AdminDeps } from './admin-common.js';
+import { BooleanFlag, PagingQuery, audit, queryParams, wholeNumber, type AdminDeps } from './admin-common.js';
 import { redriveStalePending } from '../core/redrive.js';
 import type { Route } from './router.js';
 import { json } from './types.js';
+import { DeliveryDetail, DeliverySchema, Paged, RedriveAnswer, ReplayAnswer } from './responses.js';
 
 /** Batch statuses an admin sees in `deliveries show`, accepted for the delivery status they lead to. */
 const STATUS_ALIASES: Record<string, DeliveryStatus> = { SUSPECT_MAPPING: 'HELD', PENDING: 'QUEUED', IN_FLIGHT: 'QUEUED', RETRY_WAIT: 'QUEUED' };
@@ -18,7 +19,7 @@ const DeliveryListQuery = z.extend(PagingQuery, {
 const ReplayQuery = z.object({ force: BooleanFlag });
 
 const RedriveQuery = z.object({
-  olderThanMinutes: z.optional(z.pipe(z.string().check(z.regex(/^\d+$/, 'must be a whole number')), z.transform(Number)).check(z.maximum(10_080))),
+  olderThanMinutes: z.optional(wholeNumber(0, 10_080)),
   limit: PagingQuery.shape.limit,
 });
 
@@ -73,6 +74,7 @@ export function deliveryRoutes(deps: AdminDeps): Route[] {
       auth: 'admin',
       summary: 'List deliveries, newest first (status, since, limit ≤ 250, cursor).',
       query: DeliveryListQuery,
+      responses: { 200: { description: 'A page of deliveries.', schema: Paged(DeliverySchema) } },
       async handle(request) {
         const query = queryParams(request, DeliveryListQuery);
         const page = await deps.store.listDeliveries({ status: query.status, since: query.since, limit: query.limit ?? 50, cursor: query.cursor });
@@ -84,6 +86,7 @@ export function deliveryRoutes(deps: AdminDeps): Route[] {
       path: '/admin/deliveries/{id}',
       auth: 'admin',
       summary: 'One delivery with per-instance outcome and every batch (attempts, ISC execution ids, errors, and after dispatch the followed execution {status, error?} and campaign {id, name, status, decisions:{approved, revoked, pending}}).',
+      responses: { 200: { description: 'The delivery and its batches.', schema: DeliveryDetail } },
       async handle(_request, { params }) {
         const delivery = await requireDelivery(deps, params.id!);
         const batches = await deps.store.deliveryBatches(delivery);
@@ -96,6 +99,7 @@ export function deliveryRoutes(deps: AdminDeps): Route[] {
       auth: 'admin',
       summary: 'Re-drive PENDING batches unchanged for olderThanMinutes (default 5): their stream records went to the DLQ. The sweeper does this after 15 minutes.',
       query: RedriveQuery,
+      responses: { 200: { description: 'The batches re-driven.', schema: RedriveAnswer } },
       async handle(request, { log, actor }) {
         const query = queryParams(request, RedriveQuery);
         const redriven = await redriveStalePending({ store: deps.store, clock: deps.clock, log }, (query.olderThanMinutes ?? 5) * 60_000, query.limit ?? 100);
@@ -112,6 +116,7 @@ export function deliveryRoutes(deps: AdminDeps): Route[] {
       auth: 'admin',
       summary: 'Re-queue FAILED batches (with force=true also DISPATCHED and SUSPECT_MAPPING ones, and re-drive PENDING ones).',
       query: ReplayQuery,
+      responses: { 200: { description: 'What was re-queued, re-driven and skipped.', schema: ReplayAnswer } },
       async handle(request, { params, log, actor }) {
         const { force } = queryParams(request, ReplayQuery);
         const forced = force === 'true';

@@ -10,6 +10,7 @@ import { BooleanFlag, PagingQuery, audit, etag, ifMatchVersion, queryParams, req
 import type { Route } from './router.js';
 import { json } from './types.js';
 import { verifySource } from './admin-isc-lookups.js';
+import { AuditList, Deleted, MappingSchema, MappingValidation, MappingView, Paged } from './responses.js';
 
 const MappingPutQuery = z.object({ skipSourceCheck: BooleanFlag });
 
@@ -68,6 +69,7 @@ export function mappingRoutes(deps: AdminDeps): Route[] {
       auth: 'admin',
       summary: 'List mappings (paged: limit ≤ 250, cursor) with lastReportAt, expectedInterval (expectEveryDays, or learned from the report history), stale and what each instance name says about its environment (nameEnvironment).',
       query: PagingQuery,
+      responses: { 200: { description: 'A page of mappings.', schema: Paged(MappingView) } },
       async handle(request) {
         const { limit, cursor } = queryParams(request, PagingQuery);
         const page = await deps.store.listMappings(limit ?? 100, cursor);
@@ -81,6 +83,9 @@ export function mappingRoutes(deps: AdminDeps): Route[] {
       summary: 'Create a mapping (no If-Match) or update one (If-Match required: 428 without, 409 when stale).',
       body: MappingInputSchema,
       query: MappingPutQuery,
+      headers: ['If-Match'],
+      responses: { 200: { description: 'Updated.', schema: MappingSchema, etag: true }, 201: { description: 'Created.', schema: MappingSchema, etag: true } },
+      errors: [409, 428],
       async handle(request, { params, actor }) {
         const key = instanceKey(params.instanceKey!);
         const { skipSourceCheck } = queryParams(request, MappingPutQuery);
@@ -113,6 +118,7 @@ export function mappingRoutes(deps: AdminDeps): Route[] {
       summary: 'Check mapping bodies ({"items":[…]}) against every rule a PUT enforces (schema, target, environment, source in ISC) and save nothing: one result per row.',
       body: MappingValidateBody,
       query: MappingPutQuery,
+      responses: { 200: { description: 'One result per item; nothing saved.', schema: MappingValidation } },
       async handle(request) {
         const { skipSourceCheck } = queryParams(request, MappingPutQuery);
         const { items } = jsonBody(request, MappingValidateBody, 'validation request');
@@ -140,6 +146,7 @@ export function mappingRoutes(deps: AdminDeps): Route[] {
       path: '/admin/mappings/{instanceKey}',
       auth: 'admin',
       summary: 'Read a mapping (ETag = version).',
+      responses: { 200: { description: 'The mapping and its report history.', schema: MappingView, etag: true } },
       async handle(_request, { params }) {
         const mapping = await requireMapping(deps, instanceKey(params.instanceKey!));
         const [view] = await withReportStatus(deps, [mapping]);
@@ -151,6 +158,9 @@ export function mappingRoutes(deps: AdminDeps): Route[] {
       path: '/admin/mappings/{instanceKey}',
       auth: 'admin',
       summary: 'Delete a mapping (If-Match optional; when given it must be current).',
+      headers: ['If-Match'],
+      responses: { 200: { description: 'Deleted.', schema: Deleted } },
+      errors: [409],
       async handle(request, { params, actor }) {
         const mapping = await requireMapping(deps, instanceKey(params.instanceKey!));
         const expected = ifMatchVersion(request) ?? mapping.version;
@@ -165,6 +175,7 @@ export function mappingRoutes(deps: AdminDeps): Route[] {
       path: '/admin/mappings/{instanceKey}/audit',
       auth: 'admin',
       summary: 'Who changed this mapping, when, before and after (newest first).',
+      responses: { 200: { description: 'Newest first, up to 100.', schema: AuditList } },
       async handle(_request, { params }) {
         return json(200, { items: await deps.store.listAudit('mapping', instanceKey(params.instanceKey!), 100) });
       },

@@ -5,6 +5,7 @@ import { apiCredentials, iscFailure } from './admin-isc-lookups.js';
 import type { AdminDeps } from './admin-common.js';
 import type { Route } from './router.js';
 import { json } from './types.js';
+import { MatchTestResult } from './responses.js';
 
 const SAMPLE = 50;
 
@@ -21,6 +22,8 @@ export function matchTestRoute(deps: AdminDeps & { matchThreshold: number }): Ro
     path: '/admin/mappings/{instanceKey}/match-test',
     auth: 'admin',
     summary: 'Match test by the hold rule: share of the instance’s latest users (up to 50) that exist as identities in the tenant. SUCCESS: a batch like this is sent; FAILURE: below MATCH_THRESHOLD_PERCENT it would be held. onSource counts accounts on the source.',
+    responses: { 200: { description: 'The share found, and whether a batch like this would be sent.', schema: MatchTestResult } },
+    errors: [422],
     async handle(_request, { params, log }) {
       const key = instanceKey(params.instanceKey!);
       const mapping = await deps.store.getMapping(key);

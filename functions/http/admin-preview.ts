@@ -1,10 +1,11 @@
-import * as z from 'zod/mini';
 import { notFound } from '../core/errors.js';
 import { instanceKey } from '../core/instance.js';
 import { planDelivery, readReport } from '../core/ingest.js';
 import { decodedBody } from './body.js';
 import { compileProfiles } from '../core/report-profile.js';
 import { queryParams, type AdminDeps } from './admin-common.js';
+import { PreviewQuery } from './report-query.js';
+import { PreviewAnswer } from './responses.js';
 import type { Route } from './router.js';
 import { json } from './types.js';
 
@@ -20,8 +21,13 @@ export function previewRoute(deps: AdminDeps & { maxBodyBytes: number }): Route 
     path: '/admin/deliveries/preview',
     auth: 'admin',
     summary: 'Dry-run a report (JSON or CSV body, as the webhook takes it): per instance, users, inactive users, the first workflow input rows and the trigger calls it would make. Stores and sends nothing.',
+    query: PreviewQuery,
+    reportBody: true,
+    headers: ['Content-Encoding'],
+    responses: { 200: { description: 'What the report would become.', schema: PreviewAnswer } },
+    errors: [404],
     async handle(request) {
-      const { mapping: mappingKey, ...query } = queryParams(request, z.catchall(z.object({ mapping: z.optional(z.string().check(z.minLength(1), z.maxLength(256))) }), z.string()));
+      const { mapping: mappingKey, ...query } = queryParams(request, PreviewQuery);
       const mapping = mappingKey === undefined ? undefined : await deps.store.getMapping(instanceKey(mappingKey));
       if (mappingKey !== undefined && !mapping) throw notFound(`No mapping for instance "${mappingKey}".`);
       const body = decodedBody(request, deps.maxBodyBytes);

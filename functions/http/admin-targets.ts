@@ -1,3 +1,4 @@
+import * as z from 'zod/mini';
 import { AppError, conflict, notFound, unprocessable } from '../core/errors.js';
 import { CREDENTIAL_KINDS, CredentialsSchema, TARGET_ID_PATTERN, TargetInputSchema, resolveTargetUrls, type CredentialKind, type CredentialRef, type Target } from '../core/target.js';
 import { assertIscUrls } from '../core/isc-hosts.js';
@@ -6,6 +7,9 @@ import { audit, etag, ifMatchVersion, requireMismatchReason, staleVersion, type 
 import { classifyTenant, targetEnvironmentProblems } from '../core/tenant-environment.js';
 import type { Route } from './router.js';
 import { json } from './types.js';
+import { Deleted, TargetList, TargetView } from './responses.js';
+
+export const TargetId = z.string().check(z.regex(TARGET_ID_PATTERN));
 
 /** What an admin sees of a target: credentials only as "set or not", never their values. */
 export function targetView(target: Target) {
@@ -31,6 +35,7 @@ export function targetRoutes(deps: AdminDeps): Route[] {
       path: '/admin/targets',
       auth: 'admin',
       summary: 'List targets (ISC tenants and their workflow external triggers).',
+      responses: { 200: { description: 'All targets.', schema: TargetList } },
       async handle() {
         return json(200, { items: (await deps.store.listTargets()).map(targetView) });
       },
@@ -41,6 +46,10 @@ export function targetRoutes(deps: AdminDeps): Route[] {
       auth: 'admin',
       summary: 'Create or update a target. If-Match (the ETag version) is optional; when given it must be current. Changing the tenant or a URL clears the stored credentials.',
       body: TargetInputSchema,
+      params: { id: TargetId },
+      headers: ['If-Match'],
+      responses: { 200: { description: 'Updated.', schema: TargetView, etag: true }, 201: { description: 'Created.', schema: TargetView, etag: true } },
+      errors: [409],
       async handle(request, { params, actor }) {
         const { id } = params as { id: string };
         if (!TARGET_ID_PATTERN.test(id)) throw unprocessable('validation_failed', 'Invalid target id: use 1-64 letters, digits, - or _, starting with a letter or digit.', { field: 'id' });
@@ -83,6 +92,8 @@ export function targetRoutes(deps: AdminDeps): Route[] {
       path: '/admin/targets/{id}',
       auth: 'admin',
       summary: 'Read a target; credentials show only whether they are set.',
+      params: { id: TargetId },
+      responses: { 200: { description: 'The target.', schema: TargetView, etag: true } },
       async handle(_request, { params }) {
         const target = await requireTarget(deps, params.id!);
         return json(200, targetView(target), etag(target.version));
@@ -93,6 +104,9 @@ export function targetRoutes(deps: AdminDeps): Route[] {
       path: '/admin/targets/{id}',
       auth: 'admin',
       summary: 'Delete a target that no mapping uses (409 lists the mappings that still do).',
+      params: { id: TargetId },
+      responses: { 200: { description: 'Deleted.', schema: Deleted } },
+      errors: [409],
       async handle(_request, { params, actor }) {
         const target = await requireTarget(deps, params.id!);
         const users = await mappingsUsing(deps, target.id);
@@ -108,6 +122,9 @@ export function targetRoutes(deps: AdminDeps): Route[] {
       auth: 'admin',
       summary: 'Store client credentials (write-only): kind "trigger" for the External Trigger client, "api" for identity/source lookups.',
       body: CredentialsSchema,
+      params: { id: TargetId, kind: z.enum(CREDENTIAL_KINDS) },
+      responses: { 200: { description: 'Stored; the target shows them as set.', schema: TargetView, etag: true } },
+      errors: [404, 409],
       async handle(request, { params, actor }) {
         const kind = params.kind as CredentialKind;
         if (!CREDENTIAL_KINDS.includes(kind)) throw new AppError(404, 'not_found', `Credential kind "${params.kind}" does not exist; use trigger or api.`);

@@ -2,9 +2,10 @@ import workflow from '../../workflows/inactive-users-certification.json' with { 
 import { verifyWorkflow, workflowActionIds } from '../core/workflow-verify.js';
 import { apiCredentials, iscFailure } from './admin-isc-lookups.js';
 import type { AdminDeps } from './admin-common.js';
-import { requireTarget } from './admin-targets.js';
+import { TargetId, requireTarget } from './admin-targets.js';
 import type { Route } from './router.js';
 import { json } from './types.js';
+import { WorkflowVerifyAnswer } from './responses.js';
 
 /**
  * POST /admin/targets/{id}/workflow/verify: every attribute the importable workflow's action steps set, against
@@ -17,6 +18,9 @@ export function workflowVerifyRoute(deps: AdminDeps): Route {
     path: '/admin/targets/{id}/workflow/verify',
     auth: 'admin',
     summary: "Workflow verify: compares every attribute the workflow's action steps set with the tenant's workflow library (GET /v3/workflow-library/actions); needs API credentials that are a user-context token with sp:workflow:read.",
+    params: { id: TargetId },
+    responses: { 200: { description: 'Findings (none when ok).', schema: WorkflowVerifyAnswer } },
+    errors: [422],
     async handle(_request, { params, log }) {
       const target = await requireTarget(deps, params.id!);
       const credentials = await apiCredentials(deps, target, 'Workflow verify');

@@ -16,7 +16,26 @@ export interface Route {
   /** The JSON body schema the handler validates with; also what docs/openapi.json documents. */
   body?: z.ZodMiniType;
   query?: z.ZodMiniType;
+  /** Path parameter rules beyond the router's own (1-256 characters), e.g. an id pattern or the credential kinds. */
+  params?: Record<string, z.ZodMiniType>;
+  /** A report body (JSON or CSV, optionally gzip), read by ingest rather than by one JSON schema. */
+  reportBody?: boolean;
+  /** Request headers the handler reads (auth headers are the security schemes). */
+  headers?: RequestHeader[];
+  /** The success answers by status; docs/openapi.json describes them and a test checks real answers against it. */
+  responses?: Partial<Record<200 | 201 | 202, RouteResponse>>;
+  /** Error statuses beyond those the route's auth, path, query and body already imply (see openapi.ts). */
+  errors?: number[];
   handle(request: HttpRequest, context: RouteContext): Promise<HttpResponse>;
+}
+
+export type RequestHeader = 'If-Match' | 'Idempotency-Key' | 'Webhook-Id' | 'Content-Encoding';
+
+export interface RouteResponse {
+  description: string;
+  schema: z.ZodMiniType;
+  /** Answers with ETag: "<version>", the value a later write sends back as If-Match. */
+  etag?: boolean;
 }
 
 export interface AuthSettings {

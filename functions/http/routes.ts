@@ -10,11 +10,13 @@ import { workflowVerifyRoute } from './admin-workflow.js';
 import type { AdminDeps } from './admin-common.js';
 import type { Route } from './router.js';
 import { json } from './types.js';
-import openApi from '../../docs/openapi.json' with { type: 'json' };
+import { Health, OpenApiBody } from './responses.js';
+import { openApiDocument } from './openapi.js';
 
 /**
- * The one route table. API Gateway sends /webhooks/* and /health to the ingest function and /admin/* to
- * the admin function; each builds its router from the routes it serves. The local server serves them all.
+ * The one route table. API Gateway sends /webhooks/* and /health to the ingest function, /admin/* and
+ * /openapi.json to the admin function; each builds its router from the routes it serves. The local server
+ * serves them all.
  */
 export function publicRoutes(deps: WebhookDeps): Route[] {
   return [
@@ -23,21 +25,14 @@ export function publicRoutes(deps: WebhookDeps): Route[] {
       path: '/health',
       auth: 'none',
       summary: 'Liveness: 200 {status:"ok"} once the store is reachable.',
+      responses: { 200: { description: 'The store is reachable.', schema: Health } },
+      errors: [503],
       async handle() {
         await deps.store.getDelivery('health-check');
         return json(200, { status: 'ok' });
       },
     },
     webhookRoute(deps),
-    {
-      method: 'GET',
-      path: '/openapi.json',
-      auth: 'none',
-      summary: 'This API as OpenAPI 3.1 (generated from the route table and its zod schemas).',
-      async handle() {
-        return json(200, openApi);
-      },
-    },
   ];
 }
 
@@ -48,5 +43,25 @@ export function documentedRoutes(): Route[] {
 }
 
 export function adminRoutes(deps: AdminDeps & { maxBodyBytes: number; matchThreshold: number }): Route[] {
-  return [...targetRoutes(deps), checkRoute(deps), workflowVerifyRoute(deps), ...mappingRoutes(deps), matchTestRoute(deps), ...reportProfileRoutes(deps), previewRoute(deps), ...deliveryRoutes(deps)];
+  return [openApiRoute(), ...targetRoutes(deps), checkRoute(deps), workflowVerifyRoute(deps), ...mappingRoutes(deps), matchTestRoute(deps), ...reportProfileRoutes(deps), previewRoute(deps), ...deliveryRoutes(deps)];
+}
+
+/**
+ * The document is built from the route table when first asked for (docs/openapi.json is the same, committed).
+ * The admin function serves it: it holds the admin routes and their schemas anyway, while embedding the
+ * document would cost the ingest bundle its size budget.
+ */
+function openApiRoute(): Route {
+  let document: Record<string, unknown> | undefined;
+  return {
+    method: 'GET',
+    path: '/openapi.json',
+    auth: 'none',
+    summary: 'This API as OpenAPI 3.1 (generated from the route table and its zod schemas).',
+    responses: { 200: { description: 'This document.', schema: OpenApiBody } },
+    async handle() {
+      document ??= openApiDocument(documentedRoutes());
+      return json(200, document);
+    },
+  };
 }

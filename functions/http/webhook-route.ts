@@ -6,6 +6,8 @@ import { receiveReport } from '../core/receive-report.js';
 import { decodedBody } from './body.js';
 import type { Route } from './router.js';
 import { json } from './types.js';
+import { ReportQuery } from './report-query.js';
+import { IngestAnswer } from './responses.js';
 
 export interface WebhookDeps extends Omit<IngestDeps, 'profiles'> {
   maxBodyBytes: number;
@@ -40,6 +42,10 @@ export function webhookRoute(deps: WebhookDeps): Route {
     path: '/webhooks/saas-management',
     auth: 'webhook',
     summary: 'Receive a SaaS Management scheduled usage report (JSON or CSV); 202 once it is durable, 200 for a repeat.',
+    query: ReportQuery,
+    reportBody: true,
+    headers: ['Idempotency-Key', 'Webhook-Id', 'Content-Encoding'],
+    responses: { 202: { description: 'Accepted: durable, dispatched in the background.', schema: IngestAnswer }, 200: { description: 'A repeat of a report already accepted (duplicate: true).', schema: IngestAnswer } },
     async handle(request, { log }) {
       const body = decodedBody(request, deps.maxBodyBytes);
       const incoming = {

@@ -19,6 +19,6 @@ describe('Function: openApiDocument', () => {
     expect(putMapping.security).toEqual([{ adminToken: [] }, { awsSigV4: [] }]);
     expect(putMapping.requestBody.content['application/json'].schema.required).toEqual(['application', 'instance', 'environment', 'targetId', 'source', 'policy']);
     expect(putMapping.requestBody.content['application/json'].schema.additionalProperties).toBe(false);
-    expect(generated.paths['/webhooks/saas-management']!.post.security).toEqual([{ webhookSecret: [] }]);
+    expect(generated.paths['/webhooks/saas-management']!.post.security).toEqual([{ webhookSecret: [] }, { webhookSecretHeader: [] }]);
   });
 });
