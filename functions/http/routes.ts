@@ -1,4 +1,5 @@
 import { webhookRoute, type WebhookDeps } from './webhook-route.js';
+import { largeWebhookRoute, type LargeReportDeps } from './large-webhook-route.js';
 import { targetRoutes } from './admin-targets.js';
 import { mappingRoutes } from './admin-mappings.js';
 import { deliveryRoutes } from './admin-deliveries.js';
@@ -16,7 +17,7 @@ import openApi from '../../docs/openapi.json' with { type: 'json' };
  * The one route table. API Gateway sends /webhooks/* and /health to the ingest function and /admin/* to
  * the admin function; each builds its router from the routes it serves. The local server serves them all.
  */
-export function publicRoutes(deps: WebhookDeps): Route[] {
+export function publicRoutes(deps: WebhookDeps & { largeReports?: LargeReportDeps }): Route[] {
   return [
     {
       method: 'GET',
@@ -29,6 +30,7 @@ export function publicRoutes(deps: WebhookDeps): Route[] {
       },
     },
     webhookRoute(deps),
+    largeWebhookRoute(deps),
     {
       method: 'GET',
       path: '/openapi.json',
