@@ -21,7 +21,7 @@ afterAll(() => stack.close());
 
 /** A report with duplicate people (most activity wins), a bad email, a row without activity and three instances. */
 function mixedRows() {
-  const rows: Array<Record<string, unknown>> = generateRows(3_000, ['Slack-production', 'Zoom-production', 'Box-production']);
+  const rows: Array<Record<string, unknown>> = generateRows(3_000, ['Slack-production', 'Zoom-production', 'Box-production']).map((row) => ({ ...row }));
   rows.push({ ...rows[0]!, 'Days Active': 9 }, { ...rows[3]!, 'Days Active': 0 }, { ...rows[5]!, Email: 'not-an-email' }, { Email: 'x@example.com', Instance: 'Slack-production' });
   return rows;
 }
