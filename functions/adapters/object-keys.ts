@@ -9,3 +9,12 @@ export function objectKeyProblem(key: string): string | undefined {
 }
 
 export const largeReportKey = (requestId: string): string => `${LARGE_REPORT_PREFIX}${requestId.replace(/[^A-Za-z0-9_-]/g, '_')}`;
+
+/** The delivery id of a large report sent without a key; API Gateway's response template makes the same one. */
+export const largeDeliveryId = (requestId: string): string => `large-${requestId}`;
+
+/**
+ * The URL parameters the large-report URL honours: API Gateway copies each into the object's metadata by
+ * name (it cannot copy "all of them"), so the local route keeps the same list.
+ */
+export const LARGE_QUERY_FIELDS = ['instance', 'application', 'reportName', 'periodStart', 'periodEnd', 'periodDays'] as const;

@@ -2,7 +2,7 @@ import { AppError, badRequest } from '../core/errors.js';
 import { checkDeliveryKey } from '../core/ingest.js';
 import { bodyKind } from '../core/report.js';
 import type { ObjectStore, StoredReportMeta } from '../core/ports.js';
-import { largeReportKey } from '../adapters/object-keys.js';
+import { LARGE_QUERY_FIELDS, largeDeliveryId, largeReportKey } from '../adapters/object-keys.js';
 import { tooLarge } from './body.js';
 import type { Route } from './router.js';
 import { json } from './types.js';
@@ -46,7 +46,7 @@ export function largeWebhookRoute(deps: { largeReports?: LargeReportDeps }): Rou
         idSource: deliveryKey === undefined ? 'request' : 'header',
         contentType: request.headers['content-type'],
         contentEncoding: encoding,
-        query: Object.fromEntries(Object.entries(request.query).filter((entry): entry is [string, string] => entry[1] !== undefined)),
+        query: Object.fromEntries(LARGE_QUERY_FIELDS.flatMap((name) => (request.query[name] === undefined ? [] : [[name, request.query[name]]]))),
       };
       const key = largeReportKey(request.requestId);
       await large.objects.put(key, request.body, meta);
@@ -55,6 +55,3 @@ export function largeWebhookRoute(deps: { largeReports?: LargeReportDeps }): Rou
     },
   };
 }
-
-/** The delivery id of a large report sent without a key: API Gateway's mapping template makes the same one. */
-export const largeDeliveryId = (requestId: string): string => `large-${requestId}`;
