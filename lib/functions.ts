@@ -189,7 +189,8 @@ export class Functions extends Construct {
     description: string,
     options: { memorySize: number; timeout: Duration; environment: Record<string, string>; retryAttempts?: number },
     config: StageConfig,
-    table: Table,
+    /** The table the function reads (its indexes are acknowledged for cdk-nag); none for a function that does not. */
+    table?: Table,
   ): NodejsFunction {
     // Own role and log group per function: log writes are granted on that group only, so no AWS managed
     // policy (AWSLambdaBasicExecutionRole would allow every log group in the account).
@@ -228,10 +229,12 @@ export class Functions extends Construct {
       reason:
         'Only xray:PutTraceSegments and xray:PutTelemetryRecords (added by active tracing) use "*": X-Ray supports no resource-level permissions. test/infra checks that no other action has a "*" resource.',
     });
-    Validations.of(role).acknowledge({
-      id: `AwsSolutions-IAM5[Resource::<${logicalIdOf(table)}.Arn>/index/*]`,
-      reason: 'The table\'s own global secondary indexes (byStatus, byList), which the store queries; no other table is reachable.',
-    });
+    if (table) {
+      Validations.of(role).acknowledge({
+        id: `AwsSolutions-IAM5[Resource::<${logicalIdOf(table)}.Arn>/index/*]`,
+        reason: 'The table\'s own global secondary indexes (byStatus, byList), which the store queries; no other table is reachable.',
+      });
+    }
     return fn;
   }
 }

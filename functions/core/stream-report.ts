@@ -92,6 +92,8 @@ async function streamJson(chunks: AsyncIterable<Uint8Array>, profiles: ReportPro
   const table = tableSink(aliases, onRow);
   let mode: 'records' | 'table' | undefined;
   let container: string | undefined;
+  /** The parser's stack depth at a row, once the row array is found. */
+  let rowDepth = Number.POSITIVE_INFINITY;
   let rowPath: string | undefined;
   let bodyMeta: ReportMeta = {};
   const profilePaths = new Set(profiles.rowPaths);
@@ -100,12 +102,14 @@ async function streamJson(chunks: AsyncIterable<Uint8Array>, profiles: ReportPro
     if (stack.length > MAX_JSON_DEPTH) {
       throw new AppError(422, 'nesting_too_deep', `The JSON nests deeper than ${MAX_JSON_DEPTH} levels of arrays/objects.`, { maxDepth: MAX_JSON_DEPTH });
     }
-    if (stack.length === 0) return;
+    // A value inside a row (most of the calls): the row itself is handed on when it completes.
+    if (stack.length === 0 || stack.length > rowDepth) return;
     const keys = stack.slice(1).map((s) => String(s.key));
     if (Array.isArray(parent)) {
       const path = keys.join('.');
       if (container === undefined && isRowContainer(keys, profilePaths)) {
         container = path;
+        rowDepth = stack.length;
         if (profilePaths.has(path) && !keys.every(isContainerKey)) rowPath = path;
       }
       if (path !== container) return;
