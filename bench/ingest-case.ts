@@ -41,7 +41,7 @@ const rssBefore = process.memoryUsage().rss;
 const plan = await ours();
 const peakExtra = process.resourceUsage().maxRSS * 1024 - rssBefore;
 
-const runs = rows >= 100_000 ? 3 : rows >= 10_000 ? 7 : 25;
+const runs = rows >= 100_000 ? 7 : rows >= 10_000 ? 7 : 25;
 const time = async (fn: () => unknown) => {
   const samples: number[] = [];
   for (let i = 0; i < runs; i++) {
@@ -50,11 +50,12 @@ const time = async (fn: () => unknown) => {
     await fn();
     samples.push(performance.now() - start);
   }
-  return samples.sort((a, b) => a - b)[Math.floor(samples.length / 2)]!;
+  samples.sort((a, b) => a - b);
+  return { median: samples[Math.floor(samples.length / 2)]!, min: samples[0]!, max: samples.at(-1)! };
 };
-const baselineMs = await time(baseline);
-const oursMs = await time(ours);
+const { median: baselineMs } = await time(baseline);
+const { median: oursMs, min: oursMinMs, max: oursMaxMs } = await time(ours);
 // The nesting-depth bound that ours runs on every JSON body, alone, on the already parsed value.
 const parsed: unknown = format === 'json' ? JSON.parse(body) : undefined;
-const depthCheckMs = format === 'json' ? await time(() => assertJsonDepth(parsed)) : undefined;
-console.log(JSON.stringify({ rows, format, bytes: Buffer.byteLength(body), baselineMs, oursMs, depthCheckMs, batches: plan.batches.length, peakExtraBytes: Math.max(0, peakExtra) }));
+const depthCheckMs = format === 'json' ? (await time(() => assertJsonDepth(parsed))).median : undefined;
+console.log(JSON.stringify({ rows, format, bytes: Buffer.byteLength(body), baselineMs, oursMs, oursMinMs, oursMaxMs, depthCheckMs, batches: plan.batches.length, peakExtraBytes: Math.max(0, peakExtra) }));

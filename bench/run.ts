@@ -5,6 +5,7 @@ import { runIngestBench } from './ingest.js';
 import { runPackageBench } from './packages.js';
 import { runE2eBench } from './e2e.js';
 import { runResilienceBench } from './resilience.js';
+import { runLargeBench } from './large.js';
 
 const started = Date.now();
 const sections: string[] = [];
@@ -22,8 +23,12 @@ const resilience = await runResilienceBench();
 sections.push(`## 3. Flaky ISC and the shared rate limit\n\n${resilience.table}`);
 console.log(sections.at(-1));
 
+const large = await runLargeBench();
+sections.push(`## 4. Large report through the local large path\n\n${large.table}`);
+console.log(sections.at(-1));
+
 const packages = runPackageBench();
-sections.push(`## 4. Lambda packages\n\n${packages.table}`);
+sections.push(`## 5. Lambda packages\n\n${packages.table}`);
 console.log(sections.at(-1));
 
 const report = `# Benchmark results\n\n${header}\n\n${sections.join('\n\n')}\n\nTotal bench time ${((Date.now() - started) / 1000).toFixed(0)} s.\n`;

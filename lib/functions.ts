@@ -80,6 +80,8 @@ export class Functions extends Construct {
   readonly dispatch: NodejsFunction;
   readonly sweep: NodejsFunction;
   readonly streamMapping: EventSourceMapping;
+  /** What every function's environment starts with (lib/large-reports.ts adds its functions with it). */
+  readonly environment: Record<string, string>;
 
   constructor(scope: Construct, id: string, props: FunctionsProps) {
     super(scope, id);
@@ -103,6 +105,7 @@ export class Functions extends Construct {
       ISC_TIMEOUT_MS: String(config.iscTimeout.toMilliseconds()),
       ...config.tuning,
     };
+    this.environment = common;
 
     // Ingest: a report of up to 6 MB parsed, validated and planned in memory (bench: ~50 MiB extra for
     // 14 MiB of JSON); 1024 MB also buys the CPU share that keeps a large report well inside 25 s.
@@ -180,13 +183,14 @@ export class Functions extends Construct {
     this.streamMapping.node.addDependency(this.dispatch.role!);
   }
 
-  private fn(
+  fn(
     id: string,
     entry: string,
     description: string,
     options: { memorySize: number; timeout: Duration; environment: Record<string, string>; retryAttempts?: number },
     config: StageConfig,
-    table: Table,
+    /** The table the function reads (its indexes are acknowledged for cdk-nag); none for a function that does not. */
+    table?: Table,
   ): NodejsFunction {
     // Own role and log group per function: log writes are granted on that group only, so no AWS managed
     // policy (AWSLambdaBasicExecutionRole would allow every log group in the account).
@@ -225,10 +229,12 @@ export class Functions extends Construct {
       reason:
         'Only xray:PutTraceSegments and xray:PutTelemetryRecords (added by active tracing) use "*": X-Ray supports no resource-level permissions. test/infra checks that no other action has a "*" resource.',
     });
-    Validations.of(role).acknowledge({
-      id: `AwsSolutions-IAM5[Resource::<${logicalIdOf(table)}.Arn>/index/*]`,
-      reason: 'The table\'s own global secondary indexes (byStatus, byList), which the store queries; no other table is reachable.',
-    });
+    if (table) {
+      Validations.of(role).acknowledge({
+        id: `AwsSolutions-IAM5[Resource::<${logicalIdOf(table)}.Arn>/index/*]`,
+        reason: 'The table\'s own global secondary indexes (byStatus, byList), which the store queries; no other table is reachable.',
+      });
+    }
     return fn;
   }
 }
@@ -238,7 +244,7 @@ export class Functions extends Construct {
  * given partition-key prefixes when there are any. LeadingKeys is multivalued, so ForAllValues; StringLike
  * takes the `*` wildcard (IAM condition operators: https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition_operators.html).
  */
-function grantTable(fn: NodejsFunction, table: Table, writes: string[], leadingKeys?: readonly string[]): void {
+export function grantTable(fn: NodejsFunction, table: Table, writes: string[], leadingKeys?: readonly string[]): void {
   fn.addToRolePolicy(new PolicyStatement({ sid: 'ReadTable', actions: READ, resources: [table.tableArn, `${table.tableArn}/index/*`] }));
   fn.addToRolePolicy(
     new PolicyStatement({

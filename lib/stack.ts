@@ -5,6 +5,7 @@ import { Api, WEBHOOK_PATH } from './api.js';
 import type { StageConfig } from './config.js';
 import { Data } from './data.js';
 import { Functions } from './functions.js';
+import { LARGE_WEBHOOK_PATH, LargeReports } from './large-reports.js';
 import { Secrets } from './secrets.js';
 import { Waf } from './waf.js';
 import { SignIn, consoleIdp } from './sign-in.js';
@@ -22,6 +23,7 @@ export class UsageCertificationStack extends Stack {
   readonly secrets: Secrets;
   readonly functions: Functions;
   readonly api: Api;
+  readonly largeReports: LargeReports;
   readonly waf: Waf;
   readonly alarms: Alarms;
   readonly signIn: SignIn;
@@ -36,6 +38,7 @@ export class UsageCertificationStack extends Stack {
     this.secrets = new Secrets(this, 'Secrets', config);
     this.functions = new Functions(this, 'Functions', { config, table: this.data.table, auditTable: this.data.auditTable, dispatchDlq: this.data.dispatchDlq, secrets: this.secrets });
     this.api = new Api(this, 'Api', { config, ingest: this.functions.ingest, admin: this.functions.admin });
+    this.largeReports = new LargeReports(this, 'LargeReports', { config, restApi: this.api.restApi, functions: this.functions, table: this.data.table, secrets: this.secrets });
     this.signIn = new SignIn(this, 'SignIn', { config, idp: consoleIdp(this.node) });
     this.console = new ConsoleHosting(this, 'Console', { config, restApi: this.api.restApi, admin: this.functions.admin, signIn: this.signIn });
     this.waf = new Waf(this, 'Waf', { config, stage: this.api.restApi.deploymentStage, webhookPathPart: `/${WEBHOOK_PATH.split('/')[0]}/` });
@@ -54,6 +57,7 @@ export class UsageCertificationStack extends Stack {
     const url = this.api.restApi.url; // ends with "/"
     new CfnOutput(this, 'ApiUrl', { value: url, description: 'Base URL of the API (admin routes under admin/, SigV4-signed)' });
     new CfnOutput(this, 'WebhookUrl', { value: `${url}${WEBHOOK_PATH}`, description: 'Paste into SaaS Management as the webhook URL' });
+    new CfnOutput(this, 'LargeWebhookUrl', { value: `${url}${LARGE_WEBHOOK_PATH}`, description: 'For reports over 6 MB (up to 10 MB as sent, gzip allowed): answers 202 RECEIVED, ingest follows' });
     new CfnOutput(this, 'WebhookSecretArn', { value: this.secrets.webhookSecret.secretArn, description: 'Secrets Manager secret {"current","previous"}; paste "current" into the webhook Secret field' });
     new CfnOutput(this, 'TargetSecretPrefix', { value: this.secrets.targetSecretPrefix, description: 'Target credentials live at <prefix><targetId>/trigger and <prefix><targetId>/api' });
     new CfnOutput(this, 'TableName', { value: this.data.table.tableName });

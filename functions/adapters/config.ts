@@ -96,6 +96,8 @@ const AwsConfigSchema = z
     ...SHARED,
     WEBHOOK_SECRET_ARN: z.optional(z.string().check(z.minLength(20))),
     TARGET_SECRET_PREFIX: z._default(z.string().check(z.regex(/^[A-Za-z0-9/_+=.@-]+\/$/, 'must end with "/"')), 'usage-certification/targets/'),
+    /** The large-report bucket (lib/large-reports.ts); only the large ingest function reads it. */
+    LARGE_REPORT_BUCKET: z.optional(z.string().check(z.regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be an S3 bucket name'))),
     /** The console's sign-in (set by lib/console-hosting.ts); unset, no ID token is ever accepted. */
     CONSOLE_ISSUER: z.optional(z.url({ protocol: /^https$/ })),
     CONSOLE_CLIENT_ID: z.optional(z.string().check(z.minLength(1))),

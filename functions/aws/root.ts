@@ -9,7 +9,7 @@ import { createLogger } from '../adapters/logger.js';
 import type { Clock, Log } from '../core/ports.js';
 import type { CredentialKind } from '../core/target.js';
 
-export type AwsFunction = 'ingest' | 'admin' | 'dispatch' | 'sweep';
+export type AwsFunction = 'ingest' | 'admin' | 'dispatch' | 'sweep' | 'large-ingest' | 'large-authorizer';
 
 /** What the handler factories (functions/aws/*.ts) take; tests build it directly. */
 export interface AwsRoot {
@@ -19,12 +19,19 @@ export interface AwsRoot {
   store: DynamoStore;
   secrets: SecretsManagerStore;
   secretIdFor(targetId: string, kind: CredentialKind): string;
-  /** The webhook secrets (current, previous) from Secrets Manager; only the ingest function reads them. */
+  /** The webhook secrets (current, previous) from Secrets Manager; only the ingest function and the large-report authorizer read them. */
   webhookSecrets(): Promise<string[]>;
 }
 
 /** Settings a function cannot run without although others can. */
-const REQUIRED: Record<AwsFunction, ReadonlyArray<keyof AwsConfig>> = { ingest: ['WEBHOOK_SECRET_ARN'], admin: [], dispatch: [], sweep: [] };
+const REQUIRED: Record<AwsFunction, ReadonlyArray<keyof AwsConfig>> = {
+  ingest: ['WEBHOOK_SECRET_ARN'],
+  admin: [],
+  dispatch: [],
+  sweep: [],
+  'large-ingest': ['LARGE_REPORT_BUCKET'],
+  'large-authorizer': ['WEBHOOK_SECRET_ARN'],
+};
 
 /**
  * The composition root for the Lambda functions, run once per container: configuration read and validated
@@ -43,7 +50,7 @@ export function awsDeps(fn: AwsFunction, config: AwsConfig, clients: { dynamo: D
     store: createDynamoStore({ client: clients.dynamo, tableName: config.TABLE_NAME, auditTableName: config.AUDIT_TABLE_NAME, retentionDays: config.RETENTION_DAYS }),
     secrets: new SecretsManagerStore({ client: clients.secretsManager }),
     secretIdFor: (targetId, kind) => `${config.TARGET_SECRET_PREFIX}${targetId}/${kind}`,
-    // Without a secret no webhook call is accepted (only the ingest function takes them, and it requires one).
+    // Without a secret no webhook call is accepted (only the functions that take them require one).
     webhookSecrets: config.WEBHOOK_SECRET_ARN ? webhookSecretsFrom(clients.secretsManager, config.WEBHOOK_SECRET_ARN) : async () => [],
   };
 }

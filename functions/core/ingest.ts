@@ -2,7 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { AppError, StoreUnavailableError, badRequest, unprocessable } from './errors.js';
 import { parseReport, bodyKind, type BodyKind, type ParsedReport, type ReportMeta } from './report.js';
 import { fieldForColumn } from './columns.js';
-import { validateReport, type InstanceGroup } from './rows.js';
+import { validateReport, type InstanceGroup, type ValidatedReport } from './rows.js';
 import { classifyUsers, cooldownStart } from './policy.js';
 import { planBatches } from './batching.js';
 import { environmentProblems, DEFAULT_CAMPAIGN_DAYS, type Exclusions, type Mapping } from './mapping.js';
@@ -52,6 +52,12 @@ export interface IngestDeps {
 export const DELIVERY_KEY_PATTERN = /^[A-Za-z0-9._:@-]{1,128}$/;
 const DAY_MS = 86_400_000;
 
+export function checkDeliveryKey(key: string | undefined): void {
+  if (key !== undefined && !DELIVERY_KEY_PATTERN.test(key)) {
+    throw badRequest('Idempotency-Key/webhook-id must be 1-128 characters of letters, digits and . _ : @ -', { field: 'Idempotency-Key' });
+  }
+}
+
 /** Everything a plan needs besides the store writes: the delivery record and its batches. */
 export interface IngestPlan {
   delivery: Delivery;
@@ -69,25 +75,27 @@ export interface IngestResult {
  */
 export async function ingestReport(report: IncomingReport, deps: IngestDeps): Promise<IngestResult> {
   const now = deps.clock.now();
-  if (report.deliveryKey !== undefined && !DELIVERY_KEY_PATTERN.test(report.deliveryKey)) {
-    throw badRequest('Idempotency-Key/webhook-id must be 1-128 characters of letters, digits and . _ : @ -', { field: 'Idempotency-Key' });
-  }
+  checkDeliveryKey(report.deliveryKey);
   const read = await readReport(report, deps);
   const identity = deliveryIdentity(report, read, now, deps.settings.dedupeWindowMs);
   const earlier = await findEarlier(identity, deps.store, now, deps.settings.dedupeWindowMs);
   if (earlier) return duplicateOf(earlier, identity);
 
-  const plan = await planDelivery(read, identity, now, deps);
-  await deps.store.stageBatches(plan.batches);
-  if (!(await deps.store.commitDelivery(plan.delivery))) {
+  return commitPlan(await planDelivery(read, identity, now, deps), identity, deps.store);
+}
+
+/** Make a plan durable: batches staged, the delivery committed by a conditional put, batches released. */
+export async function commitPlan(plan: IngestPlan, identity: Pick<DeliveryIdentity, 'id' | 'contentHash'>, store: IngestStore): Promise<IngestResult> {
+  await store.stageBatches(plan.batches);
+  if (!(await store.commitDelivery(plan.delivery))) {
     // A concurrent copy of this report committed first: drop our staged copy and answer as a duplicate.
-    await deps.store.discardBatches(plan.delivery);
-    const winner = await deps.store.getDelivery(identity.id);
+    await store.discardBatches(plan.delivery);
+    const winner = await store.getDelivery(identity.id);
     if (!winner) throw new StoreUnavailableError(undefined, 'A concurrent delivery with this id is being written; retry shortly.');
     return duplicateOf(winner, identity);
   }
-  await deps.store.releaseBatches(plan.delivery);
-  await deps.store.recordReportsSeen(plan.delivery.instances, plan.delivery.id, plan.delivery.receivedAt);
+  await store.releaseBatches(plan.delivery);
+  await store.recordReportsSeen(plan.delivery.instances, plan.delivery.id, plan.delivery.receivedAt);
   return { receipt: responseOf(plan.delivery, false), delivery: plan.delivery };
 }
 
@@ -114,13 +122,20 @@ export async function readReport(report: IncomingReport, deps: { settings: Inges
 }
 
 /** The pure part of ingest (plus the reads it needs): used by ingest and by the admin preview. */
-export async function planDelivery(
-  { format, parsed, bytes }: ReadReport,
-  identity: Pick<DeliveryIdentity, 'id' | 'source'> & { contentHash?: string },
+export async function planDelivery(read: ReadReport, identity: PlanIdentity, now: Date, deps: { store: PlanReads; settings: IngestSettings }): Promise<IngestPlan> {
+  return planValidated(read, validateReport(read.parsed), identity, now, deps);
+}
+
+type PlanIdentity = Pick<DeliveryIdentity, 'id' | 'source'> & { contentHash?: string };
+
+/** planDelivery for rows already validated (the streaming large-report path never holds them all). */
+export async function planValidated(
+  { format, parsed, bytes }: { format: BodyKind; parsed: Pick<ParsedReport, 'meta'>; bytes: number },
+  validated: ValidatedReport,
+  identity: PlanIdentity,
   now: Date,
   deps: { store: PlanReads; settings: IngestSettings },
 ): Promise<IngestPlan> {
-  const validated = validateReport(parsed);
   const period = reportPeriod(parsed.meta, now);
   const keys = validated.groups.map((g) => g.instanceKey);
   const mappings = await deps.store.getMappings(keys);
@@ -149,7 +164,7 @@ export async function planDelivery(
     receivedAt: now.toISOString(),
     writeId,
     status: batches.length > 0 ? 'QUEUED' : 'COMPLETE',
-    report: { name: parsed.meta.reportName, format, bytes, rows: parsed.rows.length, validRows: validated.validRows, period },
+    report: { name: parsed.meta.reportName, format, bytes, rows: validated.validRows + validated.rejectedRows, validRows: validated.validRows, period },
     rejectedCount: validated.rejectedRows,
     rejected: validated.rejected,
     instances,
@@ -251,7 +266,7 @@ function toDate(value: string, field: string): Date {
   return new Date(time);
 }
 
-interface DeliveryIdentity {
+export interface DeliveryIdentity {
   id: string;
   source: Delivery['idSource'];
   /** SHA-256 of everything that gives the report its meaning (see reportContentHash). */
@@ -286,7 +301,7 @@ export function reportContentHash(body: string, { format, parsed }: ReadReport):
   return createHash('sha256').update(reading).update('\0').update(body).digest('hex');
 }
 
-async function findEarlier(identity: DeliveryIdentity, store: IngestStore, now: Date, windowMs: number): Promise<Delivery | undefined> {
+export async function findEarlier(identity: DeliveryIdentity, store: IngestStore, now: Date, windowMs: number): Promise<Delivery | undefined> {
   const current = await store.getDelivery(identity.id);
   if (current || !identity.previousId) return current;
   const previous = await store.getDelivery(identity.previousId);
@@ -298,7 +313,7 @@ async function findEarlier(identity: DeliveryIdentity, store: IngestStore, now: 
  * rather than answered as a duplicate (the new report would be lost) or stored under another id (the sender
  * could not refer to it): the sender must give the new report its own id.
  */
-function duplicateOf(delivery: Delivery, identity: DeliveryIdentity): IngestResult {
+export function duplicateOf(delivery: Delivery, identity: Pick<DeliveryIdentity, 'contentHash'>): IngestResult {
   if (delivery.contentHash !== undefined && delivery.contentHash !== identity.contentHash) {
     throw new AppError(
       409,

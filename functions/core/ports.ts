@@ -152,3 +152,23 @@ export interface AdminStore extends ConfigReader, Pick<IngestStore, 'recentlySen
   /** Take replayed batches out of the delivery's settled counts and mark it QUEUED again. */
   reopenDelivery(id: string, replayed: { dispatched: number; failed: number; held: number }): Promise<void>;
 }
+
+/** What the large-report route stores with a body, for the ingest that reads it later. */
+export interface StoredReportMeta {
+  /** The id the 202 announced: the sender's Idempotency-Key/webhook-id, else one made from the request id. */
+  deliveryId: string;
+  /** Whether deliveryId is the sender's own key (dedupe) or made up for this upload. */
+  idSource: 'header' | 'request';
+  contentType?: string;
+  contentEncoding?: string;
+  /** Report fields given in the webhook URL (instance, application, period...). */
+  query: Record<string, string>;
+}
+
+/** Large report bodies between the route that accepts them and the ingest that streams them (S3, or a local directory). */
+export interface ObjectStore {
+  put(key: string, body: Uint8Array, meta: StoredReportMeta): Promise<void>;
+  /** The body as a stream of chunks, so a reader holds one chunk at a time. */
+  get(key: string): Promise<{ meta: StoredReportMeta; body: AsyncIterable<Uint8Array>; bytes: number }>;
+  delete(key: string): Promise<void>;
+}

@@ -29,7 +29,7 @@ export interface ParsedReport {
 
 export type BodyKind = 'json' | 'csv';
 
-const ROW_CONTAINER_KEYS = new Set(['rows', 'data', 'records', 'users', 'report', 'results', 'items']);
+export const ROW_CONTAINER_KEYS = new Set(['rows', 'data', 'records', 'users', 'report', 'results', 'items']);
 const META_KEYS: Record<string, keyof ReportMeta> = {
   reportname: 'reportName', title: 'reportName', name: 'reportName',
   application: 'application', app: 'application', appname: 'application',
@@ -94,35 +94,40 @@ function rowsFromArray(items: unknown[], meta: ReportMeta, aliases: ReadonlyMap<
       rows[i] = emptyRow(i + 1);
       continue;
     }
-    // Rows share their columns in practice: read the known keys directly, and only remap a row key by key
-    // when it does not have the email column under the usual name.
-    rows[i] =
-      keyOf.email !== undefined && item[keyOf.email] !== undefined
-        ? {
-            row: i + 1,
-            name: read(item, keyOf.name),
-            email: item[keyOf.email],
-            daysActive: read(item, keyOf.daysActive),
-            lastActive: read(item, keyOf.lastActive),
-            application: read(item, keyOf.application),
-            instance: read(item, keyOf.instance),
-            instanceId: read(item, keyOf.instanceId),
-          }
-        : remapRow(item, i + 1, aliases);
+    rows[i] = recordRow(item, i + 1, keyOf, aliases);
   }
   return { meta, rows, columns, aliases };
 }
 
-const COLUMN_SAMPLE = 100;
+/**
+ * Rows share their columns in practice: read the known keys directly, and only remap a row key by key when it
+ * does not have the email column under the usual name.
+ */
+export function recordRow(item: Record<string, unknown>, row: number, keyOf: Partial<Record<RowField, string>>, aliases: ReadonlyMap<string, RowField>): RawRow {
+  return keyOf.email !== undefined && item[keyOf.email] !== undefined
+    ? {
+        row,
+        name: read(item, keyOf.name),
+        email: item[keyOf.email],
+        daysActive: read(item, keyOf.daysActive),
+        lastActive: read(item, keyOf.lastActive),
+        application: read(item, keyOf.application),
+        instance: read(item, keyOf.instance),
+        instanceId: read(item, keyOf.instanceId),
+      }
+    : remapRow(item, row, aliases);
+}
+
+export const COLUMN_SAMPLE = 100;
 
 /** Column names seen in the first rows, in order of appearance. */
-function sampleColumns(items: unknown[]): string[] {
+export function sampleColumns(items: unknown[]): string[] {
   const seen = new Set<string>();
   for (const item of items.slice(0, COLUMN_SAMPLE)) if (isRecord(item)) for (const key of Object.keys(item)) seen.add(key);
   return [...seen];
 }
 
-function fieldKeys(columns: string[], aliases: ReadonlyMap<string, RowField>): Partial<Record<RowField, string>> {
+export function fieldKeys(columns: string[], aliases: ReadonlyMap<string, RowField>): Partial<Record<RowField, string>> {
   const keys: Partial<Record<RowField, string>> = {};
   for (const column of columns) {
     const field = fieldForColumn(column, aliases);
@@ -135,7 +140,7 @@ function read(item: Record<string, unknown>, key: string | undefined): unknown {
   return key === undefined ? undefined : item[key];
 }
 
-function emptyRow(row: number): RawRow {
+export function emptyRow(row: number): RawRow {
   return { row, name: undefined, email: undefined, daysActive: undefined, lastActive: undefined, application: undefined, instance: undefined, instanceId: undefined };
 }
 
@@ -148,11 +153,14 @@ function remapRow(item: Record<string, unknown>, row: number, aliases: ReadonlyM
   return raw;
 }
 
+/** csv-parse options both the in-memory and the streaming reader use. */
+export const CSV_OPTIONS = { relax_column_count: true, skip_empty_lines: true, trim: true } as const;
+
 function parseCsvReport(body: string, aliases: ReadonlyMap<string, RowField>): ParsedReport {
   const text = body.charCodeAt(0) === 0xfeff ? body.slice(1) : body;
   let table: string[][];
   try {
-    table = parseCsv(text, { delimiter: detectDelimiter(text), relax_column_count: true, skip_empty_lines: true, trim: true });
+    table = parseCsv(text, { ...CSV_OPTIONS, delimiter: detectDelimiter(text) });
   } catch (error) {
     throw badRequest(`Body is not readable CSV: ${(error as Error).message}`);
   }
@@ -163,24 +171,27 @@ function tableToRows(table: string[][], meta: ReportMeta, aliases: ReadonlyMap<s
   const [header, ...lines] = table;
   if (!header || lines.length === 0) throw unprocessable('empty_report', 'The report has a header row but no data rows (or nothing at all).');
   const fields = header.map((column) => fieldForColumn(column, aliases));
-  const rows = lines.map((cells, i) => {
-    const row = emptyRow(i + 1);
-    fields.forEach((field, c) => {
-      if (field !== undefined && row[field] === undefined && cells[c] !== undefined && cells[c] !== '') row[field] = cells[c];
-    });
-    return row;
-  });
+  const rows = lines.map((cells, i) => tableRow(fields, cells, i + 1));
   return { meta, rows, columns: header, aliases };
 }
 
+/** One data line of a table (CSV, or JSON arrays under a header array); `fields` are the header's. */
+export function tableRow(fields: ReadonlyArray<RowField | undefined>, cells: readonly string[], row: number): RawRow {
+  const raw = emptyRow(row);
+  fields.forEach((field, c) => {
+    if (field !== undefined && raw[field] === undefined && cells[c] !== undefined && cells[c] !== '') raw[field] = cells[c];
+  });
+  return raw;
+}
+
 /** `;` wins over `,` only when the header line has more of them (European spreadsheet exports). */
-function detectDelimiter(text: string): string {
+export function detectDelimiter(text: string): string {
   const firstLine = text.slice(0, text.search(/\r?\n|$/));
   const count = (ch: string) => firstLine.split(ch).length - 1;
   return count(';') > count(',') ? ';' : ',';
 }
 
-function metaFromRecord(record: Record<string, unknown>): ReportMeta {
+export function metaFromRecord(record: Record<string, unknown>): ReportMeta {
   const meta: ReportMeta = {};
   for (const [key, value] of Object.entries(record)) {
     const field = META_KEYS[normalizeColumn(key)];
@@ -199,7 +210,7 @@ function metaFromRecord(record: Record<string, unknown>): ReportMeta {
 }
 
 /** Body values win over URL query values; a real disagreement is a 422 rather than a silent choice. */
-function mergeMeta(body: ReportMeta, query: ReportMeta): ReportMeta {
+export function mergeMeta(body: ReportMeta, query: ReportMeta): ReportMeta {
   const conflicts = (Object.keys(query) as Array<keyof ReportMeta>).filter((key) => {
     const a = body[key];
     const b = query[key];
@@ -218,10 +229,10 @@ function describeShape(doc: unknown): Record<string, unknown> {
   return { type: doc === null ? 'null' : typeof doc };
 }
 
-function cellText(value: unknown): string {
+export function cellText(value: unknown): string {
   return value === null || value === undefined ? '' : String(value).trim();
 }
 
-function isRecord(value: unknown): value is Record<string, unknown> {
+export function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

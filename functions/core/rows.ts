@@ -50,36 +50,54 @@ export const ReportRowSchema = z.object({
 
 export function validateReport(report: ParsedReport): ValidatedReport {
   requireColumns(report);
+  const validator = rowValidator(report);
+  for (const raw of report.rows) validator.add(raw);
+  return validator.finish();
+}
+
+/** Rows validated and grouped one at a time: the in-memory path feeds it an array, the large-report path a stream. */
+export interface RowValidator {
+  add(raw: RawRow): void;
+  finish(): ValidatedReport;
+}
+
+export function rowValidator(report: Pick<ParsedReport, 'meta'>): RowValidator {
   const groups = new Map<string, InstanceGroup & { byEmail: Map<string, UserUsage> }>();
   const byName = new Map<string, InstanceGroup & { byEmail: Map<string, UserUsage> }>();
   const rejected: RejectedRow[] = [];
+  let rows = 0;
   let rejectedRows = 0;
-  for (const raw of report.rows) {
-    const row = acceptRow(raw, report);
-    if (!row) {
-      rejectedRows++;
-      for (const { field, message } of rowProblems(raw, report)) if (rejected.length < MAX_LISTED_REJECTIONS) rejected.push({ row: raw.row, field, reason: message });
-      continue;
-    }
-    let group = byName.get(row.instance);
-    if (!group) {
-      const key = instanceKey(row.instance);
-      group = groups.get(key) ?? { instanceKey: key, instance: row.instance, application: row.application, rowCount: 0, users: [], byEmail: new Map() };
-      groups.set(key, group);
-      byName.set(row.instance, group);
-    }
-    group.rowCount++;
-    mergeUser(group, { email: row.email, name: row.name, daysActive: row.daysActive, lastActive: row.lastActive });
-  }
-  const validRows = report.rows.length - rejectedRows;
-  if (validRows === 0) {
-    throw unprocessable('no_valid_rows', `None of the ${report.rows.length} rows is usable; see details for the first problems.`, { rejected });
-  }
   return {
-    groups: [...groups.values()].map(({ byEmail: _byEmail, ...group }) => group),
-    validRows,
-    rejectedRows,
-    rejected,
+    add(raw) {
+      rows++;
+      const row = acceptRow(raw, report);
+      if (!row) {
+        rejectedRows++;
+        for (const { field, message } of rowProblems(raw, report)) if (rejected.length < MAX_LISTED_REJECTIONS) rejected.push({ row: raw.row, field, reason: message });
+        return;
+      }
+      let group = byName.get(row.instance);
+      if (!group) {
+        const key = instanceKey(row.instance);
+        group = groups.get(key) ?? { instanceKey: key, instance: row.instance, application: row.application, rowCount: 0, users: [], byEmail: new Map() };
+        groups.set(key, group);
+        byName.set(row.instance, group);
+      }
+      group.rowCount++;
+      mergeUser(group, { email: row.email, name: row.name, daysActive: row.daysActive, lastActive: row.lastActive });
+    },
+    finish() {
+      const validRows = rows - rejectedRows;
+      if (validRows === 0) {
+        throw unprocessable('no_valid_rows', `None of the ${rows} rows is usable; see details for the first problems.`, { rejected });
+      }
+      return {
+        groups: [...groups.values()].map(({ byEmail: _byEmail, ...group }) => group),
+        validRows,
+        rejectedRows,
+        rejected,
+      };
+    },
   };
 }
 
@@ -91,17 +109,17 @@ type ReportRow = z.infer<typeof ReportRowSchema>;
  * Anything unusual (text numbers, other date forms, a failing value) goes to the schema, which also words
  * the errors. A property test holds the two to the same answers.
  */
-export function acceptRow(raw: RawRow, report: ParsedReport): ReportRow | undefined {
+export function acceptRow(raw: RawRow, report: Pick<ParsedReport, 'meta'>): ReportRow | undefined {
   return fastRow(raw, report) ?? schemaRow(raw, report);
 }
 
 /** The reference path: normalise, then ReportRowSchema. */
-export function schemaRow(raw: RawRow, report: ParsedReport): ReportRow | undefined {
+export function schemaRow(raw: RawRow, report: Pick<ParsedReport, 'meta'>): ReportRow | undefined {
   const result = ReportRowSchema.safeParse(normalizeRow(raw, report));
   return result.success && activityMissing(result.data).length === 0 ? result.data : undefined;
 }
 
-function rowProblems(raw: RawRow, report: ParsedReport): Array<{ field: string; message: string }> {
+function rowProblems(raw: RawRow, report: Pick<ParsedReport, 'meta'>): Array<{ field: string; message: string }> {
   const result = ReportRowSchema.safeParse(normalizeRow(raw, report));
   return result.success ? activityMissing(result.data) : describeIssues(result.error.issues);
 }
@@ -122,7 +140,7 @@ function canonicalDate(value: string): string | undefined {
   return result;
 }
 
-export function fastRow(raw: RawRow, report: ParsedReport): ReportRow | undefined {
+export function fastRow(raw: RawRow, report: Pick<ParsedReport, 'meta'>): ReportRow | undefined {
   const { email, lastActive, name, application, instance } = raw;
   // CSV gives numbers as text; plain digit strings convert exactly as the schema path's toNumber does.
   const daysActive = typeof raw.daysActive === 'string' && DIGITS.test(raw.daysActive) ? Number(raw.daysActive) : raw.daysActive;
@@ -152,7 +170,7 @@ export function fastRow(raw: RawRow, report: ParsedReport): ReportRow | undefine
   return row;
 }
 
-function requireColumns(report: ParsedReport): void {
+export function requireColumns(report: Pick<ParsedReport, 'columns' | 'aliases'>): void {
   const fields = new Set(report.columns.map((column) => fieldForColumn(column, report.aliases)));
   const missing: string[] = [];
   if (!fields.has('email')) missing.push('Email');
@@ -166,7 +184,7 @@ function requireColumns(report: ParsedReport): void {
 }
 
 /** Bring CSV strings and JSON values to one form before the schema judges them. */
-function normalizeRow(raw: RawRow, report: ParsedReport): Record<string, unknown> {
+function normalizeRow(raw: RawRow, report: Pick<ParsedReport, 'meta'>): Record<string, unknown> {
   return {
     email: typeof raw.email === 'string' ? raw.email.trim().toLowerCase() : raw.email,
     name: optionalText(raw.name),

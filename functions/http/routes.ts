@@ -1,4 +1,5 @@
 import { webhookRoute, type WebhookDeps } from './webhook-route.js';
+import { largeWebhookRoute, type LargeReportDeps } from './large-webhook-route.js';
 import { targetRoutes } from './admin-targets.js';
 import { mappingRoutes } from './admin-mappings.js';
 import { deliveryRoutes } from './admin-deliveries.js';
@@ -18,7 +19,7 @@ import { openApiDocument } from './openapi.js';
  * /openapi.json to the admin function; each builds its router from the routes it serves. The local server
  * serves them all.
  */
-export function publicRoutes(deps: WebhookDeps): Route[] {
+export function publicRoutes(deps: WebhookDeps & { largeReports?: LargeReportDeps }): Route[] {
   return [
     {
       method: 'GET',
@@ -33,6 +34,7 @@ export function publicRoutes(deps: WebhookDeps): Route[] {
       },
     },
     webhookRoute(deps),
+    largeWebhookRoute(deps),
   ];
 }
 

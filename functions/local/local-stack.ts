@@ -12,12 +12,15 @@ import { createRouter } from '../http/router.js';
 import type { ConsoleAuth } from '../http/console-auth.js';
 import type { ConsoleSignIn } from '../http/console-route.js';
 import { adminRoutes, publicRoutes } from '../http/routes.js';
+import { compileProfiles } from '../core/report-profile.js';
 import { consoleRoutes } from '../http/console-route.js';
 import { createNodeServer } from '../http/node-server.js';
 import { startEmbeddedDynamoDb } from './embedded-dynamodb.js';
 import { startPoller, type Poller } from './poller.js';
 import { repairIndexes } from './repair-indexes.js';
 import { migrateSeenItems } from './migrate-seen-items.js';
+import { localLargeReports, type LocalLargeReports } from './large-reports.js';
+import { LARGE_BODY_BYTES } from '../http/large-webhook-route.js';
 
 export interface LocalStackOptions {
   config: Config;
@@ -37,6 +40,8 @@ export interface LocalStackOptions {
   extraHosts?: string[];
   /** Console sign-in with OpenID Connect (CONSOLE_OIDC=1); the admin token keeps working beside it. */
   oidc?: { auth: ConsoleAuth; signIn: ConsoleSignIn };
+  /** The large-report URL's body limit (API Gateway's 10 MB when absent; benchmarks raise it). */
+  largeBodyBytes?: number;
 }
 
 export interface LocalStack {
@@ -48,6 +53,7 @@ export interface LocalStack {
   store: DynamoStore;
   secrets: SecretStore;
   poller: Poller;
+  largeReports: LocalLargeReports;
   close(): Promise<void>;
 }
 
@@ -68,8 +74,9 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   const isc = typeof options.isc === 'function' ? options.isc(store) : options.isc;
 
   const settings = ingestSettings(config);
+  const largeReports = await localLargeReports(options.dataDir, { store, clock, settings, profiles: async () => compileProfiles(await store.listReportProfiles()) }, log, options.largeBodyBytes);
   const routes = [
-    ...publicRoutes({ store, clock, settings, maxBodyBytes: config.MAX_BODY_BYTES }),
+    ...publicRoutes({ store, clock, settings, maxBodyBytes: config.MAX_BODY_BYTES, largeReports }),
     ...adminRoutes({
       store, secrets, clock, settings, maxBodyBytes: config.MAX_BODY_BYTES, matchThreshold: config.MATCH_THRESHOLD_PERCENT / 100, isc,
       secretIdFor: (targetId, kind) => `targets/${targetId}/${kind}`,
@@ -79,7 +86,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     ...consoleRoutes(options.oidc?.signIn), // local only: the admin console (functions/console/README.md)
   ];
   const router = createRouter(routes, { webhookSecrets: async () => options.webhookSecrets, adminToken: options.adminToken, console: options.oidc?.auth });
-  const server: Server = createNodeServer(router, log, { maxBodyBytes: config.MAX_BODY_BYTES, extraHosts: options.extraHosts });
+  const server: Server = createNodeServer(router, log, { maxBodyBytes: Math.max(config.MAX_BODY_BYTES, options.largeBodyBytes ?? LARGE_BODY_BYTES), extraHosts: options.extraHosts });
   server.listen(options.port, '127.0.0.1');
   await once(server, 'listening');
 
@@ -103,7 +110,9 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     store,
     secrets,
     poller,
+    largeReports,
     async close() {
+      await largeReports.idle();
       await poller.stop();
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));
