@@ -6,6 +6,8 @@ import { LARGE_QUERY_FIELDS, largeDeliveryId, largeReportKey } from '../adapters
 import { tooLarge } from './body.js';
 import type { Route } from './router.js';
 import { json } from './types.js';
+import { ReportQuery } from './report-query.js';
+import { LargeReportReceipt } from './responses.js';
 
 /** API Gateway's own payload limit: the most a sender can post to the large-report URL on AWS (gzip allowed). */
 export const LARGE_BODY_BYTES = 10 * 1024 * 1024;
@@ -29,6 +31,11 @@ export function largeWebhookRoute(deps: { largeReports?: LargeReportDeps }): Rou
     path: '/webhooks/saas-management/large',
     auth: 'webhook',
     summary: 'Receive a report larger than 6 MB (JSON or CSV, gzip allowed, up to 10 MB as sent): 202 {deliveryId, status:"RECEIVED"} once it is stored; ingest follows.',
+    query: ReportQuery,
+    reportBody: true,
+    headers: ['Idempotency-Key', 'Webhook-Id', 'Content-Encoding'],
+    responses: { 202: { description: 'Stored as sent; ingest follows and its outcome appears on the delivery (a refusal under GET /admin/rejected-reports).', schema: LargeReportReceipt } },
+    errors: [404],
     async handle(request) {
       const large = deps.largeReports;
       if (!large) throw new AppError(404, 'not_found', 'Large reports are received by API Gateway directly on this deployment.');

@@ -40,6 +40,7 @@ export function openApiDocument(routes: readonly Route[]): Json {
         webhookSecretHeader: { type: 'apiKey', in: 'header', name: 'X-Webhook-Secret', description: 'The webhook secret in its own header.' },
         adminToken: { type: 'http', scheme: 'bearer', description: 'Local stack: ADMIN_TOKEN.' },
         awsSigV4: { type: 'apiKey', in: 'header', name: 'Authorization', description: 'On AWS: IAM (SigV4) through API Gateway.' },
+        consoleIdToken: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'The console: an OpenID Connect ID token (Cognito on AWS, CONSOLE_OIDC=1 locally). Group "admin" may write; "viewer" may only read (403 otherwise).' },
       },
       schemas: schemas.named,
       headers: { ETag: { description: 'The item\'s version, as "<n>": send it back as If-Match.', schema: { type: 'string', pattern: '^"\\d+"$' } } },
@@ -50,7 +51,7 @@ export function openApiDocument(routes: readonly Route[]): Json {
 const SECURITY: Record<Route['auth'], unknown[]> = {
   none: [],
   webhook: [{ webhookSecret: [] }, { webhookSecretHeader: [] }],
-  admin: [{ adminToken: [] }, { awsSigV4: [] }],
+  admin: [{ adminToken: [] }, { awsSigV4: [] }, { consoleIdToken: [] }],
 };
 
 const DELIVERY_KEY = { type: 'string', pattern: DELIVERY_KEY_PATTERN.source };

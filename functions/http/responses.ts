@@ -147,6 +147,9 @@ const ReportSummary = z.object({
 });
 
 /** 202 when the report is durable, 200 (duplicate: true) for a repeat of one already accepted. */
+/** The large-report URL's answer: stored, ingest follows (its outcome appears on the delivery). */
+export const LargeReportReceipt = answer('LargeReportReceipt', z.object({ deliveryId: z.string(), status: z.literal('RECEIVED') }));
+
 export const IngestAnswer = answer('IngestAnswer', z.object({
   deliveryId: z.string(),
   duplicate: z.boolean(),

@@ -95,6 +95,8 @@ describe('docs/openapi.json: every route answers as documented', () => {
     await conforming('POST', '/webhooks/saas-management', { raw: JSON.stringify({ rows: [] }), headers: webhookHeaders() }); // 422
     await conforming('POST', '/webhooks/saas-management', { raw: JSON.stringify(report), headers: webhookHeaders({ 'content-encoding': 'br' }) }); // 415
     await conforming('POST', '/webhooks/saas-management', { raw: JSON.stringify(report), headers: webhookHeaders({ 'idempotency-key': 'has spaces' }) }); // 400
+    await conforming('POST', '/webhooks/saas-management/large', { raw: JSON.stringify(report), headers: webhookHeaders({ 'idempotency-key': 'large-conformance-1' }) }); // 202
+    await conforming('POST', '/webhooks/saas-management/large', { raw: JSON.stringify(report), headers: webhookHeaders({ 'content-encoding': 'br' }) }); // 415
   });
 
   it('targets, credentials, connection check and workflow verify', async () => {

@@ -73,7 +73,8 @@ describe('Console hosting (S3 + CloudFront)', () => {
       PublicAccessBlockConfiguration: { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true },
       BucketEncryption: Match.objectLike({ ServerSideEncryptionConfiguration: [Match.objectLike({ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } })] }),
     });
-    const policy = resources('AWS::S3::BucketPolicy')[0]!.Properties.PolicyDocument.Statement as Array<Record<string, any>>;
+    const bucket = logicalId(dev.stack.console.bucket);
+    const policy = resources('AWS::S3::BucketPolicy').find((p) => p.Properties.Bucket.Ref === bucket)!.Properties.PolicyDocument.Statement as Array<Record<string, any>>;
     expect(policy).toEqual(expect.arrayContaining([expect.objectContaining({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]));
     // Only CloudFront, and only this distribution, may read.
     const reads = policy.filter((s) => s.Effect === 'Allow');
