@@ -16,7 +16,7 @@ describe('Function: openApiDocument', () => {
     const routes = documentedRoutes();
     expect(routes.map((r) => `${r.method} ${r.path}`).filter((op) => !generated.paths[op.split(' ')[1]!]?.[op.split(' ')[0]!.toLowerCase()])).toEqual([]);
     const putMapping = generated.paths['/admin/mappings/{instanceKey}']!.put;
-    expect(putMapping.security).toEqual([{ adminToken: [] }, { awsSigV4: [] }]);
+    expect(putMapping.security).toEqual([{ adminToken: [] }, { awsSigV4: [] }, { consoleIdToken: [] }]);
     expect(putMapping.requestBody.content['application/json'].schema.required).toEqual(['application', 'instance', 'environment', 'targetId', 'source', 'policy']);
     expect(putMapping.requestBody.content['application/json'].schema.additionalProperties).toBe(false);
     expect(generated.paths['/webhooks/saas-management']!.post.security).toEqual([{ webhookSecret: [] }, { webhookSecretHeader: [] }]);
