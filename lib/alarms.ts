@@ -10,10 +10,11 @@ import { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { PIPELINE_METRIC_NAMESPACE } from '../functions/adapters/pipeline-metrics.js';
 import type { StageConfig } from './config.js';
 
-/** Namespace of the metrics the sweeper publishes as CloudWatch embedded-metric log lines (no dimensions). */
-export const METRIC_NAMESPACE = 'UsageCertification';
+/** Namespace of the metrics the functions publish as CloudWatch embedded-metric log lines (no dimensions). */
+export const METRIC_NAMESPACE = PIPELINE_METRIC_NAMESPACE;
 
 export interface AlarmsProps {
   config: StageConfig;

@@ -4,6 +4,7 @@ import { Dashboard as CloudWatchDashboard, GraphWidget, Metric, SingleValueWidge
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import type { PipelineMetric } from '../functions/adapters/pipeline-metrics.js';
 import { METRIC_NAMESPACE } from './alarms.js';
 import type { StageConfig } from './config.js';
 
@@ -17,15 +18,17 @@ export interface DashboardProps {
 
 /**
  * The pipeline on one page: what came in, what went out and how long it took, what ISC pushed back with, and
- * what is stuck. Custom metrics are the ones the functions publish under METRIC_NAMESPACE (no dimensions).
+ * what is stuck. Custom metrics are the ones the functions publish under METRIC_NAMESPACE (no dimensions),
+ * named in PIPELINE_METRICS. A suspected mis-mapping shows as its held batches (HeldBatches): the dispatcher
+ * holds a batch, not the mapping, so there is no per-mapping count to graph.
  */
 export const DASHBOARD_METRICS = {
   deliveries: ['Deliveries'],
   batches: ['DispatchedBatches', 'FailedBatches', 'HeldBatches', 'RequeuedBatches', 'RedrivenBatches'],
   timeToDispatch: ['TimeToDispatch', 'OldestUnsettledBatchAge'],
   isc: ['Isc429', 'Isc5xx', 'TokenRequests'],
-  mappings: ['StaleMappings', 'SuspectMappings'],
-} as const;
+  mappings: ['StaleMappings', 'HeldBatches'],
+} as const satisfies Record<string, readonly PipelineMetric[]>;
 
 export class PipelineDashboard extends Construct {
   readonly dashboard: CloudWatchDashboard;

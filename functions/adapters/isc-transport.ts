@@ -2,6 +2,7 @@ import { DEFAULT_CALL_RETRY, RetryBudget, nextTryDelayMs, type CallRetryPolicy, 
 import { IscError } from '../core/errors.js';
 import type { Clock } from '../core/ports.js';
 import type { Credentials, Target } from '../core/target.js';
+import type { IscMetric } from './pipeline-metrics.js';
 import { RateLimiter, RateLimitWaitExceeded, type RateLedger } from './rate-limiter.js';
 import { TokenCache } from './token-cache.js';
 
@@ -24,6 +25,8 @@ export interface IscTransportOptions {
   /** Waits between tries (tests pass a fake that advances their clock). */
   sleep?: (ms: number) => Promise<void>;
   random?: () => number;
+  /** Told of every token request and every 429 or 5xx answer, retries included (the functions publish the counts). */
+  count?: (metric: IscMetric) => void;
 }
 
 /** Why ISC's token endpoint says no, most likely first. Shown to admins; never contains a secret. */
@@ -51,6 +54,7 @@ export class IscTransport {
   readonly #budget: RetryBudget;
   readonly #sleep: (ms: number) => Promise<void>;
   readonly #random: () => number;
+  readonly #count: (metric: IscMetric) => void;
 
   constructor(options: IscTransportOptions = {}) {
     this.#clock = options.clock ?? { now: () => new Date() };
@@ -67,6 +71,7 @@ export class IscTransport {
     this.#budget = new RetryBudget(options.retryBudget);
     this.#sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
     this.#random = options.random ?? Math.random;
+    this.#count = options.count ?? (() => {});
     this.#tokens = new TokenCache({
       clock: this.#clock,
       // Token calls are single-flight per client already; the token URL stands in for the target here.
@@ -74,7 +79,13 @@ export class IscTransport {
         fetchToken(tokenUrl, credentials, {
           clock: this.#clock,
           // A token request is safe to repeat (the worst case is a second token).
-          send: (request) => this.#call('idempotent', (timeoutMs) => this.#limited(`${credentials.clientId}:oauth`, tokenUrl, () => request(this.#fetch, timeoutMs))),
+          send: (request) =>
+            this.#call('idempotent', (timeoutMs) =>
+              this.#limited(`${credentials.clientId}:oauth`, tokenUrl, () => {
+                this.#count('TokenRequests');
+                return request(this.#fetch, timeoutMs);
+              }),
+            ),
         }),
     });
   }
@@ -144,6 +155,7 @@ export class IscTransport {
         if (!(error instanceof TransportError)) throw error;
         outcome = error;
       }
+      if (!(outcome instanceof TransportError) && (outcome.status === 429 || outcome.status >= 500)) this.#count(outcome.status === 429 ? 'Isc429' : 'Isc5xx');
       const failure = tryFailure(outcome, retry, this.#clock);
       if (!(outcome instanceof TransportError) && failure.kind === 'final' && outcome.status < 500) this.#budget.succeeded();
       const delay = nextTryDelayMs(this.#retry, tries, failure, remaining(), this.#random);

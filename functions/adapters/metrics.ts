@@ -1,16 +1,15 @@
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { ISC_METRICS, PIPELINE_METRIC_NAMESPACE, type IscMetric, type PipelineMetric } from './pipeline-metrics.js';
 
 export interface MetricValue {
-  value: number;
+  /** Several values (one per batch, say) keep each one for the percentile statistics; none publishes nothing. */
+  value: number | readonly number[];
   unit: 'Count' | 'Seconds';
 }
 
 export interface MetricsPublisher {
-  publish(values: Record<string, MetricValue>, at: Date): void;
+  publish(values: Partial<Record<PipelineMetric, MetricValue>>, at: Date): void;
 }
-
-/** The namespace lib/alarms.ts watches. */
-export const PIPELINE_METRIC_NAMESPACE = 'UsageCertification';
 
 /**
  * CloudWatch embedded-metric log lines (Powertools Metrics): no API calls, no extra permissions. Without the
@@ -24,8 +23,31 @@ export function embeddedMetrics(namespace = PIPELINE_METRIC_NAMESPACE): MetricsP
     publish(values, at) {
       metrics.addDimensions({});
       metrics.setTimestamp(at);
-      for (const [name, { value, unit }] of Object.entries(values)) metrics.addMetric(name, MetricUnit[unit], value);
+      for (const [name, { value, unit }] of Object.entries(values) as Array<[string, MetricValue]>) {
+        for (const one of typeof value === 'number' ? [value] : value) metrics.addMetric(name, MetricUnit[unit], one);
+      }
       metrics.publishStoredMetrics();
+    },
+  };
+}
+
+export const count = (value: number): MetricValue => ({ value, unit: 'Count' });
+
+/**
+ * The ISC transport's counter hook for one function: `count` is handed to the client, `drain` to the publish at
+ * the end of each invocation (a Lambda container runs one invocation at a time).
+ */
+export function iscCounters() {
+  const zero = () => Object.fromEntries(ISC_METRICS.map((metric) => [metric, 0])) as Record<IscMetric, number>;
+  let counts = zero();
+  return {
+    count(metric: IscMetric): void {
+      counts[metric] += 1;
+    },
+    drain(): Record<IscMetric, MetricValue> {
+      const drained = Object.fromEntries(ISC_METRICS.map((metric) => [metric, count(counts[metric])])) as Record<IscMetric, MetricValue>;
+      counts = zero();
+      return drained;
     },
   };
 }

@@ -1,7 +1,7 @@
 import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
-import { dispatchBatch, type DispatcherDeps } from '../core/dispatcher.js';
+import { dispatchBatch, type DispatcherDeps, type DispatchOutcome } from '../core/dispatcher.js';
 import type { DispatchBatch } from '../core/delivery.js';
 
 /**
@@ -16,9 +16,14 @@ export const PENDING_BATCH_FILTER = {
 /**
  * DynamoDB Streams → dispatchBatch for each record. Outcomes of ISC calls are recorded on the batch by the
  * dispatcher itself; only a failure to reach the store is reported back, so Lambda retries that record
- * alone (ReportBatchItemFailures) and, when retries run out, sends it to the DLQ.
+ * alone (ReportBatchItemFailures) and, when retries run out, sends it to the DLQ. `onOutcome` hears each
+ * record's outcome with the batch as the record showed it (the handler's metrics).
  */
-export async function handleStreamEvent(event: DynamoDBStreamEvent, deps: DispatcherDeps): Promise<DynamoDBBatchResponse> {
+export async function handleStreamEvent(
+  event: DynamoDBStreamEvent,
+  deps: DispatcherDeps,
+  onOutcome: (batch: DispatchBatch, outcome: DispatchOutcome) => void = () => {},
+): Promise<DynamoDBBatchResponse> {
   const failures: DynamoDBBatchResponse['batchItemFailures'] = [];
   await Promise.all(
     event.Records.map(async (record) => {
@@ -26,7 +31,7 @@ export async function handleStreamEvent(event: DynamoDBStreamEvent, deps: Dispat
       if (!image) return;
       const batch = unmarshall(image as Record<string, AttributeValue>) as DispatchBatch;
       try {
-        await dispatchBatch({ deliveryId: batch.deliveryId, writeId: batch.writeId, index: batch.index }, deps);
+        onOutcome(batch, await dispatchBatch({ deliveryId: batch.deliveryId, writeId: batch.writeId, index: batch.index }, deps));
       } catch (error) {
         deps.log.error('dispatch failed; the record will be retried', { correlationId: batch.deliveryId, batch: batch.index, error: (error as Error).message });
         failures.push({ itemIdentifier: record.dynamodb?.SequenceNumber ?? '' });
