@@ -12,12 +12,17 @@ import { startDynalite } from '../helpers/dynalite.js';
 import { apiGatewayEvent } from '../fixtures/api-gateway-event.js';
 import { loadAwsConfig } from '../../functions/adapters/config.js';
 import { documentClient } from '../../functions/adapters/dynamodb-table.js';
-import { embeddedMetrics } from '../../functions/adapters/metrics.js';
+import type { DynamoDBStreamEvent } from 'aws-lambda';
+import { marshall } from '@aws-sdk/util-dynamodb';
+import { embeddedMetrics, type MetricValue, type MetricsPublisher } from '../../functions/adapters/metrics.js';
+import { PIPELINE_METRICS, type PipelineMetric } from '../../functions/adapters/pipeline-metrics.js';
 import { awsDeps, awsRoot, type AwsFunction, type AwsRoot } from '../../functions/aws/root.js';
 import { makeAdminHandler } from '../../functions/aws/admin.js';
+import { makeDispatchHandler } from '../../functions/aws/dispatch.js';
 import { makeIngestHandler } from '../../functions/aws/ingest.js';
 import { makeSweepHandler } from '../../functions/aws/sweep.js';
 import { METRIC_NAMESPACE } from '../../lib/alarms.js';
+import { API_CLIENT, TRIGGER_CLIENT, simulatorTarget, startFakeIsc } from '../helpers/fake-isc.js';
 
 const WEBHOOK_SECRET_ARN = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:webhook-AbCdEf';
 const sm = mockClient(SecretsManagerClient);
@@ -25,6 +30,14 @@ let engine: Awaited<ReturnType<typeof startDynalite>>;
 let deps: (fn: AwsFunction) => AwsRoot;
 let ingest: ReturnType<typeof makeIngestHandler>;
 let admin: ReturnType<typeof makeAdminHandler>;
+
+/** A MetricsPublisher that keeps what each invocation published. */
+function capturedMetrics(): MetricsPublisher & { published: Array<Partial<Record<PipelineMetric, MetricValue>>> } {
+  const published: Array<Partial<Record<PipelineMetric, MetricValue>>> = [];
+  return { published, publish: (values) => void published.push(values) };
+}
+const count = (value: number) => ({ value, unit: 'Count' });
+const ingestMetrics = capturedMetrics();
 
 beforeAll(async () => {
   engine = await startDynalite('aws-handlers');
@@ -36,7 +49,7 @@ beforeAll(async () => {
     secretsManager: new SecretsManagerClient({ region: 'eu-west-1' }),
   };
   deps = (fn) => awsDeps(fn, config, clients);
-  ingest = makeIngestHandler(deps('ingest'));
+  ingest = makeIngestHandler({ ...deps('ingest'), metrics: ingestMetrics });
   admin = makeAdminHandler(deps('admin'));
 });
 afterAll(async () => {
@@ -99,11 +112,64 @@ describe('Handler: ingest', () => {
     expect(wrong.statusCode).toBe(401);
     // Five-minute cache: one Secrets Manager read for all three calls.
     expect(sm.commandCalls(GetSecretValueCommand, { SecretId: WEBHOOK_SECRET_ARN })).toHaveLength(1);
+    // One new delivery: the repeat (200) and the refusal (401) are not deliveries.
+    expect(ingestMetrics.published).toEqual([{ Deliveries: count(1) }]);
+    expect(Object.keys(ingestMetrics.published[0]!)).toEqual([...PIPELINE_METRICS.ingest]);
   });
 
   it('answers health and unknown routes as JSON', async () => {
     expect(await ingest(apiGatewayEvent())).toMatchObject({ statusCode: 200, body: '{"status":"ok"}' });
     expect((await ingest(apiGatewayEvent({ path: '/nope' }))).statusCode).toBe(404);
+  });
+});
+
+describe('Handler: dispatch (and the sweep\'s follow-up) with the fake ISC', () => {
+  it('publishes the dispatched batch, its time to dispatch and what ISC answered, per invocation', async () => {
+    const isc = await startFakeIsc();
+    try {
+      // Prepare: a target on the fake ISC (saved directly: the admin API refuses loopback http), a mapping, a report.
+      const root = deps('dispatch');
+      const secretId = (kind: string) => `UsageCertification-dev/targets/sim/${kind}`;
+      sm.on(GetSecretValueCommand, { SecretId: secretId('trigger') }).resolves({ SecretString: JSON.stringify(TRIGGER_CLIENT) });
+      sm.on(GetSecretValueCommand, { SecretId: secretId('api') }).resolves({ SecretString: JSON.stringify(API_CLIENT) });
+      const at = new Date().toISOString();
+      const audit = { at, actor: 'test', action: 'create' as const, entity: 'target' as const, key: 'sim' };
+      const target = simulatorTarget(isc.url, { credentials: { trigger: { secretId: secretId('trigger'), clientId: TRIGGER_CLIENT.clientId, updatedAt: at } } });
+      expect(await root.store.saveTarget(target, undefined, audit)).toBe(true);
+      expect((await adminCall('PUT', '/admin/mappings/teams-production', { application: 'Teams', instance: 'Teams-production', environment: 'production', targetId: 'sim', source: { id: 's' }, policy: { maxDaysActive: 0 } })).statusCode).toBe(201);
+      const body = JSON.stringify([{ Email: 'c@example.com', 'Days Active': 0, Instance: 'Teams-production' }]);
+      const accepted = await ingest(apiGatewayEvent({ httpMethod: 'POST', path: '/webhooks/saas-management', body, headers: { Authorization: 'aws-current-secret', 'Content-Type': 'application/json', 'Idempotency-Key': 'metrics-1' } }));
+      expect(accepted.statusCode).toBe(202);
+      const [batch] = (await root.store.batchesByStatus('PENDING', 50)).filter((b) => b.deliveryId === 'metrics-1');
+      const event: DynamoDBStreamEvent = { Records: [{ eventName: 'INSERT', dynamodb: { SequenceNumber: '1', NewImage: marshall(batch!, { removeUndefinedValues: true }) as never } }] };
+      // The token endpoint fails once with 503 and the trigger is throttled once: both retried inside the call.
+      isc.state.failNext('token', { type: 'status', status: 503 });
+      isc.state.failNext('trigger', { type: 'rate-limit', retryAfterSeconds: 0 });
+      const dispatchedAt = new Date(Date.parse(batch!.queuedAt ?? batch!.createdAt) + 42_000);
+      const metrics = capturedMetrics();
+      const dispatch = makeDispatchHandler({ ...root, clock: { now: () => dispatchedAt }, metrics });
+
+      // Act: the record, then the same record again (already dispatched: skipped, no ISC call).
+      expect((await dispatch(event)).batchItemFailures).toEqual([]);
+      await dispatch(event);
+
+      // Assess
+      expect(metrics.published).toEqual([
+        { DispatchedBatches: count(1), TimeToDispatch: { value: [42], unit: 'Seconds' }, Isc429: count(1), Isc5xx: count(1), TokenRequests: count(2) },
+        { DispatchedBatches: count(0), TimeToDispatch: { value: [], unit: 'Seconds' }, Isc429: count(0), Isc5xx: count(0), TokenRequests: count(0) },
+      ]);
+      expect(Object.keys(metrics.published[0]!).sort()).toEqual([...PIPELINE_METRICS.dispatch].sort());
+
+      // The sweep follows the dispatched batch once the target has API credentials; its ISC answers are counted too.
+      expect(await root.store.saveTarget({ ...target, credentials: { ...target.credentials, api: { secretId: secretId('api'), clientId: API_CLIENT.clientId, updatedAt: at } }, version: 2 }, 1, { ...audit, action: 'update' })).toBe(true);
+      isc.state.failNext('workflow-execution', { type: 'status', status: 502 });
+      const sweepMetrics = capturedMetrics();
+      await makeSweepHandler({ ...deps('sweep'), clock: { now: () => new Date(dispatchedAt.getTime() + 60_000) }, metrics: sweepMetrics })();
+      expect(sweepMetrics.published[0]).toMatchObject({ Isc429: count(0), Isc5xx: count(1), TokenRequests: count(1) });
+      expect(Object.keys(sweepMetrics.published[0]!).sort()).toEqual([...PIPELINE_METRICS.sweep].sort());
+    } finally {
+      await isc.close();
+    }
   });
 });
 
@@ -132,6 +198,9 @@ describe('Handler: sweep', () => {
       { Name: 'RequeuedBatches', Unit: 'Count' },
       { Name: 'RedrivenBatches', Unit: 'Count' },
       { Name: 'OldestUnsettledBatchAge', Unit: 'Seconds' },
+      { Name: 'Isc429', Unit: 'Count' },
+      { Name: 'Isc5xx', Unit: 'Count' },
+      { Name: 'TokenRequests', Unit: 'Count' },
     ]);
     // The batch ingested above is PENDING: unsettled, so the age is a number of seconds, not absent.
     expect(emf[0]).toMatchObject({ StaleMappings: 0, FailedBatches: 0, OldestUnsettledBatchAge: expect.any(Number) });
