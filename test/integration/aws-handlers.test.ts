@@ -4,6 +4,9 @@
  * so it is mocked with aws-sdk-client-mock. The deps are built from an explicit configuration and clients:
  * no process.env, no module-scope wiring.
  */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -12,6 +15,7 @@ import { startDynalite } from '../helpers/dynalite.js';
 import { apiGatewayEvent } from '../fixtures/api-gateway-event.js';
 import { loadAwsConfig } from '../../functions/adapters/config.js';
 import { documentClient } from '../../functions/adapters/dynamodb-table.js';
+import { FileObjectStore } from '../../functions/adapters/file-object-store.js';
 import type { DynamoDBStreamEvent } from 'aws-lambda';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { embeddedMetrics, type MetricValue, type MetricsPublisher } from '../../functions/adapters/metrics.js';
@@ -20,6 +24,7 @@ import { awsDeps, awsRoot, type AwsFunction, type AwsRoot } from '../../function
 import { makeAdminHandler } from '../../functions/aws/admin.js';
 import { makeDispatchHandler } from '../../functions/aws/dispatch.js';
 import { makeIngestHandler } from '../../functions/aws/ingest.js';
+import { makeLargeIngestHandler } from '../../functions/aws/large-ingest.js';
 import { makeSweepHandler } from '../../functions/aws/sweep.js';
 import { METRIC_NAMESPACE } from '../../lib/alarms.js';
 import { API_CLIENT, TRIGGER_CLIENT, simulatorTarget, startFakeIsc } from '../helpers/fake-isc.js';
@@ -120,6 +125,30 @@ describe('Handler: ingest', () => {
   it('answers health and unknown routes as JSON', async () => {
     expect(await ingest(apiGatewayEvent())).toMatchObject({ statusCode: 200, body: '{"status":"ok"}' });
     expect((await ingest(apiGatewayEvent({ path: '/nope' }))).statusCode).toBe(404);
+  });
+});
+
+describe('Handler: large ingest', () => {
+  it('counts the large reports it accepted as deliveries, not a repeat or a refusal', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'large-metrics-'));
+    try {
+      const objects = new FileObjectStore(dir);
+      const report = JSON.stringify([{ Email: 'a@example.com', 'Days Active': 0, Instance: 'Slack-production' }]);
+      const meta = { deliveryId: 'large-metrics-1', idSource: 'header' as const, contentType: 'application/json', query: {} };
+      await objects.put('incoming/first', Buffer.from(report), meta);
+      await objects.put('incoming/repeat', Buffer.from(report), meta);
+      await objects.put('incoming/refused', Buffer.from('not a report'), { ...meta, deliveryId: 'large-metrics-2' });
+      const metrics = capturedMetrics();
+      const handler = makeLargeIngestHandler({ ...deps('large-ingest'), objects, metrics });
+      const record = (key: string) => ({ s3: { object: { key } } });
+
+      await handler({ Records: ['incoming/first', 'incoming/repeat', 'incoming/refused'].map(record) } as never);
+
+      expect(metrics.published).toEqual([{ Deliveries: count(1) }]);
+      expect(Object.keys(metrics.published[0]!)).toEqual([...PIPELINE_METRICS['large-ingest']]);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
 
