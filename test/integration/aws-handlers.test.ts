@@ -18,7 +18,7 @@ import { documentClient } from '../../functions/adapters/dynamodb-table.js';
 import { FileObjectStore } from '../../functions/adapters/file-object-store.js';
 import type { DynamoDBStreamEvent } from 'aws-lambda';
 import { marshall } from '@aws-sdk/util-dynamodb';
-import { embeddedMetrics, type MetricValue, type MetricsPublisher } from '../../functions/adapters/metrics.js';
+import { count, embeddedMetrics, type MetricValue, type MetricsPublisher } from '../../functions/adapters/metrics.js';
 import { PIPELINE_METRICS, type PipelineMetric } from '../../functions/adapters/pipeline-metrics.js';
 import { awsDeps, awsRoot, type AwsFunction, type AwsRoot } from '../../functions/aws/root.js';
 import { makeAdminHandler } from '../../functions/aws/admin.js';
@@ -41,7 +41,6 @@ function capturedMetrics(): MetricsPublisher & { published: Array<Partial<Record
   const published: Array<Partial<Record<PipelineMetric, MetricValue>>> = [];
   return { published, publish: (values) => void published.push(values) };
 }
-const count = (value: number) => ({ value, unit: 'Count' });
 const ingestMetrics = capturedMetrics();
 
 beforeAll(async () => {
@@ -202,19 +201,37 @@ describe('Handler: dispatch (and the sweep\'s follow-up) with the fake ISC', () 
   });
 });
 
+/** The embedded-metric lines `run` writes to stdout (where Lambda's log agent reads them). */
+async function embeddedMetricLines(run: () => Promise<unknown> | void): Promise<Array<Record<string, any>>> {
+  const lines: string[] = [];
+  const write = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+    lines.push(String(chunk));
+    return true;
+  });
+  try {
+    await run();
+  } finally {
+    write.mockRestore();
+  }
+  return lines.map((line) => JSON.parse(line) as Record<string, any>).filter((line) => line._aws);
+}
+
+describe('Embedded metrics', () => {
+  it('keeps one value per batch for the percentiles, and leaves out a metric with none', async () => {
+    const metrics = embeddedMetrics();
+    const emf = await embeddedMetricLines(() => {
+      metrics.publish({ DispatchedBatches: count(2), TimeToDispatch: { value: [3, 41.5], unit: 'Seconds' } }, new Date());
+      metrics.publish({ DispatchedBatches: count(0), TimeToDispatch: { value: [], unit: 'Seconds' } }, new Date());
+    });
+    expect(emf.map((line) => line._aws.CloudWatchMetrics[0].Metrics.map((m: { Name: string }) => m.Name))).toEqual([['DispatchedBatches', 'TimeToDispatch'], ['DispatchedBatches']]);
+    expect(emf[0]).toMatchObject({ DispatchedBatches: 2, TimeToDispatch: [3, 41.5] });
+    expect(emf[1]).not.toHaveProperty('TimeToDispatch');
+  });
+});
+
 describe('Handler: sweep', () => {
   it('publishes the pipeline metrics as one embedded-metric line the alarms find (their namespace, no dimensions)', async () => {
-    const lines: string[] = [];
-    const write = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-      lines.push(String(chunk));
-      return true;
-    });
-    try {
-      await makeSweepHandler({ ...deps('sweep'), metrics: embeddedMetrics() })();
-    } finally {
-      write.mockRestore();
-    }
-    const emf = lines.map((line) => JSON.parse(line) as Record<string, any>).filter((line) => line._aws);
+    const emf = await embeddedMetricLines(() => makeSweepHandler({ ...deps('sweep'), metrics: embeddedMetrics() })());
     expect(emf).toHaveLength(1);
     const [directive] = emf[0]!._aws.CloudWatchMetrics;
     expect(directive.Namespace).toBe(METRIC_NAMESPACE);
