@@ -8,6 +8,7 @@ import { batchRepository } from './dynamodb-batches.js';
 import { configRepository } from './dynamodb-config.js';
 import { deliveryRepository } from './dynamodb-deliveries.js';
 import { rateSlotRepository } from './dynamodb-rate-slots.js';
+import { sentRepository } from './dynamodb-sent.js';
 import { reportRepository } from './dynamodb-reports.js';
 import { Table, auditTableFor } from './dynamodb-table.js';
 
@@ -37,6 +38,7 @@ export function createDynamoStore(options: DynamoStoreOptions): DynamoStore {
     ...batchRepository(table),
     ...batchReadRepository(table),
     ...rateSlotRepository(table),
+    recentlySentEmails: sentRepository(table).recentlySentEmails,
     recordAudit: audit.recordAudit,
     listAudit: audit.listAudit,
   };

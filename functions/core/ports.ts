@@ -32,8 +32,8 @@ export interface ConfigReader {
 
 export interface IngestStore extends ConfigReader {
   getDelivery(id: string): Promise<Delivery | undefined>;
-  /** Emails in batches for this instance that ISC received at or after `sinceIso` (DISPATCHED only). */
-  recentlySentEmails(instanceKey: string, sinceIso: string): Promise<Set<string>>;
+  /** Which of `emails` ISC last received for this instance at or after `sinceIso` (a DISPATCHED batch's users). */
+  recentlySentEmails(instanceKey: string, emails: readonly string[], sinceIso: string): Promise<Set<string>>;
   stageBatches(batches: readonly DispatchBatch[]): Promise<void>;
   /** Conditional put: false when a delivery with this id is already committed. */
   commitDelivery(delivery: Delivery): Promise<boolean>;
