@@ -40,7 +40,7 @@ describe('Configuration: one schema per runtime', () => {
 
   it('IDENTITY_CACHE_DAYS: 3 days by default, 1 to 7 accepted, anything else refused by name', () => {
     expect(dispatchSettings(loadAwsConfig({})).identityCacheMs).toBe(3 * 86_400_000);
-    expect(dispatchSettings(loadLocalConfig({ IDENTITY_CACHE_DAYS: '7' })).identityCacheMs).toBe(7 * 86_400_000);
+    expect(dispatchSettings(loadAwsConfig({ IDENTITY_CACHE_DAYS: '7' })).identityCacheMs).toBe(7 * 86_400_000);
     for (const bad of ['0', '8', 'week']) expect(failure(() => loadAwsConfig({ IDENTITY_CACHE_DAYS: bad }))).toContain('IDENTITY_CACHE_DAYS:');
   });
 });
