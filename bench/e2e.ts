@@ -24,9 +24,9 @@ const OVERLAP = 0.9;
 const TRIGGER = { clientId: 'bench-trigger', clientSecret: 'bench-trigger-secret' };
 const API = { clientId: 'bench-api', clientSecret: 'bench-api-secret' };
 
-/** Report r of a run: its rows' people are r{r}.u{i}; in the second run the last 10 % of each report are new people. */
+/** Report r of a run: its rows' people are r{r}.u{i} with the same activity each run; in the second run the last 10 % of each report are new people (new hires). */
 const email = (run: number, r: number, i: number) => (run === 2 && i >= ROWS * OVERLAP ? `new.r${r}.u${i}@example.com` : `r${r}.u${i}@example.com`);
-const workload = (run: number) => Array.from({ length: REPORTS }, (_, r) => toJsonReport(generateRows(ROWS, ['Slack-production'], r + 1 + 100 * run).map((row, i) => ({ ...row, Email: email(run, r, i) }))));
+const workload = (run: number) => Array.from({ length: REPORTS }, (_, r) => toJsonReport(generateRows(ROWS, ['Slack-production'], r + 1).map((row, i) => ({ ...row, Email: email(run, r, i) }))));
 
 export async function runE2eBench(): Promise<{ table: string }> {
   const people = [1, 2].flatMap((run) => Array.from({ length: REPORTS * ROWS }, (_, n) => email(run, Math.floor(n / ROWS), n % ROWS)));
