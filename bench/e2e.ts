@@ -5,18 +5,12 @@
  * one stack, the second time with 90 % of the people of the first (a month later: the identity directory cache
  * should spare the searches for them).
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { request } from 'undici';
 import { loadConfig } from '../functions/adapters/config.js';
-import { iscClient } from '../functions/adapters/configured-isc-client.js';
-import { startLocalStack } from '../functions/local/local-stack.js';
 import { startIscSimulator } from '../functions/local/isc-simulator.js';
-import type { Log } from '../functions/core/ports.js';
+import { BENCH_WEBHOOK_SECRET, startBenchStack } from './bench-stack.js';
 import { generateRows, toJsonReport } from './report-generator.js';
 
-const quiet: Log = { debug() {}, info() {}, warn() {}, error() {}, child: () => quiet };
 const REPORTS = 20;
 const ROWS = 5_000;
 /** Of each report's rows in the second run, this many are people of the first run; the rest are new people. */
@@ -32,13 +26,8 @@ export async function runE2eBench(): Promise<{ table: string }> {
   const people = [1, 2].flatMap((run) => Array.from({ length: REPORTS * ROWS }, (_, n) => email(run, Math.floor(n / ROWS), n % ROWS)));
   const identities = [...new Set(people)].map((address, n) => ({ id: `id-${n}`, name: `U ${n}`, email: address }));
   const isc = await startIscSimulator({ tenantName: 'bench', clients: [TRIGGER, API], identities, sources: [{ id: 'src', name: 'Slack' }], tokenTtlSeconds: 300, rateLimit: { requests: 100, windowMs: 10_000 } });
-  const dir = await mkdtemp(join(tmpdir(), 'bench-e2e-'));
-  const config = loadConfig({ TABLE_NAME: 'bench' });
-  const stack = await startLocalStack({ config, log: quiet, isc: (rateLedger) => iscClient(config, { rateLedger }), port: 0, secretFile: join(dir, 'secrets.json'), webhookSecrets: ['bench-webhook-secret'], adminToken: 'bench-admin-token', pollIntervalMs: 3_600_000 });
-  const admin = async (path: string, body: unknown) => {
-    const response = await request(`${stack.url}${path}`, { method: 'PUT', headers: { authorization: 'Bearer bench-admin-token', 'content-type': 'application/json' }, body: JSON.stringify(body) });
-    await response.body.text();
-  };
+  const bench = await startBenchStack(loadConfig({ TABLE_NAME: 'bench' }));
+  const { stack, admin } = bench;
   try {
     await admin('/admin/targets/bench', { environment: 'production', tenant: 'bench', triggerUrl: `${isc.url}/v3/workflows/execute/external/wf`, tokenUrl: `${isc.url}/oauth/token`, apiBaseUrl: isc.url });
     await admin('/admin/targets/bench/credentials/trigger', TRIGGER);
@@ -53,9 +42,8 @@ export async function runE2eBench(): Promise<{ table: string }> {
     const ratios = `Second run (90 % of the people of the first): ${((100 * searches(second)) / searches(first)).toFixed(1)} % of the first run's identity searches, ${((100 * wall(second)) / wall(first)).toFixed(1)} % of its wall time (goals: ≤ 20 %, ≤ 50 %).`;
     return { table: ['| measure | first run | second run (90 % same people) |', '|---|---|---|', ...rows.map(([k, a, b]) => `| ${k} | ${a} | ${b} |`)].join('\n') + `\n\n${ratios}` };
   } finally {
-    await stack.close();
+    await bench.close();
     await isc.close();
-    await rm(dir, { recursive: true, force: true });
   }
 
   /** One run of the workload: every report through the webhook, then the poller until all are DISPATCHED; ISC counts are this run's. */
@@ -67,7 +55,7 @@ export async function runE2eBench(): Promise<{ table: string }> {
     const ids: string[] = [];
     for (const body of reports) {
       const before = stack.dynamoRequests();
-      const response = await request(`${stack.url}/webhooks/saas-management`, { method: 'POST', headers: { authorization: 'bench-webhook-secret', 'content-type': 'application/json' }, body });
+      const response = await request(`${stack.url}/webhooks/saas-management`, { method: 'POST', headers: { authorization: BENCH_WEBHOOK_SECRET, 'content-type': 'application/json' }, body });
       const accepted = (await response.body.json()) as { deliveryId: string; instances: Array<{ batches: number; inactiveUsers: number }> };
       ids.push(accepted.deliveryId);
       perReport.push({ batches: accepted.instances[0]!.batches, inactive: accepted.instances[0]!.inactiveUsers, dynamo: stack.dynamoRequests() - before });

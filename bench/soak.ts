@@ -5,19 +5,13 @@
  * along the way, once with the engine's data in memory (npm start without DATA_DIR) and once on disk (DATA_DIR),
  * which tells the embedded engine's share of the growth from ours.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { request } from 'undici';
 import { loadConfig } from '../functions/adapters/config.js';
-import { iscClient } from '../functions/adapters/configured-isc-client.js';
-import { startLocalStack } from '../functions/local/local-stack.js';
 import { startIscSimulator } from '../functions/local/isc-simulator.js';
-import type { Log } from '../functions/core/ports.js';
+import { BENCH_WEBHOOK_SECRET, startBenchStack } from './bench-stack.js';
 
-const quiet: Log = { debug() {}, info() {}, warn() {}, error() {}, child: () => quiet };
 const REPORTS = 600;
 const ROWS = 200;
 const EDGE = 50;
@@ -54,14 +48,9 @@ export async function runSoakBench(): Promise<{ table: string }> {
 
 async function soak(onDisk: boolean): Promise<SoakRun> {
   const isc = await startIscSimulator({ tenantName: 'soak', clients: [TRIGGER], tokenTtlSeconds: 3600, rateLimit: { requests: 100_000, windowMs: 1_000 } });
-  const dir = await mkdtemp(join(tmpdir(), 'bench-soak-'));
   // 100 calls per second from the client side: the soak measures ingest, not ISC's pacing.
-  const config = loadConfig({ TABLE_NAME: 'soak', ISC_RATE_WINDOW_SECONDS: '1' });
-  const stack = await startLocalStack({ config, log: quiet, isc: (rateLedger) => iscClient(config, { rateLedger }), port: 0, secretFile: join(dir, 'secrets.json'), webhookSecrets: ['soak-secret'], adminToken: 'soak-admin-token', pollIntervalMs: 3_600_000, ...(onDisk ? { dataDir: join(dir, 'data') } : {}) });
-  const admin = async (path: string, body: unknown) => {
-    const response = await request(`${stack.url}${path}`, { method: 'PUT', headers: { authorization: 'Bearer soak-admin-token', 'content-type': 'application/json' }, body: JSON.stringify(body) });
-    await response.body.text();
-  };
+  const bench = await startBenchStack(loadConfig({ TABLE_NAME: 'soak', ISC_RATE_WINDOW_SECONDS: '1' }), { onDisk });
+  const { stack, admin } = bench;
   try {
     await admin('/admin/targets/soak', { environment: 'production', tenant: 'soak', triggerUrl: `${isc.url}/v3/workflows/execute/external/wf`, tokenUrl: `${isc.url}/oauth/token`, apiBaseUrl: isc.url });
     await admin('/admin/targets/soak/credentials/trigger', TRIGGER);
@@ -73,7 +62,7 @@ async function soak(onDisk: boolean): Promise<SoakRun> {
       // Half new people, half people of earlier reports (already sent: cooled down).
       const rows = Array.from({ length: ROWS }, (_, i) => ({ Email: i < ROWS / 2 || r === 0 ? `p${r * ROWS + i}@example.com` : `p${(r - 1) * ROWS + i - ROWS / 2}@example.com`, 'Days Active': 0, Instance: 'Slack-production' }));
       const started = performance.now();
-      const response = await request(`${stack.url}/webhooks/saas-management`, { method: 'POST', headers: { authorization: 'soak-secret', 'content-type': 'application/json' }, body: JSON.stringify(rows) });
+      const response = await request(`${stack.url}/webhooks/saas-management`, { method: 'POST', headers: { authorization: BENCH_WEBHOOK_SECRET, 'content-type': 'application/json' }, body: JSON.stringify(rows) });
       const answer = (await response.body.json()) as { instances?: Array<{ cooledDown: number }> };
       times.push(performance.now() - started);
       // The soak is only honest while the cooldown works: every report after the first has half its people cooled down.
@@ -86,9 +75,8 @@ async function soak(onDisk: boolean): Promise<SoakRun> {
     const { rss, heapUsed } = process.memoryUsage();
     return { startMs: median(times.slice(0, EDGE)), endMs: median(times.slice(-EDGE)), samples, afterGc: { rss, heap: heapUsed } };
   } finally {
-    await stack.close();
+    await bench.close();
     await isc.close();
-    await rm(dir, { recursive: true, force: true });
   }
 }
 
