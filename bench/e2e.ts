@@ -90,6 +90,7 @@ export async function runE2eBench(): Promise<{ table: string }> {
       ['DynamoDB requests for dispatch', `${dispatchDynamo} for ${batches} batches (includes the status polling of this benchmark and the poller's sweeps)`],
       ['busiest 10 s window per client', `API client ${windowMax} searches, trigger client ${triggerWindowMax} triggers (ISC limit 100)`],
       ['429s from ISC', calls.filter((c) => c.status === 429).length],
+      ['ISC calls by route (follow-through of sent batches included)', byRoute(calls)],
     ] as const;
   }
 }
@@ -99,6 +100,12 @@ function byBatches(perReport: Array<{ batches: number; dynamo: number }>): strin
   const groups = new Map<number, Set<number>>();
   for (const r of perReport) groups.set(r.batches, (groups.get(r.batches) ?? new Set()).add(r.dynamo));
   return [...groups].sort((a, b) => a[0] - b[0]).map(([b, counts]) => `${b} batches → ${[...counts].join('/')} requests`).join(', ');
+}
+
+function byRoute(calls: ReadonlyArray<{ route: string }>): string {
+  const counts = new Map<string, number>();
+  for (const call of calls) counts.set(call.route, (counts.get(call.route) ?? 0) + 1);
+  return [...counts].map(([route, n]) => `${route} ${n}`).join(', ');
 }
 
 function busiestWindow(times: number[], windowMs = 10_000): number {
