@@ -28,7 +28,7 @@ const mappings = new Map(
 const reads: PlanReads = {
   getMappings: async () => mappings,
   getTargets: async () => new Map([['prod', target]]),
-  recentlySentEmails: async () => new Set(),
+  recentlySentEmails: async () => new Set<string>(),
 };
 const settings = { batchMaxBytes: DEFAULT_BATCH_MAX_BYTES, dedupeWindowMs: 86_400_000, maxRows: 1_000_000 };
 const ours = async () =>

@@ -6,6 +6,7 @@ import { runPackageBench } from './packages.js';
 import { runE2eBench } from './e2e.js';
 import { runResilienceBench } from './resilience.js';
 import { runLargeBench } from './large.js';
+import { runSoakBench } from './soak.js';
 
 const started = Date.now();
 const sections: string[] = [];
@@ -16,7 +17,11 @@ sections.push(`## 1. Ingest (in-process)\n\n${ingest.table}`);
 console.log(sections.at(-1));
 
 const e2e = await runE2eBench();
-sections.push(`## 2. End to end, local stack (fake ISC: 300 s tokens, 100 requests / 10 s)\n\n${e2e.table}`);
+sections.push(`## 2. End to end, local stack (fake ISC: 300 s tokens, 100 requests / 10 s), twice: the identity directory cache\n\n${e2e.table}`);
+console.log(sections.at(-1));
+
+const soak = await runSoakBench();
+sections.push(`## 2b. Soak: ingest time and memory as the cooldown history grows\n\n${soak.table}`);
 console.log(sections.at(-1));
 
 const resilience = await runResilienceBench();

@@ -51,6 +51,7 @@ const TUNING = {
   dedupeWindowHours: 'DEDUPE_WINDOW_HOURS',
   retentionDays: 'RETENTION_DAYS',
   matchThresholdPercent: 'MATCH_THRESHOLD_PERCENT',
+  identityCacheDays: 'IDENTITY_CACHE_DAYS',
 } as const;
 
 export function stageConfig(node: Node): StageConfig {

@@ -56,13 +56,13 @@ const READ = ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query'];
 
 /**
  * Partition-key prefixes (dynamodb-table.ts `keys`) each runtime function may write. Ingest writes deliveries,
- * their batches, refused-report samples and the per-instance "seen" items (SEEN#, apart from the mappings); dispatch writes deliveries and batches, and the ISC rate-limit items every dispatcher
- * shares (RATE#); sweep writes deliveries and batches, and the same RATE# items (it follows dispatched batches in ISC). Targets, profiles and mappings are the admin
+ * their batches, refused-report samples and the per-instance "seen" items (SEEN#, apart from the mappings); dispatch writes deliveries and batches, the ISC rate-limit items every dispatcher
+ * shares (RATE#), the cooldown items of the batches it sends (SENT#) and the identity directory cache (IDENTITY#); sweep writes deliveries and batches, and the same RATE# items (it follows dispatched batches in ISC). Targets, profiles and mappings are the admin
  * function's alone.
  */
 export const WRITE_PREFIXES = {
   ingest: ['DELIVERY#*', 'REJECTED#*', 'SEEN#*'],
-  dispatch: ['DELIVERY#*', 'RATE#*'],
+  dispatch: ['DELIVERY#*', 'RATE#*', 'SENT#*', 'IDENTITY#*'],
   sweep: ['DELIVERY#*', 'RATE#*'],
 } as const;
 
@@ -136,7 +136,7 @@ export class Functions extends Construct {
       environment: common,
     }, config, table);
     secrets.grantReadTargetCredentials(this.dispatch);
-    grantTable(this.dispatch, table, ['dynamodb:UpdateItem'], WRITE_PREFIXES.dispatch);
+    grantTable(this.dispatch, table, ['dynamodb:UpdateItem', 'dynamodb:BatchWriteItem'], WRITE_PREFIXES.dispatch);
 
     // Sweep: a few queries a minute; it must end before the next scheduled run.
     this.sweep = this.fn('Sweep', 'functions/sweep-handler.ts', 'Every minute: requeue due retries and expired leases, promote staged batches, follow dispatched batches in ISC, publish health metrics', {

@@ -62,6 +62,12 @@ const SHARED = {
   EXCLUDE_DOMAINS: listFromEnv,
   RETENTION_DAYS: intFromEnv(400, 1, 3650),
   MATCH_THRESHOLD_PERCENT: intFromEnv(50, 0, 100),
+  /**
+   * How long an email → identity id found in ISC is reused. 3 days: a tenant's monthly reports (one per app) arrive
+   * within hours to days of each other, so one search serves them all, while an email re-assigned to another
+   * identity is trusted for at most 3 days (and at once less if ISC refuses the id: the entry is dropped).
+   */
+  IDENTITY_CACHE_DAYS: intFromEnv(3, 1, 7),
   MAX_ATTEMPTS: intFromEnv(8, 1, 50),
   LEASE_SECONDS: intFromEnv(120, 5, 900),
   /** Between two looks at a dispatched batch's workflow execution and campaign. */
@@ -175,6 +181,7 @@ export function dispatchSettings(config: Config): DispatchSettings {
     leaseMs: config.LEASE_SECONDS * 1000,
     followIntervalMs: config.FOLLOW_INTERVAL_SECONDS * 1000,
     matchThreshold: config.MATCH_THRESHOLD_PERCENT / 100,
+    identityCacheMs: config.IDENTITY_CACHE_DAYS * 86_400_000,
     vocabulary: environmentVocabulary(config),
   };
 }

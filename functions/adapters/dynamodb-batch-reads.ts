@@ -2,23 +2,9 @@ import type { BatchStatus, Delivery, DispatchBatch } from '../core/delivery.js';
 import { UNSETTLED, unsettledSince } from '../core/redrive.js';
 import { TABLE_SCHEMA, fromItem, keys, type Item, type Table } from './dynamodb-table.js';
 
-/** What the batches say in aggregate: who was sent recently, a delivery's batches, the health counts. */
+/** What the batches say in aggregate: an instance's recent users, a delivery's batches, the health counts. */
 export function batchReadRepository(table: Table) {
   return {
-    /** Emails in batches for this instance that ISC received at or after `sinceIso` (DISPATCHED only). */
-    async recentlySentEmails(instanceKey: string, sinceIso: string): Promise<Set<string>> {
-      const items = await table.queryAll({
-        IndexName: TABLE_SCHEMA.listIndex.name,
-        KeyConditionExpression: 'gsi2pk = :p AND gsi2sk >= :since',
-        // Only what ISC received: a held, pending, retrying or failed batch certified no one.
-        FilterExpression: '#s = :dispatched',
-        ProjectionExpression: '#s, #in.#u',
-        ExpressionAttributeNames: { '#s': 'status', '#in': 'input', '#u': 'users' },
-        ExpressionAttributeValues: { ':p': `INSTANCE#${instanceKey}`, ':since': sinceIso, ':dispatched': 'DISPATCHED' },
-      });
-      return new Set(items.flatMap(usersOf));
-    },
-
     /** Up to `limit` distinct users of the instance's newest batches (any status), newest first. */
     async recentInstanceUsers(instanceKey: string, limit: number): Promise<{ emails: string[]; deliveryId?: string }> {
       const emails = new Set<string>();

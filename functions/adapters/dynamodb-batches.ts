@@ -1,12 +1,14 @@
 import type { BatchKey, BatchStatus, Delivery, DispatchBatch } from '../core/delivery.js';
 import type { BatchTransition, FollowUpRecord } from '../core/types.js';
 import { TABLE_SCHEMA, fromItem, keys, type Item, type Table } from './dynamodb-table.js';
+import { sentRepository } from './dynamodb-sent.js';
 
 /**
  * A delivery's batches as a queue: staged with the delivery, then PENDING → IN_FLIGHT → settled, each move a
  * conditional update on the status (and lease) last seen, so two dispatchers never both own a batch.
  */
 export function batchRepository(table: Table) {
+  const sent = sentRepository(table);
   async function requeueBatch(key: BatchKey, from: BatchStatus, now: string): Promise<boolean> {
     const expired = from === 'IN_FLIGHT' ? ' AND leaseUntil < :now' : '';
     const queued = from === 'STAGED' ? ', queuedAt = :now' : '';
@@ -57,8 +59,17 @@ export function batchRepository(table: Table) {
       return claimed ? fromItem<DispatchBatch>(claimed) : undefined;
     },
 
-    settleBatch(key: BatchKey, leaseUntil: string, transition: BatchTransition, now: string): Promise<boolean> {
-      return table.updateIf({ Key: batchKey(key), ...settleExpression(key, leaseUntil, transition, now) }).then(Boolean);
+    /**
+     * A DISPATCHED settle also starts its users' cooldown items, right after the batch's own update: dynalite has no
+     * transactions, and the update's ALL_NEW image carries the users without another read. A crash between the two
+     * writes costs those users their cooldown (a repeat certification, never a lost one); the reverse order could
+     * cool down users of a batch whose claim was lost.
+     */
+    async settleBatch(key: BatchKey, leaseUntil: string, transition: BatchTransition, now: string): Promise<boolean> {
+      const dispatched = transition.status === 'DISPATCHED';
+      const settled = await table.updateIf({ Key: batchKey(key), ...settleExpression(key, leaseUntil, transition, now), ...(dispatched ? { ReturnValues: 'ALL_NEW' as const } : {}) });
+      if (settled && dispatched) await sent.recordSent(fromItem<DispatchBatch>(settled)!, now);
+      return Boolean(settled);
     },
 
     recordFollowUp(key: BatchKey, executionId: string, record: FollowUpRecord, now: string): Promise<boolean> {

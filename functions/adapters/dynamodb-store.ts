@@ -7,7 +7,9 @@ import { batchReadRepository } from './dynamodb-batch-reads.js';
 import { batchRepository } from './dynamodb-batches.js';
 import { configRepository } from './dynamodb-config.js';
 import { deliveryRepository } from './dynamodb-deliveries.js';
+import { identityRepository } from './dynamodb-identities.js';
 import { rateSlotRepository } from './dynamodb-rate-slots.js';
+import { sentRepository } from './dynamodb-sent.js';
 import { reportRepository } from './dynamodb-reports.js';
 import { Table, auditTableFor } from './dynamodb-table.js';
 
@@ -37,6 +39,8 @@ export function createDynamoStore(options: DynamoStoreOptions): DynamoStore {
     ...batchRepository(table),
     ...batchReadRepository(table),
     ...rateSlotRepository(table),
+    ...identityRepository(table),
+    recentlySentEmails: sentRepository(table).recentlySentEmails,
     recordAudit: audit.recordAudit,
     listAudit: audit.listAudit,
   };

@@ -25,7 +25,7 @@ export const TABLE_SCHEMA = {
   sortKey: 'sk',
   /** Batches and deliveries by status; the sort key is the time that matters for that status. */
   statusIndex: { name: 'byStatus', partitionKey: 'gsi1pk', sortKey: 'gsi1sk' },
-  /** Batches by instance (cooldown), and listings: all deliveries, all mappings, all targets. */
+  /** Batches by instance (the match test samples recent users), and listings: all deliveries, all mappings, all targets. */
   listIndex: { name: 'byList', partitionKey: 'gsi2pk', sortKey: 'gsi2sk' },
   ttlAttribute: 'expiresAt',
 } as const;
@@ -52,6 +52,13 @@ export const keys = {
   batch: (deliveryId: string, writeId: string, index: number) => ({ pk: `DELIVERY#${deliveryId}`, sk: `BATCH#${writeId}#${String(index).padStart(5, '0')}` }),
   batchPrefix: (writeId: string) => `BATCH#${writeId}#`,
   audit: (pk: string, at: string, suffix: string) => ({ pk, sk: `AUDIT#${at}#${suffix}` }),
+  /**
+   * When ISC last received this email for this instance (the cooldown): one partition per instance, the email as
+   * sort key, so ingest fetches exactly a report's inactive users with BatchGetItem.
+   */
+  sent: (instanceKey: string, email: string) => ({ pk: `SENT#${instanceKey}`, sk: email }),
+  /** email → ISC identity id in one tenant (the identity directory cache); the tenant key keeps tenants apart. */
+  identity: (tenantKey: string, email: string) => ({ pk: `IDENTITY#${tenantKey}`, sk: email }),
   /** The shared ISC rate limit of one client: its current slice and the slots taken (dynamodb-rate-slots.ts). */
   rateLimit: (key: string) => ({ pk: `RATE#${key}`, sk: 'RATE' }),
 };

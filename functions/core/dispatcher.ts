@@ -9,6 +9,7 @@ import { rateLimitDelayMs, retryDelayMs } from './backoff.js';
 import { DEFAULT_VOCABULARY, type EnvironmentVocabulary } from './environment-names.js';
 import { describeTokenTenant, tenantProblems } from './tenant-environment.js';
 import { redriveStalePending } from './redrive.js';
+import { identityTenantKey, staleIdentities } from './identity-directory.js';
 
 export interface DispatchSettings {
   maxAttempts: number;
@@ -31,6 +32,8 @@ export interface DispatchSettings {
   followIntervalMs: number;
   /** A batch sent longer ago than this is no longer followed (campaigns run for weeks, not years). */
   followMaxAgeMs: number;
+  /** How long an email → identity id found in ISC is reused from the identity directory cache. */
+  identityCacheMs: number;
 }
 
 export const DEFAULT_DISPATCH_SETTINGS: DispatchSettings = {
@@ -46,6 +49,7 @@ export const DEFAULT_DISPATCH_SETTINGS: DispatchSettings = {
   pendingGraceMs: 900_000,
   followIntervalMs: 600_000,
   followMaxAgeMs: 180 * 86_400_000,
+  identityCacheMs: 3 * 86_400_000,
 };
 
 export interface DispatcherDeps {
@@ -84,8 +88,11 @@ export async function dispatchBatch(key: BatchKey, deps: DispatcherDeps): Promis
 
   // Identities found so far, this attempt's included: a retry keeps them and searches only the rest.
   const identities: Record<string, string | null> = { ...batch.identities };
+  // Emails this attempt searched in ISC (not taken from the cache or an earlier attempt).
+  const searchedNow = new Set<string>();
+  let target: Target | undefined;
   try {
-    const target = (await store.getTargets([batch.targetId])).get(batch.targetId);
+    target = (await store.getTargets([batch.targetId])).get(batch.targetId);
     if (!target) return await settle(failure(batch, 'target_missing', `Target "${batch.targetId}" no longer exists.`, now), 'failed');
     const direct = target.mode === 'direct';
     // Credentials never set, or a secret gone: CredentialsMissingError, a failed batch naming the fix (below).
@@ -96,7 +103,7 @@ export async function dispatchBatch(key: BatchKey, deps: DispatcherDeps): Promis
       return await settle(failure(batch, 'environment_mismatch', mismatch, now), 'failed');
     }
 
-    const resolved = await resolveUsers(batch, target, deps, identities);
+    const resolved = await resolveUsers(batch, target, deps, identities, searchedNow);
     if (resolved.held) {
       return await settle({ status: 'SUSPECT_MAPPING', unmatched: resolved.unmatched, identityResolution: 'resolved', lastError: resolved.held }, 'held');
     }
@@ -116,6 +123,15 @@ export async function dispatchBatch(key: BatchKey, deps: DispatcherDeps): Promis
   } catch (error) {
     // A deleted or unreadable secret stays so until an admin sets it again: fail now, naming the fix.
     if (error instanceof CredentialsMissingError) return await settle(failure(batch, error.code, error.message, now), 'failed');
+    const stale = target ? staleIdentities(error, identities, searchedNow) : [];
+    if (stale.length > 0 && target && batch.attempts < settings.maxAttempts) {
+      // ISC refused an identity id we had remembered: forget it (cache and this batch's progress), search afresh.
+      await store.forgetIdentities(identityTenantKey(target), stale);
+      for (const email of stale) delete identities[email];
+      const lastError = { ...describeError(error, now), code: 'stale_identity', message: `ISC refused remembered identities of ${listed(stale)}; they are searched again. ${describeError(error, now).message}` };
+      deps.log.warn('stale identity ids dropped from the directory cache', { ...log, stale: stale.length });
+      return await settle({ status: 'RETRY_WAIT', dueAt: now.toISOString(), lastError, identities }, 'retry');
+    }
     const transition = retryOrFail(batch, error, now, settings);
     const progress = transition.status === 'RETRY_WAIT' && Object.keys(identities).length > 0 ? { identities } : {};
     return await settle({ ...transition, ...progress }, isRetry(batch, error, settings) ? 'retry' : 'failed');
@@ -137,18 +153,31 @@ interface ResolvedUsers {
   held?: BatchError;
 }
 
-/** Emails → ISC identity ids with the target's API client; a low match share looks like a mis-mapped environment. */
-async function resolveUsers(batch: DispatchBatch, target: Target, deps: DispatcherDeps, identities: Record<string, string | null>): Promise<ResolvedUsers> {
+/**
+ * Emails → ISC identity ids: the tenant's directory cache first, then a search with the target's API client for
+ * the rest (found ids go into the cache; misses are searched every time, since a new hire may appear any day).
+ * A low match share, hits from either source counted alike, looks like a mis-mapped environment.
+ */
+async function resolveUsers(batch: DispatchBatch, target: Target, deps: DispatcherDeps, identities: Record<string, string | null>, searchedNow: Set<string>): Promise<ResolvedUsers> {
   const apiRef = target.credentials.api;
   if (!apiRef) return { users: batch.input.users, unmatched: [], mode: 'skipped_no_api_credentials' };
   const apiCredentials = await readCredentials(deps.secrets, target, 'api');
   const emails = batch.input.users.map((u) => u.email);
-  const missing = emails.filter((email) => !Object.hasOwn(identities, email));
-  if (missing.length > 0) {
-    const found = await deps.isc.resolveIdentities(target, apiCredentials, missing, (chunk) => {
-      for (const [email, id] of chunk) identities[email] = id;
-    });
-    for (const email of missing) identities[email] = found.get(email) ?? null;
+  const unknown = emails.filter((email) => !Object.hasOwn(identities, email));
+  if (unknown.length > 0) {
+    const tenantKey = identityTenantKey(target);
+    const now = deps.clock.now();
+    const cached = await deps.store.cachedIdentities(tenantKey, unknown, now.toISOString());
+    for (const [email, id] of cached) identities[email] = id;
+    const missing = unknown.filter((email) => !cached.has(email));
+    if (missing.length > 0) {
+      for (const email of missing) searchedNow.add(email);
+      const found = await deps.isc.resolveIdentities(target, apiCredentials, missing, (chunk) => {
+        for (const [email, id] of chunk) identities[email] = id;
+      });
+      for (const email of missing) identities[email] = found.get(email) ?? null;
+      if (found.size > 0) await deps.store.cacheIdentities(tenantKey, found, new Date(now.getTime() + deps.settings.identityCacheMs).toISOString());
+    }
   }
   const ids = new Map(Object.entries(identities).flatMap(([email, id]) => (id ? [[email, id] as const] : [])));
   const users = batch.input.users.flatMap((u) => {

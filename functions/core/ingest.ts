@@ -3,7 +3,7 @@ import { AppError, StoreUnavailableError, badRequest, unprocessable } from './er
 import { parseReport, bodyKind, type BodyKind, type ParsedReport, type ReportMeta } from './report.js';
 import { fieldForColumn } from './columns.js';
 import { validateReport, type InstanceGroup, type ValidatedReport } from './rows.js';
-import { classifyUsers, cooldownStart } from './policy.js';
+import { applyCooldown, classifyUsers, cooldownStart } from './policy.js';
 import { planBatches } from './batching.js';
 import { environmentProblems, DEFAULT_CAMPAIGN_DAYS, type Exclusions, type Mapping } from './mapping.js';
 import type { Target } from './target.js';
@@ -181,8 +181,10 @@ async function planInstance(
   deps: { store: PlanReads; settings: IngestSettings },
 ): Promise<{ counts: Pick<InstanceOutcome, 'inactiveUsers' | 'excluded' | 'cooledDown' | 'unclassified' | 'batches'>; batches: DispatchBatch[] }> {
   const { deliveryId, writeId, now } = context;
-  const recentlySent = mapping.policy.cooldownDays === 0 ? new Set<string>() : await deps.store.recentlySentEmails(group.instanceKey, cooldownStart(mapping.policy, now).toISOString());
-  const classes = classifyUsers(group.users, mapping.policy, { now, recentlySent, globalExclude: deps.settings.globalExclude });
+  const candidates = classifyUsers(group.users, mapping.policy, { now, globalExclude: deps.settings.globalExclude });
+  const asked = candidates.inactive.map((user) => user.email);
+  const recentlySent = mapping.policy.cooldownDays === 0 || asked.length === 0 ? new Set<string>() : await deps.store.recentlySentEmails(group.instanceKey, asked, cooldownStart(mapping.policy, now).toISOString());
+  const classes = applyCooldown(candidates, recentlySent);
   const users: WorkflowUser[] = classes.inactive;
   const envelope = batchEnvelope(deliveryId, mapping, context.period, context.meta, now);
   const planned = planBatches(users, envelope, deps.settings.batchMaxBytes);

@@ -14,8 +14,6 @@ export interface Classification {
 export interface ClassifyContext {
   now: Date;
   globalExclude?: Exclusions;
-  /** Emails already sent for this instance within the cooldown window. */
-  recentlySent: ReadonlySet<string>;
 }
 
 const DAY_MS = 86_400_000;
@@ -33,10 +31,18 @@ export function classifyUsers(users: readonly UserUsage[], policy: Policy, conte
     if (verdict === 'active') result.active++;
     else if (verdict === 'unknown') result.unclassified++;
     else if (isExcluded(user.email)) result.excluded++;
-    else if (context.recentlySent.has(user.email)) result.cooledDown++;
     else result.inactive.push(user);
   }
   return result;
+}
+
+/**
+ * Take out the inactive users sent for this instance within the cooldown window. A second step, not part of
+ * classifyUsers, so the store is asked about the report's inactive users only, never the instance's history.
+ */
+export function applyCooldown(classes: Classification, recentlySent: ReadonlySet<string>): Classification {
+  const inactive = classes.inactive.filter((user) => !recentlySent.has(user.email));
+  return { ...classes, inactive, cooledDown: classes.cooledDown + classes.inactive.length - inactive.length };
 }
 
 function judge(user: UserUsage, policy: Policy, lastActiveCutoff: string | undefined): 'inactive' | 'active' | 'unknown' {

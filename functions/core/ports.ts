@@ -4,6 +4,7 @@ import type { Mapping } from './mapping.js';
 import type { ReportProfile } from './report-profile.js';
 import type { Credentials, Target } from './target.js';
 import type { WorkflowInput } from './workflow-input.js';
+import type { IdentityDirectory } from './identity-directory.js';
 import type { TokenTenant } from './tenant-environment.js';
 import type { CampaignDecisions, CampaignOutcome, ExecutionOutcome } from './follow-up.js';
 import type { AuditEntry, BatchTransition, DeliveryQuery, FollowUpRecord, InstanceSeen, IscSource, MatchTest, Page, RejectedReport, TokenClaims } from './types.js';
@@ -32,8 +33,8 @@ export interface ConfigReader {
 
 export interface IngestStore extends ConfigReader {
   getDelivery(id: string): Promise<Delivery | undefined>;
-  /** Emails in batches for this instance that ISC received at or after `sinceIso` (DISPATCHED only). */
-  recentlySentEmails(instanceKey: string, sinceIso: string): Promise<Set<string>>;
+  /** Which of `emails` ISC last received for this instance at or after `sinceIso` (a DISPATCHED batch's users). */
+  recentlySentEmails(instanceKey: string, emails: readonly string[], sinceIso: string): Promise<Set<string>>;
   stageBatches(batches: readonly DispatchBatch[]): Promise<void>;
   /** Conditional put: false when a delivery with this id is already committed. */
   commitDelivery(delivery: Delivery): Promise<boolean>;
@@ -46,7 +47,7 @@ export interface IngestStore extends ConfigReader {
   recordReportsSeen(instances: ReadonlyArray<{ instanceKey: string; instance: string; application?: string }>, deliveryId: string, at: string): Promise<void>;
 }
 
-export interface DispatchStore extends ConfigReader {
+export interface DispatchStore extends ConfigReader, IdentityDirectory {
   /** PENDING (or lease-expired IN_FLIGHT) → IN_FLIGHT until leaseUntil; undefined when another dispatcher holds it. */
   claimBatch(key: BatchKey, now: string, leaseUntil: string): Promise<DispatchBatch | undefined>;
   /** Move a claimed batch on; conditional on the claim still being ours (same lease). */

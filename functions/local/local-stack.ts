@@ -19,6 +19,7 @@ import { startEmbeddedDynamoDb } from './embedded-dynamodb.js';
 import { startPoller, type Poller } from './poller.js';
 import { repairIndexes } from './repair-indexes.js';
 import { migrateSeenItems } from './migrate-seen-items.js';
+import { migrateSentItems } from './migrate-sent-items.js';
 import { localLargeReports, type LocalLargeReports } from './large-reports.js';
 import { LARGE_BODY_BYTES } from '../http/large-webhook-route.js';
 
@@ -68,6 +69,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     if (repaired > 0) log.info('re-indexed unfinished work from the last run', { items: repaired });
     const moved = await migrateSeenItems(client, config.TABLE_NAME);
     if (moved > 0) log.info('moved per-instance report history to its own partition (SEEN#)', { items: moved });
+    const cooled = await migrateSentItems(client, config.TABLE_NAME);
+    if (cooled > 0) log.info('wrote cooldown items (SENT#) from the dispatched batches of the last run', { batches: cooled });
   }
   const store = createDynamoStore({ client, tableName: config.TABLE_NAME, auditTableName: config.AUDIT_TABLE_NAME, retentionDays: config.RETENTION_DAYS });
   const secrets = new FileSecretStore(options.secretFile);

@@ -24,6 +24,12 @@ interface Run {
   campaign?: { id: string; name: string; description: string; identityIds: string[]; error: boolean };
 }
 
+/**
+ * Runs kept (oldest dropped first): `npm start` runs for weeks, and each run holds its campaign's identity ids. An
+ * older run's execution and campaign answer 404, like ISC's after its own retention.
+ */
+const MAX_RUNS = 5_000;
+
 export class WorkflowRuns {
   readonly #runs = new Map<string, Run>();
   #failures = 0;
@@ -53,6 +59,8 @@ export class WorkflowRuns {
       run.campaign = { id: randomBytes(16).toString('hex'), name: campaign.name, description: String(campaign.description ?? ''), identityIds, error };
     }
     this.#runs.set(id, run);
+    // A Map iterates in insertion order: the first key is the oldest run.
+    if (this.#runs.size > MAX_RUNS) this.#runs.delete(this.#runs.keys().next().value!);
   }
 
   /** GET /v3/workflow-executions/{id} (v3 WorkflowExecution). */

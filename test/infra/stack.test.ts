@@ -325,7 +325,7 @@ describe('IAM least privilege', () => {
 
     for (const fn of ['ingest', 'admin', 'dispatch', 'sweep'] as const) expect(reads(fn)).toEqual(['dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:Query']);
     expect(writes('ingest')).toEqual({ actions: ['dynamodb:BatchWriteItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'], leadingKeys: ['DELIVERY#*', 'REJECTED#*', 'SEEN#*'] });
-    expect(writes('dispatch')).toEqual({ actions: ['dynamodb:UpdateItem'], leadingKeys: ['DELIVERY#*', 'RATE#*'] });
+    expect(writes('dispatch')).toEqual({ actions: ['dynamodb:BatchWriteItem', 'dynamodb:UpdateItem'], leadingKeys: ['DELIVERY#*', 'RATE#*', 'SENT#*', 'IDENTITY#*'] });
     expect(writes('sweep')).toEqual({ actions: ['dynamodb:DeleteItem', 'dynamodb:UpdateItem'], leadingKeys: ['DELIVERY#*', 'RATE#*'] });
     expect(writes('admin')).toEqual({ actions: ['dynamodb:DeleteItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'], leadingKeys: undefined });
     // Nobody scans; only admin reaches the audit table, and only to append and read.

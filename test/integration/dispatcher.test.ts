@@ -190,17 +190,17 @@ describe('Function: dispatchBatch', () => {
   });
 
   it('keeps the chunks a failed identity search completed, and the retry searches only the rest', async () => {
-    const isc = new ScriptedIsc(new Map([['known1@example.com', 'id-1'], ['known2@example.com', 'id-2']]));
+    const isc = new ScriptedIsc(new Map([['chunk1@example.com', 'id-1'], ['chunk2@example.com', 'id-2']]));
     isc.failNextSearch(2, unavailable());
-    const id = await postReport(['known1@example.com', 'stranger@example.com', 'known2@example.com'], 'Teams-production');
+    const id = await postReport(['chunk1@example.com', 'stranger@example.com', 'chunk2@example.com'], 'Teams-production');
     const { batch } = await onlyBatch(id);
     const d = deps(isc);
     expect(await dispatchBatch(batch, d)).toBe('retry');
-    expect((await onlyBatch(id)).batch.identities).toEqual({ 'known1@example.com': 'id-1', 'stranger@example.com': null });
+    expect((await onlyBatch(id)).batch.identities).toEqual({ 'chunk1@example.com': 'id-1', 'stranger@example.com': null });
     advance(60_000);
     await sweep(d);
     expect(await dispatchBatch(batch, d)).toBe('dispatched');
-    expect(isc.searches.at(-1)).toEqual(['known2@example.com']);
+    expect(isc.searches.at(-1)).toEqual(['chunk2@example.com']);
     expect(isc.triggers.at(-1)).toMatchObject({ identityIds: ['id-1', 'id-2'], unmatchedCount: 1 });
   });
 

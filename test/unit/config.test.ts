@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { loadAwsConfig, loadLocalConfig } from '../../functions/adapters/config.js';
+import { dispatchSettings, loadAwsConfig, loadLocalConfig } from '../../functions/adapters/config.js';
+import { identityTenantKey } from '../../functions/core/identity-directory.js';
 
 const failure = (load: () => unknown): string => {
   try {
@@ -35,5 +36,21 @@ describe('Configuration: one schema per runtime', () => {
     const both = { PRODUCTION_WORDS: 'main', NON_PRODUCTION_WORDS: 'main' };
     expect(failure(() => loadAwsConfig(both))).toContain('NON_PRODUCTION_WORDS: PRODUCTION_WORDS and NON_PRODUCTION_WORDS share a word');
     expect(failure(() => loadLocalConfig(both))).toContain('NON_PRODUCTION_WORDS: PRODUCTION_WORDS and NON_PRODUCTION_WORDS share a word');
+  });
+
+  it('IDENTITY_CACHE_DAYS: 3 days by default, 1 to 7 accepted, anything else refused by name', () => {
+    expect(dispatchSettings(loadAwsConfig({})).identityCacheMs).toBe(3 * 86_400_000);
+    expect(dispatchSettings(loadAwsConfig({ IDENTITY_CACHE_DAYS: '7' })).identityCacheMs).toBe(7 * 86_400_000);
+    for (const bad of ['0', '8', 'week']) expect(failure(() => loadAwsConfig({ IDENTITY_CACHE_DAYS: bad }))).toContain('IDENTITY_CACHE_DAYS:');
+  });
+});
+
+describe('Function: identityTenantKey', () => {
+  it('keeps staging and production apart even on one host, and tenants apart by host', () => {
+    const prod = identityTenantKey({ environment: 'production', apiBaseUrl: 'https://acme.api.identitynow.com' });
+    expect(prod).toBe('production#acme.api.identitynow.com');
+    expect(identityTenantKey({ environment: 'staging', apiBaseUrl: 'https://acme.api.identitynow.com' })).not.toBe(prod);
+    expect(identityTenantKey({ environment: 'production', apiBaseUrl: 'https://acme-sb.api.identitynow.com/' })).not.toBe(prod);
+    expect(identityTenantKey({ environment: 'production', apiBaseUrl: 'https://ACME.api.identitynow.com/v3' })).toBe(prod);
   });
 });

@@ -1,15 +1,14 @@
 /** Pure core: which users are inactive, excluded or cooling down (policy.ts) and how they are batched (batching.ts). */
 import { describe, expect, it } from 'vitest';
-import { classifyUsers, cooldownStart } from '../../functions/core/policy.js';
+import { applyCooldown, classifyUsers, cooldownStart } from '../../functions/core/policy.js';
 import { byteLength, planBatches, userBytes, IDENTITY_RESERVE_BYTES } from '../../functions/core/batching.js';
 import { batchInput, type BatchEnvelope } from '../../functions/core/workflow-input.js';
 
 const now = new Date('2026-11-26T00:00:00Z');
-const none = new Set<string>();
 
 describe('Function: classifyUsers', () => {
   it('marks users at or below maxDaysActive inactive and the rest active', () => {
-    const result = classifyUsers([{ email: 'a@x.com', daysActive: 0 }, { email: 'b@x.com', daysActive: 2 }, { email: 'c@x.com', daysActive: 3 }], { maxDaysActive: 2 }, { now, recentlySent: none });
+    const result = classifyUsers([{ email: 'a@x.com', daysActive: 0 }, { email: 'b@x.com', daysActive: 2 }, { email: 'c@x.com', daysActive: 3 }], { maxDaysActive: 2 }, { now });
     expect(result.inactive.map((u) => u.email)).toEqual(['a@x.com', 'b@x.com']);
     expect(result.active).toBe(1);
   });
@@ -20,27 +19,28 @@ describe('Function: classifyUsers', () => {
       { email: 'recent@x.com', lastActive: '2026-11-20T00:00:00.000Z' },
       { email: 'lastonly@x.com', lastActive: '2026-05-01T00:00:00.000Z' },
     ];
-    const result = classifyUsers(users, { maxDaysActive: 0, inactiveForDays: 90 }, { now, recentlySent: none });
+    const result = classifyUsers(users, { maxDaysActive: 0, inactiveForDays: 90 }, { now });
     expect(result.inactive.map((u) => u.email)).toEqual(['old@x.com', 'lastonly@x.com']);
     expect(result.active).toBe(1);
   });
 
   it('counts users it cannot judge (only Last Active, no inactiveForDays) as unclassified', () => {
-    const result = classifyUsers([{ email: 'a@x.com', lastActive: '2020-01-01T00:00:00.000Z' }], { maxDaysActive: 0 }, { now, recentlySent: none });
+    const result = classifyUsers([{ email: 'a@x.com', lastActive: '2020-01-01T00:00:00.000Z' }], { maxDaysActive: 0 }, { now });
     expect(result).toMatchObject({ inactive: [], unclassified: 1 });
   });
 
   it('applies mapping and global exclusions by email and by domain, subdomains included', () => {
     const users = ['keep@x.com', 'boss@x.com', 'c1@contractors.x.com', 'c2@eu.contractors.x.com', 'svc@robots.io'].map((email) => ({ email, daysActive: 0 }));
-    const result = classifyUsers(users, { maxDaysActive: 0, exclude: { emails: ['BOSS@x.com'], domains: ['contractors.x.com'] } }, { now, recentlySent: none, globalExclude: { domains: ['robots.io'] } });
+    const result = classifyUsers(users, { maxDaysActive: 0, exclude: { emails: ['BOSS@x.com'], domains: ['contractors.x.com'] } }, { now, globalExclude: { domains: ['robots.io'] } });
     expect(result.inactive.map((u) => u.email)).toEqual(['keep@x.com']);
     expect(result.excluded).toBe(4);
   });
 
-  it('skips users sent recently (cooldown) and counts them', () => {
-    const result = classifyUsers([{ email: 'a@x.com', daysActive: 0 }, { email: 'b@x.com', daysActive: 0 }], { maxDaysActive: 0 }, { now, recentlySent: new Set(['a@x.com']) });
+  it('skips inactive users sent recently (cooldown) and counts them; the rest of the classification stays', () => {
+    const classes = classifyUsers([{ email: 'a@x.com', daysActive: 0 }, { email: 'b@x.com', daysActive: 0 }, { email: 'c@x.com', daysActive: 5 }], { maxDaysActive: 0 }, { now });
+    const result = applyCooldown(classes, new Set(['a@x.com', 'c@x.com']));
     expect(result.inactive.map((u) => u.email)).toEqual(['b@x.com']);
-    expect(result.cooledDown).toBe(1);
+    expect(result).toMatchObject({ cooledDown: 1, active: 1 });
   });
 
   it('starts the cooldown window 30 days back by default, or cooldownDays', () => {
