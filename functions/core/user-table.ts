@@ -1,33 +1,30 @@
 import type { UserUsage } from './rows.js';
 
 const NONE = -1;
+const NOT_ASCII = 0xff;
 const INITIAL_USERS = 256;
 const INITIAL_BYTES = 8 * 1024;
 
 /**
- * The users of one instance, merged by email (the most activity wins), kept as UTF-8 bytes and numbers rather
- * than an object, a string and a Map entry per user: every user has to be remembered until the report ends (a
- * duplicate may come last), and a 1M-row report held that way took ~190 MB of heap; this takes ~60 MB.
- * Emails are found again through an open-addressing hash table over their bytes, so nothing is lost to hash
- * collisions. Iterating builds each user's object on the way, for the policy to keep only the inactive ones.
+ * The users of one instance, merged by email (the most activity wins), kept as bytes and numbers rather than an
+ * object and a Map entry per user: every user has to be remembered until the report ends (a duplicate may come
+ * last), and a 1M-row report held that way took ~190 MB of heap. Emails are found again through an
+ * open-addressing hash table over their bytes, compared byte for byte, so no collision merges two people.
+ * Iterating builds each user's object on the way, for the policy to keep only the inactive ones.
  */
 export class UserTable implements Iterable<UserUsage> {
   private count = 0;
-  /**
-   * Email i is emails[emailStart[i], emailStart[i + 1]), appended in order of first appearance. UTF-8 is exact
-   * for them (validated emails are ASCII); names may hold any UTF-16 (even a lone surrogate), so they are kept as that.
-   */
+  /** Email i is emails[emailStart[i], emailStart[i + 1]), appended in order of first appearance. */
   private emails: Buffer = Buffer.allocUnsafe(INITIAL_BYTES);
   private emailStart = new Int32Array(INITIAL_USERS + 1);
-  private names: Buffer = Buffer.allocUnsafe(INITIAL_BYTES);
-  private namesUsed = 0;
-  private nameStart = new Int32Array(INITIAL_USERS);
-  private nameEnd = new Int32Array(INITIAL_USERS);
+  private hashes = new Int32Array(INITIAL_USERS);
   private days = new Int32Array(INITIAL_USERS);
   /** Index into `dates`, NONE when absent: reports repeat a few hundred dates, so each is kept once. */
   private last = new Int32Array(INITIAL_USERS);
   private readonly dates: string[] = [];
   private readonly dateIndex = new Map<string, number>();
+  /** Names are few bytes and often absent: an array of strings costs little more than bytes would. */
+  private readonly names: Array<string | undefined> = [];
   /** Slots hold user index + 1 (0 = empty); kept at most half full. */
   private slots = new Int32Array(INITIAL_USERS * 2);
 
@@ -36,49 +33,58 @@ export class UserTable implements Iterable<UserUsage> {
   }
 
   add(user: UserUsage): void {
-    const start = this.emailStart[this.count]!;
-    this.emails = room(this.emails, start, user.email.length * 3);
-    const end = start + this.emails.write(user.email, start);
+    // Validated emails are ASCII (ReportRowSchema's pattern): their chars are their bytes, read without encoding.
+    // Anything else is kept exactly as UTF-16 behind a marker byte no ASCII key starts with.
+    let key: string | Buffer = user.email;
+    let hash = asciiHash(user.email);
+    if (hash === undefined) {
+      key = Buffer.concat([Buffer.of(NOT_ASCII), Buffer.from(user.email, 'utf16le')]);
+      hash = hashKey(key);
+    }
     const mask = this.slots.length - 1;
-    let slot = hashBytes(this.emails, start, end) & mask;
+    let slot = hash & mask;
     for (let held = this.slots[slot]!; held !== 0; slot = (slot + 1) & mask, held = this.slots[slot]!) {
-      const i = held - 1;
-      if (this.emails.compare(this.emails, start, end, this.emailStart[i]!, this.emailStart[i + 1]!) === 0) return this.merge(i, user);
+      if (this.hashes[held - 1] === hash && this.holds(held - 1, key)) return this.merge(held - 1, user);
     }
     const i = this.count++;
     if (this.count === this.days.length) this.grow();
-    this.emailStart[this.count] = end;
+    const start = this.emailStart[i]!;
+    this.emails = room(this.emails, start, key.length);
+    if (typeof key === 'string') for (let j = 0; j < key.length; j++) this.emails[start + j] = key.charCodeAt(j);
+    else key.copy(this.emails, start);
+    this.emailStart[i + 1] = start + key.length;
+    this.hashes[i] = hash;
     this.days[i] = user.daysActive ?? NONE;
     this.last[i] = user.lastActive === undefined ? NONE : this.dateId(user.lastActive);
-    this.nameStart[i] = NONE;
-    if (user.name !== undefined) this.setName(i, user.name);
-    // The slot found above is still the right one unless the table just grew (grow rehashes, then look again).
-    if (this.slots.length - 1 !== mask) slot = this.freeSlot(start, end);
-    this.slots[slot] = i + 1;
+    this.names[i] = user.name;
+    // The slot found above is still free unless the table just grew.
+    this.slots[this.slots.length - 1 === mask ? slot : this.freeSlot(hash)] = i + 1;
   }
 
   *[Symbol.iterator](): Iterator<UserUsage> {
     for (let i = 0; i < this.count; i++) {
-      const user: UserUsage = { email: this.emails.toString('utf8', this.emailStart[i], this.emailStart[i + 1]) };
-      if (this.nameStart[i] !== NONE) user.name = this.names.toString('utf16le', this.nameStart[i], this.nameEnd[i]);
+      const start = this.emailStart[i]!;
+      const end = this.emailStart[i + 1];
+      const user: UserUsage = { email: this.emails[start] === NOT_ASCII ? this.emails.toString('utf16le', start + 1, end) : this.emails.toString('latin1', start, end) };
+      if (this.names[i] !== undefined) user.name = this.names[i];
       if (this.days[i] !== NONE) user.daysActive = this.days[i];
       if (this.last[i] !== NONE) user.lastActive = this.dates[this.last[i]!];
       yield user;
     }
   }
 
+  private holds(i: number, key: string | Buffer): boolean {
+    const start = this.emailStart[i]!;
+    if (this.emailStart[i + 1]! - start !== key.length) return false;
+    for (let j = 0; j < key.length; j++) if (this.emails[start + j] !== (typeof key === 'string' ? key.charCodeAt(j) : key[j])) return false;
+    return true;
+  }
+
   // Duplicates within one instance: the most activity wins, so nobody is certified on a partial row.
   private merge(i: number, user: UserUsage): void {
     if (user.daysActive !== undefined) this.days[i] = Math.max(this.days[i] === NONE ? 0 : this.days[i]!, user.daysActive);
     if (user.lastActive !== undefined && (this.last[i] === NONE || user.lastActive > this.dates[this.last[i]!]!)) this.last[i] = this.dateId(user.lastActive);
-    if (this.nameStart[i] === NONE && user.name !== undefined) this.setName(i, user.name);
-  }
-
-  private setName(i: number, name: string): void {
-    this.names = room(this.names, this.namesUsed, name.length * 2);
-    this.nameStart[i] = this.namesUsed;
-    this.namesUsed += this.names.write(name, this.namesUsed, 'utf16le');
-    this.nameEnd[i] = this.namesUsed;
+    this.names[i] ??= user.name;
   }
 
   private dateId(date: string): number {
@@ -90,9 +96,9 @@ export class UserTable implements Iterable<UserUsage> {
     return id;
   }
 
-  private freeSlot(start: number, end: number): number {
+  private freeSlot(hash: number): number {
     const mask = this.slots.length - 1;
-    let slot = hashBytes(this.emails, start, end) & mask;
+    let slot = hash & mask;
     while (this.slots[slot] !== 0) slot = (slot + 1) & mask;
     return slot;
   }
@@ -100,20 +106,30 @@ export class UserTable implements Iterable<UserUsage> {
   private grow(): void {
     const size = this.days.length * 2;
     this.emailStart = resized(this.emailStart, size + 1);
-    this.nameStart = resized(this.nameStart, size);
-    this.nameEnd = resized(this.nameEnd, size);
+    this.hashes = resized(this.hashes, size);
     this.days = resized(this.days, size);
     this.last = resized(this.last, size);
     this.slots = new Int32Array(size * 2);
-    for (let i = 0; i < this.count - 1; i++) this.slots[this.freeSlot(this.emailStart[i]!, this.emailStart[i + 1]!)] = i + 1;
+    for (let i = 0; i < this.count - 1; i++) this.slots[this.freeSlot(this.hashes[i]!)] = i + 1;
   }
 }
 
-/** FNV-1a over a byte range. */
-function hashBytes(bytes: Buffer, start: number, end: number): number {
+/** FNV-1a over the key's bytes. */
+function hashKey(key: Buffer): number {
   let hash = 0x811c9dc5;
-  for (let i = start; i < end; i++) hash = Math.imul(hash ^ bytes[i]!, 0x01000193);
-  return hash >>> 0;
+  for (let j = 0; j < key.length; j++) hash = Math.imul(hash ^ key[j]!, 0x01000193);
+  return hash;
+}
+
+/** hashKey of an ASCII string's bytes (its chars), undefined when it is not ASCII. */
+function asciiHash(text: string): number | undefined {
+  let hash = 0x811c9dc5;
+  for (let j = 0; j < text.length; j++) {
+    const code = text.charCodeAt(j);
+    if (code > 0x7f) return undefined;
+    hash = Math.imul(hash ^ code, 0x01000193);
+  }
+  return hash;
 }
 
 function room(bytes: Buffer, used: number, needed: number): Buffer {

@@ -26,7 +26,7 @@ function reference(users: UserUsage[]): UserUsage[] {
 // Few distinct emails, so duplicates are common; names of any UTF-16, a lone surrogate included.
 const user = fc.record(
   {
-    email: fc.integer({ min: 0, max: 700 }).map((n) => `user.${n}@example.com`),
+    email: fc.oneof({ arbitrary: fc.integer({ min: 0, max: 700 }).map((n) => `user.${n}@example.com`), weight: 9 }, fc.constantFrom('zoë@example.com', 'Zoë@example.com', '\ud800@x.io')),
     name: fc.oneof(fc.string({ unit: 'binary' }), fc.constantFrom('Ann', 'Zoë Ødegård', '\ud800')),
     daysActive: fc.integer({ min: 0, max: 100_000 }),
     lastActive: fc.date({ min: new Date('2000-01-01'), max: new Date('2100-01-01'), noInvalidDate: true }).map((d) => d.toISOString()),
