@@ -215,7 +215,7 @@ function resolveInstance(group: InstanceGroup, mapping: Mapping | undefined, tar
     status: 'mapped',
     mapped: false,
     rows: group.rowCount,
-    users: group.users.length,
+    users: group.users.size,
     inactiveUsers: 0,
     excluded: 0,
     cooledDown: 0,

@@ -22,7 +22,7 @@ export function cooldownStart(policy: Policy, now: Date): Date {
   return new Date(now.getTime() - (policy.cooldownDays ?? DEFAULT_COOLDOWN_DAYS) * DAY_MS);
 }
 
-export function classifyUsers(users: readonly UserUsage[], policy: Policy, context: ClassifyContext): Classification {
+export function classifyUsers(users: Iterable<UserUsage>, policy: Policy, context: ClassifyContext): Classification {
   const isExcluded = exclusionTest([policy.exclude, context.globalExclude]);
   const lastActiveCutoff = policy.inactiveForDays === undefined ? undefined : new Date(context.now.getTime() - policy.inactiveForDays * DAY_MS).toISOString();
   const result: Classification = { inactive: [], active: 0, excluded: 0, cooledDown: 0, unclassified: 0 };

@@ -4,6 +4,7 @@ import { describeIssues } from './validation.js';
 import { instanceKey } from './instance.js';
 import type { ParsedReport, RawRow } from './report.js';
 import { fieldForColumn } from './columns.js';
+import { UserTable } from './user-table.js';
 
 /** One person's usage of one app instance, after validation and duplicate merging. */
 export interface UserUsage {
@@ -18,7 +19,7 @@ export interface InstanceGroup {
   instance: string;
   application?: string;
   rowCount: number;
-  users: UserUsage[];
+  users: UserTable;
 }
 
 export interface RejectedRow {
@@ -62,8 +63,8 @@ export interface RowValidator {
 }
 
 export function rowValidator(report: Pick<ParsedReport, 'meta'>): RowValidator {
-  const groups = new Map<string, InstanceGroup & { byEmail: Map<string, UserUsage> }>();
-  const byName = new Map<string, InstanceGroup & { byEmail: Map<string, UserUsage> }>();
+  const groups = new Map<string, InstanceGroup>();
+  const byName = new Map<string, InstanceGroup>();
   const rejected: RejectedRow[] = [];
   let rows = 0;
   let rejectedRows = 0;
@@ -79,12 +80,12 @@ export function rowValidator(report: Pick<ParsedReport, 'meta'>): RowValidator {
       let group = byName.get(row.instance);
       if (!group) {
         const key = instanceKey(row.instance);
-        group = groups.get(key) ?? { instanceKey: key, instance: row.instance, application: row.application, rowCount: 0, users: [], byEmail: new Map() };
+        group = groups.get(key) ?? { instanceKey: key, instance: row.instance, application: row.application, rowCount: 0, users: new UserTable() };
         groups.set(key, group);
         byName.set(row.instance, group);
       }
       group.rowCount++;
-      mergeUser(group, { email: row.email, name: row.name, daysActive: row.daysActive, lastActive: row.lastActive });
+      group.users.add(row);
     },
     finish() {
       const validRows = rows - rejectedRows;
@@ -92,7 +93,7 @@ export function rowValidator(report: Pick<ParsedReport, 'meta'>): RowValidator {
         throw unprocessable('no_valid_rows', `None of the ${rows} rows is usable; see details for the first problems.`, { rejected });
       }
       return {
-        groups: [...groups.values()].map(({ byEmail: _byEmail, ...group }) => group),
+        groups: [...groups.values()],
         validRows,
         rejectedRows,
         rejected,
@@ -199,23 +200,6 @@ function activityMissing(row: { daysActive?: number; lastActive?: string }) {
   return row.daysActive === undefined && row.lastActive === undefined
     ? [{ field: 'daysActive', message: 'missing: neither Days Active nor Last Active has a value' }]
     : [];
-}
-
-function mergeUser(group: InstanceGroup & { byEmail: Map<string, UserUsage> }, user: UserUsage): void {
-  const seen = group.byEmail.get(user.email);
-  if (!seen) {
-    const fresh: UserUsage = { email: user.email };
-    if (user.name !== undefined) fresh.name = user.name;
-    if (user.daysActive !== undefined) fresh.daysActive = user.daysActive;
-    if (user.lastActive !== undefined) fresh.lastActive = user.lastActive;
-    group.byEmail.set(user.email, fresh);
-    group.users.push(fresh);
-    return;
-  }
-  // Duplicates within one instance: the most activity wins, so nobody is certified on a partial row.
-  if (user.daysActive !== undefined) seen.daysActive = Math.max(seen.daysActive ?? 0, user.daysActive);
-  if (user.lastActive !== undefined && (seen.lastActive === undefined || user.lastActive > seen.lastActive)) seen.lastActive = user.lastActive;
-  seen.name ??= user.name;
 }
 
 function optionalText(value: unknown): string | undefined {

@@ -112,7 +112,7 @@ describe('Function: validateReport', () => {
       { Email: 'bob@x.com', 'Last Active': 1767225600, Instance: 'slack-production ' },
       { Email: 'cy@x.com', 'Last Active': '2026-01-02', Instance: 'Zoom' },
     ]);
-    expect(result.groups).toEqual([
+    expect(result.groups.map((group) => ({ ...group, users: [...group.users] }))).toEqual([
       { instanceKey: 'slack-production', instance: 'Slack-Production', rowCount: 2, users: [{ email: 'ann@x.com', daysActive: 2 }, { email: 'bob@x.com', lastActive: '2026-01-01T00:00:00.000Z' }] },
       { instanceKey: 'zoom', instance: 'Zoom', rowCount: 1, users: [{ email: 'cy@x.com', lastActive: '2026-01-02T00:00:00.000Z' }] },
     ]);
@@ -123,7 +123,7 @@ describe('Function: validateReport', () => {
       { Email: 'a@x.com', 'Days Active': 0, 'Last Active': '2026-01-01', Instance: 'S' },
       { Email: 'A@x.com', 'Days Active': 5, 'Last Active': '2025-01-01', Instance: 'S', Name: 'Ann' },
     ]);
-    expect(result.groups[0]!.users).toEqual([{ email: 'a@x.com', name: 'Ann', daysActive: 5, lastActive: '2026-01-01T00:00:00.000Z' }]);
+    expect([...result.groups[0]!.users]).toEqual([{ email: 'a@x.com', name: 'Ann', daysActive: 5, lastActive: '2026-01-01T00:00:00.000Z' }]);
     expect(result.groups[0]!.rowCount).toBe(2);
   });
 

@@ -1,0 +1,60 @@
+/**
+ * UserTable keeps users as bytes and numbers; it must merge duplicates exactly as one object per user would
+ * (first appearance order, the most activity wins, the first name stays), across its growth steps.
+ */
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { UserTable } from '../../functions/core/user-table.js';
+import type { UserUsage } from '../../functions/core/rows.js';
+
+/** The merge rule written plainly, one object per user. */
+function reference(users: UserUsage[]): UserUsage[] {
+  const byEmail = new Map<string, UserUsage>();
+  for (const user of users) {
+    const seen = byEmail.get(user.email);
+    if (!seen) {
+      byEmail.set(user.email, Object.fromEntries(Object.entries(user).filter(([, v]) => v !== undefined)) as UserUsage);
+      continue;
+    }
+    if (user.daysActive !== undefined) seen.daysActive = Math.max(seen.daysActive ?? 0, user.daysActive);
+    if (user.lastActive !== undefined && (seen.lastActive === undefined || user.lastActive > seen.lastActive)) seen.lastActive = user.lastActive;
+    if (seen.name === undefined && user.name !== undefined) seen.name = user.name;
+  }
+  return [...byEmail.values()];
+}
+
+// Few distinct emails, so duplicates are common; names of any UTF-16, a lone surrogate included.
+const user = fc.record(
+  {
+    email: fc.oneof({ arbitrary: fc.integer({ min: 0, max: 700 }).map((n) => `user.${n}@example.com`), weight: 9 }, fc.constantFrom('zoë@example.com', 'Zoë@example.com', '\ud800@x.io')),
+    name: fc.oneof(fc.string({ unit: 'binary' }), fc.constantFrom('Ann', 'Zoë Ødegård', '\ud800')),
+    daysActive: fc.integer({ min: 0, max: 100_000 }),
+    lastActive: fc.date({ min: new Date('2000-01-01'), max: new Date('2100-01-01'), noInvalidDate: true }).map((d) => d.toISOString()),
+  },
+  { requiredKeys: ['email'] },
+);
+
+describe('Class: UserTable', () => {
+  it('merges like one object per user, in order of first appearance', () => {
+    fc.assert(
+      fc.property(fc.array(user, { maxLength: 2_000 }), (users) => {
+        const table = new UserTable();
+        for (const u of users) table.add(u);
+        const expected = reference(users);
+        expect(table.size).toBe(expected.length);
+        expect([...table]).toEqual(expected);
+      }),
+      { numRuns: 60 },
+    );
+  });
+
+  it('keeps 100k distinct users apart and finds each again', () => {
+    const table = new UserTable();
+    for (let i = 0; i < 100_000; i++) table.add({ email: `u${i}@x.io`, daysActive: i % 7 });
+    for (let i = 0; i < 100_000; i += 3) table.add({ email: `u${i}@x.io`, daysActive: 50 });
+    const users = [...table];
+    expect(users).toHaveLength(100_000);
+    expect(users[99_999]).toEqual({ email: 'u99999@x.io', daysActive: 50 });
+    expect(users[1]).toEqual({ email: 'u1@x.io', daysActive: 1 });
+  });
+});
