@@ -231,9 +231,10 @@ function describeShape(doc: unknown): Record<string, unknown> {
 
 export function cellText(value: unknown): string {
   if (value === null || value === undefined) return '';
-  // An array cell reads as its items joined ("a,b"), as String() gives; a plain object as its JSON, not "[object Object]".
-  if (typeof value === 'object' && !Array.isArray(value)) return JSON.stringify(value).trim();
-  return String(value as string | number | boolean | unknown[]).trim();
+  if (typeof value === 'string') return value.trim();
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  // An array cell reads as its items joined ("a,b"), as String() gives; an object as its JSON, not "[object Object]".
+  return (Array.isArray(value) ? value.join(',') : JSON.stringify(value)).trim();
 }
 
 export function isRecord(value: unknown): value is Record<string, unknown> {
