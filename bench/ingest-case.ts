@@ -26,14 +26,14 @@ const mappings = new Map(
   ]),
 );
 const reads: PlanReads = {
-  getMappings: async () => mappings,
-  getTargets: async () => new Map([['prod', target]]),
-  recentlySentEmails: async () => new Set<string>(),
+  getMappings: () => Promise.resolve(mappings),
+  getTargets: () => Promise.resolve(new Map([['prod', target]])),
+  recentlySentEmails: () => Promise.resolve(new Set<string>()),
 };
 const settings = { batchMaxBytes: DEFAULT_BATCH_MAX_BYTES, dedupeWindowMs: 86_400_000, maxRows: 1_000_000 };
 const ours = async () =>
   planDelivery(await readReport({ body, bytes: body.length, contentType, query: {} }, { settings }), { id: 'bench', source: 'body' }, new Date('2026-11-26T00:00:00Z'), { store: reads, settings });
-const baseline = () => (format === 'json' ? JSON.parse(body) : parseCsv(body, { columns: false }));
+const baseline = () => (format === 'json' ? (JSON.parse(body) as unknown) : parseCsv(body, { columns: false }));
 
 const gc = (globalThis as { gc?: () => void }).gc ?? (() => undefined);
 gc();

@@ -13,6 +13,7 @@ import { iscClient } from '../functions/adapters/configured-isc-client.js';
 import { startLocalStack } from '../functions/local/local-stack.js';
 import { startIscSimulator, type FaultMix } from '../functions/local/isc-simulator.js';
 import type { Log } from '../functions/core/ports.js';
+import { IngestAnswer } from '../functions/http/responses.js';
 import { FAULT_MIX, seededRandom } from '../test/helpers/fault-mix.js';
 import { runSharedLimit } from '../test/helpers/shared-limit.js';
 
@@ -60,7 +61,7 @@ async function timeToDispatch(mix: FaultMix | undefined) {
   const stack = await startLocalStack({ config, log: quiet, isc: (rateLedger) => iscClient(config, { rateLedger }), port: 0, secretFile: join(dir, 'secrets.json'), webhookSecrets: ['bench-webhook-secret'], adminToken: 'bench-admin-token', pollIntervalMs: 200 });
   const call = async (method: 'PUT' | 'POST', path: string, body: unknown, authorization = 'Bearer bench-admin-token') => {
     const response = await request(`${stack.url}${path}`, { method, headers: { authorization, 'content-type': 'application/json' }, body: JSON.stringify(body) });
-    return response.body.json() as Promise<any>;
+    return response.body.json();
   };
   try {
     await call('PUT', '/admin/targets/bench', { environment: 'production', tenant: 'bench', triggerUrl: `${isc.url}/v3/workflows/execute/external/wf`, tokenUrl: `${isc.url}/oauth/token`, apiBaseUrl: isc.url });
@@ -75,9 +76,9 @@ async function timeToDispatch(mix: FaultMix | undefined) {
     for (let report = 0; report < REPORTS; report++) {
       // A different name per report makes a different body, so each report is a new delivery.
       const rows = Array.from({ length: USERS }, (_, i) => ({ Email: `user${i}@example.com`, Name: `User ${i} (${report})`, 'Days Active': 0, Instance: INSTANCES[i % 3] }));
-      const accepted = await call('POST', '/webhooks/saas-management', rows, 'bench-webhook-secret');
+      const accepted = IngestAnswer.parse(await call('POST', '/webhooks/saas-management', rows, 'bench-webhook-secret'));
       const at = Date.now();
-      const id = accepted.deliveryId as string;
+      const id = accepted.deliveryId;
       for (let poll = 0; poll < 1_300 && Date.now() - at < 120_000; poll++) {
         if ((await stack.store.getDelivery(id))?.status !== 'QUEUED') break;
         await new Promise((resolve) => setTimeout(resolve, 100));

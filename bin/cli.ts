@@ -3,6 +3,7 @@
 import { readFile } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 import { Command, Option } from 'commander';
+import * as z from 'zod/mini';
 import { AdminClient, CliError } from '../functions/cli/admin-client.js';
 import { readMappingRows } from '../functions/cli/mapping-rows.js';
 import { vocabularyFromEnv } from '../functions/adapters/config.js';
@@ -10,6 +11,7 @@ import { applyImport, planImport, validateImport } from '../functions/cli/mappin
 import { printJson, table } from '../functions/cli/output.js';
 import { readSecret } from '../functions/cli/read-secret.js';
 import { apiGatewayRegion, sigV4Signer } from '../functions/cli/sigv4.js';
+import { AuditList, CheckAnswer, DeliverySchema, MappingSchema, MappingView, MatchTestResult, Paged, PreviewAnswer, RedriveAnswer, ReplayAnswer, TargetList, TargetView, WorkflowVerifyAnswer } from '../functions/http/responses.js';
 
 const program = new Command('usage-cert')
   .description('Administer the SaaS usage → ISC certification pipeline: targets (ISC tenants), mappings (app instance → source), deliveries.')
@@ -45,11 +47,14 @@ async function readJsonFile(path: string): Promise<unknown> {
   }
 }
 
-async function allMappings(api: AdminClient): Promise<any[]> {
-  const items: any[] = [];
+/** Export keeps every field the API gives, so the pages are read as loose items. */
+const MappingPage = Paged(z.record(z.string(), z.unknown()));
+
+async function allMappings(api: AdminClient): Promise<Array<Record<string, unknown>>> {
+  const items: Array<Record<string, unknown>> = [];
   let cursor: string | null = null;
   do {
-    const { body }: { body: { items: any[]; next: string | null } } = await api.call('GET', `/admin/mappings?limit=250${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
+    const { body }: { body: z.output<typeof MappingPage> } = await api.read(MappingPage, 'GET', `/admin/mappings?limit=250${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
     items.push(...body.items);
     cursor = body.next;
   } while (cursor);
@@ -61,8 +66,8 @@ const path = (...parts: string[]) => parts.map(encodeURIComponent).join('/');
 // ---- targets -----------------------------------------------------------------------------------
 const targets = program.command('targets').description('ISC tenants and their workflow External Triggers');
 targets.command('list').description('list targets').action(async () => {
-  const { body } = await (await client()).call('GET', '/admin/targets');
-  console.log(table(body.items.map((t: any) => ({ ...t, trigger: t.credentials.trigger.set ? 'set' : 'MISSING', api: t.credentials.api.set ? 'set' : '-' })), ['id', 'environment', 'tenant', 'trigger', 'api', 'triggerUrl']));
+  const { body } = await (await client()).read(TargetList, 'GET', '/admin/targets');
+  console.log(table(body.items.map((t) => ({ ...t, trigger: t.credentials.trigger.set ? 'set' : 'MISSING', api: t.credentials.api.set ? 'set' : '-' })), ['id', 'environment', 'tenant', 'trigger', 'api', 'triggerUrl']));
 });
 targets.command('get <id>').description('show one target').action(async (id: string) => printJson((await (await client()).call('GET', `/admin/targets/${path(id)}`)).body));
 targets
@@ -73,7 +78,7 @@ targets
     const api = await client();
     const current = await api.call('GET', `/admin/targets/${path(id)}`, { expect: [200, 404] });
     const headers = current.status === 200 && current.etag ? { 'if-match': current.etag } : undefined;
-    const { status, body } = await api.call('PUT', `/admin/targets/${path(id)}`, { json: await readJsonFile(options.file), headers });
+    const { status, body } = await api.read(TargetView, 'PUT', `/admin/targets/${path(id)}`, { json: await readJsonFile(options.file), headers });
     console.log(`${status === 201 ? 'created' : 'updated'} target ${body.id} (version ${body.version})`);
   });
 targets.command('delete <id>').description('delete a target no mapping uses').action(async (id: string) => {
@@ -84,11 +89,11 @@ targets
   .command('check <id>')
   .description('connection check: tenant, trigger token and echo, API token and scopes, source access; what to fix, in order')
   .action(async (id: string) => {
-    const { body } = await (await client()).call('POST', `/admin/targets/${path(id)}/check`);
+    const { body } = await (await client()).read(CheckAnswer, 'POST', `/admin/targets/${path(id)}/check`);
     for (const step of body.steps) console.log(`${step.ok ? 'ok  ' : 'FAIL'}  ${step.step.padEnd(18)} ${step.detail}`);
     if (!body.ok) {
       console.log('\nTroubleshooting, most likely first:');
-      body.troubleshooting.forEach((hint: string, i: number) => console.log(`  ${i + 1}. ${hint}`));
+      body.troubleshooting.forEach((hint, i) => console.log(`  ${i + 1}. ${hint}`));
       process.exitCode = 1;
     }
     console.log(`\n${body.advice}`);
@@ -111,7 +116,7 @@ workflow
   .command('verify <targetId>')
   .description("compare every attribute the workflow's action steps set with the tenant's own workflow library; exit 1 on any mismatch")
   .action(async (id: string) => {
-    const { body } = await (await client()).call('POST', `/admin/targets/${path(id, 'workflow', 'verify')}`);
+    const { body } = await (await client()).read(WorkflowVerifyAnswer, 'POST', `/admin/targets/${path(id, 'workflow', 'verify')}`);
     for (const action of body.actions) console.log(`${action.fields ? 'ok  ' : 'FAIL'}  ${action.id.padEnd(20)} ${action.fields ? `${action.fields.length} form fields in tenant "${body.tenant}"` : 'not in the tenant library'}`);
     for (const finding of body.findings) console.log(`FAIL  ${finding.message}`);
     if (body.ok) console.log('\nEvery attribute the workflow sets exists in the tenant library.');
@@ -125,8 +130,8 @@ function nameSays(name: { kind: string; status: string; production: string[]; no
   return name.status === 'consistent' ? name.kind : `${name.kind} ${name.status === 'mismatch' ? 'MISMATCH' : 'confirmed'}:${words}`;
 }
 mappings.command('list').description('list mappings with last report, stale flag and what the instance name says about its environment').action(async () => {
-  const items = await allMappings(await client());
-  const every = (m: any) => (m.expectedInterval ? `${m.expectedInterval.days}d${m.expectedInterval.learned ? ' (learned)' : ''}` : '');
+  const { items } = z.parse(z.object({ items: z.array(MappingView) }), { items: await allMappings(await client()) });
+  const every = (m: z.output<typeof MappingView>) => (m.expectedInterval ? `${m.expectedInterval.days}d${m.expectedInterval.learned ? ' (learned)' : ''}` : '');
   console.log(table(items.map((m) => ({ ...m, nameSays: nameSays(m.nameEnvironment), source: m.source.name ?? m.source.id, maxDays: m.policy.maxDaysActive, expectEvery: every(m), stale: m.stale ? 'STALE' : '' })), ['instanceKey', 'application', 'environment', 'nameSays', 'targetId', 'source', 'maxDays', 'enabled', 'lastReportAt', 'expectEvery', 'stale', 'version']));
 });
 mappings.command('get <instanceKey>').description('show one mapping').action(async (key: string) => printJson((await (await client()).call('GET', `/admin/mappings/${path(key.trim().toLowerCase())}`)).body));
@@ -138,7 +143,8 @@ mappings
     const api = await client();
     const target = `/admin/mappings/${path(key.trim().toLowerCase())}`;
     const current = await api.call('GET', target, { expect: [200, 404] });
-    const { status, body } = await api.call('PUT', target, { json: await readJsonFile(options.file), headers: current.status === 200 ? { 'if-match': `"${current.body.version}"` } : undefined });
+    const headers = current.status === 200 ? { 'if-match': `"${z.parse(MappingView, current.body).version}"` } : undefined;
+    const { status, body } = await api.read(MappingSchema, 'PUT', target, { json: await readJsonFile(options.file), headers });
     console.log(`${status === 201 ? 'created' : 'updated'} mapping ${body.instanceKey} (version ${body.version})`);
   });
 mappings.command('delete <instanceKey>').description('delete a mapping').action(async (key: string) => {
@@ -146,14 +152,15 @@ mappings.command('delete <instanceKey>').description('delete a mapping').action(
   console.log(`deleted mapping ${key}`);
 });
 mappings.command('audit <instanceKey>').description('who changed a mapping, newest first').action(async (key: string) => {
-  const { body } = await (await client()).call('GET', `/admin/mappings/${path(key.trim().toLowerCase())}/audit`);
-  console.log(table(body.items.map((a: any) => ({ ...a, version: a.after?.version ?? '-' })), ['at', 'actor', 'action', 'version', 'note']));
+  const { body } = await (await client()).read(AuditList, 'GET', `/admin/mappings/${path(key.trim().toLowerCase())}/audit`);
+  const versionOf = (after: unknown) => z.safeParse(z.object({ version: z.int() }), after).data?.version ?? '-';
+  console.log(table(body.items.map((a) => ({ ...a, version: versionOf(a.after) })), ['at', 'actor', 'action', 'version', 'note']));
 });
 mappings
   .command('match-test <instanceKey>')
   .description('look up to 50 users of the latest report in the tenant, as the hold rule does (SUCCESS: would be sent / FAILURE: would be held), and on the mapped source')
   .action(async (key: string) => {
-    const { body } = await (await client()).call('POST', `/admin/mappings/${path(key.trim().toLowerCase())}/match-test`);
+    const { body } = await (await client()).read(MatchTestResult, 'POST', `/admin/mappings/${path(key.trim().toLowerCase())}/match-test`);
     console.log(`${body.status}: ${body.found} of ${body.checked} users (${Math.round(body.share * 100)} %) exist as identities in tenant ${body.tenant} (measure: identities, as the hold rule; held below ${Math.round(body.holdBelow * 100)} %)`);
     console.log(`${body.onSource} of them have an account on source ${body.sourceId}`);
     if (body.status !== 'SUCCESS') process.exitCode = 1;
@@ -207,8 +214,8 @@ deliveries
   .option('--since <date>', 'only deliveries received since a date (2026-11-01, UTC) or time (2026-11-01T08:00:00Z)')
   .action(async (options: { status?: string; since?: string }) => {
     const query = new URLSearchParams({ limit: '100', ...(options.status ? { status: options.status } : {}), ...(options.since ? { since: options.since } : {}) });
-    const { body } = await (await client()).call('GET', `/admin/deliveries?${query}`);
-    console.log(table(body.items.map((d: any) => ({ ...d, rows: d.report.rows, rejected: d.rejectedCount, instances: d.instances.map((i: any) => `${i.instanceKey}:${i.status}`).join(' ') })), ['id', 'receivedAt', 'status', 'rows', 'rejected', 'batchCount', 'instances']));
+    const { body } = await (await client()).read(Paged(DeliverySchema), 'GET', `/admin/deliveries?${query}`);
+    console.log(table(body.items.map((d) => ({ ...d, rows: d.report.rows, rejected: d.rejectedCount, instances: d.instances.map((i) => `${i.instanceKey}:${i.status}`).join(' ') })), ['id', 'receivedAt', 'status', 'rows', 'rejected', 'batchCount', 'instances']));
   });
 deliveries.command('show <id>').description('one delivery with its batches').action(async (id: string) => printJson((await (await client()).call('GET', `/admin/deliveries/${path(id)}`)).body));
 deliveries
@@ -216,9 +223,9 @@ deliveries
   .description('re-queue FAILED batches')
   .option('--force', 'also re-send DISPATCHED and SUSPECT_MAPPING batches (a held batch goes out with the users ISC knows) and re-drive PENDING ones')
   .action(async (id: string, options: { force?: boolean }) => {
-    const { body } = await (await client()).call('POST', `/admin/deliveries/${path(id)}/replay${options.force ? '?force=true' : ''}`);
+    const { body } = await (await client()).read(ReplayAnswer, 'POST', `/admin/deliveries/${path(id)}/replay${options.force ? '?force=true' : ''}`);
     const redriven = body.redriven.length ? `; re-drove ${body.redriven.length} PENDING batch(es)` : '';
-    console.log(`re-queued ${body.requeued.length} batch(es)${redriven}${body.skipped.length ? `; left ${body.skipped.map((s: any) => `#${s.index} (${s.status})`).join(', ')}` : ''}`);
+    console.log(`re-queued ${body.requeued.length} batch(es)${redriven}${body.skipped.length ? `; left ${body.skipped.map((s) => `#${s.index} (${s.status})`).join(', ')}` : ''}`);
     for (const left of body.leftOut) console.log(`batch #${left.index}: ${left.count} user(s) not found in ISC are left out: ${left.users.join(', ')}`);
     if (body.hint) console.log('add --force to also re-send DISPATCHED and SUSPECT_MAPPING batches and re-drive PENDING ones');
   });
@@ -227,7 +234,7 @@ deliveries
   .description('re-drive batches stuck PENDING (their stream records went to the dispatch DLQ); the sweeper does this by itself after 15 minutes')
   .option('--older-than <minutes>', 'only batches PENDING at least this long', '5')
   .action(async (options: { olderThan: string }) => {
-    const { body } = await (await client()).call('POST', `/admin/deliveries/redrive?olderThanMinutes=${encodeURIComponent(options.olderThan)}`);
+    const { body } = await (await client()).read(RedriveAnswer, 'POST', `/admin/deliveries/redrive?olderThanMinutes=${encodeURIComponent(options.olderThan)}`);
     console.log(table(body.redriven, ['deliveryId', 'index', 'instanceKey', 'pendingSince']));
     console.log(`re-drove ${body.redriven.length} batch(es). ${body.hint}`);
   });
@@ -241,8 +248,8 @@ program
       throw new CliError(`Cannot read ${report}: ${error.message}`);
     });
     const query = options.mapping ? `?mapping=${encodeURIComponent(options.mapping)}` : '';
-    const { body } = await (await client()).call('POST', `/admin/deliveries/preview${query}`, { raw, contentType: extname(report).toLowerCase() === '.json' ? 'application/json' : 'text/csv' });
-    console.log(table(body.instances.map((i: any) => ({ ...i, source: i.source?.name ?? i.source?.id })), ['instanceKey', 'status', 'environment', 'source', 'users', 'inactiveUsers', 'excluded', 'cooledDown', 'triggerCalls']));
+    const { body } = await (await client()).read(PreviewAnswer, 'POST', `/admin/deliveries/preview${query}`, { raw, contentType: extname(report).toLowerCase() === '.json' ? 'application/json' : 'text/csv' });
+    console.log(table(body.instances.map((i) => ({ ...i, source: i.source?.name ?? i.source?.id })), ['instanceKey', 'status', 'environment', 'source', 'users', 'inactiveUsers', 'excluded', 'cooledDown', 'triggerCalls']));
     console.log(`rows ${body.report.rows}, rejected ${body.rejectedCount}, trigger calls ${body.triggerCalls}`);
     for (const i of body.instances) if (i.sampleInput) console.log(`\n${i.instanceKey}: first users of the workflow input\n${table(i.sampleInput.users, ['email', 'name', 'daysActive', 'lastActive'])}`);
   });

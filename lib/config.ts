@@ -78,7 +78,7 @@ export function stageConfig(node: Node): StageConfig {
   try {
     vocabularyFromEnv(tuning);
   } catch (error) {
-    throw new Error(`Context value rejected by the functions' configuration: ${(error as Error).message}`);
+    throw new Error(`Context value rejected by the functions' configuration: ${(error as Error).message}`, { cause: error });
   }
   const cidrs = (optionalString(node, 'webhookAllowedCidrs') ?? '').split(',').map((c) => c.trim()).filter(Boolean);
   for (const cidr of cidrs) if (!IPV4_CIDR.test(cidr) && !IPV6_CIDR.test(cidr)) throw new Error(`Context "webhookAllowedCidrs" must be comma-separated CIDRs (203.0.113.0/24, 2001:db8::/32), got "${cidr}".`);
@@ -122,7 +122,8 @@ const IPV6_CIDR = /^[0-9a-f:]+:[0-9a-f:]*\/\d{1,3}$/i;
 function optionalString(node: Node, key: string): string | undefined {
   const value: unknown = node.tryGetContext(key);
   if (value === undefined || value === null || value === '') return undefined;
-  return String(value).trim();
+  // cdk.json may hold a number or boolean; it reads as written.
+  return (typeof value === 'string' ? value : JSON.stringify(value)).trim();
 }
 
 function optionalInt(node: Node, key: string, min: number, max: number): number | undefined {

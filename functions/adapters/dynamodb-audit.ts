@@ -16,11 +16,11 @@ export function auditRepository(table: Table) {
     append,
 
     /** Audit entries for admin actions that change no configuration item (replays). */
-    async recordAudit(audit: AuditEntry): Promise<void> {
+    recordAudit: async (audit: AuditEntry): Promise<void> => {
       await append(auditPk(audit.entity, audit.key), audit);
     },
 
-    async listAudit(entity: AuditEntry['entity'], key: string, limit: number): Promise<AuditEntry[]> {
+    listAudit: async (entity: AuditEntry['entity'], key: string, limit: number): Promise<AuditEntry[]> => {
       const { Items } = await table.query({
         KeyConditionExpression: 'pk = :pk AND begins_with(sk, :a)',
         ExpressionAttributeValues: { ':pk': auditPk(entity, key), ':a': 'AUDIT#' },

@@ -180,7 +180,7 @@ export class Table {
   async batchWrite(requests: Item[]): Promise<void> {
     await untilProcessed<Item>(requests, 25, 'BatchWrite', async (chunk) => {
       const result = await guard(() => this.client.send(new BatchWriteCommand({ RequestItems: { [this.name]: chunk } })));
-      return result.UnprocessedItems?.[this.name] as Item[] | undefined;
+      return result.UnprocessedItems?.[this.name];
     });
   }
 }

@@ -27,7 +27,7 @@ export function createJwtVerifier(settings: OidcVerifierSettings): (token: strin
   const verifier = JwtVerifier.create({ issuer: settings.issuer, audience: settings.audience, jwksUri: settings.jwksUri }, { jwksCache: new SimpleJwksCache({ fetcher: jwksFetcher }) });
   return async (token) => {
     try {
-      return (await verifier.verify(token)) as TokenClaims;
+      return await verifier.verify(token);
     } catch (error) {
       throw translate(error);
     }

@@ -14,7 +14,7 @@ function wrap(logger: Logger): Log {
   const method =
     (name: 'debug' | 'info' | 'warn' | 'error') =>
     (message: string, extra?: Record<string, unknown> | Error): void =>
-      extra === undefined ? logger[name](message) : logger[name](message, extra as Error);
+      extra === undefined ? logger[name](message) : extra instanceof Error ? logger[name](message, extra) : logger[name](message, extra);
   return {
     debug: method('debug'),
     info: method('info'),

@@ -26,12 +26,12 @@ export interface RateLedger {
 export class MemoryRateLedger implements RateLedger {
   readonly #slices = new Map<string, { slice: number; used: number }>();
 
-  async takeRateSlots(key: string, slice: number, want: number, quota: number): Promise<number> {
+  takeRateSlots(key: string, slice: number, want: number, quota: number): Promise<number> {
     const current = this.#slices.get(key);
     const used = current?.slice === slice ? current.used : current && current.slice > slice ? quota : 0;
     const granted = Math.max(0, Math.min(want, quota - used));
     if (granted > 0) this.#slices.set(key, { slice, used: used + granted });
-    return granted;
+    return Promise.resolve(granted);
   }
 }
 

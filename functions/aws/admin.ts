@@ -22,6 +22,6 @@ export function makeAdminHandler(deps: Pick<AwsRoot, 'config' | 'log' | 'clock' 
     maxBodyBytes: config.MAX_BODY_BYTES,
     matchThreshold: config.MATCH_THRESHOLD_PERCENT / 100,
   });
-  const router = createRouter(routes, { webhookSecrets: async () => [], console: consoleAuthFrom(config) });
+  const router = createRouter(routes, { webhookSecrets: () => Promise.resolve([]), console: consoleAuthFrom(config) });
   return (event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> => handleApiGatewayEvent(event, router, deps.log);
 }

@@ -20,7 +20,7 @@ export interface AwsRoot {
   secrets: SecretsManagerStore;
   secretIdFor(targetId: string, kind: CredentialKind): string;
   /** The webhook secrets (current, previous) from Secrets Manager; only the ingest function and the large-report authorizer read them. */
-  webhookSecrets(): Promise<string[]>;
+  webhookSecrets: () => Promise<string[]>;
 }
 
 /** Settings a function cannot run without although others can. */
@@ -51,6 +51,6 @@ export function awsDeps(fn: AwsFunction, config: AwsConfig, clients: { dynamo: D
     secrets: new SecretsManagerStore({ client: clients.secretsManager }),
     secretIdFor: (targetId, kind) => `${config.TARGET_SECRET_PREFIX}${targetId}/${kind}`,
     // Without a secret no webhook call is accepted (only the functions that take them require one).
-    webhookSecrets: config.WEBHOOK_SECRET_ARN ? webhookSecretsFrom(clients.secretsManager, config.WEBHOOK_SECRET_ARN) : async () => [],
+    webhookSecrets: config.WEBHOOK_SECRET_ARN ? webhookSecretsFrom(clients.secretsManager, config.WEBHOOK_SECRET_ARN) : () => Promise.resolve([]),
   };
 }

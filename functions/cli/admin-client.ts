@@ -1,4 +1,5 @@
 import { request } from 'undici';
+import * as z from 'zod/mini';
 import type { RequestSigner } from './sigv4.js';
 import { InternalError } from '../core/errors.js';
 
@@ -10,11 +11,23 @@ export class CliError extends InternalError {
   }
 }
 
-export interface ApiResponse {
+export interface ApiResponse<T = unknown> {
   status: number;
   etag?: string;
-  body: any;
+  body: T;
 }
+
+export interface CallOptions {
+  json?: unknown;
+  raw?: string;
+  contentType?: string;
+  headers?: Record<string, string>;
+  expect?: number[];
+}
+
+const FailureBody = z.object({
+  error: z.object({ code: z.string(), message: z.string(), details: z.optional(z.object({ issues: z.optional(z.array(z.object({ field: z.string(), message: z.string() }))) })) }),
+});
 
 /** Locally a bearer token; on AWS the caller's IAM identity signs each request (SigV4). */
 export type AdminAuth = { token: string } | { sign: RequestSigner };
@@ -27,7 +40,15 @@ export class AdminClient {
     private readonly timeoutMs = 30_000,
   ) {}
 
-  async call(method: string, path: string, options: { json?: unknown; raw?: string; contentType?: string; headers?: Record<string, string>; expect?: number[] } = {}): Promise<ApiResponse> {
+  /** A 2xx answer read with the route's own response schema, so commands use checked fields, not guesses. */
+  async read<S extends z.ZodMiniType>(answer: S, method: string, path: string, options: CallOptions = {}): Promise<ApiResponse<z.output<S>>> {
+    const response = await this.call(method, path, options);
+    const body = answer.safeParse(response.body);
+    if (!body.success) throw new CliError(`${method} ${path} answered HTTP ${response.status} with an unexpected body: ${z.prettifyError(body.error)}`);
+    return { ...response, body: body.data };
+  }
+
+  async call(method: string, path: string, options: CallOptions = {}): Promise<ApiResponse> {
     let headers: Record<string, string> = { ...options.headers };
     let body: string | undefined = options.raw;
     if (options.json !== undefined) {
@@ -44,7 +65,7 @@ export class AdminClient {
       throw new CliError(`Cannot reach the admin API at ${this.baseUrl}: ${(error as Error).message}. Is the stack running (npm start) and --url right?`);
     }
     const text = await response.body.text();
-    let parsed: any = text;
+    let parsed: unknown = text;
     try {
       parsed = text ? JSON.parse(text) : undefined;
     } catch {
@@ -57,9 +78,10 @@ export class AdminClient {
 }
 
 function describeFailure(method: string, path: string, response: ApiResponse): string {
-  const error = response.body?.error;
-  if (!error) return `${method} ${path} failed with HTTP ${response.status}.`;
-  const issues: Array<{ field: string; message: string }> = error.details?.issues ?? [];
+  const failure = FailureBody.safeParse(response.body);
+  if (!failure.success) return `${method} ${path} failed with HTTP ${response.status}.`;
+  const { error } = failure.data;
+  const issues = error.details?.issues ?? [];
   const lines = issues.length > 0 ? issues.map((i) => `  - ${i.field}: ${i.message}`) : [];
   return [`${error.message} (HTTP ${response.status}, ${error.code})`, ...lines].join('\n');
 }

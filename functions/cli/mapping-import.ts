@@ -1,4 +1,6 @@
+import * as z from 'zod/mini';
 import type { AdminClient } from './admin-client.js';
+import { MappingValidation } from '../http/responses.js';
 import { SERVER_FIELDS, type ImportProblem, type ImportRow } from './mapping-rows.js';
 import { progress } from './progress.js';
 
@@ -14,7 +16,11 @@ export async function planImport(client: AdminClient, rows: ImportRow[]): Promis
   for (const row of rows) {
     const existing = await client.call('GET', `/admin/mappings/${encodeURIComponent(row.instanceKey)}`, { expect: [200, 404] });
     if (existing.status === 404) plan.push({ row, action: 'create' });
-    else plan.push({ row, action: sameMapping(existing.body, row.input) ? 'unchanged' : 'update', version: existing.body.version });
+    else {
+      // Loose: sameMapping also looks at fields this client does not know.
+      const current = z.parse(z.looseObject({ version: z.int() }), existing.body);
+      plan.push({ row, action: sameMapping(current, row.input) ? 'unchanged' : 'update', version: current.version });
+    }
   }
   return plan;
 }
@@ -26,8 +32,8 @@ export async function planImport(client: AdminClient, rows: ImportRow[]): Promis
 export async function validateImport(client: AdminClient, plan: ImportPlanItem[]): Promise<ImportProblem[]> {
   const changes = plan.filter((item) => item.action !== 'unchanged');
   if (changes.length === 0) return [];
-  const { body } = await client.call('POST', '/admin/mappings/validate', { json: { items: changes.map((item) => item.row.input) } });
-  return (body.results as Array<{ index: number; ok: boolean; error?: { code: string; message: string; details?: unknown } }>).flatMap((result) => {
+  const { body } = await client.read(MappingValidation, 'POST', '/admin/mappings/validate', { json: { items: changes.map((item) => item.row.input) } });
+  return body.results.flatMap((result) => {
     if (result.ok || !result.error) return [];
     const field = (result.error.details as { field?: string } | undefined)?.field ?? result.error.code;
     return [{ line: changes[result.index]!.row.line, field, message: result.error.message }];

@@ -90,7 +90,7 @@ function stripServerFields(item: unknown): unknown {
 }
 
 function csvRecords(text: string): Array<{ line: number; value: unknown }> {
-  const records = parseCsv(text.replace(/^\uFEFF/, ''), { columns: true, skip_empty_lines: true, trim: true, info: true, relax_column_count: true }) as Array<{ record: Record<string, string>; info: { lines: number } }>;
+  const records = parseCsv<{ record: Record<string, string>; info: { lines: number } }>(text.replace(/^\uFEFF/, ''), { columns: true, skip_empty_lines: true, trim: true, info: true, relax_column_count: true });
   return records.map(({ record, info }) => {
     const value: Record<string, unknown> = {};
     for (const [column, cell] of Object.entries(record)) {

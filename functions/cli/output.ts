@@ -9,8 +9,8 @@ export function table(rows: Array<Record<string, unknown>>, columns: string[]): 
 
 function cell(value: unknown): string {
   if (value === undefined || value === null) return '-';
-  if (typeof value === 'object') return JSON.stringify(value);
-  return String(value);
+  // Numbers and booleans print the same either way; objects as JSON, not "[object Object]".
+  return typeof value === 'string' ? value : JSON.stringify(value);
 }
 
 export function printJson(value: unknown): void {

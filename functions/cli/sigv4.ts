@@ -17,8 +17,8 @@ class Sha256 {
   update(data: SourceData): void {
     this.hash.update(bytes(data));
   }
-  async digest(): Promise<Uint8Array> {
-    return new Uint8Array(this.hash.digest());
+  digest(): Promise<Uint8Array> {
+    return Promise.resolve(new Uint8Array(this.hash.digest()));
   }
 }
 
@@ -49,6 +49,6 @@ export function sigV4Signer(region: string, credentials: AwsCredentialIdentityPr
       },
       { signingDate: options.now?.() },
     );
-    return signed.headers as Record<string, string>;
+    return signed.headers;
   };
 }

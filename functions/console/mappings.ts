@@ -74,7 +74,7 @@ export async function renderMappings(root: HTMLElement): Promise<void> {
 interface MappingForm {
   element: HTMLFormElement;
   /** Load a mapping (or a prefill, or nothing) into the form and move focus to it. */
-  edit(mapping: Partial<MappingView> | undefined): void;
+  edit: (mapping: Partial<MappingView> | undefined) => void;
 }
 
 type Fields = ReturnType<typeof formFields>;

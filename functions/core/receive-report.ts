@@ -7,7 +7,7 @@ import type { ReportProfiles } from './report-profile.js';
 /** Report profiles through a cache: `get` says whether it read the store, `reload` always does. */
 export interface ProfileSource {
   get(): Promise<{ value: ReportProfiles; read: boolean }>;
-  reload(): Promise<ReportProfiles>;
+  reload: () => Promise<ReportProfiles>;
 }
 
 export interface ReceiveDeps extends Omit<IngestDeps, 'profiles'> {

@@ -200,8 +200,8 @@ export function metaFromRecord(record: Record<string, unknown>): ReportMeta {
       continue;
     }
     if (field === 'periodDays') {
-      const days = typeof value === 'number' ? value : Number(String(value ?? '').replace(/[^0-9]/g, ''));
-      if (Number.isInteger(days) && days > 0 && String(value ?? '') !== '') meta.periodDays = days;
+      const days = typeof value === 'number' ? value : Number(cellText(value).replace(/[^0-9]/g, ''));
+      if (Number.isInteger(days) && days > 0 && cellText(value) !== '') meta.periodDays = days;
     } else if (typeof value === 'string' && value.trim() !== '') {
       meta[field] = value.trim();
     }
@@ -230,7 +230,11 @@ function describeShape(doc: unknown): Record<string, unknown> {
 }
 
 export function cellText(value: unknown): string {
-  return value === null || value === undefined ? '' : String(value).trim();
+  if (value === null || value === undefined) return '';
+  if (typeof value === 'string') return value.trim();
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  // An array cell reads as its items joined ("a,b"), as String() gives; an object as its JSON, not "[object Object]".
+  return (Array.isArray(value) ? value.join(',') : JSON.stringify(value)).trim();
 }
 
 export function isRecord(value: unknown): value is Record<string, unknown> {

@@ -126,7 +126,7 @@ function rowProblems(raw: RawRow, report: Pick<ParsedReport, 'meta'>): Array<{ f
 }
 
 const EMAIL = z.regexes.email;
-const DATETIME = LastActiveSchema._zod.pattern!;
+const DATETIME = LastActiveSchema._zod.pattern;
 const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;
 const DIGITS = /^\d{1,6}$/;
 
@@ -166,7 +166,7 @@ export function fastRow(raw: RawRow, report: Pick<ParsedReport, 'meta'>): Report
   const app = application ?? report.meta.application;
   if (app !== undefined) {
     if (app.length > 256) return undefined;
-    row.application = app as string;
+    row.application = app;
   }
   return row;
 }

@@ -115,8 +115,8 @@ export function consoleRoutes(signIn?: ConsoleSignIn): Route[] {
       path: '/console/config.json',
       auth: 'none',
       summary: 'How the console signs in: {"signIn":"token"} (the admin token) or {"signIn":"oidc", clientId, authorizeUrl, tokenUrl, logoutUrl, scope, groupsClaim}.',
-      async handle() {
-        return { status: 200, body: signIn ? { signIn: 'oidc', ...signIn } : { signIn: 'token' }, headers: { 'cache-control': 'no-store' } };
+      handle() {
+        return Promise.resolve({ status: 200, body: signIn ? { signIn: 'oidc', ...signIn } : { signIn: 'token' }, headers: { 'cache-control': 'no-store' } });
       },
     },
   ];

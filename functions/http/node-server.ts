@@ -32,7 +32,12 @@ export function createNodeServer(router: Router, log: Log, options: NodeServerOp
         return router.handle({ ...head, body: await readBody(req, options.maxBodyBytes) }, log);
       })
       .catch((error: unknown) => errorResponse(error, { requestId }, log))
-      .then((response) => send(res, response, requestId));
+      .then((response) => send(res, response, requestId))
+      // The socket failed under us (e.g. the caller hung up): nothing left to answer, so close it.
+      .catch((error: unknown) => {
+        log.error('Response not sent', { requestId, error: error instanceof Error ? error.message : String(error) });
+        res.destroy();
+      });
   });
 }
 

@@ -61,9 +61,9 @@ function openApiRoute(): Route {
     auth: 'none',
     summary: 'This API as OpenAPI 3.1 (generated from the route table and its zod schemas).',
     responses: { 200: { description: 'This document.', schema: OpenApiBody } },
-    async handle() {
+    handle() {
       document ??= openApiDocument(documentedRoutes());
-      return json(200, document);
+      return Promise.resolve(json(200, document));
     },
   };
 }

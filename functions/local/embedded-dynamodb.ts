@@ -10,7 +10,7 @@ export interface EmbeddedDynamoDb {
   /** A client for the engine, the tables created and ACTIVE. */
   raw: DynamoDBClient;
   /** Requests the engine has served. */
-  requests(): number;
+  requests: () => number;
   close(): Promise<void>;
 }
 

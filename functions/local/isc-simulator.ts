@@ -77,7 +77,7 @@ async function handle(state: SimulatorState, tenant: SimulatedTenant, sleeps: Sl
     const issued = state.tokens.get(/^Bearer (.+)$/i.exec(req.headers.authorization ?? '')?.[1] ?? '');
     if (issued) issued.expiresAt = 0;
   }
-  const result = await tenant.answer(route, params, req, url, body, Date.now(), call);
+  const result = tenant.answer(route, params, req, url, body, Date.now(), call);
   if (fault?.type === 'reset') return void req.socket.destroy();
   send(res, call, result);
 }

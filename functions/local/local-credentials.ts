@@ -27,7 +27,7 @@ export async function localCredentials(
   try {
     stored = JSON.parse(await readFile(file, 'utf8')) as Partial<LocalCredentials>;
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw new Error(`${file} is not readable JSON; delete it to generate new local credentials.`);
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw new Error(`${file} is not readable JSON; delete it to generate new local credentials.`, { cause: error });
   }
   const origin = {} as Record<PrintedCredential, CredentialOrigin>;
   const pick = (fromEnv: string | undefined, kept: string | undefined, name: PrintedCredential) => {

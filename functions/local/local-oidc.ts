@@ -72,10 +72,10 @@ export async function startLocalOidc(options: LocalOidcOptions): Promise<LocalOi
     // The API reads role and email from the ID token (as from a Cognito ID token), so they must be in it.
     conformIdTokenClaims: false,
     ttl: { IdToken: 3600, AccessToken: 3600, AuthorizationCode: 60, Session: 8 * 3600, Interaction: 600, Grant: 8 * 3600 },
-    async findAccount(_ctx, id) {
+    findAccount(_ctx, id) {
       const user = users.get(id);
       if (!user) return undefined;
-      return { accountId: id, claims: async () => ({ sub: id, email: user.email, email_verified: true, groups: user.groups }) };
+      return { accountId: id, claims: () => ({ sub: id, email: user.email, email_verified: true, groups: user.groups }) };
     },
     // First-party console: consent is implied, as with Cognito's hosted UI.
     async loadExistingGrant(ctx: KoaContextWithOIDC) {
@@ -96,7 +96,7 @@ export async function startLocalOidc(options: LocalOidcOptions): Promise<LocalOi
       rpInitiatedLogout: {
         enabled: true,
         // The default page loads a web font; this one is self-contained.
-        async logoutSource(ctx, form) {
+        logoutSource(ctx, form) {
           ctx.body = page('Sign out', `${form}<p>Sign out of the local identity provider?</p><button autofocus type="submit" form="op.logoutForm" value="yes" name="logout">Yes, sign me out</button>`);
         },
       },
@@ -141,7 +141,7 @@ export async function startLocalOidc(options: LocalOidcOptions): Promise<LocalOi
 
 function generatedKey(): JWK {
   const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
-  return { ...privateKey.export({ format: 'jwk' }), kid: `local-${randomBytes(4).toString('hex')}`, alg: 'RS256', use: 'sig' } as JWK;
+  return { ...privateKey.export({ format: 'jwk' }), kid: `local-${randomBytes(4).toString('hex')}`, alg: 'RS256', use: 'sig' };
 }
 
 const MAX_FORM_BYTES = 4096;

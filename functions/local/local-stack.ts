@@ -88,7 +88,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     }),
     ...consoleRoutes(options.oidc?.signIn), // local only: the admin console (functions/console/README.md)
   ];
-  const router = createRouter(routes, { webhookSecrets: async () => options.webhookSecrets, adminToken: options.adminToken, console: options.oidc?.auth });
+  const router = createRouter(routes, { webhookSecrets: () => Promise.resolve(options.webhookSecrets), adminToken: options.adminToken, console: options.oidc?.auth });
   const server: Server = createNodeServer(router, log, { maxBodyBytes: Math.max(config.MAX_BODY_BYTES, options.largeBodyBytes ?? LARGE_BODY_BYTES), extraHosts: options.extraHosts });
   server.listen(options.port, '127.0.0.1');
   await once(server, 'listening');

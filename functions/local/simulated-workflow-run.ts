@@ -56,7 +56,7 @@ export class WorkflowRuns {
     if (!failure && typeof campaign?.name === 'string') {
       const error = this.#errors > 0;
       if (error) this.#errors--;
-      run.campaign = { id: randomBytes(16).toString('hex'), name: campaign.name, description: String(campaign.description ?? ''), identityIds, error };
+      run.campaign = { id: randomBytes(16).toString('hex'), name: campaign.name, description: typeof campaign.description === 'string' ? campaign.description : '', identityIds, error };
     }
     this.#runs.set(id, run);
     // A Map iterates in insertion order: the first key is the oldest run.

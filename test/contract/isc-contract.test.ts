@@ -85,8 +85,9 @@ const recordingFetch: typeof fetch = async (resource, init) => {
   const response = await fetch(resource, init);
   const text = await response.clone().text();
   const parse = (body: string | undefined) => (body ? JSON.parse(body) : undefined);
-  const isJson = typeof init?.body === 'string' && init.body.startsWith('{');
-  exchanges.push({ method: init?.method ?? 'GET', url: new URL(String(resource)), request: isJson ? parse(init!.body as string) : init?.body, status: response.status, response: parse(text) });
+  const body = init?.body;
+  const isJson = typeof body === 'string' && body.startsWith('{');
+  exchanges.push({ method: init?.method ?? 'GET', url: new URL(resource instanceof Request ? resource.url : resource), request: isJson ? parse(body) : body, status: response.status, response: parse(text) });
   return response;
 };
 

@@ -31,7 +31,7 @@ export async function startDynamoDbLocal(): Promise<{ endpoint: string; close():
         await client.send(new ListTablesCommand({}));
         break;
       } catch (error) {
-        if (attempt >= 150 || child.exitCode !== null) throw new Error(`DynamoDB Local did not start: ${(error as Error).message}`);
+        if (attempt >= 150 || child.exitCode !== null) throw new Error(`DynamoDB Local did not start: ${(error as Error).message}`, { cause: error });
         await new Promise((resolve) => setTimeout(resolve, 200));
       }
     }

@@ -27,42 +27,42 @@ export class ScriptedIsc implements IscClient {
     this.searchFailure = { searched, error };
   }
 
-  async resolveIdentities(_target: unknown, _credentials: unknown, emails: readonly string[], onChunk?: (resolved: ReadonlyMap<string, string | null>) => void): Promise<Map<string, string>> {
+  resolveIdentities(_target: unknown, _credentials: unknown, emails: readonly string[], onChunk?: (resolved: ReadonlyMap<string, string | null>) => void): Promise<Map<string, string>> {
     this.searches.push([...emails]);
     const failure = this.searchFailure;
     this.searchFailure = undefined;
     if (failure) {
       onChunk?.(new Map(emails.slice(0, failure.searched).map((e) => [e, this.identities.get(e) ?? null])));
-      throw failure.error;
+      return Promise.reject(failure.error);
     }
-    return new Map(emails.flatMap((e) => (this.identities.has(e) ? [[e, this.identities.get(e)!] as [string, string]] : [])));
+    return Promise.resolve(new Map(emails.flatMap((e) => (this.identities.has(e) ? [[e, this.identities.get(e)!] as [string, string]] : []))));
   }
 
-  async triggerWorkflow(_target: unknown, _credentials: unknown, input: WorkflowInput): Promise<{ executionId: string }> {
+  triggerWorkflow(_target: unknown, _credentials: unknown, input: WorkflowInput): Promise<{ executionId: string }> {
     const failure = this.failures.shift();
-    if (failure) throw failure;
+    if (failure) return Promise.reject(failure);
     this.triggers.push(input);
-    return { executionId: `exec-${this.triggers.length}` };
+    return Promise.resolve({ executionId: `exec-${this.triggers.length}` });
   }
 
-  async tokenTenant(target: Target): Promise<TokenTenant> {
-    return { org: this.tokenOrgs.get(target.id) ?? tenantName(target.tenant) ?? target.tenant, from: 'token' };
+  tokenTenant(target: Target): Promise<TokenTenant> {
+    return Promise.resolve({ org: this.tokenOrgs.get(target.id) ?? tenantName(target.tenant) ?? target.tenant, from: 'token' });
   }
 
-  async createCampaign(): Promise<{ campaignId: string; created: boolean }> {
-    throw new Error('direct mode is tested against the fake ISC server');
+  createCampaign(): Promise<{ campaignId: string; created: boolean }> {
+    return Promise.reject(new Error('direct mode is tested against the fake ISC server'));
   }
 
-  async workflowExecution(): Promise<never> {
-    throw new Error('the follow-through is tested against the ISC simulator');
+  workflowExecution(): Promise<never> {
+    return Promise.reject(new Error('the follow-through is tested against the ISC simulator'));
   }
 
-  async campaignByName(): Promise<never> {
-    throw new Error('the follow-through is tested against the ISC simulator');
+  campaignByName(): Promise<never> {
+    return Promise.reject(new Error('the follow-through is tested against the ISC simulator'));
   }
 
-  async campaignDecisions(): Promise<never> {
-    throw new Error('the follow-through is tested against the ISC simulator');
+  campaignDecisions(): Promise<never> {
+    return Promise.reject(new Error('the follow-through is tested against the ISC simulator'));
   }
 
   /** How many times each batch (delivery + instance part) was sent. */

@@ -18,7 +18,7 @@ const store = createDynamoStore({ client: documentClient({ endpoint: DYNAMO_ENDP
 const isc = new HttpIscClient({ timeoutMs: 5_000, rateLedger: store, rateLimit: { requests: Number(REQUESTS), windowMs: Number(WINDOW_MS) }, concurrencyPerTarget: Number(CONCURRENCY), maxLimiterWaitMs: 60_000 });
 const target = simulatorTarget(ISC_URL!);
 
-process.once('message', async ({ until }: Go) => {
+async function run({ until }: Go): Promise<void> {
   let calls = 0;
   let failures = 0;
   const loop = async (lane: number) => {
@@ -34,5 +34,8 @@ process.once('message', async ({ until }: Go) => {
   };
   await Promise.all(Array.from({ length: Number(CONCURRENCY) }, (_, lane) => loop(lane)));
   process.send!({ calls, failures }, () => process.exit(0));
-});
+}
+
+// A failed run rejects unhandled and ends the worker with an error, as the parent expects.
+process.once('message', (go: Go) => void run(go));
 process.send!('ready');

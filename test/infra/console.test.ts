@@ -127,7 +127,7 @@ describe('Dashboard', () => {
     const body = JSON.parse(dev.stack.resolve(dashboard!.Properties.DashboardBody)['Fn::Join'][1].map((p: unknown) => (typeof p === 'string' ? p : 'TOKEN')).join('')) as { widgets: Array<{ properties: { title: string; metrics: unknown[][] } }> };
     const titles = body.widgets.map((w) => w.properties.title);
     expect(titles).toEqual(expect.arrayContaining(['Deliveries received', 'Batches by status', 'Time to dispatch (seconds)', 'ISC 429 / 5xx and token requests', 'Stale and suspect mappings', 'Dispatch DLQ depth']));
-    const named = body.widgets.flatMap((w) => w.properties.metrics.map((m) => `${m[0]}/${m[1]}`));
+    const named = body.widgets.flatMap((w) => w.properties.metrics.map((m) => `${String(m[0])}/${String(m[1])}`));
     for (const metric of Object.values(DASHBOARD_METRICS).flat()) expect(named).toContain(`UsageCertification/${metric}`);
     expect(named).toContain('AWS/SQS/ApproximateNumberOfMessagesVisible');
   });

@@ -57,7 +57,7 @@ export function iamStatements(template: Template): Statement[] {
     if (resource.Type === 'AWS::IAM::Policy' || resource.Type === 'AWS::IAM::ManagedPolicy') {
       documents.push({ doc: props.PolicyDocument, roles: asArray(props.Roles).map((r: any) => r.Ref) });
     }
-    if (resource.Type === 'AWS::IAM::Role') for (const p of asArray(props.Policies)) documents.push({ doc: (p as any).PolicyDocument, roles: [id] });
+    if (resource.Type === 'AWS::IAM::Role') for (const p of asArray(props.Policies)) documents.push({ doc: p.PolicyDocument, roles: [id] });
     for (const { doc, roles } of documents) {
       for (const s of asArray(doc?.Statement)) out.push({ source: id, Effect: s.Effect, Action: asArray(s.Action), Resource: asArray(s.Resource), roles });
     }

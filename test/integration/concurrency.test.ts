@@ -25,7 +25,7 @@ describe('Reliability: concurrent duplicates', () => {
     expect(ids.size).toBe(1);
     const accepted = responses.find((r) => r.status === 202)!;
     for (const duplicate of responses.filter((r) => r.status === 200)) expect(duplicate.body).toEqual({ ...accepted.body, duplicate: true });
-    const delivery = (await stack.store.getDelivery([...ids][0]!))!;
+    const delivery = (await stack.store.getDelivery([...ids][0]))!;
     const batches = await stack.store.deliveryBatches(delivery);
     expect(batches).toHaveLength(delivery.batchCount);
     expect(batches.every((b) => b.status === 'PENDING')).toBe(true);

@@ -25,7 +25,7 @@ beforeAll(async () => {
   isc = await startFakeIsc({ identities: seedIdentities(20), rateLimit: false });
   stack = await startTestStack({
     clock,
-    isc: (rateLedger) => new HttpIscClient({ timeoutMs: 1_000, clock, rateLedger, sleep: async (ms) => advance(ms) }),
+    isc: (rateLedger) => new HttpIscClient({ timeoutMs: 1_000, clock, rateLedger, sleep: (ms) => Promise.resolve(advance(ms)) }),
   });
   await stack.call('PUT', '/admin/targets/sim', { body: { environment: 'production', tenant: 'acme-sim', triggerUrl: `${isc.url}/beta/workflows/execute/external/${WORKFLOW_ID}`, tokenUrl: `${isc.url}/oauth/token`, apiBaseUrl: isc.url } });
   await stack.call('PUT', '/admin/targets/sim/credentials/trigger', { body: TRIGGER_CLIENT });

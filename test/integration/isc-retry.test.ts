@@ -109,7 +109,7 @@ describe('Class: HttpIscClient — retries inside a call', () => {
   it('spends its retry budget in a full outage, then tries each call once', async () => {
     // Prepare: every call answers 503.
     fake.isc.state.setFaultMix({ faults: [{ share: 1, fault: { type: 'status', status: 503 } }], random: () => 0 });
-    const isc = client({ retryBudget: 3, retry: { maxTries: 4 }, sleep: async () => undefined });
+    const isc = client({ retryBudget: 3, retry: { maxTries: 4 }, sleep: () => Promise.resolve() });
     // Act
     for (let call = 0; call < 3; call++) await rejection(isc.resolveIdentities(fake.target, API_CLIENT, ['user1@example.com']));
     // Assess: the first call used the whole budget (4 tries), the next ones one try each.

@@ -92,7 +92,7 @@ describe('Route: POST /webhooks/saas-management/large — answers and refusals',
     ['an unsupported type', { 'content-type': 'application/xml' }, 415, 'unsupported_media_type'],
     ['a malformed delivery key', { 'idempotency-key': 'no spaces please' }, 400, 'bad_request'],
   ])('answers %s at once with a precise error', async (_label, headers, status, code) => {
-    const response = await postLarge(body, '', headers as Record<string, string>);
+    const response = await postLarge(body, '', headers);
     expect(response.status).toBe(status);
     expect(response.body.error.code).toBe(code);
   });
@@ -102,7 +102,7 @@ describe('Route: POST /webhooks/saas-management/large — answers and refusals',
     ['broken JSON', '{"rows": [{"Email": ', {}, 'bad_request'],
     ['broken gzip', Buffer.from([0x1f, 0x8b, 1, 2, 3, 4, 5]), { 'content-encoding': 'gzip' }, 'bad_request'],
   ])('keeps a refusal found while streaming (%s) under the announced delivery id', async (_label, refused, headers, code) => {
-    const response = await postLarge(refused, '', headers as Record<string, string>);
+    const response = await postLarge(refused, '', headers);
     expect(response.status).toBe(202);
     const rejected = await stack.call('GET', '/admin/rejected-reports');
     expect(rejected.status).toBe(200);

@@ -62,7 +62,7 @@ describe('Local server: authenticate before reading the body', () => {
 
 describe('Local server: content types', () => {
   it('sends string bodies as text/plain with nosniff, and nosniff on JSON too', async () => {
-    const router = createRouter([{ method: 'GET', path: '/text', auth: 'none', summary: 'test', handle: async () => ({ status: 200, body: '<script>alert(1)</script>' }) }], { webhookSecrets: async () => [] });
+    const router = createRouter([{ method: 'GET', path: '/text', auth: 'none', summary: 'test', handle: () => Promise.resolve({ status: 200, body: '<script>alert(1)</script>' }) }], { webhookSecrets: () => Promise.resolve([]) });
     const server = createNodeServer(router, captureLog(), { maxBodyBytes: 1024 });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     try {

@@ -5,7 +5,6 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { AddressInfo } from 'node:net';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import S3rver from 's3rver';
@@ -26,7 +25,7 @@ let stack: TestStack;
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 's3rver-'));
   server = new S3rver({ address: '127.0.0.1', port: 0, silent: true, directory: dir, configureBuckets: [{ name: BUCKET }] });
-  const { port } = (await server.run()) as AddressInfo;
+  const { port } = await server.run();
   client = new S3Client({ endpoint: `http://127.0.0.1:${port}`, forcePathStyle: true, region: 'us-east-1', credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } });
   objects = new S3ObjectStore(client, BUCKET);
   stack = await startMappedStack();

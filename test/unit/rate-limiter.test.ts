@@ -111,15 +111,15 @@ describe('Class: RateLimiter', () => {
   it('frees the slot when the call throws', async () => {
     const limiter = new RateLimiter({ concurrencyPerTarget: 1 });
     await expect(limiter.run('k', 't', async () => Promise.reject(new Error('boom')))).rejects.toThrow('boom');
-    await expect(limiter.run('k', 't', async () => 'next')).resolves.toBe('next');
+    await expect(limiter.run('k', 't', () => Promise.resolve('next'))).resolves.toBe('next');
   });
 
   it('gives up with RateLimitWaitExceeded when the window wait would pass maxWaitMs', async () => {
     // Prepare
     const limiter = new RateLimiter({ requests: 3, windowMs: 10_000, maxWaitMs: 5_000 });
-    await limiter.run('k', 't', async () => 'first');
+    await limiter.run('k', 't', () => Promise.resolve('first'));
     // Act
-    const error = await limiter.run('k', 't', async () => 'second').catch((e: unknown) => e);
+    const error = await limiter.run('k', 't', () => Promise.resolve('second')).catch((e: unknown) => e);
     // Assess
     expect(error).toBeInstanceOf(RateLimitWaitExceeded);
     expect((error as RateLimitWaitExceeded).retryAfterMs).toBe(10_000);
@@ -128,12 +128,12 @@ describe('Class: RateLimiter', () => {
   it('gives up with RateLimitWaitExceeded when a concurrency slot does not free within maxWaitMs', async () => {
     const limiter = new RateLimiter({ concurrencyPerTarget: 1, maxWaitMs: 1_000 });
     const blocker = limiter.run('k', 't', () => new Promise((resolve) => setTimeout(resolve, 5_000)));
-    const waiting = limiter.run('k', 't', async () => 'never').catch((e: unknown) => e);
+    const waiting = limiter.run('k', 't', () => Promise.resolve('never')).catch((e: unknown) => e);
     await vi.advanceTimersByTimeAsync(1_000);
     expect(await waiting).toBeInstanceOf(RateLimitWaitExceeded);
     await vi.runAllTimersAsync();
     await blocker;
-    await expect(limiter.run('k', 't', async () => 'free again')).resolves.toBe('free again');
+    await expect(limiter.run('k', 't', () => Promise.resolve('free again'))).resolves.toBe('free again');
   });
 
   it('rejects a limit below 3 (one call per slice, two slices of margin)', () => {

@@ -197,7 +197,7 @@ describe('Function: parseJsonText (nesting depth)', () => {
 describe('Function: reportContentHash (what makes two posts the same report)', () => {
   const settings = { batchMaxBytes: 131_072, dedupeWindowMs: 86_400_000, maxRows: 1000 };
   const hash = async (body: string, query: Record<string, string> = {}, profiles: ReportProfileInput[] = [], contentType = 'text/csv') =>
-    reportContentHash(body, await readReport({ body, bytes: body.length, contentType, query }, { settings, profiles: async () => compileProfiles(profiles) }));
+    reportContentHash(body, await readReport({ body, bytes: body.length, contentType, query }, { settings, profiles: () => Promise.resolve(compileProfiles(profiles)) }));
   const csv = 'Email,Last Active,Activity Days\na@x.com,2026-01-01,0\n';
 
   it('differs for the same body under other metadata, and not for parameters that change nothing', async () => {

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { apiGatewayRegion, sigV4Signer } from '../../functions/cli/sigv4.js';
 
 // AWS Signature Version 4 test suite, "get-vanilla".
-const credentials = async () => ({ accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY' });
+const credentials = () => Promise.resolve({ accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY' });
 const now = () => new Date('2015-08-30T12:36:00Z');
 
 describe('Function: sigV4Signer', () => {

@@ -19,7 +19,7 @@ function jwt(claims: Record<string, unknown>): string {
 /** A token endpoint that numbers its tokens, so tests can see which one a caller got. */
 function endpoint(answer: (n: number) => IssuedToken = (n) => ({ accessToken: `token-${n}`, expiresIn: 749 })) {
   let n = 0;
-  return vi.fn(async (_tokenUrl: string, _credentials: Credentials) => answer(++n));
+  return vi.fn((_tokenUrl: string, _credentials: Credentials) => Promise.resolve(answer(++n)));
 }
 
 describe('Class: TokenCache', () => {

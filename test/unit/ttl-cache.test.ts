@@ -61,9 +61,9 @@ describe('Class: TtlCache', () => {
   it('getOrLoad counts the ttl from when the load started', async () => {
     const clock = fakeClock();
     const cache = new TtlCache<string, string>(clock.now);
-    await cache.getOrLoad('k', async () => {
+    await cache.getOrLoad('k', () => {
       clock.advance(400);
-      return { value: 'slow', ttlMs: 1_000 };
+      return Promise.resolve({ value: 'slow', ttlMs: 1_000 });
     });
     clock.advance(599);
     expect(cache.get('k')).toBe('slow');
@@ -74,6 +74,6 @@ describe('Class: TtlCache', () => {
   it('getOrLoad does not remember a failed load: the next caller loads again', async () => {
     const cache = new TtlCache<string, string>(fakeClock().now);
     await expect(cache.getOrLoad('k', () => Promise.reject(new Error('down')))).rejects.toThrow('down');
-    expect(await cache.getOrLoad('k', async () => ({ value: 'up', ttlMs: 1_000 }))).toBe('up');
+    expect(await cache.getOrLoad('k', () => Promise.resolve({ value: 'up', ttlMs: 1_000 }))).toBe('up');
   });
 });

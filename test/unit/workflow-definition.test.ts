@@ -116,7 +116,7 @@ const outputKey = (stepName: string): string => {
 };
 
 const stepsWith = (actionId: string) => Object.entries(steps).filter(([, step]) => step.actionId === actionId);
-const campaignLookups = stepsWith('sp:http').filter(([, step]) => String(step.attributes?.url ?? '').endsWith('/v3/campaigns'));
+const campaignLookups = stepsWith('sp:http').filter(([, step]) => (typeof step.attributes?.url === 'string' && step.attributes.url.endsWith('/v3/campaigns')));
 const creates = stepsWith('sp:create-campaign');
 
 describe('workflows/workflow-input.schema.json', () => {

@@ -236,7 +236,7 @@ export class SimulatedTenant {
   }
 
   /** Routing, auth and the rate limit, in ISC's order: authenticate, then throttle, then do the work. */
-  async answer(route: SimulatorRoute, params: string[], req: IncomingMessage, url: URL, body: string, now: number, call: RecordedCall): Promise<Answer> {
+  answer(route: SimulatorRoute, params: string[], req: IncomingMessage, url: URL, body: string, now: number, call: RecordedCall): Answer {
     if (route === 'unknown') return iscError(404, '404 Not found', `No simulated route for ${req.method} ${url.pathname}.`);
     if (route === 'token') return this.#token(body, now);
     if (route === 'info') return { status: 200, body: { tenantId: simulatedTenantId(this.#tenantName), tenantName: this.#tenantName, simulator: true } };
