@@ -19,6 +19,8 @@ const OPERATIONS = [
   ['/sources', 'get'], ['/sources/{id}', 'get'], ['/accounts', 'get'],
   ['/workflows/execute/external/{id}', 'post'], ['/workflows/execute/external/{id}/test', 'post'], ['/workflow-library/actions', 'get'],
   ['/workflow-executions/{id}', 'get'], ['/certifications', 'get'], ['/certifications/{id}/decision-summary', 'get'],
+  ['/workflows', 'get'], ['/workflows', 'post'], ['/workflows/{id}', 'put'], ['/workflows/{id}/external/oauth-clients', 'post'],
+  ['/workflows/{id}/test', 'post'], ['/workflow-executions/{id}/history', 'get'],
 ];
 
 const cache = new Map();
