@@ -224,7 +224,7 @@ export class HttpIscClient implements IscClient, IscAdminClient {
 
   /** POST /v3/workflows/{id}/external/oauth-clients: a new External Trigger client and the URL it calls. */
   async createWorkflowTrigger(target: Target, credentials: Credentials, workflowId: string): Promise<{ credentials: Credentials; url: string }> {
-    const response = await this.#isc.authorized(target, credentials, `${base(target)}/v3/workflows/${encodeURIComponent(workflowId)}/external/oauth-clients`, '{}');
+    const response = await this.#isc.authorized(target, credentials, `${base(target)}/v3/workflows/${encodeURIComponent(workflowId)}/external/oauth-clients`, undefined, 'unsent', 'POST');
     const { id, secret, url } = (parseJson(response) ?? {}) as { id?: unknown; secret?: unknown; url?: unknown };
     if (typeof id !== 'string' || !id || typeof secret !== 'string' || !secret || typeof url !== 'string' || !url) throw badResponse(response, 'an OAuth client without id, secret and url');
     return { credentials: { clientId: id, clientSecret: secret }, url };

@@ -36,13 +36,14 @@ export interface WorkflowRequest {
   owner?: { type: 'IDENTITY'; id: string };
   definition: WorkflowDefinition['definition'] & { start?: string };
   enabled: boolean;
-  trigger: { type: 'EXTERNAL'; attributes: Record<string, unknown> };
+  /** An External Trigger's attributes (v3 ExternalAttributes); ISC adds the clientId and url. */
+  trigger: { type: 'EXTERNAL'; attributes: { name?: string; description?: string } };
 }
 
 interface WorkflowFile extends WorkflowDefinition {
   name: string;
   description: string;
-  trigger: { type: string; attributes?: Record<string, unknown> };
+  trigger: { type: string; attributes?: { name?: string; description?: string } };
 }
 
 /** The workflow file with its placeholders filled for one tenant; the HTTP steps get the client secret too. */
