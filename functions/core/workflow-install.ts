@@ -72,6 +72,14 @@ export function workflowIdOf(triggerUrl: string | undefined): string | undefined
   return match ? decodeURIComponent(match[1]!) : undefined;
 }
 
+/**
+ * The trigger URL to store: ISC has issued it under /beta, where the External Trigger path is deprecated; the same
+ * operation (createExternalExecuteWorkflow) is documented under /v3, so that is where the pipeline calls it.
+ */
+export function currentTriggerUrl(url: string): string {
+  return url.replace(/\/beta(\/workflows\/execute\/external\/)/, '/v3$1');
+}
+
 /** A test input: one batch, the named identities, an individual reviewer, a name no real delivery uses. */
 export function testInput(test: WorkflowTest, environment: WorkflowInput['instance']['environment'], now: Date, duration = '7d'): WorkflowInput {
   const stamp = now.toISOString();

@@ -2,7 +2,7 @@ import workflow from '../../workflows/inactive-users-certification.json' with { 
 import { unprocessable } from '../core/errors.js';
 import { assertIscUrls } from '../core/isc-hosts.js';
 import type { Target } from '../core/target.js';
-import { executionFailures, installableWorkflow, testInput, workflowIdOf, WorkflowInstallSchema, WorkflowTestSchema } from '../core/workflow-install.js';
+import { currentTriggerUrl, executionFailures, installableWorkflow, testInput, workflowIdOf, WorkflowInstallSchema, WorkflowTestSchema } from '../core/workflow-install.js';
 import { verifyWorkflow, workflowActionIds } from '../core/workflow-verify.js';
 import { apiCredentials, iscFailure } from './admin-isc-lookups.js';
 import type { AdminDeps } from './admin-common.js';
@@ -81,8 +81,9 @@ function workflowInstallRoute(deps: AdminDeps): Route {
         return iscFailure(error, 'install the workflow', WORKFLOW_ACCESS);
       }
       // The URL ISC issued receives the trigger secret: it must be one of the tenant's hosts like any other.
-      assertIscUrls({ ...target, triggerUrl: trigger.url }, deps.iscHosts);
-      const updated = await storeCredentials(deps, target, 'trigger', trigger.credentials, actor, { triggerUrl: trigger.url });
+      const triggerUrl = currentTriggerUrl(trigger.url);
+      assertIscUrls({ ...target, triggerUrl }, deps.iscHosts);
+      const updated = await storeCredentials(deps, target, 'trigger', trigger.credentials, actor, { triggerUrl });
       log.info('workflow installed', { targetId: target.id, workflowId: installed.workflowId, created: installed.created, enabled: install.enable === true });
       return json(200, { ...targetView(updated), workflow: { id: installed.workflowId, created: installed.created, enabled: install.enable === true } });
     },

@@ -1,7 +1,7 @@
 /** `workflow install` and `workflow test` in the core: the filled workflow, the test input, the history's reasons. */
 import { describe, expect, it } from 'vitest';
 import { WorkflowInputSchema } from '../../functions/core/workflow-input.js';
-import { executionFailures, installableWorkflow, testInput, workflowIdOf } from '../../functions/core/workflow-install.js';
+import { currentTriggerUrl, executionFailures, installableWorkflow, testInput, workflowIdOf } from '../../functions/core/workflow-install.js';
 import workflow from '../../workflows/inactive-users-certification.json' with { type: 'json' };
 
 const install = { ownerEmail: 'iam@example.com', httpClient: { clientId: 'http-pat', clientSecret: 'http-secret' } };
@@ -26,6 +26,13 @@ describe('Function: workflowIdOf', () => {
     expect(workflowIdOf('https://acme.api.identitynow.com/beta/workflows/execute/external/abc-2/')).toBe('abc-2');
     expect(workflowIdOf('https://acme.api.identitynow.com/v3/campaigns')).toBeUndefined();
     expect(workflowIdOf(undefined)).toBeUndefined();
+  });
+});
+
+describe('Function: currentTriggerUrl', () => {
+  it('moves a trigger URL issued under the deprecated /beta path to /v3, and keeps any other as issued', () => {
+    expect(currentTriggerUrl('https://acme.api.identitynow.com/beta/workflows/execute/external/abc')).toBe('https://acme.api.identitynow.com/v3/workflows/execute/external/abc');
+    expect(currentTriggerUrl('https://acme.api.identitynow.com/v2025/workflows/execute/external/abc')).toBe('https://acme.api.identitynow.com/v2025/workflows/execute/external/abc');
   });
 });
 

@@ -279,12 +279,15 @@ export class SimulatedTenant {
     return { status: 200, body: workflow };
   }
 
-  /** POST /v3/workflows/{id}/external/oauth-clients (200, WorkflowOAuthClient): a client only the trigger accepts. */
+  /**
+   * POST /v3/workflows/{id}/external/oauth-clients (200, WorkflowOAuthClient): a client only the trigger accepts,
+   * and the trigger URL under /beta, as the spec's example shows it.
+   */
   #workflowClient(id: string, origin: string): Answer {
     if (!this.#state.workflows.has(id)) return notFound(`workflow ${id}`);
     const client = { clientId: randomUUID(), clientSecret: randomBytes(24).toString('hex') };
     this.#clients.set(client.clientId, client);
-    return { status: 200, body: { id: client.clientId, secret: client.clientSecret, url: `${origin}/v3/workflows/execute/external/${id}` } };
+    return { status: 200, body: { id: client.clientId, secret: client.clientSecret, url: `${origin}/beta/workflows/execute/external/${id}` } };
   }
 
   /** POST /v3/workflows/{id}/test (200, {workflowExecutionId}): runs the workflow once, enabled or not. */
