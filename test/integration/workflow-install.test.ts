@@ -131,5 +131,6 @@ describe('CLI: usage-cert workflow install | test', () => {
     const failed = await cli(['workflow', 'test', 'acme', '--identity', 'id-alice', '--reviewer', 'id-reviewer']);
     expect(failed.code).toBe(1);
     expect(failed.stdout).toContain('Step exploded');
-  });
+    // Three CLI processes, each starting tsx: generous on a busy machine.
+  }, 120_000);
 });
