@@ -113,6 +113,38 @@ targets
 // ---- mappings ----------------------------------------------------------------------------------
 const workflow = program.command('workflow').description("the importable ISC workflow (workflows/inactive-users-certification.json) on a target's tenant");
 workflow
+  .command('install <targetId>')
+  .description("create or update the workflow in the tenant, create its External Trigger client and store the trigger URL and credentials on the target; the HTTP steps' client secret is read from stdin or a hidden prompt")
+  .requiredOption('--owner-email <email>', "receives the workflow's failure emails")
+  .requiredOption('--http-client-id <id>', "the client (PAT) the workflow's own HTTP steps use: replay check and source owner look-up")
+  .option('--owner-id <identityId>', 'the identity that owns the workflow (default: the owner of the target API credentials)')
+  .option('--enable', 'enable the workflow so its trigger runs it (run workflow test first)')
+  .action(async (id: string, options: { ownerEmail: string; httpClientId: string; ownerId?: string; enable?: boolean }) => {
+    const clientSecret = await readSecret(`client secret for ${options.httpClientId}: `);
+    if (!clientSecret) throw new CliError('No client secret given on stdin or at the prompt.');
+    const json = { ownerEmail: options.ownerEmail, httpClient: { clientId: options.httpClientId, clientSecret }, ...(options.ownerId ? { ownerId: options.ownerId } : {}), enable: options.enable === true };
+    const { body } = await (await client()).call('POST', `/admin/targets/${path(id, 'workflow', 'install')}`, { json });
+    console.log(`${body.workflow.created ? 'created' : 'updated'} workflow ${body.workflow.id} (${body.workflow.enabled ? 'enabled' : 'disabled'}) in tenant "${body.tenant}"`);
+    console.log(`stored on target ${id}: trigger URL ${body.triggerUrl} and trigger client ${body.credentials.trigger.clientId}`);
+    if (!body.workflow.enabled) console.log(`\nNext: usage-cert workflow test ${id} --identity <id> --reviewer <id>, then install again with --enable.`);
+  });
+
+workflow
+  .command('test <targetId>')
+  .description('run the installed workflow once for one or two identities (a real campaign is created) and report the campaign or ISC\'s error; exit 1 unless the campaign was created')
+  .requiredOption('--identity <identityId...>', 'one or two ISC identity ids to certify')
+  .requiredOption('--reviewer <identityId>', "the test campaign's reviewer")
+  .action(async (id: string, options: { identity: string[]; reviewer: string }) => {
+    const { body } = await (await client()).call('POST', `/admin/targets/${path(id, 'workflow', 'test')}`, { json: { identityIds: options.identity, reviewerId: options.reviewer } });
+    console.log(`execution ${body.executionId}: ${body.status}`);
+    if (body.ok) console.log(`campaign created: "${body.campaign.name}" (${body.campaign.id}), ${body.campaign.status}`);
+    else {
+      console.log(`FAIL  no campaign "${body.campaignName}": ${body.error}`);
+      process.exitCode = 1;
+    }
+  });
+
+workflow
   .command('verify <targetId>')
   .description("compare every attribute the workflow's action steps set with the tenant's own workflow library; exit 1 on any mismatch")
   .action(async (id: string) => {

@@ -4,6 +4,7 @@ import type { IscSource, TokenClaims } from '../core/types.js';
 import type { TokenTenant } from '../core/tenant-environment.js';
 import type { Credentials, Target } from '../core/target.js';
 import type { LibraryAction } from '../core/workflow-verify.js';
+import type { ExecutionEvent, WorkflowRequest } from '../core/workflow-install.js';
 import { durationMs, filterString as quote, type WorkflowInput } from '../core/workflow-input.js';
 import type { CampaignDecisions, CampaignOutcome, ExecutionOutcome } from '../core/follow-up.js';
 import { ACTIVATE_CAMPAIGN_REQUEST, campaignRequest, CAMPAIGN_FAILED_STATUSES, CAMPAIGN_STARTED_STATUSES, certificationsFilter, decisionCounts, identitySearchRequest } from './isc-requests.js';
@@ -202,6 +203,51 @@ export class HttpIscClient implements IscClient, IscAdminClient {
 
   async listWorkflowLibraryActions(target: Target, credentials: Credentials): Promise<LibraryAction[]> {
     return this.#collection(target, credentials, '/v3/workflow-library/actions', '', libraryActionOf);
+  }
+
+  // ---- workflow install and test ---------------------------------------------------------------
+
+  /** POST /v3/workflows, or PUT /v3/workflows/{id} over the workflow of the same name (ISC filters workflows by name nowhere). */
+  async installWorkflow(target: Target, credentials: Credentials, workflow: WorkflowRequest): Promise<{ workflowId: string; created: boolean }> {
+    const existing = await this.#collection(target, credentials, '/v3/workflows', '', (item) => {
+      const { id, name } = (item ?? {}) as { id?: unknown; name?: unknown };
+      return typeof id === 'string' && name === workflow.name ? id : undefined;
+    });
+    const workflows = `${base(target)}/v3/workflows`;
+    const response = existing[0]
+      ? await this.#isc.authorized(target, credentials, `${workflows}/${encodeURIComponent(existing[0])}`, JSON.stringify(workflow), 'idempotent', 'PUT')
+      : await this.#isc.authorized(target, credentials, workflows, JSON.stringify(workflow));
+    const { id } = (parseJson(response) ?? {}) as { id?: unknown };
+    if (typeof id !== 'string' || !id) throw badResponse(response, 'a workflow without an id');
+    return { workflowId: id, created: !existing[0] };
+  }
+
+  /** POST /v3/workflows/{id}/external/oauth-clients: a new External Trigger client and the URL it calls. */
+  async createWorkflowTrigger(target: Target, credentials: Credentials, workflowId: string): Promise<{ credentials: Credentials; url: string }> {
+    const response = await this.#isc.authorized(target, credentials, `${base(target)}/v3/workflows/${encodeURIComponent(workflowId)}/external/oauth-clients`, undefined, 'unsent', 'POST');
+    const { id, secret, url } = (parseJson(response) ?? {}) as { id?: unknown; secret?: unknown; url?: unknown };
+    if (typeof id !== 'string' || !id || typeof secret !== 'string' || !secret || typeof url !== 'string' || !url) throw badResponse(response, 'an OAuth client without id, secret and url');
+    return { credentials: { clientId: id, clientSecret: secret }, url };
+  }
+
+  /** POST /v3/workflows/{id}/test: runs the workflow once with this input, enabled or not. */
+  async testWorkflow(target: Target, credentials: Credentials, workflowId: string, input: WorkflowInput): Promise<{ executionId: string }> {
+    const response = await this.#isc.authorized(target, credentials, `${base(target)}/v3/workflows/${encodeURIComponent(workflowId)}/test`, JSON.stringify({ input }));
+    const { workflowExecutionId } = (parseJson(response) ?? {}) as { workflowExecutionId?: unknown };
+    if (typeof workflowExecutionId !== 'string' || !workflowExecutionId) throw badResponse(response, 'a test answer without a workflowExecutionId');
+    return { executionId: workflowExecutionId };
+  }
+
+  /** GET /v2025/workflow-executions/{id}/history (v3's is deprecated): the execution's events, first page. */
+  async workflowExecutionHistory(target: Target, credentials: Credentials, executionId: string): Promise<ExecutionEvent[]> {
+    const response = await this.#isc.authorized(target, credentials, `${base(target)}/v2025/workflow-executions/${encodeURIComponent(executionId)}/history?limit=250`);
+    const events = parseJson(response);
+    if (!Array.isArray(events)) throw badResponse(response, 'an execution history that is not a list');
+    return events.flatMap((event) => {
+      const { type, timestamp, attributes } = (event ?? {}) as { type?: unknown; timestamp?: unknown; attributes?: unknown };
+      if (typeof type !== 'string') return [];
+      return [{ type, ...(typeof timestamp === 'string' ? { timestamp } : {}), attributes: attributes && typeof attributes === 'object' ? (attributes as Record<string, unknown>) : {} }];
+    });
   }
 
   /** Every item of a v3 collection, page by page (limit/offset); items `parse` cannot read are skipped. */

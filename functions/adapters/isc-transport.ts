@@ -108,12 +108,11 @@ export class IscTransport {
   }
 
   /**
-   * A call with a bearer token (POST with a body, GET without; a GET is always safe to repeat, a POST says so);
-   * on 401 the token is dropped, a fresh one fetched and the call made once more.
+   * A call with a bearer token (POST with a body unless `method` says PUT, GET without; a GET is always safe to
+   * repeat, a POST says so); on 401 the token is dropped, a fresh one fetched and the call made once more.
    */
-  async authorized(target: Target, credentials: Credentials, url: string, body?: string, retry: Retry = body === undefined ? 'idempotent' : 'unsent'): Promise<RawResponse> {
+  async authorized(target: Target, credentials: Credentials, url: string, body?: string, retry: Retry = body === undefined ? 'idempotent' : 'unsent', method: 'GET' | 'POST' | 'PUT' = body === undefined ? 'GET' : 'POST'): Promise<RawResponse> {
     const key = `${credentials.clientId}:${apiVersion(url)}`;
-    const method = body === undefined ? 'GET' : 'POST';
     let token = '';
     // Each try takes the cached token afresh: a run of retries can outlive a short-lived token. The token
     // request has its own retries, so its failure ends the call instead of being retried once more here.

@@ -1,13 +1,14 @@
 /// <reference lib="dom" />
 /**
  * The local admin console: a single page over the admin API (same origin, bearer token from sessionStorage).
- * Views: #/mappings (default), #/deliveries[/{id}], #/preview. Plain DOM, no framework, no network but this server.
+ * Views: #/mappings (default), #/deliveries[/{id}], #/preview, #/workflow. Plain DOM, no framework, no network but this server.
  */
 import { ApiError, api, errorText, session, whenUnauthorized } from './api.js';
 import { announce, clear, field, h } from './dom.js';
 import { renderDeliveries } from './deliveries.js';
 import { renderMappings } from './mappings.js';
 import { renderPreview } from './preview.js';
+import { renderWorkflow } from './workflow.js';
 import { beginSignIn, completeSignIn, loadSignInConfig, signOutEverywhere, signedInUser, type SignInConfig } from './oidc.js';
 import { enforceReadOnly } from './read-only.js';
 import { renderDeliveryChart } from './chart.js';
@@ -73,10 +74,10 @@ function organisationSignInView(oidc: Extract<SignInConfig, { signIn: 'oidc' }>,
   submit.focus();
 }
 
-function currentView(): { name: 'mappings' | 'deliveries' | 'preview'; id?: string } {
-  const [, view, id] = /^#\/(mappings|deliveries|preview)(?:\/(.+))?$/.exec(location.hash) ?? [];
+function currentView(): { name: 'mappings' | 'deliveries' | 'preview' | 'workflow'; id?: string } {
+  const [, view, id] = /^#\/(mappings|deliveries|preview|workflow)(?:\/(.+))?$/.exec(location.hash) ?? [];
   if (view === 'deliveries') return { name: 'deliveries', id: id ? decodeURIComponent(id) : undefined };
-  return { name: view === 'preview' ? 'preview' : 'mappings' };
+  return { name: view === 'preview' || view === 'workflow' ? view : 'mappings' };
 }
 
 async function route(): Promise<void> {
@@ -103,6 +104,7 @@ async function route(): Promise<void> {
       if (alive()) main.querySelector('.lede')?.after(chart);
     }
     else if (view.name === 'preview') await renderPreview(main);
+    else if (view.name === 'workflow') await renderWorkflow(main);
     else await renderMappings(main);
     if (!alive()) return;
     (focus ?? main.querySelector<HTMLElement>('h2'))?.focus();

@@ -1,5 +1,6 @@
 import type { Delivery, DispatchBatch, BatchKey, BatchStatus } from './delivery.js';
 import type { LibraryAction } from './workflow-verify.js';
+import type { ExecutionEvent, WorkflowRequest } from './workflow-install.js';
 import type { Mapping } from './mapping.js';
 import type { ReportProfile } from './report-profile.js';
 import type { Credentials, Target } from './target.js';
@@ -122,6 +123,14 @@ export interface IscAdminClient {
   identitiesWithAccount(target: Target, credentials: Credentials, sourceId: string, identityIds: readonly string[]): Promise<Set<string>>;
   /** GET /v3/workflow-library/actions, paged: each action's id and form fields (user-context token, sp:workflow:read). */
   listWorkflowLibraryActions(target: Target, credentials: Credentials): Promise<LibraryAction[]>;
+  /** Create the workflow, or update the one of the same name (user-context token, sp:workflow:manage, ORG_ADMIN). */
+  installWorkflow(target: Target, credentials: Credentials, workflow: WorkflowRequest): Promise<{ workflowId: string; created: boolean }>;
+  /** A new External Trigger OAuth client of the workflow: its credentials and the trigger URL. */
+  createWorkflowTrigger(target: Target, credentials: Credentials, workflowId: string): Promise<{ credentials: Credentials; url: string }>;
+  testWorkflow(target: Target, credentials: Credentials, workflowId: string, input: WorkflowInput): Promise<{ executionId: string }>;
+  workflowExecution(target: Target, credentials: Credentials, executionId: string): Promise<ExecutionOutcome>;
+  workflowExecutionHistory(target: Target, credentials: Credentials, executionId: string): Promise<ExecutionEvent[]>;
+  campaignByName(target: Target, credentials: Credentials, name: string): Promise<CampaignOutcome | undefined>;
 }
 
 export interface AdminStore extends ConfigReader, Pick<IngestStore, 'recentlySentEmails'>, Pick<DispatchStore, 'batchesByStatus' | 'redriveBatch'> {

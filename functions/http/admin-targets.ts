@@ -1,6 +1,6 @@
 import * as z from 'zod/mini';
 import { AppError, conflict, notFound, unprocessable } from '../core/errors.js';
-import { CREDENTIAL_KINDS, CredentialsSchema, TARGET_ID_PATTERN, TargetInputSchema, resolveTargetUrls, type CredentialKind, type CredentialRef, type Target } from '../core/target.js';
+import { CREDENTIAL_KINDS, CredentialsSchema, TARGET_ID_PATTERN, TargetInputSchema, resolveTargetUrls, type CredentialKind, type CredentialRef, type Credentials, type Target } from '../core/target.js';
 import { assertIscUrls } from '../core/isc-hosts.js';
 import { jsonBody } from './body.js';
 import { audit, etag, ifMatchVersion, requireMismatchReason, staleVersion, type AdminDeps } from './admin-common.js';
@@ -130,24 +130,34 @@ export function targetRoutes(deps: AdminDeps): Route[] {
         if (!CREDENTIAL_KINDS.includes(kind)) throw new AppError(404, 'not_found', `Credential kind "${params.kind}" does not exist; use trigger or api.`);
         const target = await requireTarget(deps, params.id!);
         const credentials = jsonBody(request, CredentialsSchema, 'credentials');
-        const secretId = deps.secretIdFor(target.id, kind);
-        await deps.secrets.putCredentials(secretId, credentials);
-        const now = deps.clock.now().toISOString();
-        const updated: Target = {
-          ...target,
-          credentials: { ...target.credentials, [kind]: { secretId, clientId: credentials.clientId, updatedAt: now } },
-          credentialVersion: (target.credentialVersion ?? 0) + 1,
-          version: target.version + 1,
-          updatedAt: now,
-          updatedBy: actor,
-        };
-        const note = `${kind} credentials set for client ${credentials.clientId}`;
-        const saved = await deps.store.saveTarget(updated, target.version, audit('target', target.id, 'credentials', actor, deps.clock, undefined, undefined, note));
-        if (!saved) throw staleVersion(`Target "${target.id}"`, (await requireTarget(deps, target.id)).version);
+        const updated = await storeCredentials(deps, target, kind, credentials, actor);
         return json(200, targetView(updated), etag(updated.version));
       },
     },
   ];
+}
+
+/**
+ * Store one kind of credentials on the target (the secret in the secret store, its reference on the target), with
+ * `changes` to the target saved in the same conditional write: `workflow install` sets the trigger URL with them.
+ */
+export async function storeCredentials(deps: AdminDeps, target: Target, kind: CredentialKind, credentials: Credentials, actor: string, changes: Pick<Target, 'triggerUrl'> = {}): Promise<Target> {
+  const secretId = deps.secretIdFor(target.id, kind);
+  await deps.secrets.putCredentials(secretId, credentials);
+  const now = deps.clock.now().toISOString();
+  const updated: Target = {
+    ...target,
+    ...changes,
+    credentials: { ...target.credentials, [kind]: { secretId, clientId: credentials.clientId, updatedAt: now } },
+    credentialVersion: (target.credentialVersion ?? 0) + 1,
+    version: target.version + 1,
+    updatedAt: now,
+    updatedBy: actor,
+  };
+  const note = `${kind} credentials set for client ${credentials.clientId}${changes.triggerUrl ? ' with the trigger URL ISC issued' : ''}`;
+  const saved = await deps.store.saveTarget(updated, target.version, audit('target', target.id, 'credentials', actor, deps.clock, undefined, undefined, note));
+  if (!saved) throw staleVersion(`Target "${target.id}"`, (await requireTarget(deps, target.id)).version);
+  return updated;
 }
 
 /** After the table no longer points at them, so a failure here leaves an orphan secret, never a dangling reference. */

@@ -44,6 +44,11 @@ export const TargetView = answer('TargetView', z.object({
 
 export const TargetList = z.object({ items: z.array(TargetView) });
 
+export const WorkflowInstallAnswer = answer('WorkflowInstallAnswer', z.object({
+  ...TargetView.shape,
+  workflow: z.object({ id: z.string(), created: z.boolean(), enabled: z.boolean() }),
+}));
+
 const MappingFields = { ...MappingInputSchema.shape, instanceKey: z.string(), enabled: z.boolean(), ...Stamp };
 
 export const MappingSchema = answer('Mapping', z.object(MappingFields));
@@ -256,4 +261,18 @@ export const WorkflowVerifyAnswer = answer('WorkflowVerifyAnswer', z.object({
       message: z.string(),
     }),
   ),
+}));
+
+export const WorkflowTestAnswer = answer('WorkflowTestAnswer', z.object({
+  targetId: z.string(),
+  workflowId: z.string(),
+  executionId: z.string(),
+  /** v3 WorkflowExecution status: Completed, Failed, Canceled, or Queued/Running when it outlasted the wait. */
+  status: z.string(),
+  /** The execution completed and the campaign exists. */
+  ok: z.boolean(),
+  campaignName: z.string(),
+  campaign: z.optional(z.object({ id: z.string(), name: z.string(), status: z.string() })),
+  /** ISC's reason (the failed steps of the execution history) when ok is false. */
+  error: z.optional(z.string()),
 }));

@@ -7,7 +7,7 @@ import { previewRoute } from './admin-preview.js';
 import { checkRoute } from './admin-check.js';
 import { matchTestRoute } from './admin-match-test.js';
 import { reportProfileRoutes } from './admin-report-profiles.js';
-import { workflowVerifyRoute } from './admin-workflow.js';
+import { workflowRoutes } from './admin-workflow.js';
 import type { AdminDeps } from './admin-common.js';
 import type { Route } from './router.js';
 import { json } from './types.js';
@@ -45,7 +45,7 @@ export function documentedRoutes(): Route[] {
 }
 
 export function adminRoutes(deps: AdminDeps & { maxBodyBytes: number; matchThreshold: number }): Route[] {
-  return [openApiRoute(), ...targetRoutes(deps), checkRoute(deps), workflowVerifyRoute(deps), ...mappingRoutes(deps), matchTestRoute(deps), ...reportProfileRoutes(deps), previewRoute(deps), ...deliveryRoutes(deps)];
+  return [openApiRoute(), ...targetRoutes(deps), checkRoute(deps), ...workflowRoutes(deps), ...mappingRoutes(deps), matchTestRoute(deps), ...reportProfileRoutes(deps), previewRoute(deps), ...deliveryRoutes(deps)];
 }
 
 /**

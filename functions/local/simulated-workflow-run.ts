@@ -20,7 +20,8 @@ interface Run {
   id: string;
   workflowId: string;
   at: number;
-  failed: boolean;
+  /** Why it failed (the failed step's error in the history), or undefined when it succeeds. */
+  failure?: string;
   campaign?: { id: string; name: string; description: string; identityIds: string[]; error: boolean };
 }
 
@@ -32,14 +33,14 @@ const MAX_RUNS = 5_000;
 
 export class WorkflowRuns {
   readonly #runs = new Map<string, Run>();
-  #failures = 0;
+  readonly #failures: string[] = [];
   #errors = 0;
 
   constructor(readonly timing: WorkflowRunTiming = DEFAULT_WORKFLOW_RUN_TIMING) {}
 
-  /** The next `times` executions fail (and create no campaign). */
-  failNextExecutions(times = 1): void {
-    this.#failures += times;
+  /** The next `times` executions fail (and create no campaign), the history naming `reason`. */
+  failNextExecutions(times = 1, reason = 'The simulated step failed.'): void {
+    for (let i = 0; i < times; i++) this.#failures.push(reason);
   }
 
   /** The next `times` campaigns the workflow creates end in ERROR. */
@@ -48,12 +49,11 @@ export class WorkflowRuns {
   }
 
   start(id: string, workflowId: string, input: Record<string, unknown>, now: number): void {
-    const failure = this.#failures > 0;
-    if (failure) this.#failures--;
+    const failure = this.#failures.shift();
     const campaign = input.campaign as { name?: unknown; description?: unknown } | undefined;
     const identityIds = Array.isArray(input.identityIds) ? input.identityIds.filter((x): x is string => typeof x === 'string') : [];
-    const run: Run = { id, workflowId, at: now, failed: failure };
-    if (!failure && typeof campaign?.name === 'string') {
+    const run: Run = { id, workflowId, at: now, ...(failure === undefined ? {} : { failure }) };
+    if (failure === undefined && typeof campaign?.name === 'string') {
       const error = this.#errors > 0;
       if (error) this.#errors--;
       run.campaign = { id: randomBytes(16).toString('hex'), name: campaign.name, description: typeof campaign.description === 'string' ? campaign.description : '', identityIds, error };
@@ -68,8 +68,21 @@ export class WorkflowRuns {
     const run = this.#runs.get(id);
     if (!run) return undefined;
     const ended = now >= run.at + this.timing.executionMs;
-    const status = !ended ? 'Running' : run.failed ? 'Failed' : 'Completed';
+    const status = !ended ? 'Running' : run.failure !== undefined ? 'Failed' : 'Completed';
     return { id, workflowId: run.workflowId, requestId: id, startTime: new Date(run.at).toISOString(), closeTime: ended ? new Date(run.at + this.timing.executionMs).toISOString() : null, status };
+  }
+
+  /** GET /v2025/workflow-executions/{id}/history (WorkflowExecutionEvent[]): started, the create step, the end. */
+  history(id: string, now: number): Array<{ type: string; timestamp: string; attributes: Record<string, unknown> }> | undefined {
+    const run = this.#runs.get(id);
+    if (!run) return undefined;
+    const at = (ms: number) => new Date(run.at + ms).toISOString();
+    const events = [{ type: 'WorkflowExecutionStarted', timestamp: at(0), attributes: {} }];
+    if (now < run.at + this.timing.executionMs) return events;
+    const end = this.timing.executionMs;
+    const step = { displayName: 'Create campaign: named identity reviews', stepName: 'Create Campaign For Identity' };
+    if (run.failure === undefined) return [...events, { type: 'ActivityTaskCompleted', timestamp: at(end), attributes: step }, { type: 'WorkflowExecutionCompleted', timestamp: at(end), attributes: {} }];
+    return [...events, { type: 'ActivityTaskFailed', timestamp: at(end), attributes: { ...step, error: run.failure } }, { type: 'WorkflowExecutionFailed', timestamp: at(end), attributes: {} }];
   }
 
   /** The campaigns runs have created so far, with their current status (v3 Campaign). */

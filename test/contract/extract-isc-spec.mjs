@@ -19,6 +19,10 @@ const OPERATIONS = [
   ['/sources', 'get'], ['/sources/{id}', 'get'], ['/accounts', 'get'],
   ['/workflows/execute/external/{id}', 'post'], ['/workflows/execute/external/{id}/test', 'post'], ['/workflow-library/actions', 'get'],
   ['/workflow-executions/{id}', 'get'], ['/certifications', 'get'], ['/certifications/{id}/decision-summary', 'get'],
+  ['/workflows', 'get'], ['/workflows', 'post'], ['/workflows/{id}', 'put'], ['/workflows/{id}/external/oauth-clients', 'post'],
+  ['/workflows/{id}/test', 'post'],
+  // v3's execution history is deprecated; the client reads v2025's, the same WorkflowExecutionEvent list.
+  ['/workflow-executions/{id}/history', 'get', 'v2025'],
 ];
 
 const cache = new Map();
@@ -59,7 +63,7 @@ function schema(node, file, depth = 0) {
   return out;
 }
 
-function operation(specFile, path, method) {
+function operation(specFile, path, method, version) {
   const [item, file] = deref(load(specFile).paths[path], specFile);
   const op = item[method];
   const successStatus = Object.keys(op.responses).filter((code) => code.startsWith('2'));
@@ -75,6 +79,7 @@ function operation(specFile, path, method) {
     operationId: op.operationId,
     method: method.toUpperCase(),
     path,
+    ...(version ? { version } : {}),
     ...(op.deprecated ? { deprecated: true } : {}),
     userLevels: op['x-sailpoint-userLevels'],
     successStatus: successStatus.map(Number),
@@ -84,15 +89,16 @@ function operation(specFile, path, method) {
   };
 }
 
-const spec = resolve(checkout, 'idn/sailpoint-api.v3.yaml');
-const operations = Object.fromEntries(OPERATIONS.map(([path, method]) => [`v3 ${method.toUpperCase()} ${path}`, operation(spec, path, method)]));
+const operations = Object.fromEntries(
+  OPERATIONS.map(([path, method, version]) => [`${version ?? 'v3'} ${method.toUpperCase()} ${path}`, operation(resolve(checkout, `idn/sailpoint-api.${version ?? 'v3'}.yaml`), path, method, version)]),
+);
 // Identity search is the only search we make: keep the identities-index document of the answer's oneOf.
 const search = operations['v3 POST /search'].responses['200'];
 search.items = search.items.oneOf.find((variant) => variant.properties?.email && variant.properties?.identityProfile);
 const source = {
   source: 'https://github.com/sailpoint-oss/api-specs',
   commit: COMMIT,
-  spec: 'idn/sailpoint-api.v3.yaml',
+  spec: 'idn/sailpoint-api.v3.yaml (operations with a version: that version\'s spec)',
   note: 'Generated excerpt: per operation the success status codes, user levels, filters text and the request/response schemas with $refs resolved, allOf merged, descriptions and examples dropped, nesting cut at depth 4; POST /search answers keep only the identities-index document. Regenerate rather than edit.',
 };
 const lines = Object.entries(operations).map(([key, value]) => `    ${JSON.stringify(key)}: ${JSON.stringify(value)}`);

@@ -13,6 +13,8 @@ import type {
   Account,
   Campaign,
   CreateExternalExecuteWorkflow200Response,
+  CreateWorkflowRequest,
+  ExternalAttributes,
   CreateExternalExecuteWorkflowRequest,
   IdentityCertDecisionSummary,
   IdentityCertificationDto,
@@ -21,13 +23,22 @@ import type {
   SlimCampaign,
   Source,
   TestExternalExecuteWorkflowRequest,
+  TestWorkflow200Response,
+  TestWorkflowRequest,
+  Workflow,
+  WorkflowBody,
   WorkflowExecution,
+  WorkflowExecutionEvent,
   WorkflowLibraryAction,
+  WorkflowOAuthClient,
+  WorkflowTrigger,
 } from 'sailpoint-api-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HttpIscClient } from '../../functions/adapters/isc-client.js';
 import { ACTIVATE_CAMPAIGN_REQUEST, campaignRequest, DECISION_KINDS, identitySearchRequest } from '../../functions/adapters/isc-requests.js';
 import { batchInput, type BatchEnvelope, type WorkflowInput } from '../../functions/core/workflow-input.js';
+import { installableWorkflow } from '../../functions/core/workflow-install.js';
+import workflowFile from '../../workflows/inactive-users-certification.json' with { type: 'json' };
 import { startIscSimulator, type IscSimulator } from '../../functions/local/isc-simulator.js';
 import { API_CLIENT, TRIGGER_CLIENT, simulatorTarget } from '../helpers/fake-isc.js';
 import { defines, excerpt, filterFields, operationOf, operations, problems, type Operation } from './openapi-check.js';
@@ -49,6 +60,13 @@ const activateBody: ActivateCampaignOptions = ACTIVATE_CAMPAIGN_REQUEST;
 const searchBody: Search = identitySearchRequest(['alice@example.com']);
 const triggerBody: CreateExternalExecuteWorkflowRequest = { input };
 const triggerTestBody: TestExternalExecuteWorkflowRequest = { input: { test: true } };
+const installed = installableWorkflow(workflowFile, 'https://acme.api.identitynow.com', { ownerEmail: 'iam@example.com', ownerId: 'id-owner', httpClient: { clientId: 'http-pat', clientSecret: 'http-pat-secret' } });
+// The generated WorkflowTriggerAttributes merges the spec's oneOf into one type (an EXTERNAL trigger "needing" a
+// schedule's frequency), so the trigger is checked against ExternalAttributes here and against the spec at runtime.
+type WithExternalTrigger<T> = Omit<T, 'trigger'> & { trigger: Omit<WorkflowTrigger, 'attributes'> & { attributes: ExternalAttributes } };
+const createWorkflowBody: WithExternalTrigger<CreateWorkflowRequest> = installed;
+const putWorkflowBody: WithExternalTrigger<WorkflowBody> = installed;
+const testWorkflowBody: TestWorkflowRequest = { input };
 // … every response field the client or the workflow reads must exist in the v3 response models …
 type ReadFields = [
   Pick<CreateExternalExecuteWorkflow200Response, 'workflowExecutionId' | 'message'>,
@@ -59,6 +77,10 @@ type ReadFields = [
   Pick<Account, 'identityId'>,
   Pick<WorkflowLibraryAction, 'id' | 'formFields'>,
   Pick<WorkflowExecution, 'status' | 'closeTime'>,
+  Pick<Workflow, 'id' | 'name'>,
+  Pick<WorkflowOAuthClient, 'id' | 'secret' | 'url'>,
+  Pick<TestWorkflow200Response, 'workflowExecutionId'>,
+  Pick<WorkflowExecutionEvent, 'type' | 'timestamp' | 'attributes'>,
   Pick<IdentityCertificationDto, 'id'>,
   Pick<IdentityCertDecisionSummary, (typeof DECISION_KINDS)[number][keyof (typeof DECISION_KINDS)[number]]>,
 ];
@@ -70,7 +92,15 @@ const misspelt = {
   // @ts-expect-error identityID is not a field of the v3 searchCampaignInfo model (identityIds is)
   searchCampaignInfo: { type: 'IDENTITY', identityID: ['id-alice'] },
 } satisfies Campaign;
-const typeLevel: { bodies: unknown[]; reads?: ReadFields } = { bodies: [campaignBody, activateBody, searchBody, triggerBody, triggerTestBody, misspelt] };
+const misspeltWorkflow = {
+  name: 'n',
+  // @ts-expect-error triggers is not a field of the v3 CreateWorkflowRequest model (trigger is)
+  triggers: { type: 'EXTERNAL', attributes: {} },
+  trigger: { type: 'EXTERNAL', attributes: {} },
+} satisfies WithExternalTrigger<CreateWorkflowRequest>;
+const typeLevel: { bodies: unknown[]; reads?: ReadFields } = {
+  bodies: [campaignBody, activateBody, searchBody, triggerBody, triggerTestBody, misspelt, createWorkflowBody, putWorkflowBody, testWorkflowBody, misspeltWorkflow],
+};
 
 // ── runtime: the real client against the simulator, every exchange recorded ────────────────────────────────
 interface Exchange {
@@ -128,7 +158,16 @@ beforeAll(async () => {
   await client.workflowExecution(target, PAT, failed.executionId);
   const campaign = await client.campaignByName(target, PAT, 'Followed campaign (part 1 of 1)');
   decisions = await client.campaignDecisions(target, PAT, campaign!.id);
+  // workflow install and test: create, update (same name), trigger client, test run and its history.
+  const { workflowId } = await client.installWorkflow(target, PAT, installed);
+  await client.installWorkflow(target, PAT, { ...installed, enabled: true });
+  await client.createWorkflowTrigger(target, PAT, workflowId);
+  isc.state.runs.failNextExecutions(1, 'Reviewer not found');
+  const tested = await client.testWorkflow(target, PAT, workflowId, input);
+  runAt = 2e12;
+  history = await client.workflowExecutionHistory(target, PAT, tested.executionId);
 });
+let history: Awaited<ReturnType<HttpIscClient['workflowExecutionHistory']>> = [];
 let decisions: Awaited<ReturnType<HttpIscClient['campaignDecisions']>> | undefined;
 afterAll(async () => {
   await isc?.close();
@@ -145,6 +184,12 @@ const READS: Record<string, string[]> = {
   listAccounts: ['[].identityId'],
   createExternalExecuteWorkflow: ['workflowExecutionId', 'message'],
   listWorkflowLibraryActions: ['[].id', '[].formFields.[].name', '[].formFields.[].required'],
+  listWorkflows: ['[].id', '[].name'],
+  createWorkflow: ['id'],
+  putWorkflow: ['id'],
+  createWorkflowExternalTrigger: ['id', 'secret', 'url'],
+  testWorkflow: ['workflowExecutionId'],
+  getWorkflowExecutionHistory: ['[].type', '[].timestamp', '[].attributes'],
   listIdentityCertifications: ['[].id'],
   getIdentityDecisionSummary: DECISION_KINDS.flatMap((kind) => Object.values(kind)),
 };
@@ -153,8 +198,13 @@ const apiExchanges = () => exchanges.filter((exchange) => !exchange.url.pathname
 
 describe('ISC calls the client makes, against the published v3 models', () => {
   it('compiles the typed request bodies (see the type-level block above)', () => {
-    expect(typeLevel.bodies).toHaveLength(6);
+    expect(typeLevel.bodies).toHaveLength(10);
     expect(campaignBody.searchCampaignInfo?.identityIds).toEqual(['id-alice']);
+  });
+
+  it('reads a failed test run’s reason from the v2025 execution history', () => {
+    expect(history.map((event) => event.type)).toEqual(['WorkflowExecutionStarted', 'ActivityTaskFailed', 'WorkflowExecutionFailed']);
+    expect(history[1]!.attributes.error).toBe('Reviewer not found');
   });
 
   it('goes only to documented, non-deprecated v3 operations, and uses every operation in the excerpt', () => {
@@ -238,6 +288,8 @@ describe('Function: problems (negative controls)', () => {
 
   it('reports a read field the model does not define, and a filter field the spec does not list', () => {
     expect(defines(successSchema(op('createExternalExecuteWorkflow')), 'workflowExecutionID')).toBe(false);
+    expect(defines(successSchema(op('createWorkflowExternalTrigger')), 'clientSecret')).toBe(false);
+    expect(problems(op('createWorkflow').requestBody!, { ...installed, triggers: installed.trigger })).toEqual(['$.triggers: not in the model']);
     expect(defines(successSchema(op('searchPost')), '[].attributes.anything')).toBe(true);
     expect(unsupportedFilterTerms(op('getActiveCampaigns'), 'title eq "x"')).toEqual(['title eq']);
     expect(unsupportedFilterTerms(op('getActiveCampaigns'), 'name co "x"')).toEqual(['name co']);

@@ -20,8 +20,9 @@ export interface Schema {
 export interface Operation {
   operationId: string;
   method: string;
-  /** Relative to /v3, with {name} parameters. */
+  /** Relative to the API version (/v3 unless `version` says otherwise), with {name} parameters. */
   path: string;
+  version?: string;
   deprecated?: boolean;
   userLevels?: string[];
   successStatus: number[];
@@ -39,9 +40,10 @@ export const operations = Object.values(excerpt.operations);
 
 /** The operation a request goes to: `GET /v3/campaigns/abc` → getCampaign. */
 export function operationOf(method: string, pathname: string): Operation | undefined {
-  const path = pathname.replace(/^\/v3(?=\/)/, '');
-  if (path === pathname) return undefined;
-  return operations.find((op) => op.method === method && new RegExp(`^${op.path.replace(/\{[^}]+\}/g, '[^/]+')}$`).test(path));
+  const version = /^\/(v3|v2025)(?=\/)/.exec(pathname)?.[1];
+  if (!version) return undefined;
+  const path = pathname.slice(version.length + 1);
+  return operations.find((op) => (op.version ?? 'v3') === version && op.method === method && new RegExp(`^${op.path.replace(/\{[^}]+\}/g, '[^/]+')}$`).test(path));
 }
 
 /** Every way `value` departs from `schema`, as "$.path: what is wrong"; empty when it conforms. */

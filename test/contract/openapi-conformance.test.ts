@@ -119,6 +119,11 @@ describe('docs/openapi.json: every route answers as documented', () => {
     await conforming('PUT', '/admin/targets/pat/credentials/api', { body: PAT });
     expect((await conforming('POST', '/admin/targets/pat/workflow/verify')).status).toBe(200);
     expect((await conforming('POST', '/admin/targets/sim/workflow/verify')).status).toBe(422);
+    const install = { ownerEmail: 'iam@example.com', httpClient: PAT };
+    expect((await conforming('POST', '/admin/targets/pat/workflow/install', { body: install })).status).toBe(200);
+    expect((await conforming('POST', '/admin/targets/pat/workflow/install', { body: { ...install, ownerEmail: 'x' } })).status).toBe(422);
+    expect((await conforming('POST', '/admin/targets/pat/workflow/test', { body: { identityIds: [identities[0]!.id], reviewerId: identities[1]!.id } })).body.ok).toBe(true);
+    expect((await conforming('POST', '/admin/targets/pat/workflow/test', { body: { identityIds: [], reviewerId: 'r' } })).status).toBe(422);
     expect((await conforming('DELETE', '/admin/targets/pat')).status).toBe(200);
   });
 

@@ -29,6 +29,10 @@ export const noIsc: IscClient & IscAdminClient = {
   listSources: never,
   identitiesWithAccount: never,
   listWorkflowLibraryActions: never,
+  installWorkflow: never,
+  createWorkflowTrigger: never,
+  testWorkflow: never,
+  workflowExecutionHistory: never,
 };
 
 export interface TestStack extends LocalStack {

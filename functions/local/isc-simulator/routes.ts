@@ -2,7 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { DEFAULT_WORKFLOW_LIBRARY, type SimulatedLibraryAction } from '../simulated-workflow-library.js';
 import { b64, emailQuery, iscError, notFound, page, parseObject, publicAccount, publicCampaign, rateLimited, simulatedTenantId, unescape, type Answer } from './answers.js';
-import type { IscSimulatorOptions, RecordedCall, SimulatedAccount, SimulatedCampaign, SimulatedClient, SimulatedIdentity, SimulatedSource, SimulatorRoute, SimulatorState } from './state.js';
+import type { IscSimulatorOptions, RecordedCall, SimulatedAccount, SimulatedCampaign, SimulatedClient, SimulatedIdentity, SimulatedSource, SimulatedWorkflow, SimulatorRoute, SimulatorState } from './state.js';
 
 const NOT_EXECUTED = 'Workflow was not executed externally. Check enabled flag on workflow definition';
 
@@ -22,6 +22,12 @@ const ROUTES: Array<[method: string, pattern: RegExp, route: SimulatorRoute]> = 
   ['POST', /^\/v3\/campaigns\/([^/]+)\/activate$/, 'campaign-activate'],
   ['GET', /^\/v3\/workflow-library\/actions$/, 'workflow-library'],
   ['GET', /^\/v3\/workflow-executions\/([^/]+)$/, 'workflow-execution'],
+  ['GET', /^\/(?:v3|v2025)\/workflow-executions\/([^/]+)\/history$/, 'workflow-history'],
+  ['GET', /^\/v3\/workflows$/, 'workflows'],
+  ['POST', /^\/v3\/workflows$/, 'workflow-create'],
+  ['PUT', /^\/v3\/workflows\/([^/]+)$/, 'workflow-update'],
+  ['POST', /^\/v3\/workflows\/([^/]+)\/external\/oauth-clients$/, 'workflow-oauth-client'],
+  ['POST', /^\/v3\/workflows\/([^/]+)\/test$/, 'workflow-test'],
   ['GET', /^\/v3\/certifications$/, 'certifications'],
   ['GET', /^\/v3\/certifications\/([^/]+)\/decision-summary$/, 'certification-decision-summary'],
 ];
@@ -35,11 +41,20 @@ export function routeOf(method: string, path: string): { route: SimulatorRoute; 
 }
 
 // The spec gives these operations userAuth only: a token with a user behind it (a PAT), not an API client.
-const USER_CONTEXT_ROUTES: ReadonlySet<SimulatorRoute> = new Set(['campaigns', 'campaign-create', 'campaign', 'campaign-activate', 'workflow-library', 'workflow-execution', 'certifications', 'certification-decision-summary']);
+const USER_CONTEXT_ROUTES: ReadonlySet<SimulatorRoute> = new Set([
+  'campaigns', 'campaign-create', 'campaign', 'campaign-activate', 'workflow-library', 'workflow-execution', 'workflow-history', 'certifications', 'certification-decision-summary',
+  'workflows', 'workflow-create', 'workflow-update', 'workflow-oauth-client', 'workflow-test',
+]);
 
 const USER_CONTEXT_NEEDS: Partial<Record<SimulatorRoute, string>> = {
   'workflow-library': 'The workflow library needs a user-context token (a personal access token with sp:workflow:read)',
   'workflow-execution': 'Workflow executions need a user-context token (a personal access token of an ORG_ADMIN identity)',
+  'workflow-history': 'Workflow executions need a user-context token (a personal access token of an ORG_ADMIN identity)',
+  workflows: 'The workflows API needs a user-context token (a personal access token of an ORG_ADMIN identity with sp:workflow:manage)',
+  'workflow-create': 'The workflows API needs a user-context token (a personal access token of an ORG_ADMIN identity with sp:workflow:manage)',
+  'workflow-update': 'The workflows API needs a user-context token (a personal access token of an ORG_ADMIN identity with sp:workflow:manage)',
+  'workflow-oauth-client': 'The workflows API needs a user-context token (a personal access token of an ORG_ADMIN identity with sp:workflow:manage)',
+  'workflow-test': 'The workflows API needs a user-context token (a personal access token of an ORG_ADMIN identity with sp:workflow:manage)',
 };
 
 /** The simulated tenant's answers to each route, with ISC's auth and rate limit in front (see answer). */
@@ -125,7 +140,7 @@ export class SimulatedTenant {
     const parsed = parseObject(body);
     if (!parsed || typeof parsed.input !== 'object' || parsed.input === null) return iscError(400, '400.1 Bad request content', 'The request body must be a JSON object with an "input" object.');
     if (echo) return { status: 200, body: { payload: parsed.input } };
-    if (this.#state.isDisabled(workflowId)) return { status: 200, body: { message: NOT_EXECUTED } };
+    if (this.#state.isDisabled(workflowId) || this.#state.workflows.get(workflowId)?.enabled === false) return { status: 200, body: { message: NOT_EXECUTED } };
     const executionId = randomUUID();
     this.#state.recordExecution({ workflowId, executionId, clientId, input: parsed.input, at: now });
     this.#state.runs.start(executionId, workflowId, parsed.input as Record<string, unknown>, this.#runClock());
@@ -235,6 +250,57 @@ export class SimulatedTenant {
     return { status: 200, body: hits.slice(paging.offset, paging.offset + paging.limit).map(publicAccount), headers: { 'X-Total-Count': String(hits.length) } };
   }
 
+  /** POST /v3/workflows (200, v3 Workflow) and PUT /v3/workflows/{id}: name, definition.steps and an EXTERNAL trigger. */
+  #saveWorkflow(body: string, now: number, id?: string): Answer {
+    const existing = id === undefined ? undefined : this.#state.workflows.get(id);
+    if (id !== undefined && !existing) return notFound(`workflow ${id}`);
+    const parsed = parseObject(body) as Partial<SimulatedWorkflow> | undefined;
+    const problems = [
+      typeof parsed?.name === 'string' && parsed.name.trim() ? '' : 'name is required',
+      typeof parsed?.definition?.steps === 'object' && parsed.definition.steps !== null ? '' : 'definition.steps is required',
+      parsed?.trigger?.type === 'EXTERNAL' ? '' : 'trigger.type must be EXTERNAL (the only trigger simulated)',
+      parsed?.enabled === undefined || typeof parsed.enabled === 'boolean' ? '' : 'enabled must be a boolean',
+    ].filter(Boolean);
+    if (problems.length > 0) return iscError(400, '400.1 Bad request content', problems.join('; '));
+    const workflow: SimulatedWorkflow = {
+      id: existing?.id ?? randomUUID(),
+      name: parsed!.name!,
+      description: typeof parsed!.description === 'string' ? parsed!.description : '',
+      owner: parsed!.owner ?? { type: 'IDENTITY', id: 'simulated-owner', name: 'simulated owner' },
+      definition: parsed!.definition!,
+      enabled: parsed!.enabled === true,
+      trigger: parsed!.trigger!,
+      created: existing?.created ?? new Date(now).toISOString(),
+      modified: new Date(now).toISOString(),
+      executionCount: existing?.executionCount ?? 0,
+      failureCount: existing?.failureCount ?? 0,
+    };
+    this.#state.workflows.set(workflow.id, workflow);
+    return { status: 200, body: workflow };
+  }
+
+  /**
+   * POST /v3/workflows/{id}/external/oauth-clients (200, WorkflowOAuthClient): a client only the trigger accepts,
+   * and the trigger URL under /beta, as the spec's example shows it.
+   */
+  #workflowClient(id: string, origin: string): Answer {
+    if (!this.#state.workflows.has(id)) return notFound(`workflow ${id}`);
+    const client = { clientId: randomUUID(), clientSecret: randomBytes(24).toString('hex') };
+    this.#clients.set(client.clientId, client);
+    return { status: 200, body: { id: client.clientId, secret: client.clientSecret, url: `${origin}/beta/workflows/execute/external/${id}` } };
+  }
+
+  /** POST /v3/workflows/{id}/test (200, {workflowExecutionId}): runs the workflow once, enabled or not. */
+  #testWorkflow(id: string, body: string, clientId: string, now: number): Answer {
+    if (!this.#state.workflows.has(id)) return notFound(`workflow ${id}`);
+    const parsed = parseObject(body);
+    if (!parsed || typeof parsed.input !== 'object' || parsed.input === null) return iscError(400, '400.1 Bad request content', 'The request body must be a JSON object with an "input" object.');
+    const executionId = randomUUID();
+    this.#state.recordExecution({ workflowId: id, executionId, clientId, input: parsed.input, at: now });
+    this.#state.runs.start(executionId, id, parsed.input as Record<string, unknown>, this.#runClock());
+    return { status: 200, body: { workflowExecutionId: executionId } };
+  }
+
   /** Routing, auth and the rate limit, in ISC's order: authenticate, then throttle, then do the work. */
   answer(route: SimulatorRoute, params: string[], req: IncomingMessage, url: URL, body: string, now: number, call: RecordedCall): Answer {
     if (route === 'unknown') return iscError(404, '404 Not found', `No simulated route for ${req.method} ${url.pathname}.`);
@@ -272,6 +338,22 @@ export class SimulatedTenant {
         const found = this.#state.runs.execution(params[0]!, this.#runClock());
         return found ? { status: 200, body: found } : notFound(`workflow execution ${params[0]}`);
       }
+      case 'workflow-history': {
+        const history = this.#state.runs.history(params[0]!, this.#runClock());
+        return history ? { status: 200, body: history } : notFound(`workflow execution ${params[0]}`);
+      }
+      case 'workflows': {
+        const paging = page(url.searchParams, this.#maxPageSize);
+        return 'status' in paging ? paging : { status: 200, body: [...this.#state.workflows.values()].slice(paging.offset, paging.offset + paging.limit) };
+      }
+      case 'workflow-create':
+        return this.#saveWorkflow(body, now);
+      case 'workflow-update':
+        return this.#saveWorkflow(body, now, params[0]!);
+      case 'workflow-oauth-client':
+        return this.#workflowClient(params[0]!, `http://${req.headers.host ?? url.host}`);
+      case 'workflow-test':
+        return this.#testWorkflow(params[0]!, body, issued.clientId, now);
       case 'certifications':
         return this.#listCertifications(url.searchParams);
       case 'certification-decision-summary': {

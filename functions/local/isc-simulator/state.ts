@@ -44,6 +44,12 @@ export type SimulatorRoute =
   | 'campaign-activate'
   | 'workflow-library'
   | 'workflow-execution'
+  | 'workflow-history'
+  | 'workflows'
+  | 'workflow-create'
+  | 'workflow-update'
+  | 'workflow-oauth-client'
+  | 'workflow-test'
   | 'certifications'
   | 'certification-decision-summary'
   | 'unknown';
@@ -60,6 +66,21 @@ export interface SimulatedCampaign {
   searchCampaignInfo: { type: 'IDENTITY'; identityIds: string[]; reviewer?: { type: string; id: string } };
   /** GETs left before a PENDING campaign becomes STAGED (ISC generates certifications asynchronously). */
   pendingPolls: number;
+}
+
+/** A workflow created through POST /v3/workflows (v3 Workflow). */
+export interface SimulatedWorkflow {
+  id: string;
+  name: string;
+  description: string;
+  owner: { type: 'IDENTITY'; id: string; name?: string };
+  definition: { start?: string; steps: Record<string, unknown> };
+  enabled: boolean;
+  trigger: { type: 'EXTERNAL'; attributes?: Record<string, unknown> };
+  created: string;
+  modified: string;
+  executionCount: number;
+  failureCount: number;
 }
 
 /** What to do instead of (or before) answering normally. */
@@ -149,6 +170,8 @@ export class SimulatorState {
   /** token → owner and expiry; revoked tokens are kept as expired so the 401 says "expired", as ISC does. */
   readonly tokens = new Map<string, { clientId: string; expiresAt: number }>();
   readonly campaigns = new Map<string, SimulatedCampaign>();
+  /** Workflows created through the workflows API, by id. */
+  readonly workflows = new Map<string, SimulatedWorkflow>();
 
   /** What the triggered workflow does (tests make executions fail or campaigns error through it). */
   constructor(readonly runs = new WorkflowRuns()) {}
