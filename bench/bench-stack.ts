@@ -15,7 +15,7 @@ const ADMIN_TOKEN = 'bench-admin-token';
  * The local stack as the benchmarks drive it: the real ISC client, a parked poller (driven by hand), a temporary
  * directory (engine data there when `onDisk`), and `admin` for PUTs of targets, credentials and mappings.
  */
-export async function startBenchStack(config: Config, options: { onDisk?: boolean } = {}): Promise<{ stack: LocalStack; admin(path: string, body: unknown): Promise<void>; close(): Promise<void> }> {
+export async function startBenchStack(config: Config, options: { onDisk?: boolean } = {}): Promise<{ stack: LocalStack; admin: (path: string, body: unknown) => Promise<void>; close: () => Promise<void> }> {
   const dir = await mkdtemp(join(tmpdir(), 'bench-stack-'));
   const stack = await startLocalStack({
     config, log: quiet, isc: (rateLedger) => iscClient(config, { rateLedger }), port: 0, secretFile: join(dir, 'secrets.json'),
@@ -23,12 +23,12 @@ export async function startBenchStack(config: Config, options: { onDisk?: boolea
   });
   return {
     stack,
-    async admin(path, body) {
+    admin: async (path, body) => {
       const response = await request(`${stack.url}${path}`, { method: 'PUT', headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
       await response.body.text();
       if (response.statusCode >= 300) throw new Error(`bench setup: PUT ${path} answered ${response.statusCode}`);
     },
-    async close() {
+    close: async () => {
       await stack.close();
       await rm(dir, { recursive: true, force: true });
     },

@@ -30,15 +30,15 @@ const mappings = new Map(
 );
 let batches = 0;
 const store = {
-  getMappings: async () => mappings,
-  getTargets: async () => new Map([['bench', target]]),
-  recentlySentEmails: async () => new Set<string>(),
-  getDelivery: async () => undefined,
-  stageBatches: async (staged: readonly unknown[]) => void (batches += staged.length),
-  commitDelivery: async () => true,
-  releaseBatches: async () => undefined,
-  recordReportsSeen: async () => undefined,
-  recordRejectedReport: async () => undefined,
+  getMappings: () => Promise.resolve(mappings),
+  getTargets: () => Promise.resolve(new Map([['bench', target]])),
+  recentlySentEmails: () => Promise.resolve(new Set<string>()),
+  getDelivery: () => Promise.resolve(undefined),
+  stageBatches: (staged: readonly unknown[]) => Promise.resolve(void (batches += staged.length)),
+  commitDelivery: () => Promise.resolve(true),
+  releaseBatches: () => Promise.resolve(),
+  recordReportsSeen: () => Promise.resolve(),
+  recordRejectedReport: () => Promise.resolve(),
 } as unknown as IngestStore;
 const rssBefore = process.memoryUsage().rss;
 const started = performance.now();

@@ -11,7 +11,7 @@ import { applyImport, planImport, validateImport } from '../functions/cli/mappin
 import { printJson, table } from '../functions/cli/output.js';
 import { readSecret } from '../functions/cli/read-secret.js';
 import { apiGatewayRegion, sigV4Signer } from '../functions/cli/sigv4.js';
-import { AuditList, CheckAnswer, DeliverySchema, MappingSchema, MappingView, MatchTestResult, Paged, PreviewAnswer, RedriveAnswer, ReplayAnswer, TargetList, TargetView, WorkflowVerifyAnswer } from '../functions/http/responses.js';
+import { AuditList, CheckAnswer, DeliverySchema, MappingSchema, MappingView, MatchTestResult, Paged, PreviewAnswer, RedriveAnswer, ReplayAnswer, TargetList, TargetView, WorkflowInstallAnswer, WorkflowTestAnswer, WorkflowVerifyAnswer } from '../functions/http/responses.js';
 
 const program = new Command('usage-cert')
   .description('Administer the SaaS usage → ISC certification pipeline: targets (ISC tenants), mappings (app instance → source), deliveries.')
@@ -123,7 +123,7 @@ workflow
     const clientSecret = await readSecret(`client secret for ${options.httpClientId}: `);
     if (!clientSecret) throw new CliError('No client secret given on stdin or at the prompt.');
     const json = { ownerEmail: options.ownerEmail, httpClient: { clientId: options.httpClientId, clientSecret }, ...(options.ownerId ? { ownerId: options.ownerId } : {}), enable: options.enable === true };
-    const { body } = await (await client()).call('POST', `/admin/targets/${path(id, 'workflow', 'install')}`, { json });
+    const { body } = await (await client()).read(WorkflowInstallAnswer, 'POST', `/admin/targets/${path(id, 'workflow', 'install')}`, { json });
     console.log(`${body.workflow.created ? 'created' : 'updated'} workflow ${body.workflow.id} (${body.workflow.enabled ? 'enabled' : 'disabled'}) in tenant "${body.tenant}"`);
     console.log(`stored on target ${id}: trigger URL ${body.triggerUrl} and trigger client ${body.credentials.trigger.clientId}`);
     if (!body.workflow.enabled) console.log(`\nNext: usage-cert workflow test ${id} --identity <id> --reviewer <id>, then install again with --enable.`);
@@ -135,11 +135,11 @@ workflow
   .requiredOption('--identity <identityId...>', 'one or two ISC identity ids to certify')
   .requiredOption('--reviewer <identityId>', "the test campaign's reviewer")
   .action(async (id: string, options: { identity: string[]; reviewer: string }) => {
-    const { body } = await (await client()).call('POST', `/admin/targets/${path(id, 'workflow', 'test')}`, { json: { identityIds: options.identity, reviewerId: options.reviewer } });
+    const { body } = await (await client()).read(WorkflowTestAnswer, 'POST', `/admin/targets/${path(id, 'workflow', 'test')}`, { json: { identityIds: options.identity, reviewerId: options.reviewer } });
     console.log(`execution ${body.executionId}: ${body.status}`);
-    if (body.ok) console.log(`campaign created: "${body.campaign.name}" (${body.campaign.id}), ${body.campaign.status}`);
+    if (body.ok && body.campaign) console.log(`campaign created: "${body.campaign.name}" (${body.campaign.id}), ${body.campaign.status}`);
     else {
-      console.log(`FAIL  no campaign "${body.campaignName}": ${body.error}`);
+      console.log(`FAIL  no campaign "${body.campaignName}": ${body.error ?? body.status}`);
       process.exitCode = 1;
     }
   });

@@ -11,7 +11,7 @@ const DAY_S = 86_400;
 export function sentRepository(table: Table) {
   return {
     /** Which of `emails` ISC last received for this instance at or after `sinceIso`. */
-    async recentlySentEmails(instanceKey: string, emails: readonly string[], sinceIso: string): Promise<Set<string>> {
+    recentlySentEmails: async (instanceKey: string, emails: readonly string[], sinceIso: string): Promise<Set<string>> => {
       const items = await table.batchGet([...new Set(emails)].map((email) => keys.sent(instanceKey, email)));
       // The time decides, not the item's presence: TTL deletes late on AWS and never on a local engine, and the
       // mapping's window may have shrunk since the item was written.

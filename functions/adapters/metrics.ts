@@ -23,7 +23,7 @@ export function embeddedMetrics(namespace = PIPELINE_METRIC_NAMESPACE): MetricsP
     publish(values, at) {
       metrics.addDimensions({});
       metrics.setTimestamp(at);
-      for (const [name, { value, unit }] of Object.entries(values) as Array<[string, MetricValue]>) {
+      for (const [name, { value, unit }] of Object.entries<MetricValue>(values)) {
         for (const one of typeof value === 'number' ? [value] : value) metrics.addMetric(name, MetricUnit[unit], one);
       }
       metrics.publishStoredMetrics();
@@ -41,10 +41,10 @@ export function iscCounters() {
   const zero = () => Object.fromEntries(ISC_METRICS.map((metric) => [metric, 0])) as Record<IscMetric, number>;
   let counts = zero();
   return {
-    count(metric: IscMetric): void {
+    count: (metric: IscMetric): void => {
       counts[metric] += 1;
     },
-    drain(): Record<IscMetric, MetricValue> {
+    drain: (): Record<IscMetric, MetricValue> => {
       const drained = Object.fromEntries(ISC_METRICS.map((metric) => [metric, count(counts[metric])])) as Record<IscMetric, MetricValue>;
       counts = zero();
       return drained;

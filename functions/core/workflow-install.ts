@@ -110,7 +110,7 @@ export interface ExecutionEvent {
 export function executionFailures(history: readonly ExecutionEvent[]): string[] {
   return history.flatMap(({ type, attributes }) => {
     if (!type.endsWith('Failed')) return [];
-    const text = (name: string) => (typeof attributes[name] === 'string' && attributes[name] ? (attributes[name] as string) : undefined);
+    const text = (name: string) => (typeof attributes[name] === 'string' && attributes[name] ? attributes[name] : undefined);
     const step = text('displayName') ?? text('stepName');
     const reason = text('error') ?? text('failureReason') ?? text('reason') ?? text('message');
     return reason || step ? [`${step ? `${step}: ` : ''}${reason ?? type}`] : [];

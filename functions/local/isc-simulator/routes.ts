@@ -349,7 +349,7 @@ export class SimulatedTenant {
       case 'workflow-create':
         return this.#saveWorkflow(body, now);
       case 'workflow-update':
-        return this.#saveWorkflow(body, now, params[0]!);
+        return this.#saveWorkflow(body, now, params[0]);
       case 'workflow-oauth-client':
         return this.#workflowClient(params[0]!, `http://${req.headers.host ?? url.host}`);
       case 'workflow-test':
