@@ -9,7 +9,7 @@ import { createLogger } from '../adapters/logger.js';
 import type { Clock, Log } from '../core/ports.js';
 import type { CredentialKind } from '../core/target.js';
 
-export type AwsFunction = 'ingest' | 'admin' | 'dispatch' | 'sweep' | 'large-ingest' | 'large-authorizer';
+export type AwsFunction = 'ingest' | 'admin' | 'dispatch' | 'sweep' | 'large-ingest';
 
 /** What the handler factories (functions/aws/*.ts) take; tests build it directly. */
 export interface AwsRoot {
@@ -19,7 +19,7 @@ export interface AwsRoot {
   store: DynamoStore;
   secrets: SecretsManagerStore;
   secretIdFor(targetId: string, kind: CredentialKind): string;
-  /** The webhook secrets (current, previous) from Secrets Manager; only the ingest function and the large-report authorizer read them. */
+  /** The webhook secrets (current, previous) from Secrets Manager; only the ingest function reads them (the large-report authorizer reads its own). */
   webhookSecrets: () => Promise<string[]>;
 }
 
@@ -30,7 +30,6 @@ const REQUIRED: Record<AwsFunction, ReadonlyArray<keyof AwsConfig>> = {
   dispatch: [],
   sweep: [],
   'large-ingest': ['LARGE_REPORT_BUCKET'],
-  'large-authorizer': ['WEBHOOK_SECRET_ARN'],
 };
 
 /**
