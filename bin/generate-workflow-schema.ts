@@ -1,7 +1,7 @@
 /**
  * Writes workflows/workflow-input.schema.json: the JSON Schema of the trigger input the ISC workflow reads as
  * `$.trigger.input` (the dispatcher posts `{"input": WorkflowInput}`), generated from the zod contract.
- * Run `npx tsx bin/generate-workflow-schema.ts`; test/unit/workflow-definition.test.ts fails when it is stale.
+ * Run `npx tsx bin/generate-workflow-schema.ts`; test/unit/workflows/workflow-definition.test.ts fails when it is stale.
  */
 import { writeFileSync } from 'node:fs';
 import * as z from 'zod/mini';

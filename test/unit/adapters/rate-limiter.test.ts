@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { MemoryRateLedger, RateLimiter, RateLimitWaitExceeded, type RateLedger } from '../../functions/adapters/rate-limiter.js';
+import { MemoryRateLedger, RateLimiter, RateLimitWaitExceeded, type RateLedger } from '../../../functions/adapters/rate-limiter.js';
 
 beforeEach(() => {
   vi.useFakeTimers({ now: Date.parse('2025-01-01T00:00:00Z') });

@@ -4,8 +4,8 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { UserTable } from '../../functions/core/user-table.js';
-import type { UserUsage } from '../../functions/core/rows.js';
+import { UserTable } from '../../../functions/core/user-table.js';
+import type { UserUsage } from '../../../functions/core/rows.js';
 
 /** The merge rule written plainly, one object per user. */
 function reference(users: UserUsage[]): UserUsage[] {

@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import * as z from 'zod/mini';
-import { WorkflowInputSchema, batchInput, type BatchEnvelope } from '../../functions/core/workflow-input.js';
+import { WorkflowInputSchema, batchInput, type BatchEnvelope } from '../../../functions/core/workflow-input.js';
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 interface JsonSchema {
@@ -31,8 +31,8 @@ interface Workflow {
 }
 
 const readJson = (path: string): unknown => JSON.parse(readFileSync(new URL(path, import.meta.url), 'utf8'));
-const committedSchema = readJson('../../workflows/workflow-input.schema.json') as JsonSchema;
-const workflow = readJson('../../workflows/inactive-users-certification.json') as Workflow;
+const committedSchema = readJson('../../../workflows/workflow-input.schema.json') as JsonSchema;
+const workflow = readJson('../../../workflows/inactive-users-certification.json') as Workflow;
 const steps = workflow.definition.steps;
 
 // ── the checker ─────────────────────────────────────────────────────────────────────────────────────────────
@@ -253,7 +253,7 @@ describe('workflows/inactive-users-certification.json', () => {
     expect(tokens.filter((token) => !/^%%[A-Z_]+%%$/.test(token))).toEqual([]);
     const placeholders = new Set(tokens);
     expect([...placeholders].sort()).toEqual(['%%API_URL%%', '%%OWNER_EMAIL%%', '%%WORKFLOW_CLIENT_ID%%']);
-    const setup = readFileSync(new URL('../../docs/isc-setup.md', import.meta.url), 'utf8');
+    const setup = readFileSync(new URL('../../../docs/isc-setup.md', import.meta.url), 'utf8');
     expect([...placeholders].filter((p) => !setup.includes(p))).toEqual([]);
   });
 });

@@ -1,10 +1,10 @@
 /** `workflow verify` in the core: the workflow's action attributes against a library's form fields. */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { verifyWorkflow, workflowActionIds, type LibraryAction, type WorkflowDefinition } from '../../functions/core/workflow-verify.js';
-import { DEFAULT_WORKFLOW_LIBRARY } from '../../functions/local/simulated-workflow-library.js';
+import { verifyWorkflow, workflowActionIds, type LibraryAction, type WorkflowDefinition } from '../../../functions/core/workflow-verify.js';
+import { DEFAULT_WORKFLOW_LIBRARY } from '../../../functions/local/simulated-workflow-library.js';
 
-const workflow = JSON.parse(readFileSync(new URL('../../workflows/inactive-users-certification.json', import.meta.url), 'utf8')) as WorkflowDefinition;
+const workflow = JSON.parse(readFileSync(new URL('../../../workflows/inactive-users-certification.json', import.meta.url), 'utf8')) as WorkflowDefinition;
 const library = (): LibraryAction[] => structuredClone(DEFAULT_WORKFLOW_LIBRARY);
 
 describe('Function: verifyWorkflow', () => {

@@ -1,14 +1,14 @@
 /** The OpenAPI document is generated from the route table; the committed copy must match (npm run openapi). */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { openApiDocument } from '../../functions/http/openapi.js';
-import { documentedRoutes } from '../../functions/http/routes.js';
+import { openApiDocument } from '../../../functions/http/openapi.js';
+import { documentedRoutes } from '../../../functions/http/routes.js';
 
 describe('Function: openApiDocument', () => {
   const generated = openApiDocument(documentedRoutes()) as { paths: Record<string, Record<string, any>> };
 
   it('matches docs/openapi.json (run `npm run openapi` after changing a route or schema)', () => {
-    const committed = JSON.parse(readFileSync(new URL('../../docs/openapi.json', import.meta.url), 'utf8'));
+    const committed = JSON.parse(readFileSync(new URL('../../../docs/openapi.json', import.meta.url), 'utf8'));
     expect(generated).toEqual(committed);
   });
 

@@ -1,8 +1,8 @@
 /** `workflow install` and `workflow test` in the core: the filled workflow, the test input, the history's reasons. */
 import { describe, expect, it } from 'vitest';
-import { WorkflowInputSchema } from '../../functions/core/workflow-input.js';
-import { currentTriggerUrl, executionFailures, installableWorkflow, testInput, workflowIdOf } from '../../functions/core/workflow-install.js';
-import workflow from '../../workflows/inactive-users-certification.json' with { type: 'json' };
+import { WorkflowInputSchema } from '../../../functions/core/workflow-input.js';
+import { currentTriggerUrl, executionFailures, installableWorkflow, testInput, workflowIdOf } from '../../../functions/core/workflow-install.js';
+import workflow from '../../../workflows/inactive-users-certification.json' with { type: 'json' };
 
 const install = { ownerEmail: 'iam@example.com', httpClient: { clientId: 'http-pat', clientSecret: 'http-secret' } };
 

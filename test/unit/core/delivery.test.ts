@@ -1,6 +1,6 @@
 /** Pure core: the status a delivery reaches from its settled batch counts (delivery.ts). */
 import { describe, expect, it } from 'vitest';
-import { settledStatus } from '../../functions/core/delivery.js';
+import { settledStatus } from '../../../functions/core/delivery.js';
 
 const settled = (batchCount: number, dispatched: number, failed: number, held: number) => settledStatus({ batchCount, settled: { dispatched, failed, held } });
 

@@ -1,10 +1,10 @@
 /** Pure core: what instance and tenant names say about their environment, and the tenant a token proves. */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_NON_PRODUCTION_WORDS, DEFAULT_PRODUCTION_WORDS, DEFAULT_VOCABULARY, classifyName, type NameKind } from '../../functions/core/environment-names.js';
-import { classifyTenant, targetEnvironmentProblems, tenantProblems } from '../../functions/core/tenant-environment.js';
-import { environmentProblems, instanceNameCheck } from '../../functions/core/mapping.js';
-import { environmentVocabulary, loadConfig } from '../../functions/adapters/config.js';
+import { DEFAULT_NON_PRODUCTION_WORDS, DEFAULT_PRODUCTION_WORDS, DEFAULT_VOCABULARY, classifyName, type NameKind } from '../../../functions/core/environment-names.js';
+import { classifyTenant, targetEnvironmentProblems, tenantProblems } from '../../../functions/core/tenant-environment.js';
+import { environmentProblems, instanceNameCheck } from '../../../functions/core/mapping.js';
+import { environmentVocabulary, loadConfig } from '../../../functions/adapters/config.js';
 
 const P: NameKind = 'production';
 const N: NameKind = 'non-production';

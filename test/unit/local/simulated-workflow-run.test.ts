@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { WorkflowRuns } from '../../functions/local/simulated-workflow-run.js';
+import { WorkflowRuns } from '../../../functions/local/simulated-workflow-run.js';
 
 describe('Class: WorkflowRuns (ISC simulator)', () => {
   it('keeps the newest 5,000 runs, so a long-running npm start holds bounded memory', () => {

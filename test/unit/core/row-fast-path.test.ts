@@ -4,8 +4,8 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { fastRow, schemaRow } from '../../functions/core/rows.js';
-import type { ParsedReport, RawRow } from '../../functions/core/report.js';
+import { fastRow, schemaRow } from '../../../functions/core/rows.js';
+import type { ParsedReport, RawRow } from '../../../functions/core/report.js';
 
 // Weighted towards ordinary values so the fast path is reached often; the rest are hostile or odd.
 const plain = fc.stringMatching(/^[A-Za-z][A-Za-z0-9 ._-]{0,20}[a-z]$/);

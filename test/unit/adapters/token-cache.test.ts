@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
-import type { Credentials } from '../../functions/core/target.js';
-import { TokenCache, decodeJwtClaims, type IssuedToken } from '../../functions/adapters/token-cache.js';
+import type { Credentials } from '../../../functions/core/target.js';
+import { TokenCache, decodeJwtClaims, type IssuedToken } from '../../../functions/adapters/token-cache.js';
 
 const TOKEN_URL = 'https://acme.api.identitynow.com/oauth/token';
 const OWNER = { id: 'prod', tokenUrl: TOKEN_URL };

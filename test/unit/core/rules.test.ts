@@ -1,13 +1,13 @@
 /** Pure core: instance keys, target URLs, backoff and staleness (environment names: environment-names.test.ts). */
 import { describe, expect, it } from 'vitest';
-import { instanceKey } from '../../functions/core/instance.js';
-import { ReviewerSchema } from '../../functions/core/mapping.js';
-import { isHttpUrl, resolveTargetUrls, tenantName } from '../../functions/core/target.js';
-import { iscUrlProblem } from '../../functions/core/isc-hosts.js';
-import { rateLimitDelayMs, retryDelayMs } from '../../functions/core/backoff.js';
-import { DEFAULT_DISPATCH_SETTINGS } from '../../functions/core/dispatcher.js';
-import { expectedInterval, isStale } from '../../functions/core/staleness.js';
-import { AppError } from '../../functions/core/errors.js';
+import { instanceKey } from '../../../functions/core/instance.js';
+import { ReviewerSchema } from '../../../functions/core/mapping.js';
+import { isHttpUrl, resolveTargetUrls, tenantName } from '../../../functions/core/target.js';
+import { iscUrlProblem } from '../../../functions/core/isc-hosts.js';
+import { rateLimitDelayMs, retryDelayMs } from '../../../functions/core/backoff.js';
+import { DEFAULT_DISPATCH_SETTINGS } from '../../../functions/core/dispatcher.js';
+import { expectedInterval, isStale } from '../../../functions/core/staleness.js';
+import { AppError } from '../../../functions/core/errors.js';
 
 describe('Function: instanceKey', () => {
   it('keys instances by trimmed lower-case name', () => {

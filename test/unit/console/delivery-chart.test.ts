@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { campaignsPerInstance, dailySeries } from '../../functions/console/chart.js';
-import type { Delivery } from '../../functions/console/types.js';
+import { campaignsPerInstance, dailySeries } from '../../../functions/console/chart.js';
+import type { Delivery } from '../../../functions/console/types.js';
 
 const delivery = (receivedAt: string, instances: Array<[string, number, number]>, settled?: Delivery['settled']): Delivery =>
   ({ receivedAt, status: 'DISPATCHED', settled, instances: instances.map(([instanceKey, inactiveUsers, batches]) => ({ instanceKey, inactiveUsers, batches })) }) as unknown as Delivery;

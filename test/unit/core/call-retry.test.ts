@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_CALL_RETRY, RetryBudget, nextTryDelayMs } from '../../functions/core/call-retry.js';
+import { DEFAULT_CALL_RETRY, RetryBudget, nextTryDelayMs } from '../../../functions/core/call-retry.js';
 
 const policy = { ...DEFAULT_CALL_RETRY, maxTries: 4, baseMs: 250, capMs: 600, budgetMs: 10_000 };
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { TtlCache } from '../../functions/core/ttl-cache.js';
+import { TtlCache } from '../../../functions/core/ttl-cache.js';
 
 function fakeClock(start = 1_000_000) {
   let now = start;

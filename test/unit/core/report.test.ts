@@ -1,11 +1,11 @@
 /** Pure core: how report bodies are read (functions/core/report.ts, rows.ts). */
 import { describe, expect, it } from 'vitest';
-import { bodyKind, parseReport } from '../../functions/core/report.js';
-import { validateReport } from '../../functions/core/rows.js';
-import { AppError } from '../../functions/core/errors.js';
-import { MAX_JSON_DEPTH, parseJsonText } from '../../functions/core/json-text.js';
-import { readReport, reportContentHash } from '../../functions/core/ingest.js';
-import { compileProfiles, type ReportProfileInput } from '../../functions/core/report-profile.js';
+import { bodyKind, parseReport } from '../../../functions/core/report.js';
+import { validateReport } from '../../../functions/core/rows.js';
+import { AppError } from '../../../functions/core/errors.js';
+import { MAX_JSON_DEPTH, parseJsonText } from '../../../functions/core/json-text.js';
+import { readReport, reportContentHash } from '../../../functions/core/ingest.js';
+import { compileProfiles, type ReportProfileInput } from '../../../functions/core/report-profile.js';
 
 const rows = [{ Email: 'a@x.com', 'Days Active': 0, Instance: 'Slack-production' }];
 

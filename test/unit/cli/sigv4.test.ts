@@ -1,6 +1,6 @@
 /** The CLI's SigV4 signing (functions/cli/sigv4.ts), checked against AWS's published SigV4 test vector. */
 import { describe, expect, it } from 'vitest';
-import { apiGatewayRegion, sigV4Signer } from '../../functions/cli/sigv4.js';
+import { apiGatewayRegion, sigV4Signer } from '../../../functions/cli/sigv4.js';
 
 // AWS Signature Version 4 test suite, "get-vanilla".
 const credentials = () => Promise.resolve({ accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY' });

@@ -1,8 +1,8 @@
 /** Pure core: which users are inactive, excluded or cooling down (policy.ts) and how they are batched (batching.ts). */
 import { describe, expect, it } from 'vitest';
-import { applyCooldown, classifyUsers, cooldownStart } from '../../functions/core/policy.js';
-import { byteLength, planBatches, userBytes, IDENTITY_RESERVE_BYTES } from '../../functions/core/batching.js';
-import { batchInput, type BatchEnvelope } from '../../functions/core/workflow-input.js';
+import { applyCooldown, classifyUsers, cooldownStart } from '../../../functions/core/policy.js';
+import { byteLength, planBatches, userBytes, IDENTITY_RESERVE_BYTES } from '../../../functions/core/batching.js';
+import { batchInput, type BatchEnvelope } from '../../../functions/core/workflow-input.js';
 
 const now = new Date('2026-11-26T00:00:00Z');
 

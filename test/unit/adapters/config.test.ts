@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { dispatchSettings, loadAwsConfig, loadLocalConfig } from '../../functions/adapters/config.js';
-import { identityTenantKey } from '../../functions/core/identity-directory.js';
+import { dispatchSettings, loadAwsConfig, loadLocalConfig } from '../../../functions/adapters/config.js';
+import { identityTenantKey } from '../../../functions/core/identity-directory.js';
 
 const failure = (load: () => unknown): string => {
   try {
