@@ -2,7 +2,7 @@ import { once } from 'node:events';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
-import Provider, { type JWK, type KoaContextWithOIDC } from 'oidc-provider';
+import Provider, { type Configuration, type JWK, type KoaContextWithOIDC } from 'oidc-provider';
 import { matchesAnySecret } from '../http/auth.js';
 import type { ConsoleAuth, ConsoleRole } from '../http/console-auth.js';
 import { createJwtVerifier } from '../adapters/jwt-verifier.js';
@@ -54,7 +54,32 @@ export async function startLocalOidc(options: LocalOidcOptions): Promise<LocalOi
   const users = new Map(options.users.map((user) => [user.email.toLowerCase(), user]));
   const consoleUrl = `${options.consoleOrigin}/console/`;
 
-  const provider = new Provider(issuer, {
+  const provider = new Provider(issuer, providerConfiguration(options, users, consoleUrl));
+  const callback = provider.callback();
+  const interaction = signInInteraction(provider, users);
+
+  server.on('request', (request: IncomingMessage, response: ServerResponse) => {
+    if (!request.url?.startsWith('/interaction/')) return void callback(request, response);
+    interaction(request, response).catch(() => sendPage(response, 400, page('Sign-in failed', '<p>This sign-in attempt has expired or is not valid. Go back to the console and sign in again.</p>')));
+  });
+
+  return {
+    issuer,
+    console: {
+      // The API verifies these tokens exactly as it would Cognito's: fetched JWKS, issuer, audience, expiry.
+      auth: { verify: createJwtVerifier({ issuer, audience: LOCAL_CONSOLE_CLIENT_ID, jwksUri: `${issuer}/jwks` }), groupsClaim: 'groups' },
+      signIn: { clientId: LOCAL_CONSOLE_CLIENT_ID, authorizeUrl: `${issuer}/auth`, tokenUrl: `${issuer}/token`, logoutUrl: `${issuer}/session/end`, scope: 'openid email groups', groupsClaim: 'groups' },
+    },
+    async close() {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    },
+  };
+}
+
+/** One first-party public client (code + PKCE), the seeded users as accounts, Cognito-like defaults. */
+function providerConfiguration(options: LocalOidcOptions, users: Map<string, LocalUser>, consoleUrl: string): Configuration {
+  return {
     clients: [{
       client_id: LOCAL_CONSOLE_CLIENT_ID,
       token_endpoint_auth_method: 'none',
@@ -101,10 +126,12 @@ export async function startLocalOidc(options: LocalOidcOptions): Promise<LocalOi
         },
       },
     },
-  });
-  const callback = provider.callback();
+  };
+}
 
-  async function interaction(request: IncomingMessage, response: ServerResponse): Promise<void> {
+/** The login form: answers the provider's interaction with the account whose email and password match. */
+function signInInteraction(provider: Provider, users: Map<string, LocalUser>) {
+  return async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
     const details = await provider.interactionDetails(request, response);
     if (request.method === 'POST') {
       const form = new URLSearchParams(await readBody(request));
@@ -118,24 +145,6 @@ export async function startLocalOidc(options: LocalOidcOptions): Promise<LocalOi
       return sendPage(response, 401, loginForm(details.uid, 'That email and password did not match.'));
     }
     sendPage(response, 200, loginForm(details.uid));
-  }
-
-  server.on('request', (request: IncomingMessage, response: ServerResponse) => {
-    if (!request.url?.startsWith('/interaction/')) return void callback(request, response);
-    interaction(request, response).catch(() => sendPage(response, 400, page('Sign-in failed', '<p>This sign-in attempt has expired or is not valid. Go back to the console and sign in again.</p>')));
-  });
-
-  return {
-    issuer,
-    console: {
-      // The API verifies these tokens exactly as it would Cognito's: fetched JWKS, issuer, audience, expiry.
-      auth: { verify: createJwtVerifier({ issuer, audience: LOCAL_CONSOLE_CLIENT_ID, jwksUri: `${issuer}/jwks` }), groupsClaim: 'groups' },
-      signIn: { clientId: LOCAL_CONSOLE_CLIENT_ID, authorizeUrl: `${issuer}/auth`, tokenUrl: `${issuer}/token`, logoutUrl: `${issuer}/session/end`, scope: 'openid email groups', groupsClaim: 'groups' },
-    },
-    async close() {
-      server.closeAllConnections();
-      await new Promise((resolve) => server.close(resolve));
-    },
   };
 }
 
