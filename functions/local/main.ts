@@ -4,47 +4,33 @@ import { ConfigError, DEFAULT_FOLLOW_INTERVAL_SECONDS, loadLocalConfig, type Loc
 import { iscClient } from '../adapters/configured-isc-client.js';
 import { createLogger } from '../adapters/logger.js';
 import { pipelineHealth } from '../core/pipeline-health.js';
+import type { Log } from '../core/ports.js';
 import { localCredentials } from './local-credentials.js';
 import { startLocalStack } from './local-stack.js';
-import { SIMULATOR_BANNER, startIscSimulator, type IscSimulator } from './isc-simulator.js';
+import { SIMULATOR_BANNER, startIscSimulator } from './isc-simulator.js';
 import { localOidcUsers, startLocalOidc, type LocalOidc } from './local-oidc.js';
 import { DEMO_FOLLOW_INTERVAL_MS, seedDemo, simulatorClients, simulatorIdentities } from './demo-setup.js';
 
 const DAY_MS = 86_400_000;
 
 export async function main(): Promise<void> {
-  let env: LocalConfig;
-  try {
-    env = loadLocalConfig(process.env);
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      console.error(error.message);
-      process.exit(2);
-    }
-    throw error;
-  }
+  const env = configOrExit();
   const log = createLogger('local', env.LOG_LEVEL);
-  // The data directory holds report PII (the embedded DynamoDB) and ISC client secrets: owner-only, files
-  // 0600 and directories 0700 for everything this process creates, an existing directory tightened too.
-  process.umask(0o077);
-  const dataDir = resolve(env.DATA_DIR);
-  await mkdir(dataDir, { recursive: true, mode: 0o700 });
-  await chmod(dataDir, 0o700);
+  const dataDir = await ownerOnlyDataDir(env.DATA_DIR);
   const credentials = await localCredentials(dataDir, env);
   const port = Number(env.PORT);
 
-  let simulator: IscSimulator | undefined;
   const clients = simulatorClients(credentials.simulatorSeed);
-  if (env.ISC_SIMULATOR === 'on') {
-    simulator = await startIscSimulator({
+  const simulator = env.ISC_SIMULATOR === 'on'
+    ? await startIscSimulator({
       port: Number(env.ISC_SIMULATOR_PORT ?? port + 1),
       tenantName: 'simulator',
       clients: [clients.trigger, clients.api],
       identities: await simulatorIdentities(new URL('../../samples/usage-report.json', import.meta.url).pathname),
       sources: [{ id: 'src-slack', name: 'Slack' }],
       log: (line) => log.warn(line, { simulator: true }),
-    });
-  }
+    })
+    : undefined;
 
   // The demo's simulated campaigns complete within seconds; an explicit FOLLOW_INTERVAL_SECONDS still wins.
   const followSeconds = env.FOLLOW_INTERVAL_SECONDS ?? (simulator ? DEMO_FOLLOW_INTERVAL_MS / 1000 : DEFAULT_FOLLOW_INTERVAL_SECONDS);
@@ -69,30 +55,66 @@ export async function main(): Promise<void> {
   });
   const seeded = simulator ? await seedDemo({ store: stack.store, url: stack.url, adminToken: credentials.adminToken, simulatorUrl: simulator.url, clients, log }) : false;
 
-  // The silent failure of the native setup is a report that stops coming: say so, at start and daily.
-  const warnStale = async () => {
-    const health = await pipelineHealth(stack.store, new Date(), DAY_MS);
-    if (health.staleMappings.length > 0) log.warn('mappings overdue for a report', { staleMappings: health.staleMappings });
-  };
-  await warnStale();
-  const staleTimer = setInterval(() => void warnStale().catch(() => undefined), DAY_MS);
-  staleTimer.unref();
+  const staleTimer = await warnStaleMappingsDaily(stack.store, log);
 
   printBanner({ url: stack.url, dataDir, credentials, previousSecret: env.WEBHOOK_SECRET_PREVIOUS, simulatorUrl: simulator?.url, seeded, oidc: oidc && { issuer: oidc.issuer, users: oidcUsers } });
 
+  stopOnSignal(async () => {
+    clearInterval(staleTimer);
+    await stack.close();
+    await simulator?.close();
+    await oidc?.close();
+  });
+}
+
+/** SIGINT or SIGTERM closes everything once, in order, then exits. */
+function stopOnSignal(close: () => Promise<void>): void {
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
     process.stderr.write(`\n${signal}: stopping (finishing the current dispatch round)…\n`);
-    clearInterval(staleTimer);
-    await stack.close();
-    await simulator?.close();
-    await oidc?.close();
+    await close();
     process.exit(0);
   };
   process.on('SIGINT', () => void stop('SIGINT'));
   process.on('SIGTERM', () => void stop('SIGTERM'));
+}
+
+function configOrExit(): LocalConfig {
+  try {
+    return loadLocalConfig(process.env);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      console.error(error.message);
+      process.exit(2);
+    }
+    throw error;
+  }
+}
+
+/**
+ * The data directory holds report PII (the embedded DynamoDB) and ISC client secrets: owner-only, files 0600 and
+ * directories 0700 for everything this process creates, an existing directory tightened too.
+ */
+async function ownerOnlyDataDir(path: string): Promise<string> {
+  process.umask(0o077);
+  const dataDir = resolve(path);
+  await mkdir(dataDir, { recursive: true, mode: 0o700 });
+  await chmod(dataDir, 0o700);
+  return dataDir;
+}
+
+/** The silent failure of the native setup is a report that stops coming: say so, at start and daily. */
+async function warnStaleMappingsDaily(store: Parameters<typeof pipelineHealth>[0], log: Log): Promise<NodeJS.Timeout> {
+  const warnStale = async () => {
+    const health = await pipelineHealth(store, new Date(), DAY_MS);
+    if (health.staleMappings.length > 0) log.warn('mappings overdue for a report', { staleMappings: health.staleMappings });
+  };
+  await warnStale();
+  const timer = setInterval(() => void warnStale().catch(() => undefined), DAY_MS);
+  timer.unref();
+  return timer;
 }
 
 function printBanner(options: { url: string; dataDir: string; credentials: Awaited<ReturnType<typeof localCredentials>>; previousSecret?: string; simulatorUrl?: string; seeded: boolean; oidc?: { issuer: string; users: ReturnType<typeof localOidcUsers> } }): void {
