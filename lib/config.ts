@@ -62,30 +62,8 @@ export function stageConfig(node: Node): StageConfig {
   const alarmEmail = optionalString(node, 'alarmEmail');
   if (alarmEmail !== undefined && !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(alarmEmail)) throw new Error(`Context "alarmEmail" is not an email address: "${alarmEmail}".`);
 
-  const tuning: Record<string, string> = {};
-  for (const [key, envName] of Object.entries(TUNING)) {
-    const value = optionalInt(node, key, 0, 10_000_000);
-    if (value !== undefined) tuning[envName] = String(value);
-  }
-  // Comma lists: excluded from every campaign (break-glass and service accounts); extra environment words read in
-  // instance and tenant names.
-  for (const [key, envName] of [['excludeEmails', 'EXCLUDE_EMAILS'], ['excludeDomains', 'EXCLUDE_DOMAINS'], ['productionWords', 'PRODUCTION_WORDS'], ['nonProductionWords', 'NON_PRODUCTION_WORDS']] as const) {
-    const value = optionalString(node, key);
-    if (value !== undefined) tuning[envName] = value;
-  }
-
-  // The functions' own validation, at synth: a bad word list fails here rather than at every cold start.
-  try {
-    vocabularyFromEnv(tuning);
-  } catch (error) {
-    throw new Error(`Context value rejected by the functions' configuration: ${(error as Error).message}`, { cause: error });
-  }
-  const cidrs = (optionalString(node, 'webhookAllowedCidrs') ?? '').split(',').map((c) => c.trim()).filter(Boolean);
-  for (const cidr of cidrs) if (!IPV4_CIDR.test(cidr) && !IPV6_CIDR.test(cidr)) throw new Error(`Context "webhookAllowedCidrs" must be comma-separated CIDRs (203.0.113.0/24, 2001:db8::/32), got "${cidr}".`);
-  const iscAllowedHosts = optionalString(node, 'iscAllowedHosts');
-  for (const host of (iscAllowedHosts ?? '').split(',').map((h) => h.trim()).filter(Boolean)) {
-    if (!/^[a-z0-9-]+(\.[a-z0-9-]+)+$/i.test(host)) throw new Error(`Context "iscAllowedHosts" must be comma-separated host names (iam.acme.com), got "${host}".`);
-  }
+  const tuning = functionTuning(node);
+  const { cidrs, iscAllowedHosts } = networkRules(node);
 
   const logLevel = String(node.tryGetContext('logLevel') ?? 'INFO').toUpperCase();
   if (!['DEBUG', 'INFO', 'WARN', 'ERROR'].includes(logLevel)) throw new Error(`Context "logLevel" must be DEBUG, INFO, WARN or ERROR, got "${logLevel}".`);
@@ -114,6 +92,40 @@ export function stageConfig(node: Node): StageConfig {
   if (alarmEmail !== undefined) config.alarmEmail = alarmEmail;
   if (iscAllowedHosts !== undefined) config.iscAllowedHosts = iscAllowedHosts.toLowerCase();
   return config;
+}
+
+/** The functions' optional tuning knobs from context, checked with the functions' own validation. */
+function functionTuning(node: Node): Record<string, string> {
+  const tuning: Record<string, string> = {};
+  for (const [key, envName] of Object.entries(TUNING)) {
+    const value = optionalInt(node, key, 0, 10_000_000);
+    if (value !== undefined) tuning[envName] = String(value);
+  }
+  // Comma lists: excluded from every campaign (break-glass and service accounts); extra environment words read in
+  // instance and tenant names.
+  for (const [key, envName] of [['excludeEmails', 'EXCLUDE_EMAILS'], ['excludeDomains', 'EXCLUDE_DOMAINS'], ['productionWords', 'PRODUCTION_WORDS'], ['nonProductionWords', 'NON_PRODUCTION_WORDS']] as const) {
+    const value = optionalString(node, key);
+    if (value !== undefined) tuning[envName] = value;
+  }
+
+  // The functions' own validation, at synth: a bad word list fails here rather than at every cold start.
+  try {
+    vocabularyFromEnv(tuning);
+  } catch (error) {
+    throw new Error(`Context value rejected by the functions' configuration: ${(error as Error).message}`, { cause: error });
+  }
+  return tuning;
+}
+
+/** Where webhooks may come from (CIDRs) and which extra ISC hosts targets may name. */
+function networkRules(node: Node): { cidrs: string[]; iscAllowedHosts?: string } {
+  const cidrs = (optionalString(node, 'webhookAllowedCidrs') ?? '').split(',').map((c) => c.trim()).filter(Boolean);
+  for (const cidr of cidrs) if (!IPV4_CIDR.test(cidr) && !IPV6_CIDR.test(cidr)) throw new Error(`Context "webhookAllowedCidrs" must be comma-separated CIDRs (203.0.113.0/24, 2001:db8::/32), got "${cidr}".`);
+  const iscAllowedHosts = optionalString(node, 'iscAllowedHosts');
+  for (const host of (iscAllowedHosts ?? '').split(',').map((h) => h.trim()).filter(Boolean)) {
+    if (!/^[a-z0-9-]+(\.[a-z0-9-]+)+$/i.test(host)) throw new Error(`Context "iscAllowedHosts" must be comma-separated host names (iam.acme.com), got "${host}".`);
+  }
+  return { cidrs, ...(iscAllowedHosts !== undefined ? { iscAllowedHosts } : {}) };
 }
 
 const IPV4_CIDR = /^(\d{1,3}\.){3}\d{1,3}\/\d{1,2}$/;
