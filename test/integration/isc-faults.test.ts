@@ -18,7 +18,9 @@ let stack: TestStack;
 beforeAll(async () => {
   isc = await startFakeIsc({ identities: seedIdentities(400), tokenTtlSeconds: 300 });
   stack = await startTestStack({
-    isc: new HttpIscClient({ timeoutMs: 250 }),
+    // Far above a normal answer even on a starved CPU (a normal answer that timed out after ISC ran the workflow
+    // would be the at-least-once case, not an injected fault), far below the injected delay.
+    isc: new HttpIscClient({ timeoutMs: 2_000 }),
     env: { BATCH_MAX_BYTES: '8192' },
     dispatch: { backoffBaseMs: 10, backoffCapMs: 80, maxAttempts: 8 },
   });
@@ -36,7 +38,7 @@ const FAULTS: Fault[] = [
   { type: 'rate-limit', retryAfterSeconds: 1 },
   { type: 'status', status: 500 },
   { type: 'status', status: 502 },
-  { type: 'delay', ms: 600 },
+  { type: 'delay', ms: 4_000 },
   { type: 'reset' },
 ];
 
