@@ -11,7 +11,7 @@ const MIXED = new URL('../fixtures/mappings-mixed.csv', import.meta.url).pathnam
 let stack: TestStack;
 
 async function cli(args: string[], stdin?: string): Promise<{ code: number; stdout: string; stderr: string }> {
-  const child = run(process.execPath, ['bin/usage-cert.mjs', ...args], { env: { ...process.env, ADMIN_URL: stack.url, ADMIN_TOKEN }, timeout: 30_000 });
+  const child = run(process.execPath, ['bin/usage-cert.mjs', ...args], { env: { ...process.env, ADMIN_URL: stack.url, ADMIN_TOKEN }, timeout: 60_000 });
   if (stdin !== undefined) {
     child.child.stdin!.end(stdin);
   } else child.child.stdin!.end();
@@ -157,14 +157,14 @@ describe('CLI: usage-cert deliveries', () => {
     expect((await cli(['deliveries', 'list', '--status', 'SUSPECT_MAPPING'])).code).toBe(0);
 
     // `… | head`: the reader may close the pipe before the CLI writes (`true` never reads); no stack trace, exit 0.
-    const piped = await run('bash', ['-o', 'pipefail', '-c', `node bin/usage-cert.mjs deliveries show ${id} | true`], { env: { ...process.env, ADMIN_URL: stack.url, ADMIN_TOKEN }, timeout: 30_000 });
+    const piped = await run('bash', ['-o', 'pipefail', '-c', `node bin/usage-cert.mjs deliveries show ${id} | true`], { env: { ...process.env, ADMIN_URL: stack.url, ADMIN_TOKEN }, timeout: 60_000 });
     expect(piped.stderr).toBe('');
   });
 
   it('finds the local stack on PORT when ADMIN_URL is unset', async () => {
     const port = new URL(stack.url).port;
     const { ADMIN_URL: _unset, ...env } = process.env;
-    const { stdout } = await run(process.execPath, ['bin/usage-cert.mjs', 'targets', 'list'], { env: { ...env, PORT: port, ADMIN_TOKEN }, timeout: 30_000 });
+    const { stdout } = await run(process.execPath, ['bin/usage-cert.mjs', 'targets', 'list'], { env: { ...env, PORT: port, ADMIN_TOKEN }, timeout: 60_000 });
     expect(stdout).toMatch(/prod\s+production\s+acme/);
   });
 });
