@@ -16,28 +16,14 @@ import {
 } from 'aws-cdk-lib/aws-cognito';
 import { Construct, type Node } from 'constructs';
 import type { StageConfig } from './config.js';
-
-/** An external IdP the user pool federates to (context `consoleIdp`, JSON): the hosted sign-in then offers it. */
-export type ConsoleIdp =
-  | { type: 'saml'; name: string; metadataUrl: string }
-  | { type: 'oidc'; name: string; issuer: string; clientId: string; clientSecretName: string };
+import { readContext, type ConsoleIdp } from './context.js';
 
 /** The console's groups; membership is the role the API enforces (functions/http/console-auth.ts). */
 export const CONSOLE_GROUPS = { admin: 'May change targets, credentials, mappings and replay deliveries.', viewer: 'May read everything, change nothing.' } as const;
 
+/** The external IdP the user pool federates to (context `consoleIdp`, JSON), checked with the other context keys. */
 export function consoleIdp(node: Node): ConsoleIdp | undefined {
-  const raw: unknown = node.tryGetContext('consoleIdp');
-  if (raw === undefined || raw === null || raw === '') return undefined;
-  const value = (typeof raw === 'string' ? JSON.parse(raw) : raw) as Partial<Record<string, string>>;
-  const need = (key: string) => {
-    const v = value[key];
-    if (typeof v !== 'string' || v === '') throw new Error(`Context "consoleIdp" needs "${key}" for type ${value.type}.`);
-    return v;
-  };
-  if (!/^[\w.-]{1,32}$/.test(value.name ?? '')) throw new Error('Context "consoleIdp" needs a "name" of 1-32 letters, digits, dots, dashes or underscores.');
-  if (value.type === 'saml') return { type: 'saml', name: value.name!, metadataUrl: need('metadataUrl') };
-  if (value.type === 'oidc') return { type: 'oidc', name: value.name!, issuer: need('issuer'), clientId: need('clientId'), clientSecretName: need('clientSecretName') };
-  throw new Error('Context "consoleIdp" needs "type": "saml" or "oidc".');
+  return readContext(node).consoleIdp;
 }
 
 export interface SignInProps {
