@@ -2,13 +2,14 @@ import { chmod, mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { ConfigError, DEFAULT_FOLLOW_INTERVAL_SECONDS, loadLocalConfig, type LocalConfig } from '../adapters/config.js';
 import { iscClient } from '../adapters/configured-isc-client.js';
+import { nermClient } from '../adapters/nerm-client.js';
 import { createLogger } from '../adapters/logger.js';
 import { pipelineHealth } from '../core/pipeline-health.js';
 import { localCredentials } from './local-credentials.js';
 import { startLocalStack } from './local-stack.js';
 import { SIMULATOR_BANNER, startIscSimulator, type IscSimulator } from './isc-simulator.js';
 import { localOidcUsers, startLocalOidc, type LocalOidc } from './local-oidc.js';
-import { DEMO_FOLLOW_INTERVAL_MS, seedDemo, simulatorClients, simulatorIdentities } from './demo-setup.js';
+import { DEMO_FOLLOW_INTERVAL_MS, SIMULATED_NERM_USERS, seedDemo, simulatorClients, simulatorIdentities } from './demo-setup.js';
 
 const DAY_MS = 86_400_000;
 
@@ -42,6 +43,7 @@ export async function main(): Promise<void> {
       clients: [clients.trigger, clients.api],
       identities: await simulatorIdentities(new URL('../../samples/usage-report.json', import.meta.url).pathname),
       sources: [{ id: 'src-slack', name: 'Slack' }],
+      nermUsers: SIMULATED_NERM_USERS,
       log: (line) => log.warn(line, { simulator: true }),
     });
   }
@@ -58,6 +60,7 @@ export async function main(): Promise<void> {
     config,
     log,
     isc: (rateLedger) => iscClient(config, { rateLedger }),
+    nerm: (rateLedger) => nermClient(config, { rateLedger }),
     port,
     dataDir,
     secretFile: join(dataDir, 'secrets.json'),
