@@ -18,13 +18,13 @@ export function nonEmployeesSection(d: DeliveryDetail): Child {
     h('span', { class: 'mono' }, n.nermId),
   ]));
   const notes = looked.flatMap(({ index, lookup }) => [
-    h('li', {}, `Batch ${index}: ${plural(lookup.checked, 'unmatched user')} looked up, ${lookup.found.length} found${lookup.skipped > 0 ? `, ${lookup.skipped} not looked up` : ''}.`),
+    h('li', {}, `Batch #${index}: ${plural(lookup.checked, 'unmatched user')} looked up, ${lookup.found.length} found${lookup.skipped > 0 ? `, ${lookup.skipped} not looked up` : ''}.`),
     lookup.error ? h('li', { class: 'error-cell' }, h('strong', {}, lookup.error.code), `: ${lookup.error.message} The batch was sent regardless.`) : null,
   ]);
   return [
     h('h4', {}, 'Non-employees (NERM)'),
     h('ul', { class: 'hint' }, notes),
     rows.length === 0 ? h('p', { class: 'empty' }, 'None of the unmatched users is known to NERM.') :
-      table(`Unmatched users of delivery ${d.id} found in NERM`, ['Batch', 'Email', 'NERM user type', 'NERM status', 'Sponsor / manager', 'NERM user id'], rows, { captionHidden: true }),
+      table(`Unmatched users of delivery ${d.id} found in NERM`, ['#', 'Email', 'NERM user type', 'NERM status', 'Sponsor / manager', 'NERM user id'], rows, { captionHidden: true }),
   ];
 }
