@@ -4,7 +4,6 @@
  * tenant, on loopback. Skipped, with a notice, where /usr/bin/chromium is missing.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Page } from 'playwright-core';
 import * as z from 'zod/mini';
 import { HttpIscClient } from '../../functions/adapters/isc-client.js';
 import { HttpNermClient } from '../../functions/adapters/nerm-client.js';
@@ -21,7 +20,7 @@ describe.skipIf(!hasChromium)('Admin console: non-employees found in NERM', () =
   let isc: IscSimulator;
   let stack: TestStack;
   let browser: ConsoleBrowser;
-  let page: Page;
+  /** The report's delivery, dispatched before the browser looks at it. */
   let deliveryId = '';
 
   beforeAll(async () => {
@@ -37,7 +36,6 @@ describe.skipIf(!hasChromium)('Admin console: non-employees found in NERM', () =
       startTestStack({ isc: new HttpIscClient({ timeoutMs: 2000 }), nerm: new HttpNermClient({ timeoutMs: 2000 }) }),
       openConsoleBrowser(),
     ]);
-    page = browser.page;
     const put = async (path: string, body: unknown) => expect((await stack.call('PUT', path, { body })).status).toBeLessThan(300);
     await put('/admin/targets/prod', { environment: 'production', tenant: 'acme-sim', triggerUrl: `${isc.url}/v3/workflows/execute/external/wf-console`, tokenUrl: `${isc.url}/oauth/token`, apiBaseUrl: isc.url, nermUrl: isc.url });
     await put('/admin/targets/prod/credentials/trigger', TRIGGER_CLIENT);
@@ -56,6 +54,7 @@ describe.skipIf(!hasChromium)('Admin console: non-employees found in NERM', () =
   });
 
   it('lists the contractor with NERM type, status and sponsor in the delivery view', async () => {
+    const { page } = browser;
     await page.goto(`${stack.url}/console/`);
     await page.getByLabel('Admin token').fill(ADMIN_TOKEN);
     await page.getByRole('button', { name: 'Sign in' }).click();

@@ -15,7 +15,7 @@ import { HttpNermClient } from '../../functions/adapters/nerm-client.js';
 import type { NonEmployee } from '../../functions/core/non-employees.js';
 import { startIscSimulator, type IscSimulator } from '../../functions/local/isc-simulator.js';
 import { simulatorTarget } from '../helpers/fake-isc.js';
-import { defines, problems, type Schema } from './openapi-check.js';
+import { defines, problems, recordingFetch, type Exchange, type Schema } from './openapi-check.js';
 
 interface NermOperation {
   operationId: string;
@@ -51,20 +51,9 @@ const FIELDS_READ: Record<string, string[]> = {
   getUser: ['user.id', 'user.name', 'user.email'],
 };
 
-interface Exchange {
-  method: string;
-  url: URL;
-  status: number;
-  response: unknown;
-}
 const exchanges: Exchange[] = [];
-const recordingFetch: typeof fetch = async (resource, init) => {
-  const response = await fetch(resource, init);
-  const text = await response.clone().text();
-  const url = new URL(resource instanceof Request ? resource.url : resource);
-  if (url.pathname.startsWith('/api/')) exchanges.push({ method: init?.method ?? 'GET', url, status: response.status, response: JSON.parse(text) as unknown });
-  return response;
-};
+/** The NERM calls (the token request to ISC is recorded too, and checked by the ISC contract). */
+const nermExchanges = () => exchanges.filter((exchange) => exchange.url.pathname.startsWith('/api/'));
 
 const PAT = { clientId: 'nerm-contract-pat', clientSecret: 'nerm-contract-pat-secret' };
 let isc: IscSimulator;
@@ -80,7 +69,7 @@ beforeAll(async () => {
       { id: 'a3c9f3d2-0000-4000-8000-000000000002', name: 'Carl Contractor', email: 'carl@partner.example', type: 'NeprofileUser', status: 'Pending', title: 'Contractor', managerId: 'a3c9f3d2-0000-4000-8000-000000000001' },
     ],
   });
-  const client = new HttpNermClient({ fetchImpl: recordingFetch, timeoutMs: 5000 });
+  const client = new HttpNermClient({ fetchImpl: recordingFetch(exchanges), timeoutMs: 5000 });
   const target = simulatorTarget(isc.url, { nermUrl: isc.url });
   found = await client.findNonEmployee(target, PAT, 'carl@partner.example');
   missing = await client.findNonEmployee(target, PAT, 'nobody@partner.example');
@@ -96,19 +85,19 @@ describe('NERM look-up against the published NERM v1 model', () => {
   it('makes exactly the calls of a look-up: users by email, then the manager relationship and the manager', () => {
     expect(found).toEqual({ email: 'carl@partner.example', nermId: 'a3c9f3d2-0000-4000-8000-000000000002', type: 'NeprofileUser', status: 'Pending', manager: { name: 'Sara Sponsor', email: 'sara@example.com' } });
     expect(missing).toBeUndefined();
-    expect(exchanges.map((e) => operationOf(e.method, e.url.pathname)?.operationId)).toEqual(['getUsers', 'getUserManagers', 'getUser', 'getUsers']);
+    expect(nermExchanges().map((e) => operationOf(e.method, e.url.pathname)?.operationId)).toEqual(['getUsers', 'getUserManagers', 'getUser', 'getUsers']);
   });
 
   it('sends only parameters the model defines, with their types', () => {
-    for (const exchange of exchanges) {
+    for (const exchange of nermExchanges()) {
       const op = operationOf(exchange.method, exchange.url.pathname)!;
       expect(queryProblems(op, exchange.url.searchParams)).toEqual([]);
     }
-    expect(exchanges[0]!.url.searchParams.get('email')).toBe('carl@partner.example');
+    expect(nermExchanges()[0]!.url.searchParams.get('email')).toBe('carl@partner.example');
   });
 
   it('gets answers of the model (status and every field) from the simulator', () => {
-    for (const exchange of exchanges) {
+    for (const exchange of nermExchanges()) {
       const op = operationOf(exchange.method, exchange.url.pathname)!;
       expect(op.successStatus).toContain(exchange.status);
       expect(problems(op.responses[String(exchange.status)]!, exchange.response)).toEqual([]);
