@@ -99,6 +99,25 @@ describe('NERM look-up of the users ISC does not know', () => {
     expect(isc.state.executions).toHaveLength(1);
   });
 
+  it('forgets an earlier look-up when a replay finds NERM turned off', async () => {
+    const target = { environment: 'production', tenant: 'acme-sim', triggerUrl: `${isc.url}/v3/workflows/execute/external/wf-nerm`, tokenUrl: `${isc.url}/oauth/token`, apiBaseUrl: isc.url };
+    await stack.call('PUT', '/admin/targets/later', { body: { ...target, nermUrl: isc.url } });
+    await stack.call('PUT', '/admin/targets/later/credentials/trigger', { body: TRIGGER_CLIENT });
+    await stack.call('PUT', '/admin/targets/later/credentials/api', { body: PAT });
+    await stack.call('PUT', '/admin/mappings/zoom-production?skipSourceCheck=true', { body: slackMapping({ application: 'Zoom', instance: 'Zoom-production', targetId: 'later', policy: { maxDaysActive: 0, cooldownDays: 0 } }) });
+    const first = await dispatched('Zoom-production', [...known, 'carl@partner.example']);
+    expect(first.nonEmployees?.found).toHaveLength(1);
+    // Turned off (the credentials stay: nermUrl is not an ISC URL), then replayed: the old finding must not linger.
+    await stack.call('PUT', '/admin/targets/later', { body: target });
+    const deliveryId = (await stack.store.listDeliveries({ limit: 1 })).items[0]!.id;
+    expect((await stack.call('POST', `/admin/deliveries/${encodeURIComponent(deliveryId)}/replay?force=true`)).status).toBe(200);
+    isc.state.reset();
+    expect(await settleDelivery(stack, deliveryId)).toBe('DISPATCHED');
+    const replayed = DeliveryDetail.parse((await stack.call('GET', `/admin/deliveries/${encodeURIComponent(deliveryId)}`)).body).batches[0]!;
+    expect(replayed.nonEmployees).toBeNull();
+    expect(nermCalls()).toBe(0);
+  });
+
   it('makes no NERM request when every user is an ISC identity', async () => {
     const batch = await dispatched('Slack-production', known);
     expect(batch.nonEmployees).toBeNull();
