@@ -89,8 +89,8 @@ export function batchRepository(table: Table) {
     replayBatch(key: BatchKey, from: BatchStatus, now: string, overrideMatchCheck: boolean): Promise<boolean> {
       return table.updateIf({
         Key: batchKey(key),
-        // A replay searches identities afresh: ISC may have changed since (that may be why it is replayed).
-        UpdateExpression: 'SET #s = :pending, attempts = :zero, throttled = :zero, updatedAt = :now, queuedAt = :now, gsi1pk = :g, gsi1sk = :gs, overrideMatchCheck = :o REMOVE identities',
+        // A replay searches identities (and NERM) afresh: ISC may have changed since (that may be why it is replayed).
+        UpdateExpression: 'SET #s = :pending, attempts = :zero, throttled = :zero, updatedAt = :now, queuedAt = :now, gsi1pk = :g, gsi1sk = :gs, overrideMatchCheck = :o REMOVE identities, nonEmployees',
         ConditionExpression: '#s = :from',
         ExpressionAttributeNames: { '#s': 'status' },
         ExpressionAttributeValues: { ':pending': 'PENDING', ':zero': 0, ':now': now, ':g': 'BATCH#PENDING', ':gs': statusSortKey(now, key), ':o': overrideMatchCheck, ':from': from },

@@ -1,6 +1,7 @@
 import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
 import { dispatchSettings } from '../adapters/config.js';
 import { iscClient } from '../adapters/configured-isc-client.js';
+import { nermClient } from '../adapters/nerm-client.js';
 import { count, iscCounters, type MetricsPublisher } from '../adapters/metrics.js';
 import { unsettledSince } from '../core/redrive.js';
 import { handleStreamEvent } from './dispatch-stream.js';
@@ -14,7 +15,7 @@ import type { AwsRoot } from './root.js';
 export function makeDispatchHandler(deps: Pick<AwsRoot, 'config' | 'log' | 'clock' | 'store' | 'secrets'> & { metrics: MetricsPublisher }) {
   const { config, store, secrets, clock, log } = deps;
   const counters = iscCounters();
-  const dispatcher = { store, secrets, clock, log, isc: iscClient(config, { rateLedger: store, count: counters.count }), settings: dispatchSettings(config) };
+  const dispatcher = { store, secrets, clock, log, isc: iscClient(config, { rateLedger: store, count: counters.count }), nerm: nermClient(config, { rateLedger: store, count: counters.count }), settings: dispatchSettings(config) };
   return async (event: DynamoDBStreamEvent): Promise<DynamoDBBatchResponse> => {
     const waited: number[] = [];
     const response = await handleStreamEvent(event, dispatcher, (batch, outcome) => {

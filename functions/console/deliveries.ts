@@ -3,6 +3,7 @@ import { DELIVERY_STATUSES } from '../core/delivery.js';
 import { outcomeText } from '../core/follow-up-text.js';
 import { api, errorText } from './api.js';
 import { announce, clear, day, field, h, plural, statusBadge, table, time, type Child } from './dom.js';
+import { nonEmployeesSection } from './non-employees.js';
 import type { BatchView, Delivery, DeliveryDetail, Page, ReplayResult } from './types.js';
 
 export interface ViewContext {
@@ -84,6 +85,7 @@ function detailView(d: DeliveryDetail, reload: () => Promise<void>): Child[] {
         b.lastError ? errorCell(b) : '—',
         b.unmatched.length === 0 ? '—' : h('details', {}, h('summary', {}, plural(b.unmatched.length, 'user')), h('ul', {}, b.unmatched.map((u) => h('li', { class: 'mono' }, u)))),
       ]), { captionHidden: true }),
+    nonEmployeesSection(d),
     d.rejected.length > 0 ? h('details', { class: 'rejected' }, h('summary', {}, `Rejected rows (${d.rejectedCount})`),
       h('ul', {}, d.rejected.slice(0, 50).map((r) => h('li', {}, `row ${r.row}, ${r.field}: ${r.reason}`)))) : null,
   ];

@@ -1,5 +1,6 @@
 import type { CampaignOutcome, ExecutionOutcome, FollowUp } from './follow-up.js';
 import type { Environment } from './instance.js';
+import type { NonEmployeeLookup } from './non-employees.js';
 import type { RejectedRow } from './rows.js';
 import type { BatchInput } from './workflow-input.js';
 
@@ -110,6 +111,8 @@ export interface DispatchBatch {
   execution?: ExecutionOutcome;
   campaign?: CampaignOutcome;
   followUp?: FollowUp;
+  /** Unmatched users found in the target's NERM (core/non-employees.ts), from the attempt that settled the batch. */
+  nonEmployees?: NonEmployeeLookup;
 }
 
 export interface BatchKey {

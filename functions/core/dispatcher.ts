@@ -10,6 +10,7 @@ import { DEFAULT_VOCABULARY, type EnvironmentVocabulary } from './environment-na
 import { describeTokenTenant, tenantProblems } from './tenant-environment.js';
 import { redriveStalePending } from './redrive.js';
 import { identityTenantKey, staleIdentities } from './identity-directory.js';
+import { lookUpNonEmployees, type NonEmployeeDirectory } from './non-employees.js';
 
 export interface DispatchSettings {
   maxAttempts: number;
@@ -59,6 +60,8 @@ export interface DispatcherDeps {
   clock: Clock;
   log: Log;
   settings: DispatchSettings;
+  /** NERM look-ups of unmatched users, for targets with a nermUrl (absent: never looked up). */
+  nerm?: NonEmployeeDirectory;
 }
 
 export type DispatchOutcome = 'dispatched' | 'retry' | 'failed' | 'held' | 'skipped';
@@ -104,8 +107,9 @@ export async function dispatchBatch(key: BatchKey, deps: DispatcherDeps): Promis
     }
 
     const resolved = await resolveUsers(batch, target, deps, identities, searchedNow);
+    const nonEmployees = await lookUpNonEmployees(target, resolved.unmatched, deps);
     if (resolved.held) {
-      return await settle({ status: 'SUSPECT_MAPPING', unmatched: resolved.unmatched, identityResolution: 'resolved', lastError: resolved.held }, 'held');
+      return await settle({ status: 'SUSPECT_MAPPING', unmatched: resolved.unmatched, identityResolution: 'resolved', lastError: resolved.held, ...nonEmployees }, 'held');
     }
     const input: WorkflowInput = {
       ...batch.input,
@@ -116,10 +120,10 @@ export async function dispatchBatch(key: BatchKey, deps: DispatcherDeps): Promis
     // Identities were looked up and none was found (a forced replay of a held batch gets here): a campaign
     // over no one is never created, so sending would record a dispatch that certifies nobody.
     if (resolved.mode === 'resolved' && input.identityIds.length === 0) {
-      return await settle({ ...failure(batch, 'no_identities', `None of the ${resolved.unmatched.length} users exists in tenant "${target.tenant}", so there is no one to certify and nothing was sent: ${listed(resolved.unmatched)}.`, now), unmatched: resolved.unmatched }, 'failed');
+      return await settle({ ...failure(batch, 'no_identities', `None of the ${resolved.unmatched.length} users exists in tenant "${target.tenant}", so there is no one to certify and nothing was sent: ${listed(resolved.unmatched)}.`, now), unmatched: resolved.unmatched, ...nonEmployees }, 'failed');
     }
     const executionId = direct ? `campaign:${(await deps.isc.createCampaign(target, credentials, input)).campaignId}` : (await deps.isc.triggerWorkflow(target, credentials, input)).executionId;
-    return await settle({ status: 'DISPATCHED', executionId, unmatched: resolved.unmatched, identityResolution: resolved.mode }, 'dispatched');
+    return await settle({ status: 'DISPATCHED', executionId, unmatched: resolved.unmatched, identityResolution: resolved.mode, ...nonEmployees }, 'dispatched');
   } catch (error) {
     // A deleted or unreadable secret stays so until an admin sets it again: fail now, naming the fix.
     if (error instanceof CredentialsMissingError) return await settle(failure(batch, error.code, error.message, now), 'failed');

@@ -50,11 +50,25 @@ export function iscUrlProblem(value: string, tenant: string, policy: IscHostPoli
   return `host "${host}" is not an ISC host of tenant "${tenant}" (${ISC_DOMAINS.map((d) => `{tenant}[.api].${d}`).join(', ')}) nor in the deploy-time allow-list ISC_ALLOWED_HOSTS`;
 }
 
+/**
+ * NERM receives the API client's ISC token: only SailPoint's NERM hosts, `{tenant}.nonemployee.com` (developer.sailpoint.com,
+ * NERM API "Getting Started"), whose tenant name need not be the ISC tenant's; loopback on the local stack (the simulator).
+ */
+export function nermUrlProblem(value: string, policy: IscHostPolicy): string | undefined {
+  const url = new URL(value);
+  const host = url.hostname.toLowerCase();
+  if (policy.allowLoopbackHttp && isLoopbackHost(host)) return undefined;
+  if (url.protocol !== 'https:') return 'must be an https URL (http only for loopback on the local stack)';
+  return /^[a-z0-9-]+\.nonemployee\.com$/.test(host) ? undefined : `host "${host}" is not a NERM tenant host ({tenant}.nonemployee.com)`;
+}
+
 /** 422 naming the first URL field that may not receive credentials. */
-export function assertIscUrls(target: { tenant: string; triggerUrl?: string; tokenUrl: string; apiBaseUrl: string }, policy: IscHostPolicy): void {
+export function assertIscUrls(target: { tenant: string; triggerUrl?: string; tokenUrl: string; apiBaseUrl: string; nermUrl?: string }, policy: IscHostPolicy): void {
   for (const field of ['triggerUrl', 'tokenUrl', 'apiBaseUrl'] as const) {
     const value = target[field];
     const problem = value === undefined ? undefined : iscUrlProblem(value, target.tenant, policy);
     if (problem) throw unprocessable('isc_host_not_allowed', `${field} ${problem}.`, { field });
   }
+  const nerm = target.nermUrl === undefined ? undefined : nermUrlProblem(target.nermUrl, policy);
+  if (nerm) throw unprocessable('isc_host_not_allowed', `nermUrl ${nerm}.`, { field: 'nermUrl' });
 }

@@ -18,6 +18,13 @@ const IscUrl = z.string().check(z.maxLength(2048), z.refine(isHttpUrl, 'must be 
 // The scheme part of isHttpUrl as JSON Schema, for docs/openapi.json: a refinement alone would not show in it.
 z.globalRegistry.add(IscUrl, { pattern: '^[Hh][Tt][Tt][Pp][Ss]?://' });
 
+/** NERM's tenant URL (https://acme.nonemployee.com): an origin only, since the client adds /api/…; hosts: core/isc-hosts.ts. */
+const NermUrl = z.string().check(
+  z.maxLength(2048),
+  z.refine((value) => isHttpUrl(value) && /^\/?$/.test(new URL(value).pathname) && !new URL(value).search, 'must be the NERM tenant URL without a path, e.g. https://acme.nonemployee.com'),
+);
+z.globalRegistry.add(NermUrl, { pattern: '^[Hh][Tt][Tt][Pp][Ss]?://' });
+
 export const DISPATCH_MODES = ['workflow', 'direct'] as const;
 
 export const TargetInputSchema = z
@@ -29,6 +36,8 @@ export const TargetInputSchema = z
     triggerUrl: z.optional(IscUrl),
     tokenUrl: z.optional(IscUrl),
     apiBaseUrl: z.optional(IscUrl),
+    /** Set: users ISC does not know are looked up in this NERM tenant with the API client's token (core/non-employees.ts). */
+    nermUrl: z.optional(NermUrl),
     description: z.optional(z.string().check(z.maxLength(500))),
     /** Confirms a tenant whose name says the other environment (acme-sb as production); needs mismatchReason. */
     allowNameMismatch: z.optional(z.boolean()),
@@ -60,6 +69,7 @@ export interface Target {
   triggerUrl?: string;
   tokenUrl: string;
   apiBaseUrl: string;
+  nermUrl?: string;
   description?: string;
   allowNameMismatch?: boolean;
   mismatchReason?: string;

@@ -49,6 +49,7 @@ export interface BatchTransition {
   lastError?: BatchError;
   throttled?: number;
   identities?: DispatchBatch['identities'];
+  nonEmployees?: DispatchBatch['nonEmployees'];
 }
 
 export interface FollowUpRecord {

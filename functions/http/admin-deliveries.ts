@@ -42,6 +42,7 @@ function batchView(batch: DispatchBatch) {
     execution: batch.execution ?? null,
     campaign: batch.campaign ? { ...batch.campaign, decisions: batch.campaign.decisions ?? null } : null,
     followUp: batch.followUp ?? null,
+    nonEmployees: batch.nonEmployees ?? null,
     updatedAt: batch.updatedAt,
   };
 }
@@ -85,7 +86,7 @@ export function deliveryRoutes(deps: AdminDeps): Route[] {
       method: 'GET',
       path: '/admin/deliveries/{id}',
       auth: 'admin',
-      summary: 'One delivery with per-instance outcome and every batch (attempts, ISC execution ids, errors, and after dispatch the followed execution {status, error?} and campaign {id, name, status, decisions:{approved, revoked, pending}}).',
+      summary: 'One delivery with per-instance outcome and every batch (attempts, ISC execution ids, errors, and after dispatch the followed execution {status, error?} and campaign {id, name, status, decisions:{approved, revoked, pending}}, and the unmatched users found in the target\'s NERM as nonEmployees).',
       responses: { 200: { description: 'The delivery and its batches.', schema: DeliveryDetail } },
       async handle(_request, { params }) {
         const delivery = await requireDelivery(deps, params.id!);

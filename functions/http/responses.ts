@@ -182,6 +182,23 @@ const DeliveryFields = {
 
 export const DeliverySchema = answer('Delivery', z.object(DeliveryFields));
 
+/** What the batch's NERM look-up found (core/non-employees.ts): NERM's user id, type and status, and its manager. */
+const NonEmployeeLookupView = z.object({
+  at: z.string(),
+  checked: z.int(),
+  skipped: z.int(),
+  found: z.array(
+    z.object({
+      email: z.string(),
+      nermId: z.string(),
+      type: z.optional(z.string()),
+      status: z.optional(z.string()),
+      manager: z.optional(z.object({ name: z.optional(z.string()), email: z.optional(z.string()) })),
+    }),
+  ),
+  error: z.optional(z.object({ code: z.string(), message: z.string() })),
+});
+
 const BatchView = answer('BatchView', z.object({
   index: z.int(),
   instanceKey: z.string(),
@@ -202,6 +219,8 @@ const BatchView = answer('BatchView', z.object({
     z.object({ id: z.string(), name: z.string(), status: z.string(), decisions: z.nullable(z.object({ approved: z.int(), revoked: z.int(), pending: z.int() })) }),
   ),
   followUp: z.nullable(z.object({ checks: z.int(), nextCheckAt: z.optional(z.string()), note: z.optional(z.string()), executionUnreadable: z.optional(z.boolean()) })),
+  /** Unmatched users looked up in the target's NERM; null when the target has no nermUrl or every user matched. */
+  nonEmployees: z.nullable(NonEmployeeLookupView),
   updatedAt: z.string(),
 }));
 

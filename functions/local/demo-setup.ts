@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import type { AdminStore, Log } from '../core/ports.js';
-import type { SimulatedClient, SimulatedIdentity } from './isc-simulator.js';
+import type { SimulatedClient, SimulatedIdentity, SimulatedNermUser } from './isc-simulator.js';
 
 export const DEMO_TARGET = 'simulator';
 export const DEMO_WORKFLOW = 'demo-inactive-users-certification';
@@ -26,6 +26,16 @@ export async function simulatorIdentities(samplePath: string): Promise<Simulated
     .map((row, i) => ({ id: `2c9180${String(i).padStart(26, '0')}`, name: row.Name, email: row.Email.toLowerCase() }));
 }
 
+/**
+ * The simulated NERM's users (SIMULATED, not real people): the sample report's Jon Reyes, whom the simulated ISC does not
+ * know, is a contractor sponsored by Sam Sponsor, so `deliveries show` lists him under nonEmployees.
+ */
+export const SIMULATED_NERM_USERS: SimulatedNermUser[] = [
+  { id: '5f0c6c1e-0000-4000-8000-000000000001', name: 'Sam Sponsor (simulated NERM sponsor)', email: 'sam.sponsor@example.com', type: 'NeaccessUser', status: 'Active', title: 'Vendor manager' },
+  { id: '5f0c6c1e-0000-4000-8000-000000000002', name: 'Jon Reyes (simulated NERM contractor)', email: 'jon.reyes@example.com', type: 'NeprofileUser', status: 'Active', title: 'Contractor', managerId: '5f0c6c1e-0000-4000-8000-000000000001' },
+  { id: '5f0c6c1e-0000-4000-8000-000000000003', name: 'Lee Guest (simulated NERM guest)', email: 'lee.guest@example.com', type: 'NeprofileUser', status: 'Disabled', title: 'Guest', managerId: '5f0c6c1e-0000-4000-8000-000000000001' },
+];
+
 function demoTarget(simulatorUrl: string) {
   return {
     environment: 'production',
@@ -33,6 +43,8 @@ function demoTarget(simulatorUrl: string) {
     triggerUrl: `${simulatorUrl}/v3/workflows/execute/external/${DEMO_WORKFLOW}`,
     tokenUrl: `${simulatorUrl}/oauth/token`,
     apiBaseUrl: simulatorUrl,
+    // The simulator also answers NERM's look-ups (isc-simulator/nerm.ts), as https://{tenant}.nonemployee.com would.
+    nermUrl: simulatorUrl,
     description: 'ISC SIMULATOR (not a real SailPoint tenant), created by npm start',
   };
 }
@@ -56,7 +68,7 @@ export async function seedDemo(options: { store: AdminStore; url: string; adminT
   };
   if ((await options.store.listTargets()).length > 0) {
     const demo = await options.store.getTarget(DEMO_TARGET);
-    if (demo?.tenant === 'simulator' && demo.apiBaseUrl !== options.simulatorUrl) {
+    if (demo?.tenant === 'simulator' && (demo.apiBaseUrl !== options.simulatorUrl || demo.nermUrl !== options.simulatorUrl)) {
       await call('PUT', `/admin/targets/${DEMO_TARGET}`, { ...demoTarget(options.simulatorUrl), description: demo.description }, { 'if-match': `"${demo.version}"` });
       await setCredentials();
       options.log.info(`demo target "${DEMO_TARGET}" now points at the simulator on ${options.simulatorUrl}`);

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import type { DispatchSettings } from '../core/dispatcher.js';
 import type { Clock, IscAdminClient, IscClient, Log, SecretStore } from '../core/ports.js';
+import type { NonEmployeeDirectory } from '../core/non-employees.js';
 import { dispatchSettings, ingestSettings, type Config } from '../adapters/config.js';
 import { createDynamoStore, type DynamoStore } from '../adapters/dynamodb-store.js';
 import { documentClient } from '../adapters/dynamodb-table.js';
@@ -28,6 +29,8 @@ export interface LocalStackOptions {
   log: Log;
   /** An ISC client, or how to make one from the table's rate ledger (so the limit is shared as on AWS). */
   isc: (IscClient & IscAdminClient) | ((rateLedger: RateLedger) => IscClient & IscAdminClient);
+  /** NERM look-ups for targets with a nermUrl (core/non-employees.ts); without it they are never made. */
+  nerm?: NonEmployeeDirectory | ((rateLedger: RateLedger) => NonEmployeeDirectory);
   port: number;
   /** Persist the embedded DynamoDB and the secret file here; in memory (tests) when absent. */
   dataDir?: string;
@@ -97,6 +100,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     {
       store,
       isc,
+      nerm: typeof options.nerm === 'function' ? options.nerm(store) : options.nerm,
       secrets,
       clock,
       log,

@@ -2,6 +2,7 @@ import { chmod, mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { ConfigError, DEFAULT_FOLLOW_INTERVAL_SECONDS, loadLocalConfig, type LocalConfig } from '../adapters/config.js';
 import { iscClient } from '../adapters/configured-isc-client.js';
+import { nermClient } from '../adapters/nerm-client.js';
 import { createLogger } from '../adapters/logger.js';
 import { pipelineHealth } from '../core/pipeline-health.js';
 import type { Log } from '../core/ports.js';
@@ -9,7 +10,7 @@ import { localCredentials } from './local-credentials.js';
 import { startLocalStack } from './local-stack.js';
 import { SIMULATOR_BANNER, startIscSimulator } from './isc-simulator.js';
 import { localOidcUsers, startLocalOidc, type LocalOidc } from './local-oidc.js';
-import { DEMO_FOLLOW_INTERVAL_MS, seedDemo, simulatorClients, simulatorIdentities } from './demo-setup.js';
+import { DEMO_FOLLOW_INTERVAL_MS, SIMULATED_NERM_USERS, seedDemo, simulatorClients, simulatorIdentities } from './demo-setup.js';
 
 const DAY_MS = 86_400_000;
 
@@ -28,6 +29,7 @@ export async function main(): Promise<void> {
       clients: [clients.trigger, clients.api],
       identities: await simulatorIdentities(new URL('../../samples/usage-report.json', import.meta.url).pathname),
       sources: [{ id: 'src-slack', name: 'Slack' }],
+      nermUsers: SIMULATED_NERM_USERS,
       log: (line) => log.warn(line, { simulator: true }),
     })
     : undefined;
@@ -44,6 +46,7 @@ export async function main(): Promise<void> {
     config,
     log,
     isc: (rateLedger) => iscClient(config, { rateLedger }),
+    nerm: (rateLedger) => nermClient(config, { rateLedger }),
     port,
     dataDir,
     secretFile: join(dataDir, 'secrets.json'),

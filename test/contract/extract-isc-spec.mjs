@@ -4,13 +4,16 @@
  * Only the operations this project calls are kept, with $refs resolved, allOf merged, descriptions and examples
  * dropped and nesting cut at depth 4, so the tests read a small file and never the network. js-yaml comes with
  * sailpoint-api-client (a devDependency). Update COMMIT to the checkout's `git rev-parse HEAD`.
+ * With `nerm` after the checkout it writes the NERM v1 excerpt instead (nerm/openapi.yaml, with each operation's
+ * query parameter names): `… <api-specs checkout> nerm > test/contract/nerm-v1-openapi-excerpt.json`.
  */
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import yaml from 'js-yaml';
 
-const checkout = process.argv[2];
+const [, , checkout, flavour] = process.argv;
+const nerm = flavour === 'nerm';
 if (!checkout) throw new Error('usage: node test/contract/extract-isc-spec.mjs <api-specs checkout>');
 const COMMIT = execFileSync('git', ['-C', checkout, 'rev-parse', 'HEAD'], { encoding: 'utf8' }).trim();
 const MAX_DEPTH = 4;
@@ -74,7 +77,8 @@ function operation(specFile, path, method, version) {
     responses[code] = body ? schema(body, responseFile) : null;
   }
   const request = op.requestBody ? deref(op.requestBody, file) : undefined;
-  const filters = (op.parameters ?? []).map((p) => deref(p, file)[0]).find((p) => p.name === 'filters')?.description;
+  const parameters = (op.parameters ?? []).map((p) => deref(p, file)[0]);
+  const filters = parameters.find((p) => p.name === 'filters')?.description;
   return {
     operationId: op.operationId,
     method: method.toUpperCase(),
@@ -86,7 +90,24 @@ function operation(specFile, path, method, version) {
     ...(request ? { requestBody: schema(request[0].content['application/json'].schema, request[1]) } : {}),
     responses,
     ...(filters ? { filters: filters.replace(/\s+/g, ' ').slice(0, 900) } : {}),
+    ...(nerm ? { queryParameters: parameters.filter((p) => p.in === 'query').map((p) => ({ name: p.name, schema: schema(p.schema, file) })) } : {}),
   };
+}
+
+// The NERM v1 calls of the non-employee look-up (adapters/nerm-client.ts), under https://{tenant}.nonemployee.com/api.
+const NERM_OPERATIONS = [['/users', 'get'], ['/users/{id}', 'get'], ['/user_managers', 'get']];
+if (nerm) {
+  const spec = resolve(checkout, 'nerm/openapi.yaml');
+  const found = NERM_OPERATIONS.map(([path, method]) => [`${method.toUpperCase()} ${path}`, operation(spec, path, method)]);
+  const source = {
+    source: 'https://github.com/sailpoint-oss/api-specs',
+    commit: COMMIT,
+    spec: 'nerm/openapi.yaml (NERM API 1.0.0, servers https://{tenantName}.nonemployee.com/api)',
+    note: 'Generated excerpt of the NERM operations the non-employee look-up calls: success status codes, query parameters and response schemas ($refs resolved, descriptions and examples dropped). Regenerate rather than edit.',
+  };
+  const lines = found.map(([key, value]) => `    ${JSON.stringify(key)}: ${JSON.stringify(value)}`);
+  process.stdout.write(`{\n  "_source": ${JSON.stringify(source)},\n  "operations": {\n${lines.join(',\n')}\n  }\n}\n`);
+  process.exit(0);
 }
 
 const operations = Object.fromEntries(

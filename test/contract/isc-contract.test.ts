@@ -41,7 +41,7 @@ import { installableWorkflow } from '../../functions/core/workflow-install.js';
 import workflowFile from '../../workflows/inactive-users-certification.json' with { type: 'json' };
 import { startIscSimulator, type IscSimulator } from '../../functions/local/isc-simulator.js';
 import { API_CLIENT, TRIGGER_CLIENT, simulatorTarget } from '../helpers/fake-isc.js';
-import { defines, excerpt, filterFields, operationOf, operations, problems, type Operation } from './openapi-check.js';
+import { defines, excerpt, filterFields, operationOf, operations, problems, recordingFetch, type Exchange, type Operation } from './openapi-check.js';
 
 const envelope: BatchEnvelope = {
   deliveryId: 'contract-1',
@@ -103,23 +103,7 @@ const typeLevel: { bodies: unknown[]; reads?: ReadFields } = {
 };
 
 // ── runtime: the real client against the simulator, every exchange recorded ────────────────────────────────
-interface Exchange {
-  method: string;
-  url: URL;
-  request: unknown;
-  status: number;
-  response: unknown;
-}
 const exchanges: Exchange[] = [];
-const recordingFetch: typeof fetch = async (resource, init) => {
-  const response = await fetch(resource, init);
-  const text = await response.clone().text();
-  const parse = (body: string | undefined) => (body ? JSON.parse(body) : undefined);
-  const body = init?.body;
-  const isJson = typeof body === 'string' && body.startsWith('{');
-  exchanges.push({ method: init?.method ?? 'GET', url: new URL(resource instanceof Request ? resource.url : resource), request: isJson ? parse(body) : body, status: response.status, response: parse(text) });
-  return response;
-};
 
 const PAT = { clientId: 'cert-admin-pat', clientSecret: 'cert-admin-pat-secret' };
 let isc: IscSimulator;
@@ -137,7 +121,7 @@ beforeAll(async () => {
     accounts: [{ id: 'acc-1', identityId: 'id-alice', sourceId: envelope.source.id, name: 'alice' }],
     runClock: () => runAt,
   });
-  const client = new HttpIscClient({ fetchImpl: recordingFetch, timeoutMs: 5000 });
+  const client = new HttpIscClient({ fetchImpl: recordingFetch(exchanges), timeoutMs: 5000 });
   const target = simulatorTarget(isc.url);
   await client.tenantInfo(target);
   await client.issueToken(target, API_CLIENT);

@@ -105,3 +105,25 @@ function hasType(type: string, value: unknown): boolean {
 function describe(value: unknown): string {
   return Array.isArray(value) ? 'an array' : `a ${typeof value}`;
 }
+
+/** One HTTP exchange a client made, as the contract tests hold it against the model. */
+export interface Exchange {
+  method: string;
+  url: URL;
+  request: unknown;
+  status: number;
+  response: unknown;
+}
+
+/** A fetch that records every exchange into `exchanges`, JSON bodies parsed (what the real client sends and gets). */
+export function recordingFetch(exchanges: Exchange[]): typeof fetch {
+  return async (resource, init) => {
+    const response = await fetch(resource, init);
+    const text = await response.clone().text();
+    const parse = (body: string | undefined): unknown => (body ? JSON.parse(body) : undefined);
+    const body = init?.body;
+    const isJson = typeof body === 'string' && body.startsWith('{');
+    exchanges.push({ method: init?.method ?? 'GET', url: new URL(resource instanceof Request ? resource.url : resource), request: isJson ? parse(body) : body, status: response.status, response: parse(text) });
+    return response;
+  };
+}

@@ -28,11 +28,13 @@ describe('Local: demo setup', () => {
     expect(await seed(simulator.url)).toBe(true);
     const created = (await stack.call('GET', `/admin/targets/${DEMO_TARGET}`)).body;
     expect(created.apiBaseUrl).toBe(simulator.url);
+    // The simulator also plays the demo target's NERM tenant.
+    expect(created.nermUrl).toBe(simulator.url);
     expect(await seed('http://127.0.0.1:3101')).toBe(false);
     const moved = (await stack.call('GET', `/admin/targets/${DEMO_TARGET}`)).body;
     // The move clears the credentials (a URL change always does) and the demo sets both again: three writes.
     const movedVersion = created.version + 3;
-    expect(moved).toMatchObject({ apiBaseUrl: 'http://127.0.0.1:3101', tokenUrl: 'http://127.0.0.1:3101/oauth/token', version: movedVersion, credentials: { trigger: { set: true }, api: { set: true } } });
+    expect(moved).toMatchObject({ apiBaseUrl: 'http://127.0.0.1:3101', nermUrl: 'http://127.0.0.1:3101', tokenUrl: 'http://127.0.0.1:3101/oauth/token', version: movedVersion, credentials: { trigger: { set: true }, api: { set: true } } });
     expect(moved.triggerUrl.startsWith('http://127.0.0.1:3101/v3/workflows/execute/external/')).toBe(true);
     // Same port again: nothing to change.
     expect(await seed('http://127.0.0.1:3101')).toBe(false);

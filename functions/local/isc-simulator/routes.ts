@@ -2,6 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { DEFAULT_WORKFLOW_LIBRARY, type SimulatedLibraryAction } from '../simulated-workflow-library.js';
 import { b64, emailQuery, iscError, notFound, page, parseObject, publicAccount, publicCampaign, rateLimited, simulatedTenantId, unescape, type Answer } from './answers.js';
+import { nermUser, nermUserManagers, nermUsers } from './nerm.js';
 import type { IscSimulatorOptions, RecordedCall, SimulatedAccount, SimulatedCampaign, SimulatedClient, SimulatedIdentity, SimulatedSource, SimulatedWorkflow, SimulatorRoute, SimulatorState } from './state.js';
 
 const NOT_EXECUTED = 'Workflow was not executed externally. Check enabled flag on workflow definition';
@@ -30,6 +31,10 @@ const ROUTES: Array<[method: string, pattern: RegExp, route: SimulatorRoute]> = 
   ['POST', /^\/v3\/workflows\/([^/]+)\/test$/, 'workflow-test'],
   ['GET', /^\/v3\/certifications$/, 'certifications'],
   ['GET', /^\/v3\/certifications\/([^/]+)\/decision-summary$/, 'certification-decision-summary'],
+  // NERM v1, as if this host were {tenant}.nonemployee.com (isc-simulator/nerm.ts).
+  ['GET', /^\/api\/users$/, 'nerm-users'],
+  ['GET', /^\/api\/users\/([^/]+)$/, 'nerm-user'],
+  ['GET', /^\/api\/user_managers$/, 'nerm-user-managers'],
 ];
 
 export function routeOf(method: string, path: string): { route: SimulatorRoute; params: string[] } {
@@ -44,7 +49,11 @@ export function routeOf(method: string, path: string): { route: SimulatorRoute; 
 const USER_CONTEXT_ROUTES: ReadonlySet<SimulatorRoute> = new Set([
   'campaigns', 'campaign-create', 'campaign', 'campaign-activate', 'workflow-library', 'workflow-execution', 'workflow-history', 'certifications', 'certification-decision-summary',
   'workflows', 'workflow-create', 'workflow-update', 'workflow-oauth-client', 'workflow-test',
+  // NERM accepts ISC tokens of a personal access token: it acts as that token's user.
+  'nerm-users', 'nerm-user', 'nerm-user-managers',
 ]);
+
+const NERM_NEEDS = 'NERM accepts the ISC token of a personal access token (user context), not of an API client';
 
 const USER_CONTEXT_NEEDS: Partial<Record<SimulatorRoute, string>> = {
   'workflow-library': 'The workflow library needs a user-context token (a personal access token with sp:workflow:read)',
@@ -55,6 +64,9 @@ const USER_CONTEXT_NEEDS: Partial<Record<SimulatorRoute, string>> = {
   'workflow-update': 'The workflows API needs a user-context token (a personal access token of an ORG_ADMIN identity with sp:workflow:manage)',
   'workflow-oauth-client': 'The workflows API needs a user-context token (a personal access token of an ORG_ADMIN identity with sp:workflow:manage)',
   'workflow-test': 'The workflows API needs a user-context token (a personal access token of an ORG_ADMIN identity with sp:workflow:manage)',
+  'nerm-users': NERM_NEEDS,
+  'nerm-user': NERM_NEEDS,
+  'nerm-user-managers': NERM_NEEDS,
 };
 
 /** The simulated tenant's answers to each route, with ISC's auth and rate limit in front (see answer). */
@@ -364,6 +376,12 @@ export class SimulatedTenant {
         const paging = page(url.searchParams, this.#maxPageSize);
         return 'status' in paging ? paging : { status: 200, body: this.#workflowLibrary.slice(paging.offset, paging.offset + paging.limit) };
       }
+      case 'nerm-users':
+        return nermUsers(this.#options.nermUsers ?? [], url.searchParams, this.#maxPageSize);
+      case 'nerm-user':
+        return nermUser(this.#options.nermUsers ?? [], params[0]!);
+      case 'nerm-user-managers':
+        return nermUserManagers(this.#options.nermUsers ?? [], url.searchParams, this.#maxPageSize);
       case 'source': {
         const source = this.#sources.find((candidate) => candidate.id === params[0]);
         return source ? { status: 200, body: source } : iscError(404, '404 Not found', `The source ${params[0]} was not found.`);

@@ -1,4 +1,5 @@
 import type { SimulatedLibraryAction } from '../simulated-workflow-library.js';
+import type { SimulatedNermUser } from './nerm.js';
 import { WorkflowRuns, type WorkflowRunTiming } from '../simulated-workflow-run.js';
 
 export interface SimulatedClient {
@@ -52,6 +53,9 @@ export type SimulatorRoute =
   | 'workflow-test'
   | 'certifications'
   | 'certification-decision-summary'
+  | 'nerm-users'
+  | 'nerm-user'
+  | 'nerm-user-managers'
   | 'unknown';
 
 /** A campaign created through /v3/campaigns (direct mode). */
@@ -115,6 +119,8 @@ export interface IscSimulatorOptions {
   identities?: SimulatedIdentity[];
   sources?: SimulatedSource[];
   accounts?: SimulatedAccount[];
+  /** NERM users served under /api (the simulator doubles as the target's NERM tenant). */
+  nermUsers?: SimulatedNermUser[];
   /** The pod tokens and /oauth/info name. Default "simulator". */
   pod?: string;
   /** Token lifetime reported as expires_in and JWT exp. Default 300. */
