@@ -7,7 +7,7 @@ import { SimulatedTenant, routeOf } from './isc-simulator/routes.js';
 import { SimulatorState, type IscSimulatorOptions, type RecordedCall } from './isc-simulator/state.js';
 
 export { simulatedTenantId } from './isc-simulator/answers.js';
-export type { Fault, FaultMix, IscSimulatorOptions, SimulatedAccount, SimulatedClient, SimulatedIdentity, SimulatedSource, SimulatorRoute } from './isc-simulator/state.js';
+export type { Fault, FaultMix, IscSimulatorOptions, RecordedExecution, SimulatedAccount, SimulatedClient, SimulatedIdentity, SimulatedSource, SimulatorRoute } from './isc-simulator/state.js';
 export { SimulatorState };
 
 /**

@@ -1,6 +1,13 @@
 import * as z from 'zod/mini';
 import { ErrorBody } from '../../functions/http/responses.js';
 
+/** A refusal's `{code,message,details}`; `details` as the schema a test passed to `error` describes it. */
+export interface ErrorAnswer<D = unknown> {
+  code: string;
+  message: string;
+  details: D;
+}
+
 /** An HTTP answer of the stack under test. */
 export interface Answer {
   status: number;
@@ -9,9 +16,12 @@ export interface Answer {
   body: unknown;
   /** The body as `schema` (a route's declared response schema) describes it; any other shape fails the test. */
   read: <S extends z.ZodMiniType>(schema: S) => z.output<S>;
-  /** The `{error:{code,message,details?}}` of a refusal. */
-  error: () => z.output<typeof ErrorBody>['error'];
+  /** The `{error:{code,message,details?}}` of a refusal; pass a schema to read into `details`. */
+  error: <D extends z.ZodMiniType = z.ZodMiniUnknown>(details?: D) => ErrorAnswer<z.output<D>>;
 }
+
+/** `details` of a `validation_failed` refusal: one entry per failing field (core/validation.ts). */
+export const ValidationIssues = z.object({ issues: z.array(z.object({ field: z.string(), message: z.string() })) });
 
 /**
  * Checks `body` against `schema` and returns it typed. The body itself is returned, not zod's stripped copy,
@@ -23,6 +33,11 @@ export function readAs<S extends z.ZodMiniType>(schema: S, body: unknown): z.out
   return body as z.output<S>;
 }
 
+function readError<D extends z.ZodMiniType>(body: unknown, details?: D): ErrorAnswer<z.output<D>> {
+  const schema = details ? z.object({ error: z.object({ ...ErrorBody.shape.error.shape, details }) }) : ErrorBody;
+  return readAs(schema, body).error as ErrorAnswer<z.output<D>>;
+}
+
 export function answer(status: number, headers: Answer['headers'], body: unknown): Answer {
-  return { status, headers, body, read: (schema) => readAs(schema, body), error: () => readAs(ErrorBody, body).error };
+  return { status, headers, body, read: (schema) => readAs(schema, body), error: (details) => readError(body, details) };
 }
