@@ -114,7 +114,7 @@ const exchanges: Exchange[] = [];
 const recordingFetch: typeof fetch = async (resource, init) => {
   const response = await fetch(resource, init);
   const text = await response.clone().text();
-  const parse = (body: string | undefined) => (body ? JSON.parse(body) : undefined);
+  const parse = (body: string | undefined): unknown => (body ? JSON.parse(body) : undefined);
   const body = init?.body;
   const isJson = typeof body === 'string' && body.startsWith('{');
   exchanges.push({ method: init?.method ?? 'GET', url: new URL(resource instanceof Request ? resource.url : resource), request: isJson ? parse(body) : body, status: response.status, response: parse(text) });
