@@ -10,6 +10,7 @@ import { DEFAULT_DISPATCH_SETTINGS, dispatchBatch, sweep, type DispatcherDeps } 
 import { startPoller } from '../../functions/local/poller.js';
 import { captureLog } from '../helpers/capture-log.js';
 import { ScriptedIsc, rateLimited, rejected, unavailable } from '../helpers/scripted-isc.js';
+import { ReplayAnswer } from '../../functions/http/responses.js';
 import { startDispatchStack, reportPoster } from '../helpers/dispatch-stack.js';
 import { productionTarget, slackMapping, type TestStack } from '../helpers/stack.js';
 
@@ -164,7 +165,7 @@ describe('Function: dispatchBatch', () => {
 
     // An admin who checked the mapping sends it anyway.
     const replay = await stack.call('POST', `/admin/deliveries/${suspect}/replay?force=true`);
-    expect(replay.body.requeued).toEqual([0]);
+    expect(replay.read(ReplayAnswer).requeued).toEqual([0]);
     expect(await dispatchBatch((await onlyBatch(suspect)).batch, deps(isc))).toBe('dispatched');
     expect((await onlyBatch(suspect)).delivery.status).toBe('DISPATCHED');
     expect(isc.triggers[1]).toMatchObject({ identityIds: ['id-1'], unmatchedCount: 2 });
