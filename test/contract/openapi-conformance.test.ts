@@ -51,7 +51,7 @@ const OpenApiPaths = z.object({
 
 const document = readAs(OpenApiPaths, dereference(JSON.parse(source)));
 const ajv = new Ajv2020({ allErrors: true, strict: false });
-addFormats.default(ajv);
+addFormats(ajv);
 
 /** "METHOD /template" → the statuses seen for it. */
 const seen = new Map<string, Set<number>>();

@@ -59,7 +59,7 @@ describe('Route: POST /admin/targets/{id}/check', () => {
       ['source lookup', true],
     ]);
     expect(response.read(CheckAnswer).steps[1]?.data).toMatchObject({ tenant: 'acme-sim', pod: 'simulator', expiresIn: 300 });
-    expect(response.read(CheckAnswer).steps[2]).toMatchObject({ data: { org: 'acme-sim', from: 'token' }, detail: expect.stringContaining('fits target "sim" (production, tenant "acme-sim")') });
+    expect(response.read(CheckAnswer).steps[2]).toMatchObject({ data: { org: 'acme-sim', from: 'token' }, detail: expect.stringContaining('fits target "sim" (production, tenant "acme-sim")') as unknown });
     expect(response.read(CheckAnswer).steps[6]?.detail).toContain('300 found');
     expect(response.read(CheckAnswer).advice).toContain('dedicated service-account identity');
     expect(JSON.stringify(response.body)).not.toContain(TRIGGER_CLIENT.clientSecret);
@@ -111,7 +111,7 @@ describe('Route: POST /admin/targets/{id}/check', () => {
     await stack.call('PUT', '/admin/targets/lost/credentials/trigger', { body: { clientId: TRIGGER_CLIENT.clientId, clientSecret: 'lost-trigger-secret-4321' } });
     await stack.call('PUT', '/admin/targets/lost/credentials/api', { body: { clientId: API_CLIENT.clientId, clientSecret: 'lost-api-secret-8765' } });
     const file = join(stack.dir, 'secrets.json');
-    const secrets = JSON.parse(await readFile(file, 'utf8'));
+    const secrets = JSON.parse(await readFile(file, 'utf8')) as Record<string, unknown>;
     delete secrets['targets/lost/trigger'];
     secrets['targets/lost/api'] = { clientId: API_CLIENT.clientId, secret: 'lost-api-secret-8765' };
     await writeFile(file, JSON.stringify(secrets));

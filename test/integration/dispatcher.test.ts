@@ -126,7 +126,7 @@ describe('Function: dispatchBatch', () => {
     for (const k of kind === 'api' ? ['trigger', 'api'] : ['trigger']) await stack.call('PUT', `/admin/targets/${targetId}/credentials/${k}`, { body: { clientId: k, clientSecret: `gone-secret-${k}-98765` } });
     await stack.call('PUT', `/admin/mappings/${instance.toLowerCase()}?skipSourceCheck=true`, { body: slackMapping({ application: 'Gone', instance, targetId, policy: { maxDaysActive: 0, cooldownDays: 0 } }) });
     const file = join(stack.dir, 'secrets.json');
-    const secrets = JSON.parse(await readFile(file, 'utf8'));
+    const secrets = JSON.parse(await readFile(file, 'utf8')) as Record<string, unknown>;
     delete secrets[`targets/${targetId}/${kind}`];
     await writeFile(file, JSON.stringify(secrets));
     const isc = new ScriptedIsc();

@@ -129,7 +129,7 @@ describe('CLI import: rows are checked before anything is applied', () => {
   it('names the line, the instance and the words', () => {
     const csv = ['Application,Instance,Environment,Target ID,Source ID,Max Days Active,Allow Name Mismatch,Mismatch Reason', 'Slack,Slack-UAT,production,prod,src,0,,', 'Slack,Slack (Production),production,prod,src,0,,', 'Zoom,Zoom prod/qa,production,prod,src,0,yes,QA users are real'].join('\n');
     const { rows, problems } = readMappingRows(csv, 'csv');
-    expect(problems).toEqual([{ line: 2, field: 'instance', message: expect.stringContaining('"Slack-UAT" is named non-production (non-production word "UAT") but the environment is production') }]);
+    expect(problems).toEqual([{ line: 2, field: 'instance', message: expect.stringContaining('"Slack-UAT" is named non-production (non-production word "UAT") but the environment is production') as unknown }]);
     expect(rows.map((r) => r.instanceKey)).toEqual(['slack (production)', 'zoom prod/qa']);
   });
 });
