@@ -24,14 +24,16 @@ export interface Answer {
 export const ValidationIssues = z.object({ issues: z.array(z.object({ field: z.string(), message: z.string() })) });
 
 /**
- * Checks `body` against `schema` and returns it typed. The body itself is returned, not zod's stripped copy,
- * so a test still sees every field the route sent (a leaked secret, an extra key in a toEqual).
+ * Checks `value` (an answer's body, a template resource, a recorded request) against `schema` and returns it
+ * typed. The value itself is returned, not zod's stripped copy, so a test still sees every field that was sent
+ * (a leaked secret, an extra key in a toEqual).
  */
-export function readAs<S extends z.ZodMiniType>(schema: S, body: unknown): z.output<S> {
-  const result = z.safeParse(schema, body);
-  if (!result.success) throw new Error(`the body does not have the expected shape:\n${z.prettifyError(result.error)}\nbody: ${JSON.stringify(body)}`);
-  return body as z.output<S>;
+export function readAs<S extends z.ZodMiniType>(schema: S, value: unknown): z.output<S> {
+  const result = z.safeParse(schema, value);
+  if (!result.success) throw new Error(`not the expected shape:\n${z.prettifyError(result.error)}\nvalue: ${JSON.stringify(value)}`);
+  return value as z.output<S>;
 }
+
 
 function readError<D extends z.ZodMiniType>(body: unknown, details?: D): ErrorAnswer<z.output<D>> {
   const schema = details ? z.object({ error: z.object({ ...ErrorBody.shape.error.shape, details }) }) : ErrorBody;
