@@ -17,19 +17,6 @@ export default tseslint.config(
     },
   },
   {
-    // Tests read the HTTP JSON bodies of the real stack through one untyped helper (test/helpers/stack.ts) and
-    // assert on them; the assertions are the type check there. Typing ~450 reads is out of this change's scope.
-    files: ["test/**"],
-    rules: {
-      "@typescript-eslint/no-explicit-any": "off",
-      "@typescript-eslint/no-unsafe-argument": "off",
-      "@typescript-eslint/no-unsafe-assignment": "off",
-      "@typescript-eslint/no-unsafe-call": "off",
-      "@typescript-eslint/no-unsafe-member-access": "off",
-      "@typescript-eslint/no-unsafe-return": "off",
-    },
-  },
-  {
     // Plain ES modules are outside tsconfig, so they get the syntax-only rules.
     files: ["**/*.mjs"],
     extends: [tseslint.configs.disableTypeChecked],

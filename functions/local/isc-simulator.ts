@@ -8,7 +8,7 @@ import { SimulatorState, type IscSimulatorOptions, type RecordedCall } from './i
 
 export { simulatedTenantId } from './isc-simulator/answers.js';
 export type { SimulatedNermUser } from './isc-simulator/nerm.js';
-export type { Fault, FaultMix, IscSimulatorOptions, SimulatedAccount, SimulatedClient, SimulatedIdentity, SimulatedSource, SimulatorRoute } from './isc-simulator/state.js';
+export type { Fault, FaultMix, IscSimulatorOptions, RecordedExecution, SimulatedAccount, SimulatedClient, SimulatedIdentity, SimulatedSource, SimulatorRoute } from './isc-simulator/state.js';
 export { SimulatorState };
 
 /**

@@ -8,7 +8,9 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
+import { AuditList } from '../../functions/http/responses.js';
 import { startLocalOidc, type LocalOidc, type LocalUser } from '../../functions/local/local-oidc.js';
+
 import { CHROMIUM, eventually, hasChromium, openConsoleBrowser, repo, screenshot, skipAfterFirstFailure, type ConsoleBrowser } from '../helpers/browser.js';
 import { freePort } from '../helpers/free-port.js';
 import { signJwt, signingKey } from '../helpers/jwt.js';
@@ -78,7 +80,7 @@ describe.skipIf(!hasChromium)('Console sign-in with OpenID Connect in headless C
     await page.getByRole('button', { name: 'Save changes' }).click();
     await eventually(() => status().textContent()).toContain('Saved mapping “slack-production” (version 2)');
     const audit = await stack.call('GET', '/admin/mappings/slack-production/audit');
-    expect(audit.body.items[0]).toMatchObject({ action: 'update', actor: 'admin@example.com (sub admin@example.com)' });
+    expect(audit.read(AuditList).items[0]).toMatchObject({ action: 'update', actor: 'admin@example.com (sub admin@example.com)' });
   });
 
   it('signs out at the identity provider too: signing in again asks for the password', async () => {
@@ -104,7 +106,7 @@ describe.skipIf(!hasChromium)('Console sign-in with OpenID Connect in headless C
 
     const forced = await page.evaluate(async () => {
       const response = await fetch('/admin/mappings/slack-production', { method: 'DELETE', headers: { authorization: `Bearer ${sessionStorage.getItem('usage-cert.admin-token')}`, 'if-match': '"2"' } });
-      return { status: response.status, body: await response.json() };
+      return { status: response.status, body: (await response.json()) as unknown };
     });
     expect(forced).toMatchObject({ status: 403, body: { error: { code: 'forbidden' } } });
     expect((await stack.call('GET', '/admin/mappings/slack-production')).status).toBe(200);

@@ -10,7 +10,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { HttpIscClient } from '../../functions/adapters/isc-client.js';
+import { DeliveryDetail, DeliverySchema, IngestAnswer, MappingView, Paged } from '../../functions/http/responses.js';
 import type { IscSimulator } from '../../functions/local/isc-simulator.js';
+
 import { CHROMIUM, eventually, hasChromium, openConsoleBrowser, repo, screenshot, skipAfterFirstFailure, type ConsoleBrowser } from '../helpers/browser.js';
 import { TRIGGER_CLIENT, WORKFLOW_ID, startFakeIsc } from '../helpers/fake-isc.js';
 import { ADMIN_TOKEN, startTestStack, webhookHeaders, type TestStack } from '../helpers/stack.js';
@@ -118,11 +120,11 @@ describe.skipIf(!hasChromium)('Admin console in headless Chromium', () => {
   it('reports a concurrent edit as "changed by … at … — reload" and reloads the current version', async () => {
     await page.getByRole('button', { name: 'Edit Slack-production' }).click();
     await eventually(() => page.locator('#mapping-form-title').textContent()).toContain('version 1');
-    const current = (await stack.call('GET', '/admin/mappings/slack-production')).body;
+    const current = (await stack.call('GET', '/admin/mappings/slack-production')).read(MappingView);
     const { application, instance, environment, targetId, source, policy, enabled } = current;
     const update = { application, instance, environment, targetId, source, policy, enabled, expectEveryDays: 7 };
     expect((await stack.call('PUT', '/admin/mappings/slack-production', { body: update, headers: { 'if-match': '"1"' } })).status).toBe(200);
-    const updatedAt = (await stack.call('GET', '/admin/mappings/slack-production')).body.updatedAt as string;
+    const updatedAt = (await stack.call('GET', '/admin/mappings/slack-production')).read(MappingView).updatedAt;
 
     await page.getByLabel('Max days active').fill('1');
     await page.getByRole('button', { name: 'Save changes' }).click();
@@ -138,7 +140,7 @@ describe.skipIf(!hasChromium)('Admin console in headless Chromium', () => {
     const sample = await readFile(join(repo, 'samples/usage-report.json'), 'utf8');
     const posted = await stack.call('POST', '/webhooks/saas-management', { raw: sample, headers: webhookHeaders({ 'idempotency-key': 'console-test-1' }) });
     expect(posted.status).toBe(202);
-    deliveryId = posted.body.deliveryId;
+    deliveryId = posted.read(IngestAnswer).deliveryId;
 
     await page.getByRole('link', { name: 'Deliveries' }).click();
     await page.getByRole('link', { name: 'Mappings' }).click();
@@ -175,12 +177,12 @@ describe.skipIf(!hasChromium)('Admin console in headless Chromium', () => {
     await dialog.waitFor();
     await page.keyboard.press('Escape'); // keyboard: Escape cancels
     await dialog.waitFor({ state: 'hidden' });
-    expect((await stack.call('GET', `/admin/deliveries/${deliveryId}`)).body.batches[0].status).toBe('FAILED');
+    expect((await stack.call('GET', `/admin/deliveries/${deliveryId}`)).read(DeliveryDetail).batches[0]?.status).toBe('FAILED');
     await page.getByRole('button', { name: 'Replay…' }).click();
     await dialog.getByRole('button', { name: 'Replay', exact: true }).click();
     await eventually(() => status().textContent()).toContain('Replay: re-queued 1 batch');
     await eventually(() => batch.textContent()).toContain('DISPATCHED');
-    const executionId = (await stack.call('GET', `/admin/deliveries/${deliveryId}`)).body.batches[0].executionId as string;
+    const executionId = (await stack.call('GET', `/admin/deliveries/${deliveryId}`)).read(DeliveryDetail).batches[0]?.executionId;
     expect(executionId).toBeTruthy();
     expect(await batch.textContent()).toContain(executionId);
     expect(isc.state.executionCount(deliveryId, 1)).toBe(1);
@@ -205,7 +207,7 @@ describe.skipIf(!hasChromium)('Admin console in headless Chromium', () => {
     expect(await unlabelled()).toEqual([]);
     await page.screenshot({ path: screenshot('preview'), fullPage: true });
     // A dry run: still one delivery.
-    expect((await stack.call('GET', '/admin/deliveries')).body.items).toHaveLength(1);
+    expect((await stack.call('GET', '/admin/deliveries')).read(Paged(DeliverySchema)).items).toHaveLength(1);
   });
 
   it('loaded nothing from anywhere but this server and raised no script errors', () => {

@@ -1,5 +1,6 @@
 import { expect } from 'vitest';
 import type { Clock } from '../../functions/core/ports.js';
+import { IngestAnswer } from '../../functions/http/responses.js';
 import { productionTarget, slackMapping, startTestStack, webhookHeaders, type TestStack } from './stack.js';
 
 /**
@@ -27,6 +28,6 @@ export function reportPoster(stack: () => TestStack, prefix: string): (emails: s
     const rows = emails.map((Email) => ({ Email, 'Days Active': 0, Instance: instance }));
     const response = await stack().call('POST', '/webhooks/saas-management', { body: rows, headers: webhookHeaders({ 'idempotency-key': `${prefix}-${++counter}` }) });
     expect(response.status).toBe(202);
-    return response.body.deliveryId;
+    return response.read(IngestAnswer).deliveryId;
   };
 }

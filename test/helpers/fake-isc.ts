@@ -1,7 +1,8 @@
 import { afterAll, beforeAll } from 'vitest';
 import type { Target } from '../../functions/core/target.js';
-import { batchInput, type WorkflowInput } from '../../functions/core/workflow-input.js';
-import { startIscSimulator, type IscSimulator, type IscSimulatorOptions, type SimulatedIdentity } from '../../functions/local/isc-simulator.js';
+import { batchInput, WorkflowInputSchema, type WorkflowInput } from '../../functions/core/workflow-input.js';
+import { startIscSimulator, type IscSimulator, type IscSimulatorOptions, type RecordedExecution, type SimulatedIdentity } from '../../functions/local/isc-simulator.js';
+import { readAs } from './answer.js';
 
 /** Seeded credentials: the workflow's External Trigger client and the API client used for lookups. */
 export const TRIGGER_CLIENT = { clientId: 'trigger-client', clientSecret: 'trigger-secret-Zq7' };
@@ -63,7 +64,13 @@ export function useFakeIsc(options: IscSimulatorOptions = {}): { isc: IscSimulat
   return fake;
 }
 
-/** A small valid workflow input for batch `index` of a delivery. */
+/** The input a recorded workflow execution received, checked against the pipeline's workflow input schema. */
+export function executionInput(execution: RecordedExecution): WorkflowInput {
+  return readAs(WorkflowInputSchema, execution.input);
+}
+
+/** A small valid workflow input
+ for batch `index` of a delivery. */
 export function workflowInput(deliveryId: string, index: number): WorkflowInput {
   const envelope = {
     deliveryId,

@@ -5,6 +5,7 @@ import { request } from 'undici';
 import { loadConfig } from '../../functions/adapters/config.js';
 import type { IscAdminClient, IscClient } from '../../functions/core/ports.js';
 import { startLocalStack, type LocalStack, type LocalStackOptions } from '../../functions/local/local-stack.js';
+import { answer, type Answer } from './answer.js';
 import { captureLog } from './capture-log.js';
 
 export const WEBHOOK_SECRET = 'test-webhook-secret-5f2c9a';
@@ -38,7 +39,7 @@ export const noIsc: IscClient & IscAdminClient = {
 export interface TestStack extends LocalStack {
   logs: string[];
   dir: string;
-  call(method: string, path: string, options?: { body?: unknown; headers?: Record<string, string>; raw?: string | Buffer; admin?: boolean }): Promise<{ status: number; headers: Record<string, unknown>; body: any }>;
+  call(method: string, path: string, options?: { body?: unknown; headers?: Record<string, string>; raw?: string | Buffer; admin?: boolean }): Promise<Answer>;
 }
 
 /** The real local stack (dynalite over HTTP, node:http server) on ephemeral ports, in memory. */
@@ -76,7 +77,7 @@ export async function startTestStack(overrides: Partial<LocalStackOptions> & { e
       } catch {
         // non-JSON bodies stay text
       }
-      return { status: response.statusCode, headers: response.headers, body: parsed };
+      return answer(response.statusCode, response.headers, parsed);
     },
     async close() {
       await stack.close();

@@ -3,7 +3,8 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { logicalId, synth, type Synthesized } from './synth.js';
+import * as z from 'zod/mini';
+import { logicalId, resourceOf, synth, type Synthesized } from './synth.js';
 
 /**
  * The one synth that really bundles (local esbuild through NodejsFunction, as `npx cdk synth` does), then
@@ -33,9 +34,10 @@ afterAll(() => {
 });
 
 function bundleOf(fn: keyof typeof BUDGET): string {
-  const resource = bundled.template.toJSON().Resources[logicalId(bundled.stack.functions[fn])];
+  const resource = resourceOf(bundled.template, logicalId(bundled.stack.functions[fn]), z.object({ Properties: z.object({ Code: z.object({ S3Key: z.string() }) }) }));
   // The staged asset directory is named after the asset hash, which is also the uploaded zip's key.
-  const hash = String(resource.Properties.Code.S3Key).replace(/\.zip$/, '');
+  const hash = resource.Properties.Code.S3Key.replace(/\.zip$/, '');
+
   return join(outdir, `asset.${hash}`, 'index.mjs');
 }
 

@@ -13,6 +13,8 @@ import { PIPELINE_METRICS } from '../../functions/adapters/pipeline-metrics.js';
 import { METRIC_NAMESPACE } from '../../lib/alarms.js';
 import type { StageConfig } from '../../lib/config.js';
 import { DASHBOARD_METRICS, PipelineDashboard } from '../../lib/dashboard.js';
+import { dashboardBody } from './synth.js';
+
 
 function dashboardMetricNames(): string[] {
   const stack = new Stack(new App(), 'DashboardOnly', { env: { account: '123456789012', region: 'eu-west-1' } });
@@ -20,10 +22,8 @@ function dashboardMetricNames(): string[] {
   api.root.addMethod('GET', new MockIntegration());
   const fn = (name: string) => LambdaFunction.fromFunctionArn(stack, name, `arn:aws:lambda:eu-west-1:123456789012:function:${name}`);
   new PipelineDashboard(stack, 'Dashboard', { config: { stackName: 'DashboardOnly' } as StageConfig, dispatchDlq: new Queue(stack, 'Dlq'), ingest: fn('ingest'), dispatch: fn('dispatch'), apiStage: api.deploymentStage });
-  const [dashboard] = Object.values(Template.fromStack(stack).findResources('AWS::CloudWatch::Dashboard'));
-  const parts = stack.resolve(dashboard!.Properties.DashboardBody)['Fn::Join'][1] as unknown[];
-  const body = JSON.parse(parts.map((p) => (typeof p === 'string' ? p : 'TOKEN')).join('')) as { widgets: Array<{ properties: { metrics: string[][] } }> };
-  return body.widgets.flatMap((w) => w.properties.metrics.filter((m) => m[0] === METRIC_NAMESPACE).map((m) => m[1]!));
+  const body = dashboardBody(Template.fromStack(stack), stack);
+  return body.widgets.flatMap((w) => w.properties.metrics.filter((m) => m[0] === METRIC_NAMESPACE).map((m) => String(m[1])));
 }
 
 describe('Dashboard metrics', () => {

@@ -2,7 +2,8 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { LARGE_REPORT_TTL_DAYS } from '../../lib/large-reports.js';
-import { iamStatements, logicalId, synth, type Synthesized } from './synth.js';
+import * as z from 'zod/mini';
+import { iamStatements, logicalId, resourceOf, resourcesOf, synth, type Synthesized } from './synth.js';
 
 let dev: Synthesized;
 
@@ -18,7 +19,7 @@ describe('Large reports', () => {
       BucketEncryption: { ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] },
       LifecycleConfiguration: { Rules: [Match.objectLike({ Prefix: 'incoming/', ExpirationInDays: LARGE_REPORT_TTL_DAYS, Status: 'Enabled' })] },
     });
-    const policy = Object.values(dev.template.findResources('AWS::S3::BucketPolicy')).find((p) => p.Properties.Bucket.Ref === bucket);
+    const policy = Object.values(resourcesOf(dev.template, 'AWS::S3::BucketPolicy', z.object({ Properties: z.object({ Bucket: z.object({ Ref: z.optional(z.string()) }) }) }))).find((p) => p.Properties.Bucket.Ref === bucket);
     expect(JSON.stringify(policy)).toContain('"aws:SecureTransport":"false"');
   });
 
@@ -34,15 +35,21 @@ describe('Large reports', () => {
   it('puts the body through an S3 integration behind a REQUEST authorizer that runs the webhook-secret function', () => {
     const authorizerFn = logicalId(dev.stack.largeReports.authorizer);
     // The console's Cognito authorizer lives on the same API (test/infra/console.test.ts); this is the REQUEST one.
-    const authorizers = Object.values(dev.template.findResources('AWS::ApiGateway::Authorizer')).filter((a) => a.Properties.Type !== 'COGNITO_USER_POOLS');
+    const authorizers = Object.values(resourcesOf(dev.template, 'AWS::ApiGateway::Authorizer', z.object({ Properties: z.object({ Type: z.string(), AuthorizerUri: z.optional(z.unknown()) }) }))).filter((a) => a.Properties.Type !== 'COGNITO_USER_POOLS');
     expect(authorizers).toHaveLength(1);
     expect(authorizers[0]!.Properties).toMatchObject({ Type: 'REQUEST', AuthorizerResultTtlInSeconds: 0 });
     expect(JSON.stringify(authorizers[0]!.Properties.AuthorizerUri)).toContain(authorizerFn);
-    const method = dev.template.toJSON().Resources[logicalId(dev.stack.largeReports.method)];
+    const Integration = z.object({
+      Uri: z.unknown(),
+      RequestParameters: z.record(z.string(), z.string()),
+      IntegrationResponses: z.array(z.object({ ResponseTemplates: z.optional(z.record(z.string(), z.string())) })),
+    });
+    const method = resourceOf(dev.template, logicalId(dev.stack.largeReports.method), z.object({ Properties: z.object({ Integration: Integration }) }));
     expect(method.Properties).toMatchObject({ HttpMethod: 'POST', AuthorizationType: 'CUSTOM', Integration: { Type: 'AWS', IntegrationHttpMethod: 'PUT' } });
     expect(JSON.stringify(method.Properties.Integration.Uri)).toContain(':s3:path/');
     expect(method.Properties.Integration.RequestParameters['integration.request.path.key']).toBe('context.requestId');
-    expect(method.Properties.Integration.IntegrationResponses[0].ResponseTemplates['application/json']).toContain('"status":"RECEIVED"');
+    expect(method.Properties.Integration.IntegrationResponses[0]?.ResponseTemplates?.['application/json']).toContain('"status":"RECEIVED"');
+
     // The secret is read by the authorizer function, with the same rotation secret as the webhook.
     const authorizerRole = logicalId(dev.stack.largeReports.authorizer.role!);
     expect(iamStatements(dev.template).some((s) => s.roles.includes(authorizerRole) && s.Action.includes('secretsmanager:GetSecretValue'))).toBe(true);

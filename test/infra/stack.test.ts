@@ -2,7 +2,8 @@ import { Match } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { PENDING_BATCH_FILTER } from '../../functions/aws/dispatch-stream.js';
 import { TABLE_SCHEMA } from '../../functions/adapters/dynamodb-table.js';
-import { iamStatements, logicalId, synth, type Statement, type Synthesized } from './synth.js';
+import * as z from 'zod/mini';
+import { iamStatements, logicalId, resourceOf, resourcesOf, synth, type Statement, type Synthesized } from './synth.js';
 
 /** Actions that have no resource-level permissions in IAM, so "*" is the only possible resource. */
 const STAR_RESOURCE_ALLOWED = new Map([
@@ -25,11 +26,11 @@ const actionsOn = (role: string, prefix: string) => allowed(role).flatMap((s) =>
 describe('API Gateway', () => {
   it('is a regional REST API whose admin methods use IAM authorization, and the console\'s copy of them Cognito', () => {
     dev.template.hasResourceProperties('AWS::ApiGateway::RestApi', { EndpointConfiguration: { Types: ['REGIONAL'] } });
-    const methods = dev.template.findResources('AWS::ApiGateway::Method');
+    const methods = resourcesOf(dev.template, 'AWS::ApiGateway::Method', z.object({ Properties: z.object({ ResourceId: z.object({ Ref: z.string() }), HttpMethod: z.string(), AuthorizationType: z.string() }) }));
     const byRoute = Object.values(methods).map((m) => {
-      const resourceId = m.Properties.ResourceId.Ref as string;
-      const pathPart = dev.template.toJSON().Resources[resourceId].Properties.PathPart as string;
-      return { route: `${m.Properties.HttpMethod} ${pathPart}`, auth: m.Properties.AuthorizationType as string };
+      const resourceId = m.Properties.ResourceId.Ref;
+      const pathPart = resourceOf(dev.template, resourceId, z.object({ Properties: z.object({ PathPart: z.string() }) })).Properties.PathPart;
+      return { route: `${m.Properties.HttpMethod} ${pathPart}`, auth: m.Properties.AuthorizationType };
     });
     expect(byRoute.sort((a, b) => a.route.localeCompare(b.route) || a.auth.localeCompare(b.auth))).toEqual([
       { route: 'ANY {proxy+}', auth: 'AWS_IAM' },
@@ -57,7 +58,7 @@ describe('API Gateway', () => {
       AccessLogSetting: { DestinationArn: Match.anyValue(), Format: Match.stringLikeRegexp('"requestId":"\\$context.requestId"') },
       MethodSettings: Match.arrayWith([Match.objectLike({ ResourcePath: '/*', HttpMethod: '*', ThrottlingRateLimit: 20, ThrottlingBurstLimit: 40, LoggingLevel: 'ERROR', DataTraceEnabled: false })]),
     });
-    const stage = Object.values(dev.template.findResources('AWS::ApiGateway::Stage'))[0]!;
+    const stage = Object.values(resourcesOf(dev.template, 'AWS::ApiGateway::Stage', z.object({ Properties: z.object({ AccessLogSetting: z.object({ Format: z.string() }) }) })))[0]!;
     expect(stage.Properties.AccessLogSetting.Format).not.toMatch(/authorization|requestBody|header/i);
     dev.template.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 30 });
   });
@@ -138,7 +139,7 @@ describe('Lambda functions', () => {
         Architectures: ['arm64'],
         Handler: 'index.handler',
         TracingConfig: { Mode: 'Active' },
-        LoggingConfig: { LogGroup: { Ref: expect.any(String) } },
+        LoggingConfig: { LogGroup: { Ref: expect.any(String) as unknown } },
         Environment: {
           Variables: expect.objectContaining({
             TABLE_NAME: { Ref: logicalId(dev.stack.data.table) },
@@ -147,14 +148,15 @@ describe('Lambda functions', () => {
             POWERTOOLS_SERVICE_NAME: 'usage-certification-dev',
             AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
             NODE_OPTIONS: '--enable-source-maps',
-          }),
+          }) as unknown,
         },
       });
     }
   });
 
   it('gives each function the settings its trigger needs', () => {
-    const props = (fn: 'ingest' | 'admin' | 'dispatch' | 'sweep') => dev.template.toJSON().Resources[logicalId(dev.stack.functions[fn])].Properties;
+    const LambdaFunction = z.object({ Properties: z.object({ Timeout: z.number(), Environment: z.object({ Variables: z.record(z.string(), z.unknown()) }) }) });
+    const props = (fn: 'ingest' | 'admin' | 'dispatch' | 'sweep') => resourceOf(dev.template, logicalId(dev.stack.functions[fn]), LambdaFunction).Properties;
     // Behind API Gateway (29 s integration limit).
     expect(props('ingest').Timeout).toBeLessThan(29);
     expect(props('admin').Timeout).toBeLessThan(29);
@@ -197,11 +199,11 @@ describe('Lambda functions', () => {
 describe('DynamoDB', () => {
   it('keeps the audit trail in its own table that refuses every update and delete', () => {
     dev.template.resourceCountIs('AWS::DynamoDB::Table', 2);
-    const audit = dev.template.toJSON().Resources[logicalId(dev.stack.data.auditTable)].Properties;
+    const audit = resourceOf(dev.template, logicalId(dev.stack.data.auditTable), z.object({ Properties: z.object({ StreamSpecification: z.optional(z.unknown()), ResourcePolicy: z.object({ PolicyDocument: z.object({ Statement: z.array(z.unknown()) }) }) }) })).Properties;
     expect(audit).toMatchObject({ BillingMode: 'PAY_PER_REQUEST', PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true } });
     expect(audit.StreamSpecification).toBeUndefined();
     expect(audit.ResourcePolicy.PolicyDocument.Statement).toEqual([
-      expect.objectContaining({ Effect: 'Deny', Principal: { AWS: '*' }, Action: expect.arrayContaining(['dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem']) }),
+      expect.objectContaining({ Effect: 'Deny', Principal: { AWS: '*' }, Action: expect.arrayContaining(['dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem']) as unknown }),
     ]);
   });
 
@@ -225,7 +227,7 @@ describe('DynamoDB', () => {
         Projection: { ProjectionType: 'ALL' },
       })),
     });
-    const attributes = dev.template.toJSON().Resources[logicalId(dev.stack.data.table)].Properties.AttributeDefinitions as Array<{ AttributeType: string }>;
+    const attributes = resourceOf(dev.template, logicalId(dev.stack.data.table), z.object({ Properties: z.object({ AttributeDefinitions: z.array(z.object({ AttributeType: z.string() })) }) })).Properties.AttributeDefinitions;
     expect(attributes.every((a) => a.AttributeType === 'S')).toBe(true);
   });
 
@@ -311,17 +313,23 @@ describe('IAM least privilege', () => {
   it('gives each function only the table actions it uses, writes limited by partition-key prefix', () => {
     const table = JSON.stringify({ 'Fn::GetAtt': [logicalId(dev.stack.data.table), 'Arn'] });
     const audit = JSON.stringify({ 'Fn::GetAtt': [logicalId(dev.stack.data.auditTable), 'Arn'] });
-    const resources = dev.template.toJSON().Resources as Record<string, any>;
+    const PolicyStatement = z.object({
+      Sid: z.optional(z.string()),
+      Action: z.union([z.string(), z.array(z.string())]),
+      Resource: z.unknown(),
+      Condition: z.optional(z.record(z.string(), z.record(z.string(), z.unknown()))),
+    });
+    const policies = resourcesOf(dev.template, 'AWS::IAM::Policy', z.object({ Properties: z.object({ Roles: z.array(z.object({ Ref: z.string() })), PolicyDocument: z.object({ Statement: z.array(PolicyStatement) }) }) }));
     const tableStatements = (fn: 'ingest' | 'admin' | 'dispatch' | 'sweep', arn: string) =>
-      Object.values(resources)
-        .filter((r) => r.Type === 'AWS::IAM::Policy' && r.Properties.Roles.some((x: any) => x.Ref === roleOf(fn)))
+      Object.values(policies)
+        .filter((r) => r.Properties.Roles.some((x) => x.Ref === roleOf(fn)))
         .flatMap((r) => r.Properties.PolicyDocument.Statement)
-        .filter((st: any) => [st.Resource].flat().some((x: unknown) => JSON.stringify(x) === arn) && [st.Action].flat().some((a: string) => a.startsWith('dynamodb:') && !a.includes('Stream') && a !== 'dynamodb:GetRecords' && a !== 'dynamodb:GetShardIterator'));
+        .filter((st) => [st.Resource].flat().some((x: unknown) => JSON.stringify(x) === arn) && [st.Action].flat().some((a: string) => a.startsWith('dynamodb:') && !a.includes('Stream') && a !== 'dynamodb:GetRecords' && a !== 'dynamodb:GetShardIterator'));
     const writes = (fn: 'ingest' | 'admin' | 'dispatch' | 'sweep') => {
-      const found = tableStatements(fn, table).filter((st: any) => st.Sid === 'WriteTable');
-      return { actions: [found[0].Action].flat().sort(), leadingKeys: found[0].Condition?.['ForAllValues:StringLike']?.['dynamodb:LeadingKeys'] };
+      const found = tableStatements(fn, table).filter((st) => st.Sid === 'WriteTable');
+      return { actions: [found[0]!.Action].flat().sort(), leadingKeys: found[0]!.Condition?.['ForAllValues:StringLike']?.['dynamodb:LeadingKeys'] };
     };
-    const reads = (fn: 'ingest' | 'admin' | 'dispatch' | 'sweep') => [tableStatements(fn, table).find((st: any) => st.Sid === 'ReadTable').Action].flat().sort();
+    const reads = (fn: 'ingest' | 'admin' | 'dispatch' | 'sweep') => [tableStatements(fn, table).find((st) => st.Sid === 'ReadTable')!.Action].flat().sort();
 
     for (const fn of ['ingest', 'admin', 'dispatch', 'sweep'] as const) expect(reads(fn)).toEqual(['dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:Query']);
     expect(writes('ingest')).toEqual({ actions: ['dynamodb:BatchWriteItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'], leadingKeys: ['DELIVERY#*', 'REJECTED#*', 'SEEN#*'] });
@@ -331,7 +339,7 @@ describe('IAM least privilege', () => {
     // Nobody scans; only admin reaches the audit table, and only to append and read.
     expect(statements.flatMap((st) => st.Action).filter((a) => a === 'dynamodb:Scan')).toEqual([]);
     for (const fn of ['ingest', 'dispatch', 'sweep'] as const) expect(tableStatements(fn, audit)).toEqual([]);
-    expect(tableStatements('admin', audit).flatMap((st: any) => [st.Action].flat()).sort()).toEqual(['dynamodb:PutItem', 'dynamodb:Query']);
+    expect(tableStatements('admin', audit).flatMap((st) => [st.Action].flat()).sort()).toEqual(['dynamodb:PutItem', 'dynamodb:Query']);
   });
 
   it('limits DynamoDB access to the tables, the main table\'s indexes and its stream', () => {
@@ -352,7 +360,7 @@ describe('IAM least privilege', () => {
 
   it('uses no AWS managed policy on the function roles (log writes are granted on each function\'s own log group)', () => {
     for (const fn of ['ingest', 'admin', 'dispatch', 'sweep'] as const) {
-      const role = dev.template.toJSON().Resources[roleOf(fn)];
+      const role = resourceOf(dev.template, roleOf(fn), z.object({ Properties: z.object({ ManagedPolicyArns: z.optional(z.unknown()) }) }));
       expect(role.Properties.ManagedPolicyArns).toBeUndefined();
       const logs = actionsOn(roleOf(fn), 'logs:');
       expect(logs.map((l) => l.action).sort()).toEqual(['logs:CreateLogStream', 'logs:PutLogEvents']);
@@ -363,7 +371,9 @@ describe('IAM least privilege', () => {
 
 describe('alarms and outputs', () => {
   it('alarms on the DLQ, dispatch errors, API 5xx, ingest throttles and the sweeper metrics', () => {
-    const alarms = Object.values(dev.template.findResources('AWS::CloudWatch::Alarm')).map((a) => a.Properties);
+    const Alarm = z.object({ Properties: z.object({ AlarmName: z.optional(z.string()), Dimensions: z.optional(z.unknown()), AlarmActions: z.optional(z.unknown()) }) });
+    const alarms = Object.values(resourcesOf(dev.template, 'AWS::CloudWatch::Alarm', Alarm)).map((a) => a.Properties);
+
     const find = (name: string) => alarms.find((a) => a.AlarmName === `UsageCertification-dev-${name}`);
     expect(find('DlqNotEmpty')).toMatchObject({ MetricName: 'ApproximateNumberOfMessagesVisible', Namespace: 'AWS/SQS', Threshold: 0, ComparisonOperator: 'GreaterThanThreshold' });
     expect(find('DispatchErrors')).toMatchObject({ MetricName: 'Errors', Namespace: 'AWS/Lambda', Dimensions: [{ Name: 'FunctionName', Value: { Ref: logicalId(dev.stack.functions.dispatch) } }] });

@@ -1,6 +1,7 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { logicalId, synth, type Synthesized } from './synth.js';
+import * as z from 'zod/mini';
+import { logicalId, resourceOf, resourcesOf, synth, type Synthesized } from './synth.js';
 
 let dev: Synthesized;
 let prod: Synthesized;
@@ -10,7 +11,9 @@ beforeAll(() => {
   prod = synth({ stage: 'prod', alarmEmail: 'ops@example.com' });
 });
 
-const resource = (s: Synthesized, id: string) => s.template.toJSON().Resources[id] as { DeletionPolicy?: string; UpdateReplacePolicy?: string; Properties: Record<string, any> };
+const resource = (s: Synthesized, id: string) => resourceOf(s.template, id, z.object({ DeletionPolicy: z.optional(z.string()), UpdateReplacePolicy: z.optional(z.string()), Properties: z.record(z.string(), z.unknown()) }));
+const LogGroup = z.object({ DeletionPolicy: z.optional(z.string()), Properties: z.object({ RetentionInDays: z.number() }) });
+const Alarm = z.object({ Properties: z.object({ AlarmName: z.optional(z.string()), Threshold: z.optional(z.number()), AlarmActions: z.optional(z.unknown()) }) });
 
 describe('stages', () => {
   it('names the stack after the stage', () => {
@@ -43,11 +46,11 @@ describe('stages', () => {
   });
 
   it('keeps prod logs a year (retained) and dev logs a month', () => {
-    for (const lg of Object.values(prod.template.findResources('AWS::Logs::LogGroup'))) {
+    for (const lg of Object.values(resourcesOf(prod.template, 'AWS::Logs::LogGroup', LogGroup))) {
       expect(lg.Properties.RetentionInDays).toBe(365);
       expect(lg.DeletionPolicy).toBe('Retain');
     }
-    for (const lg of Object.values(dev.template.findResources('AWS::Logs::LogGroup'))) {
+    for (const lg of Object.values(resourcesOf(dev.template, 'AWS::Logs::LogGroup', LogGroup))) {
       expect(lg.Properties.RetentionInDays).toBe(30);
       expect(lg.DeletionPolicy).toBe('Delete');
     }
@@ -55,7 +58,7 @@ describe('stages', () => {
 
   it('alarms on the first dispatch error / 5xx in prod, tolerates a few in dev', () => {
     const threshold = (s: Synthesized, name: string) =>
-      Object.values(s.template.findResources('AWS::CloudWatch::Alarm')).find((a) => a.Properties.AlarmName === `${s.stack.stackName}-${name}`)!.Properties.Threshold as number;
+      Object.values(resourcesOf(s.template, 'AWS::CloudWatch::Alarm', Alarm)).find((a) => a.Properties.AlarmName === `${s.stack.stackName}-${name}`)!.Properties.Threshold;
     expect(threshold(prod, 'DispatchErrors')).toBe(0);
     expect(threshold(prod, 'Api5xx')).toBe(0);
     expect(threshold(dev, 'DispatchErrors')).toBeGreaterThan(0);
@@ -80,11 +83,13 @@ describe('stages', () => {
       },
     });
     prod.template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'ops@example.com', TopicArn: { Ref: topic } });
-    const alarms = Object.values(prod.template.findResources('AWS::CloudWatch::Alarm'));
+    const alarms = Object.values(resourcesOf(prod.template, 'AWS::CloudWatch::Alarm', Alarm));
     expect(alarms.length).toBe(11);
     // No statement lets CloudWatch use the key without the source conditions.
-    const key = Object.values(prod.template.findResources('AWS::KMS::Key'))[0]!;
-    const unconditioned = key.Properties.KeyPolicy.Statement.filter((st: any) => st.Principal?.Service === 'cloudwatch.amazonaws.com' && !st.Condition);
+    const KmsKey = z.object({ Properties: z.object({ KeyPolicy: z.object({ Statement: z.array(z.object({ Principal: z.optional(z.object({ Service: z.optional(z.unknown()) })), Condition: z.optional(z.unknown()) })) }) }) });
+    const key = Object.values(resourcesOf(prod.template, 'AWS::KMS::Key', KmsKey))[0]!;
+    const unconditioned = key.Properties.KeyPolicy.Statement.filter((st) => st.Principal?.Service === 'cloudwatch.amazonaws.com' && !st.Condition);
+
     expect(unconditioned).toEqual([]);
     for (const alarm of alarms) expect(alarm.Properties.AlarmActions).toEqual([{ Ref: topic }]);
   });

@@ -3,6 +3,8 @@ import { App, Stack, Validations, type CfnElement } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import type { CloudAssembly } from 'aws-cdk-lib/cx-api';
 import type { IConstruct } from 'constructs';
+import * as z from 'zod/mini';
+import { readAs } from '../helpers/answer.js';
 import { configureApp } from '../../lib/app.js';
 import type { UsageCertificationStack } from '../../lib/stack.js';
 
@@ -31,7 +33,27 @@ export function synth(context: Record<string, unknown> = {}, options: { bundle?:
   return { app, stack, template: Template.fromStack(stack), assembly };
 }
 
+/** A template's resources of `type` by logical id, each checked against `schema` (CDK types templates as `any`). */
+export function resourcesOf<S extends z.ZodMiniType>(template: Template, type: string, schema: S, props?: unknown): Record<string, z.output<S>> {
+  return Object.fromEntries(Object.entries(template.findResources(type, props)).map(([id, resource]) => [id, readAs(schema, resource)]));
+}
+
+/** One resource of the template, checked against `schema`. */
+export function resourceOf<S extends z.ZodMiniType>(template: Template, id: string, schema: S): z.output<S> {
+  return readAs(schema, readAs(z.record(z.string(), z.unknown()), template.toJSON().Resources)[id]);
+}
+
+const DashboardBody = z.object({ widgets: z.array(z.object({ properties: z.object({ title: z.string(), metrics: z.array(z.array(z.unknown())) }) })) });
+
+/** The template's one dashboard body, parsed, with the tokens (names resolved at deploy time) as "TOKEN". */
+export function dashboardBody(template: Template, stack: Stack): z.output<typeof DashboardBody> {
+  const [dashboard] = Object.values(resourcesOf(template, 'AWS::CloudWatch::Dashboard', z.object({ Properties: z.object({ DashboardBody: z.unknown() }) })));
+  const parts = readAs(z.object({ 'Fn::Join': z.tuple([z.string(), z.array(z.unknown())]) }), stack.resolve(dashboard!.Properties.DashboardBody))['Fn::Join'][1];
+  return readAs(DashboardBody, JSON.parse(parts.map((p) => (typeof p === 'string' ? p : 'TOKEN')).join('')));
+}
+
 export function logicalId(construct: IConstruct): string {
+
   const element = (construct.node.defaultChild ?? construct) as CfnElement;
   return Stack.of(construct).resolve(element.logicalId) as string;
 }
@@ -47,15 +69,25 @@ export interface Statement {
 
 const asArray = <T>(value: T | T[] | undefined): T[] => (value === undefined ? [] : Array.isArray(value) ? value : [value]);
 
+const oneOrMany = <T extends z.ZodMiniType>(item: T) => z.union([item, z.array(item)]);
+const PolicyDocument = z.object({ Statement: oneOrMany(z.object({ Effect: z.string(), Action: oneOrMany(z.string()), Resource: z.optional(z.unknown()) })) });
+/** What iamStatements reads of a policy or role: its policy documents, and a policy's roles. */
+const IamProperties = z.object({
+  PolicyDocument: z.optional(PolicyDocument),
+  Roles: z.optional(oneOrMany(z.object({ Ref: z.string() }))),
+  Policies: z.optional(oneOrMany(z.object({ PolicyDocument: PolicyDocument }))),
+});
+
 /** Every identity-policy statement in the template: AWS::IAM::Policy, ManagedPolicy, and roles' inline policies. */
 export function iamStatements(template: Template): Statement[] {
   const out: Statement[] = [];
-  const resources = template.toJSON().Resources as Record<string, { Type: string; Properties?: Record<string, any> }>;
+  const resources = readAs(z.record(z.string(), z.object({ Type: z.string(), Properties: z.optional(z.unknown()) })), template.toJSON().Resources);
   for (const [id, resource] of Object.entries(resources)) {
-    const props = resource.Properties ?? {};
-    const documents: Array<{ doc: any; roles: string[] }> = [];
+    if (!['AWS::IAM::Policy', 'AWS::IAM::ManagedPolicy', 'AWS::IAM::Role'].includes(resource.Type)) continue;
+    const props = readAs(IamProperties, resource.Properties ?? {});
+    const documents: Array<{ doc: z.output<typeof PolicyDocument> | undefined; roles: string[] }> = [];
     if (resource.Type === 'AWS::IAM::Policy' || resource.Type === 'AWS::IAM::ManagedPolicy') {
-      documents.push({ doc: props.PolicyDocument, roles: asArray(props.Roles).map((r: any) => r.Ref) });
+      documents.push({ doc: props.PolicyDocument, roles: asArray(props.Roles).map((r) => r.Ref) });
     }
     if (resource.Type === 'AWS::IAM::Role') for (const p of asArray(props.Policies)) documents.push({ doc: p.PolicyDocument, roles: [id] });
     for (const { doc, roles } of documents) {

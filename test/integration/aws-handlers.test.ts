@@ -9,6 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import * as z from 'zod/mini';
+
 import { mockClient } from 'aws-sdk-client-mock';
 import { GetSecretValueCommand, PutSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { startDynalite } from '../helpers/dynalite.js';
@@ -27,6 +29,8 @@ import { makeIngestHandler } from '../../functions/aws/ingest.js';
 import { makeLargeIngestHandler } from '../../functions/aws/large-ingest.js';
 import { makeSweepHandler } from '../../functions/aws/sweep.js';
 import { METRIC_NAMESPACE } from '../../lib/alarms.js';
+import { IngestAnswer } from '../../functions/http/responses.js';
+import { readAs } from '../helpers/answer.js';
 import { API_CLIENT, TRIGGER_CLIENT, simulatorTarget, startFakeIsc } from '../helpers/fake-isc.js';
 
 const WEBHOOK_SECRET_ARN = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:webhook-AbCdEf';
@@ -111,7 +115,7 @@ describe('Handler: ingest', () => {
     const previous = await ingest(event('Bearer aws-old-secret'));
     const wrong = await ingest(event('nope'));
     expect(current.statusCode).toBe(202);
-    expect(JSON.parse(current.body).instances[0]).toMatchObject({ instanceKey: 'slack-production', inactiveUsers: 1, batches: 1 });
+    expect(readAs(IngestAnswer, JSON.parse(current.body)).instances[0]).toMatchObject({ instanceKey: 'slack-production', inactiveUsers: 1, batches: 1 });
     expect(previous.statusCode).toBe(200);
     expect(wrong.statusCode).toBe(401);
     // Five-minute cache: one Secrets Manager read for all three calls.
@@ -201,8 +205,13 @@ describe('Handler: dispatch (and the sweep\'s follow-up) with the fake ISC', () 
   });
 });
 
+/** An embedded-metric line's directive; the metric values stand beside it. */
+const EmfLine = z.object({
+  _aws: z.object({ CloudWatchMetrics: z.array(z.object({ Namespace: z.string(), Dimensions: z.array(z.array(z.string())), Metrics: z.array(z.object({ Name: z.string(), Unit: z.string() })) })) }),
+});
+
 /** The embedded-metric lines `run` writes to stdout (where Lambda's log agent reads them). */
-async function embeddedMetricLines(run: () => Promise<unknown> | void): Promise<Array<Record<string, any>>> {
+async function embeddedMetricLines(run: () => Promise<unknown> | void): Promise<Array<z.output<typeof EmfLine>>> {
   const lines: string[] = [];
   const write = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
     lines.push(String(chunk));
@@ -213,7 +222,10 @@ async function embeddedMetricLines(run: () => Promise<unknown> | void): Promise<
   } finally {
     write.mockRestore();
   }
-  return lines.map((line) => JSON.parse(line) as Record<string, any>).filter((line) => line._aws);
+  return lines
+    .map((line): unknown => JSON.parse(line))
+    .filter((line) => typeof line === 'object' && line !== null && '_aws' in line)
+    .map((line) => readAs(EmfLine, line));
 }
 
 describe('Embedded metrics', () => {
@@ -223,7 +235,7 @@ describe('Embedded metrics', () => {
       metrics.publish({ DispatchedBatches: count(2), TimeToDispatch: { value: [3, 41.5], unit: 'Seconds' } }, new Date());
       metrics.publish({ DispatchedBatches: count(0), TimeToDispatch: { value: [], unit: 'Seconds' } }, new Date());
     });
-    expect(emf.map((line) => line._aws.CloudWatchMetrics[0].Metrics.map((m: { Name: string }) => m.Name))).toEqual([['DispatchedBatches', 'TimeToDispatch'], ['DispatchedBatches']]);
+    expect(emf.map((line) => line._aws.CloudWatchMetrics[0]?.Metrics.map((m) => m.Name))).toEqual([['DispatchedBatches', 'TimeToDispatch'], ['DispatchedBatches']]);
     expect(emf[0]).toMatchObject({ DispatchedBatches: 2, TimeToDispatch: [3, 41.5] });
     expect(emf[1]).not.toHaveProperty('TimeToDispatch');
   });
@@ -234,10 +246,10 @@ describe('Handler: sweep', () => {
     const emf = await embeddedMetricLines(() => makeSweepHandler({ ...deps('sweep'), metrics: embeddedMetrics() })());
     expect(emf).toHaveLength(1);
     const [directive] = emf[0]!._aws.CloudWatchMetrics;
-    expect(directive.Namespace).toBe(METRIC_NAMESPACE);
-    expect(directive.Dimensions).toEqual([[]]);
+    expect(directive?.Namespace).toBe(METRIC_NAMESPACE);
+    expect(directive?.Dimensions).toEqual([[]]);
     // The names lib/alarms.ts watches (and the requeue/redrive counts an operator graphs).
-    expect(directive.Metrics).toEqual([
+    expect(directive?.Metrics).toEqual([
       { Name: 'StaleMappings', Unit: 'Count' },
       { Name: 'HeldBatches', Unit: 'Count' },
       { Name: 'FailedBatches', Unit: 'Count' },
@@ -249,6 +261,6 @@ describe('Handler: sweep', () => {
       { Name: 'TokenRequests', Unit: 'Count' },
     ]);
     // The batch ingested above is PENDING: unsettled, so the age is a number of seconds, not absent.
-    expect(emf[0]).toMatchObject({ StaleMappings: 0, FailedBatches: 0, OldestUnsettledBatchAge: expect.any(Number) });
+    expect(emf[0]).toMatchObject({ StaleMappings: 0, FailedBatches: 0, OldestUnsettledBatchAge: expect.any(Number) as unknown });
   });
 });

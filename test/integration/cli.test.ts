@@ -4,6 +4,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { IngestAnswer, MappingValidation, MappingView, Paged } from '../../functions/http/responses.js';
 import { ADMIN_TOKEN, productionTarget, startTestStack, webhookHeaders, type TestStack } from '../helpers/stack.js';
 
 const run = promisify(execFile);
@@ -37,14 +38,14 @@ describe('CLI: usage-cert mappings import', () => {
     expect(result.stderr).toContain('line 3: policy.maxDaysActive:');
     expect(result.stderr).toContain('line 4: environment: Invalid option: expected one of "production"|"staging"');
     expect(result.stderr).toContain('nothing applied');
-    expect((await stack.call('GET', '/admin/mappings')).body.items).toEqual([]);
+    expect((await stack.call('GET', '/admin/mappings')).read(Paged(MappingView)).items).toEqual([]);
   });
 
   it('prints a plan on --dry-run and applies the valid rows with --skip-invalid', async () => {
     const dry = await cli(['mappings', 'import', MIXED, '--skip-invalid', '--dry-run']);
     expect(dry.stdout).toMatch(/slack-production\s+create/);
     expect(dry.stdout).toContain('dry run: 2 change(s), nothing applied');
-    expect((await stack.call('GET', '/admin/mappings')).body.items).toEqual([]);
+    expect((await stack.call('GET', '/admin/mappings')).read(Paged(MappingView)).items).toEqual([]);
 
     const applied = await cli(['mappings', 'import', MIXED, '--skip-invalid']);
     expect(applied.stdout).toContain('applied 2, unchanged 0, failed 0, skipped invalid 2');
@@ -101,9 +102,9 @@ describe('CLI: usage-cert mappings import is all-or-nothing on the server rules 
     const response = await stack.call('POST', '/admin/mappings/validate', { body: { items: [good, { ...good, policy: { maxDaysActive: 'zero' } }, { ...good, environment: 'staging' }] } });
     expect(response.status).toBe(200);
     expect(response.body).toMatchObject({ valid: 1, invalid: 2 });
-    expect(response.body.results[0]).toMatchObject({ index: 0, ok: true, instanceKey: 'figma-production' });
-    expect(response.body.results[1]).toMatchObject({ index: 1, ok: false, error: { code: 'validation_failed', details: [{ field: 'policy.maxDaysActive' }] } });
-    expect(response.body.results[2]).toMatchObject({ index: 2, ok: false, error: { code: 'environment_mismatch' } });
+    expect(response.read(MappingValidation).results[0]).toMatchObject({ index: 0, ok: true, instanceKey: 'figma-production' });
+    expect(response.read(MappingValidation).results[1]).toMatchObject({ index: 1, ok: false, error: { code: 'validation_failed', details: [{ field: 'policy.maxDaysActive' }] } });
+    expect(response.read(MappingValidation).results[2]).toMatchObject({ index: 2, ok: false, error: { code: 'environment_mismatch' } });
     expect((await stack.call('GET', '/admin/mappings/figma-production')).status).toBe(404);
     expect((await stack.call('POST', '/admin/mappings/validate', { body: { items: [] } })).status).toBe(422);
   });
@@ -131,7 +132,7 @@ describe('CLI: usage-cert deliveries', () => {
     await stack.call('PUT', '/admin/mappings/teams-production', { body: { application: 'Teams', instance: 'Teams-production', environment: 'production', targetId: 'prod', source: { id: 's' }, policy: { maxDaysActive: 0, cooldownDays: 0 }, enabled: true } });
     const rows = [{ Email: 'cli@example.com', 'Days Active': 0, Instance: 'Teams-production' }];
     const response = await stack.call('POST', '/webhooks/saas-management', { body: rows, headers: webhookHeaders({ 'idempotency-key': key }) });
-    return response.body.deliveryId;
+    return response.read(IngestAnswer).deliveryId;
   }
 
   it('redrive re-drives PENDING batches and says what it did; replay names --force, not the API parameter', async () => {

@@ -8,6 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createJwtVerifier } from '../../functions/adapters/jwt-verifier.js';
 import { documentedRoutes } from '../../functions/http/routes.js';
+import { AuditList, MappingSchema, TargetList } from '../../functions/http/responses.js';
 import { signJwt, signingKey, unsignedJwt } from '../helpers/jwt.js';
 import { productionTarget, slackMapping, startTestStack, type TestStack } from '../helpers/stack.js';
 
@@ -56,13 +57,13 @@ describe('Console tokens: refused', () => {
     const response = await stack.call('GET', '/admin/mappings', { headers: bearer(token), admin: false });
     expect(response.status).toBe(status);
     expect(response.headers['content-type']).toMatch(/^application\/json/);
-    expect(typeof response.body.error.code).toBe('string');
-    expect(response.body.error.message).not.toMatch(/BEGIN|PRIVATE/);
+    expect(typeof response.error().code).toBe('string');
+    expect(response.error().message).not.toMatch(/BEGIN|PRIVATE/);
   });
 
   it('an expired token says so, so the console can send the user back to sign-in', async () => {
     const response = await stack.call('GET', '/admin/mappings', { headers: bearer(signJwt(idpKey, claims({ exp: now() - 60 }))), admin: false });
-    expect(response.body.error.code).toBe('token_expired');
+    expect(response.error().code).toBe('token_expired');
   });
 
   it('an IdP whose keys cannot be fetched is a 503, not a 401 or a 500', async () => {
@@ -87,21 +88,21 @@ describe('Console tokens: roles', () => {
     const concrete = path.replace(/\{(\w+)\}/g, 'slack-production');
     const response = await stack.call(method, concrete, { headers: bearer(signJwt(idpKey, claims(viewerClaims))), body: {}, admin: false });
     expect(response.status).toBe(403);
-    expect(response.body.error).toMatchObject({ code: 'forbidden', details: { role: 'viewer' } });
+    expect(response.error()).toMatchObject({ code: 'forbidden', details: { role: 'viewer' } });
   });
 
   it('a viewer reads', async () => {
     const response = await stack.call('GET', '/admin/targets', { headers: bearer(signJwt(idpKey, claims(viewerClaims))), admin: false });
     expect(response.status).toBe(200);
-    expect(response.body.items.map((t: { id: string }) => t.id)).toContain('prod');
+    expect(response.read(TargetList).items.map((t) => t.id)).toContain('prod');
   });
 
   it('an admin writes, and the audit names them by email and subject', async () => {
     const put = await stack.call('PUT', '/admin/mappings/slack-production', { headers: bearer(signJwt(idpKey, claims())), body: slackMapping(), admin: false });
     expect(put.status).toBe(201);
-    expect(put.body.updatedBy).toBe('alice@example.com (sub sub-alice)');
+    expect(put.read(MappingSchema).updatedBy).toBe('alice@example.com (sub sub-alice)');
     const audit = await stack.call('GET', '/admin/mappings/slack-production/audit');
-    expect(audit.body.items[0]).toMatchObject({ action: 'create', actor: 'alice@example.com (sub sub-alice)' });
+    expect(audit.read(AuditList).items[0]).toMatchObject({ action: 'create', actor: 'alice@example.com (sub sub-alice)' });
   });
 
   it('Cognito-style single-string groups and the local admin token still work', async () => {

@@ -8,6 +8,7 @@ import { createDynamoStore } from '../../functions/adapters/dynamodb-store.js';
 import { startEmbeddedDynamoDb, type EmbeddedDynamoDb } from '../../functions/local/embedded-dynamodb.js';
 import { migrateSentItems } from '../../functions/local/migrate-sent-items.js';
 import { markDispatched, slackMapping, startMappedStack, webhookHeaders, type TestStack } from '../helpers/stack.js';
+import { IngestAnswer } from '../../functions/http/responses.js';
 
 const DAY_MS = 86_400_000;
 
@@ -21,7 +22,7 @@ describe('Cooldown items: written on DISPATCHED, read per report', () => {
   const post = async (key: string, emails: string[]) => {
     const response = await stack.call('POST', '/webhooks/saas-management', { body: emails.map((Email) => ({ Email, 'Days Active': 0, Instance: 'Slack-production' })), headers: webhookHeaders({ 'idempotency-key': key }) });
     expect(response.status).toBe(202);
-    return response.body;
+    return response.read(IngestAnswer);
   };
 
   it('cools down the users of a dispatched batch, and only for the instance they were sent for', async () => {
@@ -44,7 +45,7 @@ describe('Cooldown items: written on DISPATCHED, read per report', () => {
   it('writes no items for a policy without cooldown', async () => {
     await stack.call('PUT', '/admin/mappings/teams-production?skipSourceCheck=true', { body: slackMapping({ application: 'Teams', instance: 'Teams-production', policy: { maxDaysActive: 0, cooldownDays: 0 } }) });
     const response = await stack.call('POST', '/webhooks/saas-management', { body: [{ Email: 't@example.com', 'Days Active': 0, Instance: 'Teams-production' }], headers: webhookHeaders({ 'idempotency-key': 'teams-1' }) });
-    await markDispatched(stack, response.body.deliveryId);
+    await markDispatched(stack, response.read(IngestAnswer).deliveryId);
     expect(await stack.store.recentlySentEmails('teams-production', ['t@example.com'], '2000-01-01T00:00:00.000Z')).toEqual(new Set());
   });
 });

@@ -13,6 +13,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { request } from 'undici';
 import { TRIGGER_CLIENT, WORKFLOW_ID, startFakeIsc } from '../helpers/fake-isc.js';
 import type { IscSimulator } from '../../functions/local/isc-simulator.js';
+import { DeliveryDetail, IngestAnswer } from '../../functions/http/responses.js';
+import { answer } from '../helpers/answer.js';
 
 const ADMIN = 'crash-test-admin-token-0123456789';
 const SECRET = 'crash-test-webhook-secret-0123456789';
@@ -50,7 +52,7 @@ async function startServer(): Promise<ChildProcess> {
 
 async function call(method: string, path: string, body: unknown, headers: Record<string, string> = {}) {
   const response = await request(`http://127.0.0.1:${port}${path}`, { method: method as 'GET', headers: { 'content-type': 'application/json', ...headers }, body: body === undefined ? undefined : JSON.stringify(body) });
-  return { status: response.statusCode, body: (await response.body.json()) as any };
+  return answer(response.statusCode, response.headers, await response.body.json());
 }
 const admin = (method: string, path: string, body?: unknown) => call(method, path, body, { authorization: `Bearer ${ADMIN}` });
 
@@ -77,8 +79,8 @@ describe('Reliability: crash and restart', () => {
     isc.state.failNext('trigger', { type: 'delay', ms: 400 }, 1000);
     const accepted = await call('POST', '/webhooks/saas-management', rows, { authorization: SECRET });
     expect(accepted.status).toBe(202);
-    const { deliveryId } = accepted.body;
-    const batches: number = accepted.body.instances[0].batches;
+    const { deliveryId, instances } = accepted.read(IngestAnswer);
+    const batches = instances[0]!.batches;
     expect(batches).toBeGreaterThan(8);
 
     // Act: kill as soon as the first executions have happened.
@@ -91,7 +93,8 @@ describe('Reliability: crash and restart', () => {
 
     let status = '';
     for (let i = 0; i < 300 && status !== 'DISPATCHED'; i++) {
-      status = (await admin('GET', `/admin/deliveries/${deliveryId}`)).body.status;
+      status = (await admin('GET', `/admin/deliveries/${deliveryId}`)).read(DeliveryDetail).status;
+
       if (status !== 'DISPATCHED') await new Promise((resolve) => setTimeout(resolve, 100));
     }
 

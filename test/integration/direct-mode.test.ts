@@ -4,12 +4,16 @@
  * user-context token may use the campaigns API.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type * as z from 'zod/mini';
 import { HttpIscClient } from '../../functions/adapters/isc-client.js';
 import type { IscSimulator } from '../../functions/local/isc-simulator.js';
 import type { IscError } from '../../functions/core/errors.js';
 import { batchInput, type BatchEnvelope, type WorkflowInput } from '../../functions/core/workflow-input.js';
 import { API_CLIENT, seedIdentities, simulatorTarget, startFakeIsc } from '../helpers/fake-isc.js';
+import { DeliveryDetail, IngestAnswer, ReplayAnswer } from '../../functions/http/responses.js';
+import { ValidationIssues } from '../helpers/answer.js';
 import { slackMapping, startTestStack, webhookHeaders, type TestStack } from '../helpers/stack.js';
+
 
 const PAT = { clientId: 'cert-admin-pat', clientSecret: 'cert-admin-pat-secret' };
 let isc: IscSimulator;
@@ -50,14 +54,15 @@ async function deliver(instance: string, key: string): Promise<string> {
   const rows = [0, 1, 2, 3, 4].map((i) => ({ Email: `user${i}@example.com`, 'Days Active': 0, Instance: instance }));
   const response = await stack.call('POST', '/webhooks/saas-management', { body: rows, headers: webhookHeaders({ 'idempotency-key': key }) });
   expect(response.status).toBe(202);
-  return response.body.deliveryId;
+  return response.read(IngestAnswer).deliveryId;
 }
 
-async function settle(deliveryId: string): Promise<any> {
+async function settle(deliveryId: string): Promise<z.output<typeof DeliveryDetail>> {
   for (let round = 0; round < 100; round++) {
     await stack.poller.runOnce();
     const detail = await stack.call('GET', `/admin/deliveries/${deliveryId}`);
-    if (detail.body.status !== 'QUEUED') return detail.body;
+    const delivery = detail.read(DeliveryDetail);
+    if (delivery.status !== 'QUEUED') return delivery;
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
   throw new Error('delivery did not settle');
@@ -67,7 +72,7 @@ describe('Direct mode', () => {
   it('refuses a workflow-mode target without a triggerUrl, naming the field', async () => {
     const response = await stack.call('PUT', '/admin/targets/nope', { body: { environment: 'production', tenant: 'acme' } });
     expect(response.status).toBe(422);
-    expect(response.body.error.details.issues[0].field).toBe('triggerUrl');
+    expect(response.error(ValidationIssues).details.issues[0]?.field).toBe('triggerUrl');
   });
 
   it('creates, then activates, one SEARCH campaign over the resolved identities, named for the delivery and part', async () => {
@@ -84,12 +89,12 @@ describe('Direct mode', () => {
     expect(campaigns[0]!.name).toMatch(/direct-1\] \(part 1 of 1\)$/);
     // ISC's default for emailNotificationEnabled is false: reviewers would never hear of the campaign.
     expect(campaigns[0]!.emailNotificationEnabled).toBe(true);
-    expect(delivery.batches[0].executionId).toBe(`campaign:${campaigns[0]!.id}`);
+    expect(delivery.batches[0]?.executionId).toBe(`campaign:${campaigns[0]!.id}`);
   });
 
   it('reuses the campaign on a replay instead of creating a second one', async () => {
     const replay = await stack.call('POST', '/admin/deliveries/direct-1/replay?force=true');
-    expect(replay.body.requeued).toEqual([0]);
+    expect(replay.read(ReplayAnswer).requeued).toEqual([0]);
     const delivery = await settle('direct-1');
     expect(delivery.status).toBe('DISPATCHED');
     expect(isc.state.campaigns.size).toBe(1);
@@ -119,15 +124,15 @@ describe('Direct mode', () => {
     await stack.call('PUT', '/admin/mappings/zoom-production?skipSourceCheck=true', { body: slackMapping({ application: 'Zoom', instance: 'Zoom-production', targetId: 'no-creds' }) });
     const delivery = await settle(await deliver('Zoom-production', 'direct-no-creds'));
     expect(delivery.status).toBe('FAILED');
-    expect(delivery.batches[0].lastError).toMatchObject({ code: 'credentials_missing' });
-    expect(delivery.batches[0].lastError.message).toMatch(/^Target "no-creds" has no API credentials \(direct mode creates campaigns with a user-context PAT\)\. Set them with PUT \/admin\/targets\/no-creds\/credentials\/api/);
+    expect(delivery.batches[0]?.lastError).toMatchObject({ code: 'credentials_missing' });
+    expect(delivery.batches[0]?.lastError?.message).toMatch(/^Target "no-creds" has no API credentials \(direct mode creates campaigns with a user-context PAT\)\. Set them with PUT \/admin\/targets\/no-creds\/credentials\/api/);
   });
 
   it('fails with ISC\'s reason when the credential is not a user-context token', async () => {
     const deliveryId = await deliver('Teams-production', 'direct-2');
     const delivery = await settle(deliveryId);
     expect(delivery.status).toBe('FAILED');
-    expect(delivery.batches[0].lastError).toMatchObject({ code: 'isc_request_rejected', status: 403 });
-    expect(delivery.batches[0].lastError.message).toContain('user-context token');
+    expect(delivery.batches[0]?.lastError).toMatchObject({ code: 'isc_request_rejected', status: 403 });
+    expect(delivery.batches[0]?.lastError?.message).toContain('user-context token');
   });
 });

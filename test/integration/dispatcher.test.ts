@@ -10,6 +10,7 @@ import { DEFAULT_DISPATCH_SETTINGS, dispatchBatch, sweep, type DispatcherDeps } 
 import { startPoller } from '../../functions/local/poller.js';
 import { captureLog } from '../helpers/capture-log.js';
 import { ScriptedIsc, rateLimited, rejected, unavailable } from '../helpers/scripted-isc.js';
+import { ReplayAnswer } from '../../functions/http/responses.js';
 import { startDispatchStack, reportPoster } from '../helpers/dispatch-stack.js';
 import { productionTarget, slackMapping, type TestStack } from '../helpers/stack.js';
 
@@ -125,7 +126,7 @@ describe('Function: dispatchBatch', () => {
     for (const k of kind === 'api' ? ['trigger', 'api'] : ['trigger']) await stack.call('PUT', `/admin/targets/${targetId}/credentials/${k}`, { body: { clientId: k, clientSecret: `gone-secret-${k}-98765` } });
     await stack.call('PUT', `/admin/mappings/${instance.toLowerCase()}?skipSourceCheck=true`, { body: slackMapping({ application: 'Gone', instance, targetId, policy: { maxDaysActive: 0, cooldownDays: 0 } }) });
     const file = join(stack.dir, 'secrets.json');
-    const secrets = JSON.parse(await readFile(file, 'utf8'));
+    const secrets = JSON.parse(await readFile(file, 'utf8')) as Record<string, unknown>;
     delete secrets[`targets/${targetId}/${kind}`];
     await writeFile(file, JSON.stringify(secrets));
     const isc = new ScriptedIsc();
@@ -164,7 +165,7 @@ describe('Function: dispatchBatch', () => {
 
     // An admin who checked the mapping sends it anyway.
     const replay = await stack.call('POST', `/admin/deliveries/${suspect}/replay?force=true`);
-    expect(replay.body.requeued).toEqual([0]);
+    expect(replay.read(ReplayAnswer).requeued).toEqual([0]);
     expect(await dispatchBatch((await onlyBatch(suspect)).batch, deps(isc))).toBe('dispatched');
     expect((await onlyBatch(suspect)).delivery.status).toBe('DISPATCHED');
     expect(isc.triggers[1]).toMatchObject({ identityIds: ['id-1'], unmatchedCount: 2 });

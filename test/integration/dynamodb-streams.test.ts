@@ -114,7 +114,7 @@ describe.skipIf(unavailable !== undefined)('Adapter: DynamoDB Streams → dispat
     expect(result.batchItemFailures).toEqual([]);
     expect(isc.state.executionCount(delivery.id, 1)).toBe(1);
     const [batch] = await store.deliveryBatches(delivery);
-    expect(batch).toMatchObject({ status: 'DISPATCHED', executionId: expect.any(String) });
+    expect(batch).toMatchObject({ status: 'DISPATCHED', executionId: expect.any(String) as unknown });
 
     // The DISPATCHED write is on the stream too, and the filter keeps it away from the function.
     const after = await streamRecords();
@@ -159,7 +159,7 @@ describe.skipIf(unavailable !== undefined)('Adapter: DynamoDB Streams → dispat
     // Assess: one new PENDING record passed the filter and the batch was sent once.
     expect(redriven.map((r) => `${r.eventName}:${r.dynamodb?.NewImage?.status?.S}`)).toEqual(['MODIFY:PENDING']);
     expect(result.batchItemFailures).toEqual([]);
-    expect((await store.deliveryBatches(delivery))[0]).toMatchObject({ status: 'DISPATCHED', executionId: expect.any(String), redrives: 1 });
+    expect((await store.deliveryBatches(delivery))[0]).toMatchObject({ status: 'DISPATCHED', executionId: expect.any(String) as unknown, redrives: 1 });
     expect(isc.state.executionCount(delivery.id, 1)).toBe(1);
   });
 });

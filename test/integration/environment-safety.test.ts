@@ -9,7 +9,9 @@ import { HttpIscClient } from '../../functions/adapters/isc-client.js';
 import { readMappingRows } from '../../functions/cli/mapping-rows.js';
 import { pipelineHealth } from '../../functions/core/pipeline-health.js';
 import type { IscSimulator } from '../../functions/local/isc-simulator.js';
+import { CheckAnswer, DeliveryDetail, DeliverySchema, IngestAnswer, MappingView, Paged, PreviewAnswer, TargetView } from '../../functions/http/responses.js';
 import { TRIGGER_CLIENT, WORKFLOW_ID, startFakeIsc } from '../helpers/fake-isc.js';
+
 import { productionTarget, settleDelivery, slackMapping, startTestStack, webhookHeaders, type TestStack } from '../helpers/stack.js';
 
 /** A target on the sandbox-named tenant acme-sb; its trigger must be on that tenant's own ISC host. */
@@ -57,9 +59,9 @@ describe('Admin API: names that say an environment', () => {
   ])('refuses %s with the words it found', async (instance, overrides, production, nonProduction) => {
     const response = await put(instance, overrides);
     expect(response.status).toBe(422);
-    expect(response.body.error.code).toBe('environment_mismatch');
-    expect(response.body.error.details.nameEnvironment).toMatchObject({ production, nonProduction, status: 'mismatch' });
-    for (const word of [...production, ...nonProduction]) expect(response.body.error.message).toContain(`"${word}"`);
+    expect(response.error().code).toBe('environment_mismatch');
+    expect(response.error().details).toMatchObject({ nameEnvironment: { production, nonProduction, status: 'mismatch' } });
+    for (const word of [...production, ...nonProduction]) expect(response.error().message).toContain(`"${word}"`);
   });
 
   it('accepts consistent and neutral names, look-alike apps included', async () => {
@@ -72,11 +74,11 @@ describe('Admin API: names that say an environment', () => {
   it('refuses an ambiguous name until an admin confirms it with a reason, and lists every classification', async () => {
     const refused = await put('Slack prod/uat');
     expect(refused.status).toBe(422);
-    expect(refused.body.error.details.nameEnvironment).toMatchObject({ kind: 'ambiguous', production: ['prod'], nonProduction: ['uat'] });
+    expect(refused.error().details).toMatchObject({ nameEnvironment: { kind: 'ambiguous', production: ['prod'], nonProduction: ['uat'] } });
     expect((await put('Slack prod/uat', { allowNameMismatch: true, mismatchReason: 'UAT users work in the production workspace' })).status).toBe(201);
 
     const list = await stack.call('GET', '/admin/mappings');
-    const byKey = new Map(list.body.items.map((m: any) => [m.instanceKey, m.nameEnvironment]));
+    const byKey = new Map(list.read(Paged(MappingView)).items.map((m) => [m.instanceKey, m.nameEnvironment]));
     expect(byKey.get('slack prod/uat')).toEqual({ kind: 'ambiguous', production: ['prod'], nonProduction: ['uat'], status: 'confirmed' });
     expect(byKey.get('slack (staging)')).toEqual({ kind: 'non-production', production: [], nonProduction: ['Staging'], status: 'consistent' });
     expect(byKey.get('qa wolf')).toEqual({ kind: 'neutral', production: [], nonProduction: [], status: 'consistent' });
@@ -86,13 +88,13 @@ describe('Admin API: names that say an environment', () => {
     const body = sandboxNamedTarget();
     const refused = await stack.call('PUT', '/admin/targets/sb-prod', { body });
     expect(refused.status).toBe(422);
-    expect(refused.body.error).toMatchObject({ code: 'environment_mismatch', details: { tenantEnvironment: { kind: 'non-production', nonProduction: ['sb'] } } });
+    expect(refused.error()).toMatchObject({ code: 'environment_mismatch', details: { tenantEnvironment: { kind: 'non-production', nonProduction: ['sb'] } } });
     const noReason = await stack.call('PUT', '/admin/targets/sb-prod', { body: { ...body, allowNameMismatch: true } });
     expect(noReason.status).toBe(422);
-    expect(noReason.body.error.details.field).toBe('mismatchReason');
+    expect(noReason.error().details).toMatchObject({ field: 'mismatchReason' });
     const confirmed = await stack.call('PUT', '/admin/targets/sb-prod', { body: { ...body, allowNameMismatch: true, mismatchReason: 'acme-sb was promoted to production in 2025' } });
     expect(confirmed.status).toBe(201);
-    expect(confirmed.body).toMatchObject({ allowNameMismatch: true, mismatchReason: 'acme-sb was promoted to production in 2025' });
+    expect(confirmed.read(TargetView)).toMatchObject({ allowNameMismatch: true, mismatchReason: 'acme-sb was promoted to production in 2025' });
   });
 
   it('checks the name each report writes, in ingest and in the preview', async () => {
@@ -101,10 +103,10 @@ describe('Admin API: names that say an environment', () => {
     const rows = [{ Email: 'a@example.com', 'Days Active': 0, Instance: 'SlackUAT' }];
     const ingest = await stack.call('POST', '/webhooks/saas-management', { body: rows, headers: webhookHeaders({ 'idempotency-key': 'env-names-1' }) });
     expect(ingest.status).toBe(202);
-    expect(ingest.body.instances[0]).toMatchObject({ instanceKey: 'slackuat', status: 'environment_mismatch', mapped: false, batches: 0 });
-    expect(ingest.body.instances[0].reason).toContain('non-production word "UAT"');
+    expect(ingest.read(IngestAnswer).instances[0]).toMatchObject({ instanceKey: 'slackuat', status: 'environment_mismatch', mapped: false, batches: 0 });
+    expect(ingest.read(IngestAnswer).instances[0]?.reason).toContain('non-production word "UAT"');
     const preview = await stack.call('POST', '/admin/deliveries/preview', { body: rows });
-    expect(preview.body.instances[0]).toMatchObject({ status: 'environment_mismatch', triggerCalls: 0 });
+    expect(preview.read(PreviewAnswer).instances[0]).toMatchObject({ status: 'environment_mismatch', triggerCalls: 0 });
   });
 });
 
@@ -119,7 +121,7 @@ describe('Deploy-time vocabulary (NON_PRODUCTION_WORDS)', () => {
   it('refuses a name with a word the deployment added', async () => {
     const response = await stack.call('PUT', '/admin/mappings/slack-cert', { body: slackMapping({ instance: 'Slack-CERT' }) });
     expect(response.status).toBe(422);
-    expect(response.body.error.details.nameEnvironment.nonProduction).toEqual(['CERT']);
+    expect(response.error().details).toMatchObject({ nameEnvironment: { nonProduction: ['CERT'] } });
   });
 });
 
@@ -127,7 +129,7 @@ describe('CLI import: rows are checked before anything is applied', () => {
   it('names the line, the instance and the words', () => {
     const csv = ['Application,Instance,Environment,Target ID,Source ID,Max Days Active,Allow Name Mismatch,Mismatch Reason', 'Slack,Slack-UAT,production,prod,src,0,,', 'Slack,Slack (Production),production,prod,src,0,,', 'Zoom,Zoom prod/qa,production,prod,src,0,yes,QA users are real'].join('\n');
     const { rows, problems } = readMappingRows(csv, 'csv');
-    expect(problems).toEqual([{ line: 2, field: 'instance', message: expect.stringContaining('"Slack-UAT" is named non-production (non-production word "UAT") but the environment is production') }]);
+    expect(problems).toEqual([{ line: 2, field: 'instance', message: expect.stringContaining('"Slack-UAT" is named non-production (non-production word "UAT") but the environment is production') as unknown }]);
     expect(rows.map((r) => r.instanceKey)).toEqual(['slack (production)', 'zoom prod/qa']);
   });
 });
@@ -154,12 +156,13 @@ describe('Runtime guard: the tenant the token belongs to', () => {
   it('fails the batch with environment_mismatch, without retries, and never calls the trigger', async () => {
     const rows = [{ Email: 'a@example.com', 'Days Active': 0, Instance: 'Slack-production' }];
     const posted = await stack.call('POST', '/webhooks/saas-management', { body: rows, headers: webhookHeaders({ 'idempotency-key': 'guard-1' }) });
-    expect(posted.body.instances[0].batches).toBe(1);
-    expect(await settle(posted.body.deliveryId)).toBe('FAILED');
+    const { instances, deliveryId } = posted.read(IngestAnswer);
+    expect(instances[0]?.batches).toBe(1);
+    expect(await settle(deliveryId)).toBe('FAILED');
 
-    const [batch] = (await stack.call('GET', `/admin/deliveries/${posted.body.deliveryId}`)).body.batches;
+    const [batch] = (await stack.call('GET', `/admin/deliveries/${deliveryId}`)).read(DeliveryDetail).batches;
     expect(batch).toMatchObject({ status: 'FAILED', attempts: 1, lastError: { code: 'environment_mismatch' } });
-    expect(batch.lastError.message).toContain('org "acme-sb", named like a non-production tenant (non-production word "sb"), but target "prod" is production');
+    expect(batch?.lastError?.message).toContain('org "acme-sb", named like a non-production tenant (non-production word "sb"), but target "prod" is production');
     expect(isc.state.count('token')).toBeGreaterThanOrEqual(1);
     expect(isc.state.count('trigger')).toBe(0);
     expect(isc.state.executions).toHaveLength(0);
@@ -170,16 +173,16 @@ describe('Runtime guard: the tenant the token belongs to', () => {
 
   it('shows the same in targets check, before the trigger echo', async () => {
     const check = await stack.call('POST', '/admin/targets/prod/check');
-    const steps = check.body.steps.map((s: any) => [s.step, s.ok]);
-    expect(steps.slice(0, 3)).toEqual([['tenant', true], ['trigger token', true], ['trigger tenant', false]]);
-    expect(steps.map((s: any) => s[0])).not.toContain('trigger echo');
-    expect(check.body.troubleshooting[0]).toContain('belongs to another tenant or environment');
+    const { steps, troubleshooting } = check.read(CheckAnswer);
+    expect(steps.slice(0, 3).map((s) => [s.step, s.ok])).toEqual([['tenant', true], ['trigger token', true], ['trigger tenant', false]]);
+    expect(steps.map((s) => s.step)).not.toContain('trigger echo');
+    expect(troubleshooting[0]).toContain('belongs to another tenant or environment');
     expect(isc.state.count('trigger-test')).toBe(0);
   });
 
   it('sends once the production client is stored and the batch is replayed', async () => {
     await stack.call('PUT', '/admin/targets/prod/credentials/trigger', { body: TRIGGER_CLIENT });
-    const [delivery] = (await stack.call('GET', '/admin/deliveries')).body.items;
+    const delivery = (await stack.call('GET', '/admin/deliveries')).read(Paged(DeliverySchema)).items[0]!;
     expect((await stack.call('POST', `/admin/deliveries/${delivery.id}/replay`)).status).toBe(200);
     expect(await settle(delivery.id)).toBe('DISPATCHED');
     expect(isc.state.count('trigger')).toBe(1);

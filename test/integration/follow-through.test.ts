@@ -4,12 +4,15 @@
  * simulator over loopback (it "runs" the workflow), one controllable clock for the pipeline and the simulated run.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type * as z from 'zod/mini';
 import { HttpIscClient } from '../../functions/adapters/isc-client.js';
 import { followDispatched } from '../../functions/core/follow-up.js';
 import { DEFAULT_DISPATCH_SETTINGS } from '../../functions/core/dispatcher.js';
 import type { IscSimulator, SimulatorRoute } from '../../functions/local/isc-simulator.js';
 import { captureLog } from '../helpers/capture-log.js';
-import { API_CLIENT, TRIGGER_CLIENT, seedIdentities, startFakeIsc } from '../helpers/fake-isc.js';
+import { DeliveryDetail, IngestAnswer } from '../../functions/http/responses.js';
+import { API_CLIENT, TRIGGER_CLIENT, executionInput, seedIdentities, startFakeIsc } from '../helpers/fake-isc.js';
+
 import { slackMapping, startTestStack, webhookHeaders, type TestStack } from '../helpers/stack.js';
 
 const PAT = { clientId: 'follow-pat', clientSecret: 'follow-pat-secret' };
@@ -44,7 +47,7 @@ async function dispatched(instance: string, users: number): Promise<string> {
   const body = Array.from({ length: users }, () => ({ Email: `user${rows++}@example.com`, 'Days Active': 0, Instance: instance }));
   const response = await stack.call('POST', '/webhooks/saas-management', { body, headers: webhookHeaders({ 'idempotency-key': `follow-${rows}` }) });
   expect(response.status).toBe(202);
-  const deliveryId = response.body.deliveryId as string;
+  const deliveryId = response.read(IngestAnswer).deliveryId;
   for (let round = 0; round < 50; round++) {
     await stack.poller.runOnce();
     if ((await batch(deliveryId)).status === 'DISPATCHED') {
@@ -56,9 +59,9 @@ async function dispatched(instance: string, users: number): Promise<string> {
   throw new Error('not dispatched');
 }
 
-async function batch(deliveryId: string): Promise<any> {
+async function batch(deliveryId: string): Promise<z.output<typeof DeliveryDetail>['batches'][number]> {
   const detail = await stack.call('GET', `/admin/deliveries/${deliveryId}`);
-  return detail.body.batches[0];
+  return detail.read(DeliveryDetail).batches[0]!;
 }
 
 const FOLLOW_ROUTES: SimulatorRoute[] = ['workflow-execution', 'campaigns', 'certifications', 'certification-decision-summary'];
@@ -80,20 +83,20 @@ describe('Following a dispatched batch to its outcome', () => {
     await stack.poller.runOnce();
     const name = (await batch(deliveryId)).campaign?.name;
     expect(await batch(deliveryId)).toMatchObject({ execution: { status: 'Completed' }, campaign: { status: 'STAGED', decisions: null } });
-    expect(name).toBe(`${(isc.state.executions.at(-1)!.input as any).campaign.name}`);
+    expect(name).toBe(executionInput(isc.state.executions.at(-1)!).campaign.name);
 
     now += CAMPAIGN_STEP;
     await stack.poller.runOnce();
-    expect((await batch(deliveryId)).campaign.status).toBe('ACTIVE');
+    expect((await batch(deliveryId)).campaign!.status).toBe('ACTIVE');
 
     now += CAMPAIGN_STEP;
     await stack.poller.runOnce();
     const done = await batch(deliveryId);
     // Five certifications of one account decision each; the simulated reviewers revoke every third identity's (0 and 3).
     expect(done.campaign).toMatchObject({ name, status: 'COMPLETED', decisions: { approved: 3, revoked: 2, pending: 0 } });
-    expect(done.campaign.id).toMatch(/^[0-9a-f]{32}$/);
+    expect(done.campaign!.id).toMatch(/^[0-9a-f]{32}$/);
     expect(done.execution).toEqual({ status: 'Completed' });
-    expect(done.followUp.nextCheckAt).toBeUndefined();
+    expect(done.followUp!.nextCheckAt).toBeUndefined();
 
     const finalCalls = followCalls();
     for (let day = 1; day <= 3; day++) {
@@ -111,8 +114,8 @@ describe('Following a dispatched batch to its outcome', () => {
     expect(first.failed).toBe(1);
     const failed = await batch(deliveryId);
     expect(failed.status).toBe('DISPATCHED');
-    expect(failed.execution.status).toBe('Failed');
-    expect(failed.execution.error).toContain('Failed');
+    expect(failed.execution!.status).toBe('Failed');
+    expect(failed.execution!.error).toContain('Failed');
     expect(failed.campaign).toBeNull();
     now += FOLLOW_INTERVAL + 1;
     const calls = followCalls();
@@ -126,7 +129,7 @@ describe('Following a dispatched batch to its outcome', () => {
     now += FOLLOW_INTERVAL + 1;
     expect((await followDispatched(deps())).failed).toBe(1);
     expect(await batch(deliveryId)).toMatchObject({ execution: { status: 'Completed' }, campaign: { status: 'ERROR', decisions: null }, followUp: { checks: 1 } });
-    expect((await batch(deliveryId)).followUp.nextCheckAt).toBeUndefined();
+    expect((await batch(deliveryId)).followUp!.nextCheckAt).toBeUndefined();
   });
 
   it('follows the campaign alone when ISC will not show the execution (403: executions need ORG_ADMIN)', async () => {
@@ -150,6 +153,6 @@ describe('Following a dispatched batch to its outcome', () => {
     now += FOLLOW_INTERVAL + 1;
     await stack.poller.runOnce();
     expect(followCalls()).toBe(calls);
-    expect((await batch(deliveryId)).followUp.checks).toBe(1);
+    expect((await batch(deliveryId)).followUp!.checks).toBe(1);
   });
 });

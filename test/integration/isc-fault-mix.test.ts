@@ -8,7 +8,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HttpIscClient } from '../../functions/adapters/isc-client.js';
 import type { IscSimulator } from '../../functions/local/isc-simulator.js';
-import { API_CLIENT, TRIGGER_CLIENT, WORKFLOW_ID, seedIdentities, startFakeIsc } from '../helpers/fake-isc.js';
+import { DeliveryDetail, IngestAnswer } from '../../functions/http/responses.js';
+import { API_CLIENT, TRIGGER_CLIENT, WORKFLOW_ID, executionInput, seedIdentities, startFakeIsc } from '../helpers/fake-isc.js';
+
 import { FAULT_MIX, seededRandom } from '../helpers/fault-mix.js';
 import { slackMapping, startTestStack, webhookHeaders, type TestStack } from '../helpers/stack.js';
 
@@ -59,17 +61,18 @@ describe('Reliability: the issue-13 fault mix', () => {
     isc.state.setFaultMix(undefined);
 
     // Assess
-    const batches = (await stack.call('GET', '/admin/deliveries/fault-mix-1')).body.batches as Array<{ index: number; status: string; attempts: number; instanceKey: string }>;
+    const batches = (await stack.call('GET', '/admin/deliveries/fault-mix-1')).read(DeliveryDetail).batches;
     console.log(`fault mix (seed ${SEED}): ${batches.length} batches DISPATCHED in ${(elapsedMs / 1000).toFixed(1)} s after the 202; attempts per batch ${batches.map((b) => b.attempts).join(',')}; ISC answered ${isc.state.calls.filter((c) => c.status === 500).length}×500, ${isc.state.calls.filter((c) => c.status === 429).length}×429, ${isc.state.calls.filter((c) => c.status === 401).length}×401, ${isc.state.calls.filter((c) => c.status === 0).length} resets`);
     expect(status).toBe('DISPATCHED');
     expect(elapsedMs).toBeLessThanOrEqual(120_000);
     expect(batches.length).toBeGreaterThanOrEqual(8);
     expect(new Set(batches.map((b) => b.instanceKey)).size).toBe(3);
-    const perInstance = posted.body.instances as Array<{ batches: number }>;
+    const perInstance = posted.read(IngestAnswer).instances;
+    const inputs = isc.state.executions.map(executionInput);
     for (const [i, instance] of perInstance.entries()) {
-      for (let index = 1; index <= instance.batches; index++) expect(isc.state.executions.filter((e) => (e.input as any).deliveryId === 'fault-mix-1' && (e.input as any).instance.name === INSTANCES[i] && (e.input as any).batch.index === index)).toHaveLength(1);
+      for (let index = 1; index <= instance.batches; index++) expect(inputs.filter((input) => input.deliveryId === 'fault-mix-1' && input.instance.name === INSTANCES[i] && input.batch.index === index)).toHaveLength(1);
     }
-    expect(isc.state.executions.filter((e) => (e.input as any).deliveryId === 'fault-mix-1')).toHaveLength(batches.length);
+    expect(inputs.filter((input) => input.deliveryId === 'fault-mix-1')).toHaveLength(batches.length);
     // The faults really happened.
     expect(isc.state.calls.filter((c) => c.status >= 500 || c.status === 429 || c.status === 0).length).toBeGreaterThan(5);
   }, 150_000);

@@ -8,7 +8,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HttpIscClient } from '../../functions/adapters/isc-client.js';
 import type { Fault, IscSimulator } from '../../functions/local/isc-simulator.js';
+import { DeliveryDetail, IngestAnswer } from '../../functions/http/responses.js';
 import { API_CLIENT, TRIGGER_CLIENT, WORKFLOW_ID, seedIdentities, startFakeIsc } from '../helpers/fake-isc.js';
+
 import { seededRandom } from '../helpers/fault-mix.js';
 import { slackMapping, startTestStack, webhookHeaders, type TestStack } from '../helpers/stack.js';
 
@@ -52,7 +54,7 @@ describe('Reliability: ISC faults', () => {
     const rows = Array.from({ length: 400 }, (_, i) => ({ Email: `user${i}@example.com`, Name: `User ${i}`, 'Days Active': 0, Instance: 'Slack-production' }));
     const posted = await stack.call('POST', '/webhooks/saas-management', { body: rows, headers: webhookHeaders({ 'idempotency-key': 'faults-1' }) });
     expect(posted.status).toBe(202);
-    const batches: number = posted.body.instances[0].batches;
+    const batches = posted.read(IngestAnswer).instances[0]!.batches;
     expect(batches).toBeGreaterThan(5);
 
     // Act: dispatch rounds, revoking every token once midway; bounded so a bug fails rather than hangs.
@@ -69,7 +71,7 @@ describe('Reliability: ISC faults', () => {
     for (let part = 1; part <= batches; part++) expect(isc.state.executionCount('faults-1', part)).toBe(1);
     const faulted = isc.state.calls.filter((c) => c.status === 429 || c.status >= 500).length;
     expect(faulted).toBeGreaterThan(3); // the faults really happened
-    const batchesDetail = (await stack.call('GET', '/admin/deliveries/faults-1')).body.batches;
-    expect(batchesDetail.some((b: any) => b.attempts > 1)).toBe(true);
+    const batchesDetail = (await stack.call('GET', '/admin/deliveries/faults-1')).read(DeliveryDetail).batches;
+    expect(batchesDetail.some((b) => b.attempts > 1)).toBe(true);
   }, 60_000);
 });

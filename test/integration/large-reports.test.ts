@@ -4,7 +4,9 @@
  */
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { generateRows, toCsvReport, toJsonReport } from '../../bench/report-generator.js';
+import { generateRows, toCsvReport, toJsonReport, type GeneratedRow } from '../../bench/report-generator.js';
+import { IngestAnswer, LargeReportReceipt, RejectedReportList } from '../../functions/http/responses.js';
+
 import { slackMapping, startMappedStack, webhookHeaders, type TestStack } from '../helpers/stack.js';
 
 const SMALL = '/webhooks/saas-management';
@@ -20,9 +22,11 @@ beforeAll(async () => {
 afterAll(() => stack.close());
 
 /** A report with duplicate people (most activity wins), a bad email, a row without activity and three instances. */
-function mixedRows() {
-  const rows: Array<Record<string, unknown>> = generateRows(3_000, ['Slack-production', 'Zoom-production', 'Box-production']).map((row) => ({ ...row }));
-  rows.push({ ...rows[0]!, 'Days Active': 9 }, { ...rows[3]!, 'Days Active': 0 }, { ...rows[5]!, Email: 'not-an-email' }, { Email: 'x@example.com', Instance: 'Slack-production' });
+function mixedRows(): GeneratedRow[] {
+  const rows = generateRows(3_000, ['Slack-production', 'Zoom-production', 'Box-production']);
+  // Without any activity column on purpose: the report rejects this row.
+  const noActivity = { Email: 'x@example.com', Instance: 'Slack-production' } as GeneratedRow;
+  rows.push({ ...rows[0]!, 'Days Active': 9 }, { ...rows[3]!, 'Days Active': 0 }, { ...rows[5]!, Email: 'not-an-email' }, noActivity);
   return rows;
 }
 
@@ -40,8 +44,8 @@ async function postLarge(body: string | Buffer, query: string, headers: Record<s
 
 describe('Route: POST /webhooks/saas-management/large — same outcome as the in-memory path', () => {
   it.each([
-    ['JSON, gzip', 'application/json', (rows: any[]) => toJsonReport(rows), true],
-    ['CSV, plain', 'text/csv', (rows: any[]) => toCsvReport(rows), false],
+    ['JSON, gzip', 'application/json', toJsonReport, true],
+    ['CSV, plain', 'text/csv', toCsvReport, false],
   ] as const)('%s: the delivery and its batches match the small path row for row', async (label, contentType, render, gzip) => {
     // Prepare
     const body = render(mixedRows());
@@ -52,8 +56,8 @@ describe('Route: POST /webhooks/saas-management/large — same outcome as the in
     // Assess
     expect(large.status).toBe(202);
     expect(large.body).toEqual({ deliveryId: `large-${label.slice(0, 3)}`, status: 'RECEIVED' });
-    const fromSmall = (await stack.store.getDelivery(small.body.deliveryId))!;
-    const fromLarge = (await stack.store.getDelivery(large.body.deliveryId))!;
+    const fromSmall = (await stack.store.getDelivery(small.read(IngestAnswer).deliveryId))!;
+    const fromLarge = (await stack.store.getDelivery(large.read(LargeReportReceipt).deliveryId))!;
     expect(fromLarge.instances).toEqual(fromSmall.instances);
     expect(fromLarge.rejected).toEqual(fromSmall.rejected);
     expect(fromLarge.rejectedCount).toBe(2);
@@ -69,16 +73,18 @@ describe('Route: POST /webhooks/saas-management/large — answers and refusals',
   it('makes a delivery id from the request when the sender gives no key, and ingests the report', async () => {
     const response = await postLarge(body, '', {});
     expect(response.status).toBe(202);
-    expect(response.body.deliveryId).toMatch(/^large-[0-9a-f-]{36}$/);
-    expect((await stack.store.getDelivery(response.body.deliveryId))?.report.rows).toBe(20);
+    const { deliveryId } = response.read(LargeReportReceipt);
+    expect(deliveryId).toMatch(/^large-[0-9a-f-]{36}$/);
+    expect((await stack.store.getDelivery(deliveryId))?.report.rows).toBe(20);
   });
 
   it('answers a repeat with the same key and body as a duplicate: one delivery, batches once', async () => {
     const first = await postLarge(body, '', { 'idempotency-key': 'large-repeat' });
-    const before = await batchesOf(first.body.deliveryId);
+    const { deliveryId } = first.read(LargeReportReceipt);
+    const before = await batchesOf(deliveryId);
     const again = await postLarge(body, '', { 'idempotency-key': 'large-repeat' });
     expect(again.status).toBe(202);
-    expect(await batchesOf(first.body.deliveryId)).toEqual(before);
+    expect(await batchesOf(deliveryId)).toEqual(before);
     expect(stack.logs.some((line) => line.includes('large report ingested') && line.includes('large-repeat'))).toBe(true);
   });
 
@@ -94,7 +100,7 @@ describe('Route: POST /webhooks/saas-management/large — answers and refusals',
   ])('answers %s at once with a precise error', async (_label, headers, status, code) => {
     const response = await postLarge(body, '', headers);
     expect(response.status).toBe(status);
-    expect(response.body.error.code).toBe(code);
+    expect(response.error().code).toBe(code);
   });
 
   it.each([
@@ -106,8 +112,8 @@ describe('Route: POST /webhooks/saas-management/large — answers and refusals',
     expect(response.status).toBe(202);
     const rejected = await stack.call('GET', '/admin/rejected-reports');
     expect(rejected.status).toBe(200);
-    const items = (rejected.body.items ?? rejected.body) as Array<{ id: string; code: string }>;
-    expect(items.find((item) => item.id === response.body.deliveryId)?.code).toBe(code);
-    expect(await stack.store.getDelivery(response.body.deliveryId)).toBeUndefined();
+    const { deliveryId } = response.read(LargeReportReceipt);
+    expect(rejected.read(RejectedReportList).items.find((item) => item.id === deliveryId)?.code).toBe(code);
+    expect(await stack.store.getDelivery(deliveryId)).toBeUndefined();
   });
 });

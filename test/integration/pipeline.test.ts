@@ -5,7 +5,9 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HttpIscClient } from '../../functions/adapters/isc-client.js';
-import { API_CLIENT, TRIGGER_CLIENT, WORKFLOW_ID, seedIdentities, startFakeIsc } from '../helpers/fake-isc.js';
+import { DeliveryDetail, IngestAnswer } from '../../functions/http/responses.js';
+import { API_CLIENT, TRIGGER_CLIENT, WORKFLOW_ID, executionInput, seedIdentities, startFakeIsc } from '../helpers/fake-isc.js';
+
 import { ADMIN_TOKEN, WEBHOOK_SECRET, settleDelivery, slackMapping, startTestStack, webhookHeaders, type TestStack } from '../helpers/stack.js';
 import type { IscSimulator } from '../../functions/local/isc-simulator.js';
 
@@ -37,7 +39,8 @@ async function post(emails: string[]): Promise<{ deliveryId: string; batches: nu
   const response = await stack.call('POST', '/webhooks/saas-management', { body: rows, headers: webhookHeaders({ 'idempotency-key': `pipeline-${++reports}` }) });
   responses.push(JSON.stringify(response.body));
   expect(response.status).toBe(202);
-  return { deliveryId: response.body.deliveryId, batches: response.body.instances[0].batches };
+  const { deliveryId, instances } = response.read(IngestAnswer);
+  return { deliveryId, batches: instances[0]!.batches };
 }
 
 const settle = (deliveryId: string) => settleDelivery(stack, deliveryId);
@@ -52,12 +55,12 @@ describe('Pipeline: webhook to ISC over HTTP', () => {
     expect(isc.state.count('token')).toBe(2); // one for the trigger client, one for the API client
     expect(isc.state.count('trigger')).toBe(batches);
     for (let part = 1; part <= batches; part++) expect(isc.state.executionCount(deliveryId, part)).toBe(1);
-    const sent = isc.state.executions.flatMap((e) => (e.input as { identityIds: string[] }).identityIds);
+    const sent = isc.state.executions.flatMap((e) => executionInput(e).identityIds);
     expect(new Set(sent).size).toBe(600);
     const detail = await stack.call('GET', `/admin/deliveries/${deliveryId}`);
     responses.push(JSON.stringify(detail.body));
-    expect(detail.body.batches.flatMap((b: any) => b.unmatched)).toEqual(['stranger@example.org']);
-    expect(detail.body.batches.every((b: any) => typeof b.executionId === 'string')).toBe(true);
+    expect(detail.read(DeliveryDetail).batches.flatMap((b) => b.unmatched)).toEqual(['stranger@example.org']);
+    expect(detail.read(DeliveryDetail).batches.every((b) => typeof b.executionId === 'string')).toBe(true);
   });
 
   it('refreshes a token that expired early, transparently', async () => {
@@ -81,8 +84,8 @@ describe('Pipeline: webhook to ISC over HTTP', () => {
     const { deliveryId } = await post(users(900, 5));
     expect(await settle(deliveryId)).toBe('FAILED');
     const failed = await stack.call('GET', `/admin/deliveries/${deliveryId}`);
-    expect(failed.body.batches[0].lastError).toMatchObject({ code: 'workflow_not_executed' });
-    expect(failed.body.batches[0].lastError.message).toContain('enabled');
+    expect(failed.read(DeliveryDetail).batches[0]?.lastError).toMatchObject({ code: 'workflow_not_executed' });
+    expect(failed.read(DeliveryDetail).batches[0]?.lastError?.message).toContain('enabled');
     isc.state.enableWorkflow();
     await stack.call('POST', `/admin/deliveries/${deliveryId}/replay`);
     expect(await settle(deliveryId)).toBe('DISPATCHED');

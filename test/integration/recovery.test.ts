@@ -8,7 +8,9 @@ import { DEFAULT_DISPATCH_SETTINGS, dispatchBatch, sweep, type DispatcherDeps } 
 import { pipelineHealth } from '../../functions/core/pipeline-health.js';
 import { captureLog } from '../helpers/capture-log.js';
 import { ScriptedIsc, unavailable } from '../helpers/scripted-isc.js';
+import { DeliveryDetail, DeliverySchema, MappingView, Paged, RedriveAnswer, ReplayAnswer } from '../../functions/http/responses.js';
 import { startDispatchStack, reportPoster } from '../helpers/dispatch-stack.js';
+
 import { slackMapping, type TestStack } from '../helpers/stack.js';
 
 let stack: TestStack;
@@ -67,23 +69,23 @@ describe('Recovery: stranded PENDING batches', () => {
     await drain();
     const id = await postReport(['redrive@example.com']);
     const fresh = await stack.call('POST', '/admin/deliveries/redrive?olderThanMinutes=5');
-    expect(fresh.body.redriven).toEqual([]);
+    expect(fresh.read(RedriveAnswer).redriven).toEqual([]);
     advance(6 * MINUTE);
     const response = await stack.call('POST', '/admin/deliveries/redrive?olderThanMinutes=5');
     expect(response.status).toBe(200);
-    expect(response.body.redriven).toEqual([{ deliveryId: id, index: 0, instanceKey: 'slack-production', pendingSince: expect.any(String) }]);
-    expect(response.body.hint).toContain('purge');
+    expect(response.read(RedriveAnswer).redriven).toEqual([{ deliveryId: id, index: 0, instanceKey: 'slack-production', pendingSince: expect.any(String) as unknown }]);
+    expect(response.read(RedriveAnswer).hint).toContain('purge');
 
     const plain = await stack.call('POST', `/admin/deliveries/${id}/replay`);
     expect(plain.body).toMatchObject({ requeued: [], redriven: [], skipped: [{ index: 0, status: 'PENDING' }] });
-    expect(plain.body.hint).toContain('--force');
+    expect(plain.read(ReplayAnswer).hint).toContain('--force');
     const forced = await stack.call('POST', `/admin/deliveries/${id}/replay?force=true`);
     expect(forced.body).toMatchObject({ requeued: [], redriven: [0], skipped: [] });
     expect((await onlyBatch(id)).batch).toMatchObject({ status: 'PENDING', redrives: 2 });
 
     const bad = await stack.call('POST', '/admin/deliveries/redrive?olderThanMinutes=soon');
     expect(bad.status).toBe(400);
-    expect(JSON.stringify(bad.body.error)).toContain('olderThanMinutes');
+    expect(JSON.stringify(bad.error())).toContain('olderThanMinutes');
     await drain();
   });
 });
@@ -109,7 +111,7 @@ describe('Recovery: honest forced replay', () => {
     const id = await postReport(['known@example.com', 'lost1@example.com', 'lost2@example.com'], 'Teams-production');
     expect(await dispatchBatch((await onlyBatch(id)).batch, deps(isc))).toBe('held');
     const replay = await stack.call('POST', `/admin/deliveries/${id}/replay?force=true`);
-    expect(replay.body.leftOut).toEqual([{ index: 0, count: 2, users: ['lost1@example.com', 'lost2@example.com'] }]);
+    expect(replay.read(ReplayAnswer).leftOut).toEqual([{ index: 0, count: 2, users: ['lost1@example.com', 'lost2@example.com'] }]);
     expect(await dispatchBatch((await onlyBatch(id)).batch, deps(isc))).toBe('dispatched');
     expect(isc.triggers[0]).toMatchObject({ identityIds: ['id-k'], unmatchedCount: 2 });
   });
@@ -149,7 +151,7 @@ describe('Recovery: a batch sent after a failed attempt carries no stale error',
     advance(10_000);
     await sweep(d);
     expect(await dispatchBatch((await onlyBatch(id)).batch, d)).toBe('dispatched');
-    const sent = (await stack.call('GET', `/admin/deliveries/${id}`)).body.batches[0];
+    const sent = (await stack.call('GET', `/admin/deliveries/${id}`)).read(DeliveryDetail).batches[0];
     expect(sent).toMatchObject({ status: 'DISPATCHED', lastError: null });
   });
 });
@@ -158,16 +160,16 @@ describe('Recovery: delivery list filters as admins type them', () => {
   it('accepts a plain date for since and batch-status names as aliases', async () => {
     const byDate = await stack.call('GET', `/admin/deliveries?since=${now.toISOString().slice(0, 10)}`);
     expect(byDate.status).toBe(200);
-    expect(byDate.body.items.length).toBeGreaterThan(0);
+    expect(byDate.read(Paged(DeliverySchema)).items.length).toBeGreaterThan(0);
     const tomorrow = new Date(now.getTime() + DAY).toISOString().slice(0, 10);
-    expect((await stack.call('GET', `/admin/deliveries?since=${tomorrow}`)).body.items).toEqual([]);
+    expect((await stack.call('GET', `/admin/deliveries?since=${tomorrow}`)).read(Paged(DeliverySchema)).items).toEqual([]);
     const withOffset = await stack.call('GET', `/admin/deliveries?since=${encodeURIComponent('2026-01-01T02:00:00+02:00')}`);
     expect(withOffset.status).toBe(200);
 
     const held = await stack.call('GET', '/admin/deliveries?status=HELD');
     const alias = await stack.call('GET', '/admin/deliveries?status=SUSPECT_MAPPING');
     expect(alias.status).toBe(200);
-    expect(alias.body.items.map((d: { id: string }) => d.id)).toEqual(held.body.items.map((d: { id: string }) => d.id));
+    expect(alias.read(Paged(DeliverySchema)).items.map((d) => d.id)).toEqual(held.read(Paged(DeliverySchema)).items.map((d) => d.id));
     expect((await stack.call('GET', '/admin/deliveries?status=SOMETIMES')).status).toBe(400);
   });
 });
@@ -175,15 +177,15 @@ describe('Recovery: delivery list filters as admins type them', () => {
 describe('Recovery: staleness is on without expectEveryDays', () => {
   it('learns the interval from the report history, shows it in the mapping list, and flags the mapping once reports stop', async () => {
     await stack.call('PUT', '/admin/mappings/notion-production', { body: slackMapping({ application: 'Notion', instance: 'Notion-production', policy: { maxDaysActive: 0, cooldownDays: 0 } }) });
-    const view = async () => (await stack.call('GET', '/admin/mappings')).body.items.find((m: { instanceKey: string }) => m.instanceKey === 'notion-production');
+    const view = async () => (await stack.call('GET', '/admin/mappings')).read(Paged(MappingView)).items.find((m) => m.instanceKey === 'notion-production');
     for (let week = 0; week < 3; week++) {
       if (week > 0) advance(7 * DAY);
       await postReport([`weekly${week}@example.com`], 'Notion-production');
-      if (week < 2) expect((await view()).expectedInterval).toBeNull();
+      if (week < 2) expect((await view())?.expectedInterval).toBeNull();
     }
     expect(await view()).toMatchObject({ expectedInterval: { days: 10.5, learned: true }, stale: false });
     advance(11 * DAY);
-    expect((await view()).stale).toBe(true);
+    expect((await view())?.stale).toBe(true);
     expect((await pipelineHealth(stack.store, now, MINUTE)).staleMappings).toContain('notion-production');
     await drain();
   });

@@ -155,7 +155,7 @@ describe('Class: FileSecretStore', () => {
       await store.putCredentials('t/gone', { clientId: 'c', clientSecret: 'leaky-secret-5678' });
       const failure = (id: string) => store.getCredentials(id).then(() => undefined, (e: unknown) => e as CredentialsMissingError);
 
-      const all = JSON.parse(await readFile(file, 'utf8'));
+      const all = JSON.parse(await readFile(file, 'utf8')) as Record<string, unknown>;
       delete all['t/gone'];
       all['t/odd'] = { clientId: 'c', secret: 'leaky-secret-5678' };
       await writeFile(file, JSON.stringify(all));

@@ -8,7 +8,9 @@ import { HttpIscClient } from '../../functions/adapters/isc-client.js';
 import { FileSecretStore } from '../../functions/adapters/file-secret-store.js';
 import { documentClient } from '../../functions/adapters/dynamodb-table.js';
 import type { IscSimulator } from '../../functions/local/isc-simulator.js';
+import { DeliverySchema, IngestAnswer, Paged, ReplayAnswer, TargetView } from '../../functions/http/responses.js';
 import { TRIGGER_CLIENT, WORKFLOW_ID, startFakeIsc } from '../helpers/fake-isc.js';
+
 import { productionTarget, slackMapping, startMappedStack, startTestStack, webhookHeaders, type TestStack } from '../helpers/stack.js';
 
 let isc: IscSimulator;
@@ -41,7 +43,7 @@ describe('Route: PUT /admin/targets/{id} (ISC hosts)', () => {
   ])('refuses %s %s with a 422 naming the field', async (field, url) => {
     const response = await stack.call('PUT', '/admin/targets/evil', { body: { ...productionTarget, tokenUrl: 'https://acme.api.identitynow.com/oauth/token', apiBaseUrl: 'https://acme.api.identitynow.com', [field]: url } });
     expect(response.status).toBe(422);
-    expect(response.body.error).toMatchObject({ code: 'isc_host_not_allowed', details: { field } });
+    expect(response.error()).toMatchObject({ code: 'isc_host_not_allowed', details: { field } });
     expect((await stack.call('GET', '/admin/targets/evil')).status).toBe(404);
   });
 
@@ -63,10 +65,10 @@ describe('Route: PUT /admin/targets/{id} (credentials follow the URLs)', () => {
     const moved = await stack.call('PUT', '/admin/targets/moving', { body: { ...simTarget(), tokenUrl: `${isc.url}/oauth/token?moved=1` } });
 
     expect(moved.status).toBe(200);
-    expect(moved.body.credentials.trigger).toEqual({ set: false });
+    expect(moved.read(TargetView).credentials.trigger).toEqual({ set: false });
     await expect(secrets.getCredentials('targets/moving/trigger')).rejects.toThrow();
     const [entry] = await stack.store.listAudit('target', 'moving', 1);
-    expect(entry).toMatchObject({ action: 'update', note: expect.stringContaining('trigger credentials cleared') });
+    expect(entry).toMatchObject({ action: 'update', note: expect.stringContaining('trigger credentials cleared') as unknown });
     // The check has no secret left to send to the new URL.
     const tokensBefore = isc.state.count('token');
     await stack.call('POST', '/admin/targets/moving/check');
@@ -77,7 +79,7 @@ describe('Route: PUT /admin/targets/{id} (credentials follow the URLs)', () => {
     await stack.call('PUT', '/admin/targets/steady', { body: simTarget() });
     await stack.call('PUT', '/admin/targets/steady/credentials/trigger', { body: TRIGGER_CLIENT });
     const updated = await stack.call('PUT', '/admin/targets/steady', { body: { ...simTarget(), description: 'renamed' } });
-    expect(updated.body.credentials.trigger).toMatchObject({ set: true });
+    expect(updated.read(TargetView).credentials.trigger).toMatchObject({ set: true });
   });
 
   it('deletes a deleted target’s secrets', async () => {
@@ -94,7 +96,7 @@ describe('Credential writes take effect at once', () => {
   const postFor = async (instance: string, key: string) => {
     const response = await stack.call('POST', '/webhooks/saas-management', { body: [{ Email: `${key}@example.com`, 'Days Active': 0, Instance: instance }], headers: webhookHeaders({ 'idempotency-key': key }) });
     expect(response.status).toBe(202);
-    return response.body.deliveryId as string;
+    return response.read(IngestAnswer).deliveryId;
   };
   const firstBatch = async (id: string) => (await stack.store.deliveryBatches((await stack.store.getDelivery(id))!))[0]!;
 
@@ -134,12 +136,12 @@ describe('Audit trail (its own append-only table)', () => {
     await stack.call('PUT', '/admin/report-profiles/short-lived', { body: { rowPath: 'items', columns: { email: 'Mail', daysActive: 'Days' } } });
     expect((await stack.call('DELETE', '/admin/report-profiles/short-lived')).status).toBe(200);
     const [deleted] = await stack.store.listAudit('report-profile', 'short-lived', 1);
-    expect(deleted).toMatchObject({ action: 'delete', actor: expect.any(String), before: { rowPath: 'items' } });
+    expect(deleted).toMatchObject({ action: 'delete', actor: expect.any(String) as unknown, before: { rowPath: 'items' } });
 
-    const failed = (await stack.call('GET', '/admin/deliveries?status=FAILED')).body.items[0];
+    const failed = (await stack.call('GET', '/admin/deliveries?status=FAILED')).read(Paged(DeliverySchema)).items[0];
     expect(failed).toBeDefined();
-    expect((await stack.call('POST', `/admin/deliveries/${failed.id}/replay`)).body.requeued).toEqual([0]);
-    const [replayed] = await stack.store.listAudit('delivery', failed.id, 1);
+    expect((await stack.call('POST', `/admin/deliveries/${failed!.id}/replay`)).read(ReplayAnswer).requeued).toEqual([0]);
+    const [replayed] = await stack.store.listAudit('delivery', failed!.id, 1);
     expect(replayed).toMatchObject({ action: 'replay', after: { requeued: [0], forced: false } });
 
     const mainTableAudit = await rawQuery('test-table', 'TARGET#moving');
@@ -171,7 +173,7 @@ describe('Replays after a day', () => {
         now = new Date(Date.parse('2026-11-01T08:00:00Z') + laterMs);
         const again = await dated.call('POST', '/webhooks/saas-management', { body, headers: webhookHeaders() });
         expect(again.status).toBe(200);
-        expect(again.body).toMatchObject({ duplicate: true, deliveryId: first.body.deliveryId });
+        expect(again.body).toMatchObject({ duplicate: true, deliveryId: first.read(IngestAnswer).deliveryId });
       }
     } finally {
       await dated.close();

@@ -4,6 +4,8 @@
  */
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import * as z from 'zod/mini';
+import { IngestAnswer } from '../../functions/http/responses.js';
 import { PREVIOUS_SECRET, WEBHOOK_SECRET, markDispatched, productionTarget, slackMapping, startMappedStack, webhookHeaders, type TestStack } from '../helpers/stack.js';
 
 const PATH = '/webhooks/saas-management';
@@ -54,12 +56,12 @@ describe('Route: POST /webhooks/saas-management — accepted reports', () => {
     const response = await stack.call('POST', PATH, { body, headers: webhookHeaders() });
     // Assess
     expect(response.status).toBe(202);
-    expect(response.body.duplicate).toBe(false);
-    const slack = response.body.instances.find((i: any) => i.instanceKey === 'slack-production');
+    expect(response.read(IngestAnswer).duplicate).toBe(false);
+    const slack = response.read(IngestAnswer).instances.find((i) => i.instanceKey === 'slack-production');
     expect(slack).toMatchObject({ mapped: true, status: 'mapped', rows: 3, users: 3, inactiveUsers: 2, batches: 1 });
-    const zoom = response.body.instances.find((i: any) => i.instanceKey === 'zoom-production');
+    const zoom = response.read(IngestAnswer).instances.find((i) => i.instanceKey === 'zoom-production');
     expect(zoom).toMatchObject({ mapped: false, status: 'unmapped', rows: 1, batches: 0 });
-    const delivery = await stack.store.getDelivery(response.body.deliveryId);
+    const delivery = await stack.store.getDelivery(response.read(IngestAnswer).deliveryId);
     expect(delivery?.status).toBe('QUEUED');
     const batches = await stack.store.deliveryBatches(delivery!);
     expect(batches).toHaveLength(1);
@@ -74,7 +76,7 @@ describe('Route: POST /webhooks/saas-management — accepted reports', () => {
     const again = await stack.call('POST', PATH, { body, headers: webhookHeaders({ 'idempotency-key': 'delivery-42' }) });
     expect(first.status).toBe(202);
     expect(again.status).toBe(200);
-    expect(again.body).toEqual({ ...first.body, duplicate: true });
+    expect(again.body).toEqual({ ...first.read(IngestAnswer), duplicate: true });
     expect(await stack.store.deliveryBatches((await stack.store.getDelivery('delivery-42'))!)).toHaveLength(1);
   });
 
@@ -86,7 +88,7 @@ describe('Route: POST /webhooks/saas-management — accepted reports', () => {
     expect(first.status).toBe(202);
     for (const refused of [otherBody, sameBodyOtherUrl]) {
       expect(refused).toMatchObject({ status: 409, body: { error: { code: 'delivery_id_reused', details: { deliveryId: 'delivery-43' } } } });
-      expect(refused.body.error.message).toContain('new Idempotency-Key/webhook-id');
+      expect(refused.error().message).toContain('new Idempotency-Key/webhook-id');
     }
     const batches = await stack.store.deliveryBatches((await stack.store.getDelivery('delivery-43'))!);
     expect(batches.flatMap((b) => b.input.users.map((u) => u.email))).toEqual(['reuse1@example.com']);
@@ -98,44 +100,44 @@ describe('Route: POST /webhooks/saas-management — accepted reports', () => {
     const answers = [];
     for (const instance of ['Slack-production', 'Zoom-production', 'Teams-production']) answers.push(await post(`instance=${instance}`));
     expect(answers.map((a) => a.status)).toEqual([202, 202, 202]);
-    expect(new Set(answers.map((a) => a.body.deliveryId)).size).toBe(3);
-    expect(answers.map((a) => a.body.instances.map((i: { instanceKey: string }) => i.instanceKey))).toEqual([['slack-production'], ['zoom-production'], ['teams-production']]);
-    for (const answer of answers) expect((await stack.store.getDelivery(answer.body.deliveryId))!.instances[0]!.rows).toBe(2);
+    expect(new Set(answers.map((a) => a.read(IngestAnswer).deliveryId)).size).toBe(3);
+    expect(answers.map((a) => a.read(IngestAnswer).instances.map((i) => i.instanceKey))).toEqual([['slack-production'], ['zoom-production'], ['teams-production']]);
+    for (const answer of answers) expect((await stack.store.getDelivery(answer.read(IngestAnswer).deliveryId))!.instances[0]!.rows).toBe(2);
 
     const otherPeriod = await post('instance=Zoom-production&periodEnd=2026-10-31');
     const repeat = await post('instance=Zoom-production');
     const repeatWithNoise = await post('instance=Zoom-production&utm_source=retry');
     expect(otherPeriod.status).toBe(202);
-    expect(repeat).toMatchObject({ status: 200, body: { duplicate: true, deliveryId: answers[1]!.body.deliveryId } });
-    expect(repeatWithNoise).toMatchObject({ status: 200, body: { duplicate: true, deliveryId: answers[1]!.body.deliveryId } });
+    expect(repeat).toMatchObject({ status: 200, body: { duplicate: true, deliveryId: answers[1]!.read(IngestAnswer).deliveryId } });
+    expect(repeatWithNoise).toMatchObject({ status: 200, body: { duplicate: true, deliveryId: answers[1]!.read(IngestAnswer).deliveryId } });
   });
 
   it('treats the same bytes without a delivery header as a duplicate (body hash)', async () => {
     const raw = JSON.stringify(report([row('hash@example.com', 0)], { reportName: 'hash test' }));
     const first = await stack.call('POST', PATH, { raw, headers: webhookHeaders() });
-    const second = await stack.call('POST', PATH, { raw, headers: webhookHeaders({ 'webhook-id': first.body.deliveryId }) });
+    const second = await stack.call('POST', PATH, { raw, headers: webhookHeaders({ 'webhook-id': first.read(IngestAnswer).deliveryId }) });
     const third = await stack.call('POST', PATH, { raw, headers: webhookHeaders() });
     expect(first.status).toBe(202);
-    expect(first.body.deliveryId).toMatch(/^sha256-[0-9a-f]{40}-\d+$/);
+    expect(first.read(IngestAnswer).deliveryId).toMatch(/^sha256-[0-9a-f]{40}-\d+$/);
     expect(third.status).toBe(200);
-    expect(third.body.deliveryId).toBe(first.body.deliveryId);
+    expect(third.read(IngestAnswer).deliveryId).toBe(first.read(IngestAnswer).deliveryId);
     expect(second.status).toBe(200);
   });
 
   it('skips users ISC received for the same instance within the cooldown window', async () => {
     const first = await stack.call('POST', PATH, { body: report([row('cool@example.com', 0), row('cool2@example.com', 0)]), headers: webhookHeaders({ 'idempotency-key': 'cool-1' }) });
-    await markDispatched(stack, first.body.deliveryId);
+    await markDispatched(stack, first.read(IngestAnswer).deliveryId);
     const second = await stack.call('POST', PATH, { body: report([row('cool@example.com', 0), row('fresh@example.com', 0)]), headers: webhookHeaders({ 'idempotency-key': 'cool-2' }) });
-    expect(first.body.instances[0]).toMatchObject({ inactiveUsers: 2, cooledDown: 0 });
-    expect(second.body.instances[0]).toMatchObject({ inactiveUsers: 1, cooledDown: 1 });
+    expect(first.read(IngestAnswer).instances[0]).toMatchObject({ inactiveUsers: 2, cooledDown: 0 });
+    expect(second.read(IngestAnswer).instances[0]).toMatchObject({ inactiveUsers: 1, cooledDown: 1 });
   });
 
   it('accepts a report with some bad rows and lists each bad row with its field and reason', async () => {
     const body = report([row('ok@example.com', 0), { Email: 'not-an-email', 'Days Active': 1, Instance: 'Slack-production' }, { Email: 'neg@example.com', 'Days Active': -3, Instance: 'Slack-production' }]);
     const response = await stack.call('POST', PATH, { body, headers: webhookHeaders() });
     expect(response.status).toBe(202);
-    expect(response.body.rejectedCount).toBe(2);
-    expect(response.body.rejectedRows).toEqual([
+    expect(response.read(IngestAnswer).rejectedCount).toBe(2);
+    expect(response.read(IngestAnswer).rejectedRows).toEqual([
       { row: 2, field: 'email', reason: 'Invalid email address' },
       { row: 3, field: 'daysActive', reason: 'Too small: expected number to be >=0' },
     ]);
@@ -145,8 +147,8 @@ describe('Route: POST /webhooks/saas-management — accepted reports', () => {
     const csv = '\uFEFFFull Name;E-mail;Active Days\n"Doe; Jane";JANE@Example.com;0\n"Multi\nLine";ml@example.com;4\n';
     const response = await stack.call('POST', `${PATH}?instance=Slack-production`, { raw: gzipSync(Buffer.from(csv)), headers: { authorization: WEBHOOK_SECRET, 'content-type': 'text/csv', 'content-encoding': 'gzip' } });
     expect(response.status).toBe(202);
-    expect(response.body.instances).toEqual([expect.objectContaining({ instanceKey: 'slack-production', rows: 2, inactiveUsers: 1 })]);
-    const delivery = await stack.store.getDelivery(response.body.deliveryId);
+    expect(response.read(IngestAnswer).instances).toEqual([expect.objectContaining({ instanceKey: 'slack-production', rows: 2, inactiveUsers: 1 })]);
+    const delivery = await stack.store.getDelivery(response.read(IngestAnswer).deliveryId);
     const [batch] = await stack.store.deliveryBatches(delivery!);
     expect(batch!.input.users).toEqual([{ email: 'jane@example.com', name: 'Doe; Jane', daysActive: 0 }]);
   });
@@ -154,7 +156,7 @@ describe('Route: POST /webhooks/saas-management — accepted reports', () => {
   it('accepts rows wrapped as an ISC workflow input {"input":{"data":[…]}}', async () => {
     const response = await stack.call('POST', PATH, { body: { input: { instance: 'Slack-production', data: [{ email: 'wrapped@example.com', daysActive: 0 }] } }, headers: webhookHeaders() });
     expect(response.status).toBe(202);
-    expect(response.body.instances[0]).toMatchObject({ instanceKey: 'slack-production', inactiveUsers: 1 });
+    expect(response.read(IngestAnswer).instances[0]).toMatchObject({ instanceKey: 'slack-production', inactiveUsers: 1 });
   });
 
   it('records environment_mismatch and plans nothing when the target has moved to another environment', async () => {
@@ -166,8 +168,8 @@ describe('Route: POST /webhooks/saas-management — accepted reports', () => {
     const response = await stack.call('POST', PATH, { body: report([row('t@example.com', 0, 'Teams-production')]), headers: webhookHeaders() });
     await stack.call('PUT', '/admin/targets/prod', { body: productionTarget });
     expect(response.status).toBe(202);
-    expect(response.body.instances[0]).toMatchObject({ status: 'environment_mismatch', mapped: false, batches: 0 });
-    expect(response.body.instances[0].reason).toContain('target "prod" is a staging tenant but the mapping says production');
+    expect(response.read(IngestAnswer).instances[0]).toMatchObject({ status: 'environment_mismatch', mapped: false, batches: 0 });
+    expect(response.read(IngestAnswer).instances[0]?.reason).toContain('target "prod" is a staging tenant but the mapping says production');
   });
 });
 
@@ -175,44 +177,45 @@ describe('Route: POST /webhooks/saas-management — refused reports', () => {
   it('answers 413 for a body over 6 MB without reading it', async () => {
     const response = await stack.call('POST', PATH, { raw: Buffer.alloc(6 * 1024 * 1024 + 1, 0x20), headers: webhookHeaders() });
     expect(response.status).toBe(413);
-    expect(response.body.error.code).toBe('payload_too_large');
+    expect(response.error().code).toBe('payload_too_large');
   });
 
   it('answers 415 for an unsupported content type', async () => {
     const response = await stack.call('POST', PATH, { raw: '<xml/>', headers: webhookHeaders({ 'content-type': 'application/xml' }) });
     expect(response.status).toBe(415);
-    expect(response.body.error.message).toContain('application/xml');
+    expect(response.error().message).toContain('application/xml');
   });
 
   it('answers 400 for unreadable JSON', async () => {
     const response = await stack.call('POST', PATH, { raw: '{"rows": [', headers: webhookHeaders() });
     expect(response.status).toBe(400);
-    expect(response.body.error.message).toMatch(/^Body is not valid JSON/);
+    expect(response.error().message).toMatch(/^Body is not valid JSON/);
   });
 
   it('answers 422 naming what was found when the shape is unknown', async () => {
     const response = await stack.call('POST', PATH, { body: { hello: 'world', count: 3 }, headers: webhookHeaders() });
     expect(response.status).toBe(422);
-    expect(response.body.error).toMatchObject({ code: 'unrecognized_report_shape', details: { found: { type: 'object', topLevelKeys: ['hello', 'count'] } } });
+    expect(response.error()).toMatchObject({ code: 'unrecognized_report_shape', details: { found: { type: 'object', topLevelKeys: ['hello', 'count'] } } });
   });
 
   it('answers 422 naming missing and found columns', async () => {
     const response = await stack.call('POST', PATH, { raw: 'User,Department\nann,IT\n', headers: webhookHeaders({ 'content-type': 'text/csv' }) });
     expect(response.status).toBe(422);
-    expect(response.body.error).toMatchObject({ code: 'missing_columns', details: { missing: ['Email', 'Days Active (or Last Active)'], found: ['User', 'Department'] } });
+    expect(response.error()).toMatchObject({ code: 'missing_columns', details: { missing: ['Email', 'Days Active (or Last Active)'], found: ['User', 'Department'] } });
   });
 
   it('answers 422 when every row is bad, listing the rows', async () => {
     const response = await stack.call('POST', PATH, { body: [{ email: 'x', daysActive: 'often', instance: 'Slack-production' }], headers: webhookHeaders() });
     expect(response.status).toBe(422);
-    expect(response.body.error.code).toBe('no_valid_rows');
-    expect(response.body.error.details.rejected.map((r: any) => r.field)).toEqual(['email', 'daysActive']);
+    expect(response.error().code).toBe('no_valid_rows');
+    expect(response.error(z.object({ rejected: z.array(z.object({ field: z.string() })) })).details.rejected.map((r) => r.field)).toEqual(['email', 'daysActive']);
+
   });
 
   it('answers 422 when the body and the URL disagree on the instance', async () => {
     const response = await stack.call('POST', `${PATH}?instance=Zoom-production`, { body: report([row('a@example.com', 0)], { instance: 'Slack-production' }), headers: webhookHeaders() });
     expect(response.status).toBe(422);
-    expect(response.body.error.code).toBe('conflicting_report_fields');
+    expect(response.error().code).toBe('conflicting_report_fields');
   });
 
   it('answers 404 and 405 as JSON errors', async () => {

@@ -8,7 +8,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HttpIscClient } from '../../functions/adapters/isc-client.js';
 import { readCredentials } from '../../functions/core/target.js';
 import type { IscSimulator } from '../../functions/local/isc-simulator.js';
-import { API_CLIENT, startFakeIsc, workflowInput } from '../helpers/fake-isc.js';
+import { WorkflowInstallAnswer, WorkflowTestAnswer } from '../../functions/http/responses.js';
+import { API_CLIENT, executionInput, startFakeIsc, workflowInput } from '../helpers/fake-isc.js';
+
 import { ADMIN_TOKEN, startTestStack, type TestStack } from '../helpers/stack.js';
 
 const PAT = { clientId: 'org-admin-pat', clientSecret: 'org-admin-secret-Hq2' };
@@ -48,10 +50,11 @@ describe('Route: POST /admin/targets/{id}/workflow/install', () => {
   it('creates the workflow with the placeholders filled, stores the trigger URL and credentials ISC issued, and a reinstall updates it', async () => {
     const first = await stack.call('POST', '/admin/targets/acme/workflow/install', { body: INSTALL });
     expect(first.status).toBe(200);
-    expect(first.body.workflow).toEqual({ id: expect.any(String), created: true, enabled: false });
-    const workflowId = first.body.workflow.id;
-    expect(first.body.triggerUrl).toBe(`${isc.url}/v3/workflows/execute/external/${workflowId}`);
-    expect(first.body.credentials.trigger).toMatchObject({ set: true });
+    const installed = first.read(WorkflowInstallAnswer);
+    expect(installed.workflow).toEqual({ id: expect.any(String) as unknown, created: true, enabled: false });
+    const workflowId = installed.workflow.id;
+    expect(installed.triggerUrl).toBe(`${isc.url}/v3/workflows/execute/external/${workflowId}`);
+    expect(installed.credentials.trigger).toMatchObject({ set: true });
     expect(JSON.stringify(first.body)).not.toContain(HTTP_CLIENT.clientSecret);
 
     const stored = isc.state.workflows.get(workflowId)!;
@@ -69,7 +72,7 @@ describe('Route: POST /admin/targets/{id}/workflow/install', () => {
     const client = new HttpIscClient({ timeoutMs: 2000 });
     await expect(client.triggerWorkflow(target, trigger, workflowInput('d-disabled', 1))).rejects.toMatchObject({ code: 'workflow_not_executed' });
     const again = await stack.call('POST', '/admin/targets/acme/workflow/install', { body: { ...INSTALL, enable: true } });
-    expect(again.body.workflow).toEqual({ id: workflowId, created: false, enabled: true });
+    expect(again.read(WorkflowInstallAnswer).workflow).toEqual({ id: workflowId, created: false, enabled: true });
     expect(isc.state.workflows.size).toBe(1);
     const reinstalled = (await stack.store.getTarget('acme'))!;
     const { executionId } = await client.triggerWorkflow(reinstalled, await readCredentials(stack.secrets, reinstalled, 'trigger'), workflowInput('d-enabled', 1));
@@ -81,12 +84,12 @@ describe('Route: POST /admin/targets/{id}/workflow/install', () => {
   it('answers precise 4xx errors: a bad body names the field, direct mode, and an API client where ISC wants a user-context token', async () => {
     const bad = await stack.call('POST', '/admin/targets/acme/workflow/install', { body: { ...INSTALL, ownerEmail: 'not-an-email' } });
     expect(bad.status).toBe(422);
-    expect(JSON.stringify(bad.body.error)).toContain('ownerEmail');
+    expect(JSON.stringify(bad.error())).toContain('ownerEmail');
     await stack.call('PUT', '/admin/targets/direct', { body: { environment: 'production', tenant: 'acme-sim', mode: 'direct', tokenUrl: `${isc.url}/oauth/token`, apiBaseUrl: isc.url } });
-    expect((await stack.call('POST', '/admin/targets/direct/workflow/install', { body: INSTALL })).body.error.code).toBe('direct_mode');
+    expect((await stack.call('POST', '/admin/targets/direct/workflow/install', { body: INSTALL })).error().code).toBe('direct_mode');
     const appClient = await stack.call('POST', '/admin/targets/app-client/workflow/install', { body: INSTALL });
     expect(appClient.status).toBe(422);
-    expect(appClient.body.error.message).toContain('user-context token');
+    expect(appClient.error().message).toContain('user-context token');
   });
 });
 
@@ -94,8 +97,9 @@ describe('Route: POST /admin/targets/{id}/workflow/test', () => {
   it('reports the campaign the test execution created', async () => {
     const response = await stack.call('POST', '/admin/targets/acme/workflow/test', { body: { identityIds: ['id-alice'], reviewerId: 'id-reviewer' } });
     expect(response.status).toBe(200);
-    expect(response.body).toMatchObject({ ok: true, status: 'Completed', campaign: { name: response.body.campaignName, status: 'STAGED' } });
-    const input = isc.state.executions.find((e) => e.executionId === response.body.executionId)!.input as { identityIds: string[]; campaign: { reviewer: unknown } };
+    const tested = response.read(WorkflowTestAnswer);
+    expect(tested).toMatchObject({ ok: true, status: 'Completed', campaign: { name: tested.campaignName, status: 'STAGED' } });
+    const input = executionInput(isc.state.executions.find((e) => e.executionId === tested.executionId)!);
     expect(input.identityIds).toEqual(['id-alice']);
     expect(input.campaign.reviewer).toEqual({ type: 'IDENTITY', id: 'id-reviewer' });
   });
@@ -104,16 +108,16 @@ describe('Route: POST /admin/targets/{id}/workflow/test', () => {
     isc.state.runs.failNextExecutions(1, 'Reviewer id-nobody does not exist');
     const response = await stack.call('POST', '/admin/targets/acme/workflow/test', { body: { identityIds: ['id-alice', 'id-bob'], reviewerId: 'id-nobody' } });
     expect(response.body).toMatchObject({ ok: false, status: 'Failed', error: 'Create campaign: named identity reviews: Reviewer id-nobody does not exist' });
-    expect(response.body.campaign).toBeUndefined();
+    expect(response.read(WorkflowTestAnswer).campaign).toBeUndefined();
   });
 
   it('validates the identities (one or two) and needs an installed workflow', async () => {
     const three = await stack.call('POST', '/admin/targets/acme/workflow/test', { body: { identityIds: ['a', 'b', 'c'], reviewerId: 'r' } });
     expect(three.status).toBe(422);
-    expect(JSON.stringify(three.body.error)).toContain('identityIds');
+    expect(JSON.stringify(three.error())).toContain('identityIds');
     const direct = await stack.call('POST', '/admin/targets/direct/workflow/test', { body: { identityIds: ['a'], reviewerId: 'r' } });
     expect(direct.status).toBe(422);
-    expect(direct.body.error.code).toBe('workflow_not_installed');
+    expect(direct.error().code).toBe('workflow_not_installed');
   });
 });
 

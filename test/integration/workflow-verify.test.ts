@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HttpIscClient } from '../../functions/adapters/isc-client.js';
 import type { IscSimulator } from '../../functions/local/isc-simulator.js';
 import { DEFAULT_WORKFLOW_LIBRARY } from '../../functions/local/simulated-workflow-library.js';
+import { WorkflowVerifyAnswer } from '../../functions/http/responses.js';
 import { API_CLIENT, WORKFLOW_ID, startFakeIsc } from '../helpers/fake-isc.js';
 import { ADMIN_TOKEN, startTestStack, type TestStack } from '../helpers/stack.js';
 
@@ -58,24 +59,24 @@ describe('Route: POST /admin/targets/{id}/workflow/verify', () => {
     const response = await stack.call('POST', '/admin/targets/current/workflow/verify');
     expect(response.status).toBe(200);
     expect(response.body).toMatchObject({ targetId: 'current', ok: true, findings: [] });
-    expect(response.body.actions.map((a: { id: string }) => a.id)).toEqual(['sp:create-campaign', 'sp:http', 'sp:send-email']);
+    expect(response.read(WorkflowVerifyAnswer).actions.map((a) => a.id)).toEqual(['sp:create-campaign', 'sp:http', 'sp:send-email']);
     expect(current.state.count('workflow-library')).toBe(1);
   });
 
   it('catches a renamed attribute and names the tenant’s field, in every step that sets it', async () => {
     const response = await stack.call('POST', '/admin/targets/renamed/workflow/verify');
-    expect(response.body.ok).toBe(false);
-    expect(response.body.findings).toHaveLength(4);
-    expect(response.body.findings[0]).toMatchObject({ kind: 'unknown_attribute', attribute: 'duration', suggestion: 'campaignDuration', actionId: 'sp:create-campaign' });
+    expect(response.read(WorkflowVerifyAnswer).ok).toBe(false);
+    expect(response.read(WorkflowVerifyAnswer).findings).toHaveLength(4);
+    expect(response.read(WorkflowVerifyAnswer).findings[0]).toMatchObject({ kind: 'unknown_attribute', attribute: 'duration', suggestion: 'campaignDuration', actionId: 'sp:create-campaign' });
   });
 
   it('says what is missing: no API credentials (422), or an API client where ISC wants a user-context token (422 with ISC’s reason)', async () => {
     const none = await stack.call('POST', '/admin/targets/no-api/workflow/verify');
     expect(none.status).toBe(422);
-    expect(none.body.error.code).toBe('api_credentials_missing');
+    expect(none.error().code).toBe('api_credentials_missing');
     const appClient = await stack.call('POST', '/admin/targets/app-client/workflow/verify');
     expect(appClient.status).toBe(422);
-    expect(appClient.body.error.message).toContain('user-context token');
+    expect(appClient.error().message).toContain('user-context token');
     expect((await stack.call('POST', '/admin/targets/nope/workflow/verify')).status).toBe(404);
   });
 });
