@@ -55,6 +55,19 @@ export function identitySearchRequest(emails: readonly string[]) {
   };
 }
 
+/**
+ * POST /v3/search (searchPost) for identities by id, returning each one's manager: the v3 IdentityDocument's
+ * `manager` ({id, name, displayName}, nullable) is what ISC's identity search documents carry.
+ */
+export function identityManagerSearchRequest(identityIds: readonly string[]) {
+  return {
+    indices: ['identities' as const],
+    query: { query: `id:(${identityIds.map(filterString).join(' OR ')})` },
+    includeNested: false,
+    queryResultFilter: { includes: ['id', 'manager.id', 'manager.name'] },
+  };
+}
+
 /** Campaign states (v3 CampaignStatus) after which activation has happened or is under way. */
 export const CAMPAIGN_STARTED_STATUSES: readonly string[] = ['ACTIVATING', 'ACTIVE', 'COMPLETING', 'COMPLETED'];
 /** States from which a campaign never becomes active. */

@@ -1,4 +1,5 @@
 import type { CampaignOutcome, ExecutionOutcome, FollowUp } from './follow-up.js';
+import type { ManagerCampaign } from './manager-campaigns.js';
 import type { Environment } from './instance.js';
 import type { RejectedRow } from './rows.js';
 import type { BatchInput } from './workflow-input.js';
@@ -110,6 +111,10 @@ export interface DispatchBatch {
   execution?: ExecutionOutcome;
   campaign?: CampaignOutcome;
   followUp?: FollowUp;
+  /** A MANAGER batch becomes one campaign per manager (core/manager-campaigns.ts), each sent and followed on its own. */
+  campaigns?: ManagerCampaign[];
+  /** Emails of a MANAGER batch's identities that ISC names no manager for: no campaign reviews them. */
+  withoutManager?: string[];
 }
 
 export interface BatchKey {

@@ -10,6 +10,7 @@ import { DEFAULT_VOCABULARY, type EnvironmentVocabulary } from './environment-na
 import { describeTokenTenant, tenantProblems } from './tenant-environment.js';
 import { redriveStalePending } from './redrive.js';
 import { identityTenantKey, staleIdentities } from './identity-directory.js';
+import { managerProgressFields, managerTransition, sendManagerCampaigns, type ManagerProgress } from './manager-campaigns.js';
 
 export interface DispatchSettings {
   maxAttempts: number;
@@ -91,6 +92,8 @@ export async function dispatchBatch(key: BatchKey, deps: DispatcherDeps): Promis
   // Emails this attempt searched in ISC (not taken from the cache or an earlier attempt).
   const searchedNow = new Set<string>();
   let target: Target | undefined;
+  // A MANAGER batch's groups and the ones sent so far: kept on the batch if an attempt fails midway.
+  const managerProgress: ManagerProgress = {};
   try {
     target = (await store.getTargets([batch.targetId])).get(batch.targetId);
     if (!target) return await settle(failure(batch, 'target_missing', `Target "${batch.targetId}" no longer exists.`, now), 'failed');
@@ -118,8 +121,16 @@ export async function dispatchBatch(key: BatchKey, deps: DispatcherDeps): Promis
     if (resolved.mode === 'resolved' && input.identityIds.length === 0) {
       return await settle({ ...failure(batch, 'no_identities', `None of the ${resolved.unmatched.length} users exists in tenant "${target.tenant}", so there is no one to certify and nothing was sent: ${listed(resolved.unmatched)}.`, now), unmatched: resolved.unmatched }, 'failed');
     }
-    const executionId = direct ? `campaign:${(await deps.isc.createCampaign(target, credentials, input)).campaignId}` : (await deps.isc.triggerWorkflow(target, credentials, input)).executionId;
-    return await settle({ status: 'DISPATCHED', executionId, unmatched: resolved.unmatched, identityResolution: resolved.mode }, 'dispatched');
+    const sendTo = target;
+    const send = async (sent: WorkflowInput) => (direct ? `campaign:${(await deps.isc.createCampaign(sendTo, credentials, sent)).campaignId}` : (await deps.isc.triggerWorkflow(sendTo, credentials, sent)).executionId);
+    // MANAGER: one campaign per manager with the manager as individual reviewer (core/manager-campaigns.ts). Without
+    // identity ids (no API client) there is nothing to group: the workflow reports the batch to its owner as before.
+    if (input.campaign.reviewer.type === 'MANAGER' && resolved.mode === 'resolved') {
+      const apiCredentials = () => readCredentials(deps.secrets, sendTo, 'api');
+      const transition = managerTransition(await sendManagerCampaigns(batch, input, { isc: deps.isc, target, apiCredentials }, send, managerProgress), resolved.unmatched, now, listed);
+      return await settle(transition, transition.status === 'DISPATCHED' ? 'dispatched' : 'failed');
+    }
+    return await settle({ status: 'DISPATCHED', executionId: await send(input), unmatched: resolved.unmatched, identityResolution: resolved.mode }, 'dispatched');
   } catch (error) {
     // A deleted or unreadable secret stays so until an admin sets it again: fail now, naming the fix.
     if (error instanceof CredentialsMissingError) return await settle(failure(batch, error.code, error.message, now), 'failed');
@@ -134,7 +145,7 @@ export async function dispatchBatch(key: BatchKey, deps: DispatcherDeps): Promis
     }
     const transition = retryOrFail(batch, error, now, settings);
     const progress = transition.status === 'RETRY_WAIT' && Object.keys(identities).length > 0 ? { identities } : {};
-    return await settle({ ...transition, ...progress }, isRetry(batch, error, settings) ? 'retry' : 'failed');
+    return await settle({ ...transition, ...progress, ...managerProgressFields(managerProgress) }, isRetry(batch, error, settings) ? 'retry' : 'failed');
   }
 }
 

@@ -49,11 +49,15 @@ export interface BatchTransition {
   lastError?: BatchError;
   throttled?: number;
   identities?: DispatchBatch['identities'];
+  campaigns?: DispatchBatch['campaigns'];
+  withoutManager?: DispatchBatch['withoutManager'];
 }
 
 export interface FollowUpRecord {
   execution?: ExecutionOutcome;
   campaign?: CampaignOutcome;
+  /** A MANAGER batch's campaigns, each with its followed execution and campaign. */
+  campaigns?: DispatchBatch['campaigns'];
   followUp: FollowUp;
 }
 
