@@ -4,6 +4,7 @@ import { DELIVERY_STATUSES, type BatchStatus, type Delivery, type DeliveryStatus
 import { BooleanFlag, PagingQuery, audit, queryParams, wholeNumber, type AdminDeps } from './admin-common.js';
 import { redriveStalePending } from '../core/redrive.js';
 import type { Route } from './router.js';
+import type { CampaignOutcome } from '../core/follow-up.js';
 import { json } from './types.js';
 import { DeliveryDetail, DeliverySchema, Paged, RedriveAnswer, ReplayAnswer } from './responses.js';
 
@@ -40,10 +41,16 @@ function batchView(batch: DispatchBatch) {
     lastError: batch.lastError ?? null,
     // Followed after dispatch (core/follow-up.ts); decisions stay null until the campaign has completed.
     execution: batch.execution ?? null,
-    campaign: batch.campaign ? { ...batch.campaign, decisions: batch.campaign.decisions ?? null } : null,
+    campaign: campaignView(batch.campaign),
+    campaigns: batch.campaigns?.map((c) => ({ manager: c.manager, name: c.name, identities: c.identityIds.length, executionId: c.executionId ?? null, execution: c.execution ?? null, campaign: campaignView(c.campaign) })) ?? null,
+    withoutManager: batch.withoutManager ?? [],
     followUp: batch.followUp ?? null,
     updatedAt: batch.updatedAt,
   };
+}
+
+function campaignView(campaign: CampaignOutcome | undefined) {
+  return campaign ? { ...campaign, decisions: campaign.decisions ?? null } : null;
 }
 
 async function requireDelivery(deps: AdminDeps, id: string): Promise<Delivery> {
@@ -85,7 +92,7 @@ export function deliveryRoutes(deps: AdminDeps): Route[] {
       method: 'GET',
       path: '/admin/deliveries/{id}',
       auth: 'admin',
-      summary: 'One delivery with per-instance outcome and every batch (attempts, ISC execution ids, errors, and after dispatch the followed execution {status, error?} and campaign {id, name, status, decisions:{approved, revoked, pending}}).',
+      summary: 'One delivery with per-instance outcome and every batch (attempts, ISC execution ids, errors, and after dispatch the followed execution {status, error?} and campaign {id, name, status, decisions:{approved, revoked, pending}}; a MANAGER batch lists campaigns[], one per manager, each with its own execution and campaign, and withoutManager[]).',
       responses: { 200: { description: 'The delivery and its batches.', schema: DeliveryDetail } },
       async handle(_request, { params }) {
         const delivery = await requireDelivery(deps, params.id!);

@@ -182,6 +182,11 @@ const DeliveryFields = {
 
 export const DeliverySchema = answer('Delivery', z.object(DeliveryFields));
 
+const ExecutionView = z.nullable(z.object({ status: z.string(), error: z.optional(z.string()) }));
+const CampaignView = z.nullable(
+  z.object({ id: z.string(), name: z.string(), status: z.string(), decisions: z.nullable(z.object({ approved: z.int(), revoked: z.int(), pending: z.int() })) }),
+);
+
 const BatchView = answer('BatchView', z.object({
   index: z.int(),
   instanceKey: z.string(),
@@ -197,10 +202,19 @@ const BatchView = answer('BatchView', z.object({
   lastError: z.nullable(
     z.object({ code: z.string(), message: z.string(), status: z.optional(z.int()), isc: z.optional(z.unknown()), hints: z.optional(z.array(z.string())), at: z.string() }),
   ),
-  execution: z.nullable(z.object({ status: z.string(), error: z.optional(z.string()) })),
-  campaign: z.nullable(
-    z.object({ id: z.string(), name: z.string(), status: z.string(), decisions: z.nullable(z.object({ approved: z.int(), revoked: z.int(), pending: z.int() })) }),
-  ),
+  execution: ExecutionView,
+  campaign: CampaignView,
+  /** A MANAGER batch's campaigns, one per manager (null for a one-campaign batch, which uses execution and campaign). */
+  campaigns: z.nullable(z.array(z.object({
+    manager: z.object({ id: z.string(), name: z.string() }),
+    name: z.string(),
+    identities: z.int(),
+    executionId: z.nullable(z.string()),
+    execution: ExecutionView,
+    campaign: CampaignView,
+  }))),
+  /** A MANAGER batch's users whose identity has no manager in ISC: no campaign reviews them. */
+  withoutManager: z.array(z.string()),
   followUp: z.nullable(z.object({ checks: z.int(), nextCheckAt: z.optional(z.string()), note: z.optional(z.string()), executionUnreadable: z.optional(z.boolean()) })),
   updatedAt: z.string(),
 }));
