@@ -292,7 +292,7 @@ function campaignOf(item: unknown): { id: string; status: string } | undefined {
 }
 
 function triggerUrlOf(target: Target): string {
-  if (!target.triggerUrl) throw new IscError('isc_request_rejected', `Target "${target.id}" has no triggerUrl (it is in direct mode).`, false);
+  if (!target.triggerUrl) throw new IscError('isc_request_rejected', `Target "${target.id}" has no triggerUrl (direct mode, or its workflow is not installed yet).`, false);
   return target.triggerUrl;
 }
 

@@ -62,9 +62,10 @@ export function settledStatus(delivery: Pick<Delivery, 'batchCount' | 'settled'>
 
 /**
  * STAGED: written, delivery not yet committed (never dispatched). PENDING: ready. IN_FLIGHT: claimed by a
- * dispatcher until `leaseUntil`. RETRY_WAIT: waiting for `dueAt`. Final: DISPATCHED, FAILED, SUSPECT_MAPPING.
+ * dispatcher until `leaseUntil`. RETRY_WAIT: waiting for `dueAt`. Final: DISPATCHED, FAILED, SUSPECT_MAPPING, and
+ * AWAITING_INSTALL (held until `workflow install` stores the target's trigger URL, which queues it again).
  */
-export const BATCH_STATUSES = ['STAGED', 'PENDING', 'IN_FLIGHT', 'RETRY_WAIT', 'DISPATCHED', 'FAILED', 'SUSPECT_MAPPING'] as const;
+export const BATCH_STATUSES = ['STAGED', 'PENDING', 'IN_FLIGHT', 'RETRY_WAIT', 'DISPATCHED', 'FAILED', 'SUSPECT_MAPPING', 'AWAITING_INSTALL'] as const;
 export type BatchStatus = (typeof BATCH_STATUSES)[number];
 
 export interface BatchError {

@@ -10,6 +10,7 @@ import { DEFAULT_VOCABULARY, type EnvironmentVocabulary } from './environment-na
 import { describeTokenTenant, tenantProblems } from './tenant-environment.js';
 import { redriveStalePending } from './redrive.js';
 import { identityTenantKey, staleIdentities } from './identity-directory.js';
+import { awaitingInstall } from './awaiting-install.js';
 import { managerProgressFields, managerTransition, sendManagerCampaigns, type ManagerProgress } from './manager-campaigns.js';
 
 export interface DispatchSettings {
@@ -98,6 +99,7 @@ export async function dispatchBatch(key: BatchKey, deps: DispatcherDeps): Promis
     target = (await store.getTargets([batch.targetId])).get(batch.targetId);
     if (!target) return await settle(failure(batch, 'target_missing', `Target "${batch.targetId}" no longer exists.`, now), 'failed');
     const direct = target.mode === 'direct';
+    if (!direct && !target.triggerUrl) return await settle(awaitingInstall(target, now), 'held');
     // Credentials never set, or a secret gone: CredentialsMissingError, a failed batch naming the fix (below).
     const credentials = await readCredentials(deps.secrets, target, direct ? 'api' : 'trigger');
     const mismatch = await tenantMismatch(target, credentials, deps);
@@ -302,7 +304,7 @@ export async function sweep(deps: Pick<DispatcherDeps, 'store' | 'clock' | 'sett
 
 /** Long enough for a live dispatcher to finish the count that follows its settle write. */
 const RECONCILE_GRACE_MS = 10_000;
-const FINAL: ReadonlySet<string> = new Set(['DISPATCHED', 'FAILED', 'SUSPECT_MAPPING']);
+const FINAL: ReadonlySet<string> = new Set(['DISPATCHED', 'FAILED', 'SUSPECT_MAPPING', 'AWAITING_INSTALL']);
 
 /**
  * A batch is settled first and counted on its delivery second; a dispatcher that dies between the two writes
@@ -315,7 +317,7 @@ async function reconcileDeliveries(deps: Pick<DispatcherDeps, 'store'>, quietSin
     const settled = batches.length >= delivery.batchCount && batches.every((b) => FINAL.has(b.status) && b.updatedAt < quietSince);
     if (!settled) continue;
     const count = (status: string) => batches.filter((b) => b.status === status).length;
-    await deps.store.resetSettlement(delivery, { dispatched: count('DISPATCHED'), failed: count('FAILED'), held: count('SUSPECT_MAPPING') });
+    await deps.store.resetSettlement(delivery, { dispatched: count('DISPATCHED'), failed: count('FAILED'), held: count('SUSPECT_MAPPING') + count('AWAITING_INSTALL') });
     fixed++;
   }
   return fixed;

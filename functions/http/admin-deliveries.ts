@@ -9,7 +9,7 @@ import { json } from './types.js';
 import { DeliveryDetail, DeliverySchema, Paged, RedriveAnswer, ReplayAnswer } from './responses.js';
 
 /** Batch statuses an admin sees in `deliveries show`, accepted for the delivery status they lead to. */
-const STATUS_ALIASES: Record<string, DeliveryStatus> = { SUSPECT_MAPPING: 'HELD', PENDING: 'QUEUED', IN_FLIGHT: 'QUEUED', RETRY_WAIT: 'QUEUED' };
+const STATUS_ALIASES: Record<string, DeliveryStatus> = { SUSPECT_MAPPING: 'HELD', AWAITING_INSTALL: 'HELD', PENDING: 'QUEUED', IN_FLIGHT: 'QUEUED', RETRY_WAIT: 'QUEUED' };
 
 const DeliveryListQuery = z.extend(PagingQuery, {
   status: z.optional(z.pipe(z.enum([...DELIVERY_STATUSES, ...Object.keys(STATUS_ALIASES)]), z.transform((s): DeliveryStatus => STATUS_ALIASES[s] ?? (s as DeliveryStatus)))),
@@ -60,12 +60,14 @@ async function requireDelivery(deps: AdminDeps, id: string): Promise<Delivery> {
 }
 
 /**
- * Replaying FAILED batches is always allowed; DISPATCHED and held SUSPECT_MAPPING ones only with force. A forced
+ * Replaying FAILED and AWAITING_INSTALL batches is always allowed; DISPATCHED and held SUSPECT_MAPPING ones only with force. A forced
  * replay of a PENDING batch re-drives it (a new stream record), for a batch whose record went to the DLQ.
  */
 const REPLAYABLE: Record<BatchStatus, 'always' | 'force' | 'never'> = {
   FAILED: 'always',
   SUSPECT_MAPPING: 'force',
+  // Held only for the trigger URL: a replay sends it once the URL is there (and holds it again otherwise).
+  AWAITING_INSTALL: 'always',
   DISPATCHED: 'force',
   PENDING: 'force',
   STAGED: 'never',

@@ -47,6 +47,8 @@ export const TargetList = z.object({ items: z.array(TargetView) });
 export const WorkflowInstallAnswer = answer('WorkflowInstallAnswer', z.object({
   ...TargetView.shape,
   workflow: z.object({ id: z.string(), created: z.boolean(), enabled: z.boolean() }),
+  /** Batches that were held (AWAITING_INSTALL) for this target's trigger URL and are queued again now. */
+  released: z.int(),
 }));
 
 const MappingFields = { ...MappingInputSchema.shape, instanceKey: z.string(), enabled: z.boolean(), ...Stamp };
