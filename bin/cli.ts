@@ -72,7 +72,7 @@ targets.command('list').description('list targets').action(async () => {
 targets.command('get <id>').description('show one target').action(async (id: string) => printJson((await (await client()).call('GET', `/admin/targets/${path(id)}`)).body));
 targets
   .command('put <id>')
-  .description('create or update a target from a JSON file: {"environment","tenant","triggerUrl","tokenUrl"?,"apiBaseUrl"?}')
+  .description('create or update a target from a JSON file: {"environment","tenant","triggerUrl"?,"tokenUrl"?,"apiBaseUrl"?,"mode"?} (a workflow target without triggerUrl gets it from `workflow install`)')
   .requiredOption('-f, --file <target.json>', 'the target body')
   .action(async (id: string, options: { file: string }) => {
     const api = await client();
