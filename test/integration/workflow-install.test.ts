@@ -10,7 +10,8 @@ import { readCredentials } from '../../functions/core/target.js';
 import type { IscSimulator } from '../../functions/local/isc-simulator.js';
 import { API_CLIENT, startFakeIsc, workflowInput } from '../helpers/fake-isc.js';
 import { ADMIN_TOKEN, slackMapping, startTestStack, webhookHeaders, type TestStack } from '../helpers/stack.js';
-import { DeliveryDetail } from '../../functions/http/responses.js';
+import * as z from 'zod/mini';
+import { DeliveryDetail, WorkflowInstallAnswer } from '../../functions/http/responses.js';
 
 const PAT = { clientId: 'org-admin-pat', clientSecret: 'org-admin-secret-Hq2' };
 const HTTP_CLIENT = { clientId: 'workflow-http-pat', clientSecret: 'workflow-http-secret-9Lm' };
@@ -145,7 +146,7 @@ describe('A workflow target before its install', () => {
     await stack.call('PUT', '/admin/mappings/fresh-production?skipSourceCheck=true', { body: slackMapping({ instance: 'Fresh-production', targetId: 'fresh', policy: { maxDaysActive: 0, cooldownDays: 0 } }) });
     const rows = [{ Email: 'alice@example.com', 'Days Active': 0, Instance: 'Fresh-production' }];
     const accepted = await stack.call('POST', '/webhooks/saas-management', { body: rows, headers: webhookHeaders({ 'idempotency-key': 'before-install' }) });
-    const deliveryId = String(accepted.body.deliveryId);
+    const { deliveryId } = z.object({ deliveryId: z.string() }).parse(accepted.body);
     const detail = async () => DeliveryDetail.parse((await stack.call('GET', `/admin/deliveries/${deliveryId}`)).body);
     const executions = isc.state.executions.length;
 
@@ -159,10 +160,10 @@ describe('A workflow target before its install', () => {
     expect(JSON.stringify(listed.body)).toContain(deliveryId);
 
     // A disabled workflow would not run them: the first install keeps them held, the enabling one sends them.
-    expect((await stack.call('POST', '/admin/targets/fresh/workflow/install', { body: INSTALL })).body.released).toBe(0);
+    const install = async (body: typeof INSTALL & { enable?: boolean }) => WorkflowInstallAnswer.parse((await stack.call('POST', '/admin/targets/fresh/workflow/install', { body })).body);
+    expect((await install(INSTALL)).released).toBe(0);
     expect((await detail()).batches[0]!.status).toBe('AWAITING_INSTALL');
-    const enabled = await stack.call('POST', '/admin/targets/fresh/workflow/install', { body: { ...INSTALL, enable: true } });
-    expect(enabled.body.released).toBe(1);
+    expect((await install({ ...INSTALL, enable: true })).released).toBe(1);
     for (let round = 0; round < 20 && (await detail()).status === 'QUEUED'; round++) await stack.poller.runOnce();
     const sent = await detail();
     expect(sent.status).toBe('DISPATCHED');
