@@ -72,7 +72,7 @@ targets.command('list').description('list targets').action(async () => {
 targets.command('get <id>').description('show one target').action(async (id: string) => printJson((await (await client()).call('GET', `/admin/targets/${path(id)}`)).body));
 targets
   .command('put <id>')
-  .description('create or update a target from a JSON file: {"environment","tenant","triggerUrl","tokenUrl"?,"apiBaseUrl"?}')
+  .description('create or update a target from a JSON file: {"environment","tenant","triggerUrl"?,"tokenUrl"?,"apiBaseUrl"?,"mode"?} (a workflow target without triggerUrl gets it from `workflow install`)')
   .requiredOption('-f, --file <target.json>', 'the target body')
   .action(async (id: string, options: { file: string }) => {
     const api = await client();
@@ -126,6 +126,7 @@ workflow
     const { body } = await (await client()).read(WorkflowInstallAnswer, 'POST', `/admin/targets/${path(id, 'workflow', 'install')}`, { json });
     console.log(`${body.workflow.created ? 'created' : 'updated'} workflow ${body.workflow.id} (${body.workflow.enabled ? 'enabled' : 'disabled'}) in tenant "${body.tenant}"`);
     console.log(`stored on target ${id}: trigger URL ${body.triggerUrl} and trigger client ${body.credentials.trigger.clientId}`);
+    if (body.released > 0) console.log(`${body.released} batch(es) held until the install (AWAITING_INSTALL) queued again`);
     if (!body.workflow.enabled) console.log(`\nNext: usage-cert workflow test ${id} --identity <id> --reviewer <id>, then install again with --enable.`);
   });
 
@@ -242,7 +243,7 @@ const deliveries = program.command('deliveries').description('reports received a
 deliveries
   .command('list')
   .description('newest first')
-  .option('--status <status>', 'QUEUED | COMPLETE | DISPATCHED | PARTIAL | FAILED | HELD (batch statuses work too: SUSPECT_MAPPING = HELD; PENDING, IN_FLIGHT, RETRY_WAIT = QUEUED)')
+  .option('--status <status>', 'QUEUED | COMPLETE | DISPATCHED | PARTIAL | FAILED | HELD (batch statuses work too: SUSPECT_MAPPING, AWAITING_INSTALL = HELD; PENDING, IN_FLIGHT, RETRY_WAIT = QUEUED)')
   .option('--since <date>', 'only deliveries received since a date (2026-11-01, UTC) or time (2026-11-01T08:00:00Z)')
   .action(async (options: { status?: string; since?: string }) => {
     const query = new URLSearchParams({ limit: '100', ...(options.status ? { status: options.status } : {}), ...(options.since ? { since: options.since } : {}) });

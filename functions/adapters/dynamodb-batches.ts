@@ -89,8 +89,8 @@ export function batchRepository(table: Table) {
     replayBatch(key: BatchKey, from: BatchStatus, now: string, overrideMatchCheck: boolean): Promise<boolean> {
       return table.updateIf({
         Key: batchKey(key),
-        // A replay searches identities (and NERM) afresh: ISC may have changed since (that may be why it is replayed).
-        UpdateExpression: 'SET #s = :pending, attempts = :zero, throttled = :zero, updatedAt = :now, queuedAt = :now, gsi1pk = :g, gsi1sk = :gs, overrideMatchCheck = :o REMOVE identities, nonEmployees',
+        // A replay searches identities (NERM, and a MANAGER batch's managers) afresh: ISC may have changed since (that may be why it is replayed).
+        UpdateExpression: 'SET #s = :pending, attempts = :zero, throttled = :zero, updatedAt = :now, queuedAt = :now, gsi1pk = :g, gsi1sk = :gs, overrideMatchCheck = :o REMOVE identities, nonEmployees, campaigns, withoutManager',
         ConditionExpression: '#s = :from',
         ExpressionAttributeNames: { '#s': 'status' },
         ExpressionAttributeValues: { ':pending': 'PENDING', ':zero': 0, ':now': now, ':g': 'BATCH#PENDING', ':gs': statusSortKey(now, key), ':o': overrideMatchCheck, ':from': from },
@@ -163,7 +163,7 @@ function followUpExpression(key: BatchKey, executionId: string, record: FollowUp
   const names: Record<string, string> = { '#s': 'status', '#f': 'followUp' };
   const values: Item = { ':dispatched': 'DISPATCHED', ':exec': executionId, ':f': record.followUp, ':now': now };
   const sets = ['#f = :f', 'updatedAt = :now'];
-  for (const field of ['execution', 'campaign'] as const) {
+  for (const field of ['execution', 'campaign', 'campaigns'] as const) {
     if (record[field] === undefined) continue;
     names[`#${field}`] = field;
     values[`:${field}`] = record[field];

@@ -7,7 +7,8 @@ import type { LibraryAction } from '../core/workflow-verify.js';
 import type { ExecutionEvent, WorkflowRequest } from '../core/workflow-install.js';
 import { durationMs, filterString as quote, type WorkflowInput } from '../core/workflow-input.js';
 import type { CampaignDecisions, CampaignOutcome, ExecutionOutcome } from '../core/follow-up.js';
-import { ACTIVATE_CAMPAIGN_REQUEST, campaignRequest, CAMPAIGN_FAILED_STATUSES, CAMPAIGN_STARTED_STATUSES, certificationsFilter, decisionCounts, identitySearchRequest } from './isc-requests.js';
+import type { ManagerRef } from '../core/manager-campaigns.js';
+import { ACTIVATE_CAMPAIGN_REQUEST, campaignRequest, CAMPAIGN_FAILED_STATUSES, CAMPAIGN_STARTED_STATUSES, certificationsFilter, decisionCounts, identityManagerSearchRequest, identitySearchRequest } from './isc-requests.js';
 import { IscTransport, badResponse, parseJson, scrub, type IscTransportOptions } from './isc-transport.js';
 import { decodeJwtClaims } from './token-cache.js';
 
@@ -44,24 +45,43 @@ export class HttpIscClient implements IscClient, IscAdminClient {
   async resolveIdentities(target: Target, credentials: Credentials, emails: readonly string[], onChunk?: (resolved: ReadonlyMap<string, string | null>) => void): Promise<Map<string, string>> {
     const wanted = [...new Set(emails.map((email) => email.trim().toLowerCase()).filter(Boolean))];
     const found = new Map<string, string>();
-    const url = `${base(target)}/v3/search`;
     for (let i = 0; i < wanted.length; i += this.#chunkSize) {
       const chunk = wanted.slice(i, i + this.#chunkSize);
-      const body = JSON.stringify(identitySearchRequest(chunk));
       const inChunk = new Set(chunk);
-      for (let offset = 0; offset < MAX_SEARCH_OFFSET; offset += this.#pageSize) {
-        const page = await this.#isc.authorized(target, credentials, `${url}?limit=${this.#pageSize}&offset=${offset}`, body, 'idempotent');
-        const items = parseJson(page);
-        if (!Array.isArray(items)) throw badResponse(page, 'an identity search that is not a JSON array');
-        for (const item of items) {
-          const match = identityMatch(item);
-          for (const email of match?.emails ?? []) if (inChunk.has(email) && !found.has(email)) found.set(email, match!.id);
-        }
-        if (items.length < this.#pageSize) break;
-      }
+      await this.#searchIdentities(target, credentials, identitySearchRequest(chunk), (item) => {
+        const match = identityMatch(item);
+        for (const email of match?.emails ?? []) if (inChunk.has(email) && !found.has(email)) found.set(email, match!.id);
+      });
       onChunk?.(new Map(chunk.map((email) => [email, found.get(email) ?? null])));
     }
     return found;
+  }
+
+  async identityManagers(target: Target, credentials: Credentials, identityIds: readonly string[]): Promise<Map<string, ManagerRef | null>> {
+    const wanted = [...new Set(identityIds)];
+    const managers = new Map<string, ManagerRef | null>();
+    for (let i = 0; i < wanted.length; i += this.#chunkSize) {
+      const chunk = new Set(wanted.slice(i, i + this.#chunkSize));
+      await this.#searchIdentities(target, credentials, identityManagerSearchRequest([...chunk]), (item) => {
+        const { id, manager } = (item ?? {}) as { id?: unknown; manager?: { id?: unknown; name?: unknown } | null };
+        if (typeof id !== 'string' || !chunk.has(id)) return;
+        managers.set(id, typeof manager?.id === 'string' && manager.id ? { id: manager.id, name: typeof manager.name === 'string' && manager.name ? manager.name : manager.id } : null);
+      });
+    }
+    return managers;
+  }
+
+  /** Every page of one identity search (POST /v3/search, limit/offset up to search's offset cap), item by item. */
+  async #searchIdentities(target: Target, credentials: Credentials, request: object, onItem: (item: unknown) => void): Promise<void> {
+    const url = `${base(target)}/v3/search`;
+    const body = JSON.stringify(request);
+    for (let offset = 0; offset < MAX_SEARCH_OFFSET; offset += this.#pageSize) {
+      const page = await this.#isc.authorized(target, credentials, `${url}?limit=${this.#pageSize}&offset=${offset}`, body, 'idempotent');
+      const items = parseJson(page);
+      if (!Array.isArray(items)) throw badResponse(page, 'an identity search that is not a JSON array');
+      for (const item of items) onItem(item);
+      if (items.length < this.#pageSize) break;
+    }
   }
 
   async triggerWorkflow(target: Target, credentials: Credentials, input: WorkflowInput): Promise<{ executionId: string }> {
@@ -272,7 +292,7 @@ function campaignOf(item: unknown): { id: string; status: string } | undefined {
 }
 
 function triggerUrlOf(target: Target): string {
-  if (!target.triggerUrl) throw new IscError('isc_request_rejected', `Target "${target.id}" has no triggerUrl (it is in direct mode).`, false);
+  if (!target.triggerUrl) throw new IscError('isc_request_rejected', `Target "${target.id}" has no triggerUrl (direct mode, or its workflow is not installed yet).`, false);
   return target.triggerUrl;
 }
 

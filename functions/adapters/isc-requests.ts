@@ -47,11 +47,24 @@ export const ACTIVATE_CAMPAIGN_REQUEST = { timeZone: 'Z' } as const;
 
 /** POST /v3/search (searchPost) for identities by email; only the fields we read come back. */
 export function identitySearchRequest(emails: readonly string[]) {
+  return identitiesWhere('email', emails, ['id', 'email', 'attributes.email']);
+}
+
+/**
+ * POST /v3/search (searchPost) for identities by id, returning each one's manager: the v3 IdentityDocument's
+ * `manager` ({id, name, displayName}, nullable) is what ISC's identity search documents carry.
+ */
+export function identityManagerSearchRequest(identityIds: readonly string[]) {
+  return identitiesWhere('id', identityIds, ['id', 'manager.id', 'manager.name']);
+}
+
+/** An identities-index search for documents whose `field` is any of `values`, returning only `includes`. */
+function identitiesWhere(field: 'email' | 'id', values: readonly string[], includes: string[]) {
   return {
     indices: ['identities' as const],
-    query: { query: `email:(${emails.map(filterString).join(' OR ')})` },
+    query: { query: `${field}:(${values.map(filterString).join(' OR ')})` },
     includeNested: false,
-    queryResultFilter: { includes: ['id', 'email', 'attributes.email'] },
+    queryResultFilter: { includes },
   };
 }
 

@@ -37,7 +37,7 @@ function instanceCounts(delivery: Delivery): HTMLElement {
 /** The batch's last error; once a later attempt succeeded it is shown as history, not as the current state. */
 function errorCell(b: BatchView): HTMLElement {
   const error = b.lastError!;
-  const past = b.status !== 'FAILED' && b.status !== 'SUSPECT_MAPPING';
+  const past = b.status !== 'FAILED' && b.status !== 'SUSPECT_MAPPING' && b.status !== 'AWAITING_INSTALL';
   return h('div', { class: past ? 'error-cell past' : 'error-cell' },
     past ? h('span', { class: 'hint' }, `earlier attempt (${day(error.at)}): `) : null,
     h('strong', {}, error.code), `: ${error.message}`,

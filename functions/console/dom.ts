@@ -62,7 +62,7 @@ const TONES: Record<string, string> = {
   production: 'prod', staging: 'stage',
   DISPATCHED: 'ok', COMPLETE: 'ok', mapped: 'ok',
   FAILED: 'bad', environment_mismatch: 'bad', target_missing: 'bad',
-  PARTIAL: 'warn', HELD: 'warn', SUSPECT_MAPPING: 'warn', unmapped: 'warn', disabled: 'muted',
+  PARTIAL: 'warn', HELD: 'warn', SUSPECT_MAPPING: 'warn', AWAITING_INSTALL: 'warn', unmapped: 'warn', disabled: 'muted',
   QUEUED: 'busy', PENDING: 'busy', STAGED: 'busy', IN_FLIGHT: 'busy', RETRY_WAIT: 'busy',
 };
 export const statusBadge = (status: string): HTMLElement => badge(status, TONES[status] ?? 'muted');

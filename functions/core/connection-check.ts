@@ -1,3 +1,4 @@
+import { workflowNotInstalled } from './awaiting-install.js';
 import type { IscAdminClient, IscClient, SecretStore } from './ports.js';
 import { CredentialsMissingError, InternalError, IscError } from './errors.js';
 import { credentialsFix, readCredentials, tenantName, type CredentialKind, type Credentials, type Target } from './target.js';
@@ -52,6 +53,8 @@ export async function checkConnection(target: Target, deps: ConnectionCheckDeps)
   const trigger = target.mode === 'direct' ? undefined : await credentialsOf(deps, target, 'trigger');
   if (target.mode === 'direct') {
     steps.push({ step: 'direct mode', ok: true, detail: 'Campaigns are created through /v3/campaigns with the API credentials, which must be a user-context credential: a personal access token of a CERT_ADMIN or ORG_ADMIN service identity (an API client cannot create campaigns).' });
+  } else if (!target.triggerUrl) {
+    steps.push({ step: 'trigger URL', ok: false, detail: workflowNotInstalled(target) });
   } else if (!trigger) {
     steps.push({ step: 'trigger credentials', ok: false, detail: `Not set: PUT /admin/targets/${target.id}/credentials/trigger with the External Trigger's Client ID and Secret.` });
   } else if (trigger instanceof CredentialsMissingError) {

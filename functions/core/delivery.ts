@@ -1,4 +1,5 @@
 import type { CampaignOutcome, ExecutionOutcome, FollowUp } from './follow-up.js';
+import type { ManagerCampaign } from './manager-campaigns.js';
 import type { Environment } from './instance.js';
 import type { NonEmployeeLookup } from './non-employees.js';
 import type { RejectedRow } from './rows.js';
@@ -62,9 +63,10 @@ export function settledStatus(delivery: Pick<Delivery, 'batchCount' | 'settled'>
 
 /**
  * STAGED: written, delivery not yet committed (never dispatched). PENDING: ready. IN_FLIGHT: claimed by a
- * dispatcher until `leaseUntil`. RETRY_WAIT: waiting for `dueAt`. Final: DISPATCHED, FAILED, SUSPECT_MAPPING.
+ * dispatcher until `leaseUntil`. RETRY_WAIT: waiting for `dueAt`. Final: DISPATCHED, FAILED, SUSPECT_MAPPING, and
+ * AWAITING_INSTALL (held until `workflow install` stores the target's trigger URL, which queues it again).
  */
-export const BATCH_STATUSES = ['STAGED', 'PENDING', 'IN_FLIGHT', 'RETRY_WAIT', 'DISPATCHED', 'FAILED', 'SUSPECT_MAPPING'] as const;
+export const BATCH_STATUSES = ['STAGED', 'PENDING', 'IN_FLIGHT', 'RETRY_WAIT', 'DISPATCHED', 'FAILED', 'SUSPECT_MAPPING', 'AWAITING_INSTALL'] as const;
 export type BatchStatus = (typeof BATCH_STATUSES)[number];
 
 export interface BatchError {
@@ -113,6 +115,10 @@ export interface DispatchBatch {
   followUp?: FollowUp;
   /** Unmatched users found in the target's NERM (core/non-employees.ts), from the attempt that settled the batch. */
   nonEmployees?: NonEmployeeLookup;
+  /** A MANAGER batch becomes one campaign per manager (core/manager-campaigns.ts), each sent and followed on its own. */
+  campaigns?: ManagerCampaign[];
+  /** Emails of a MANAGER batch's identities that ISC names no manager for: no campaign reviews them. */
+  withoutManager?: string[];
 }
 
 export interface BatchKey {

@@ -11,6 +11,8 @@ import { describeTokenTenant, tenantProblems } from './tenant-environment.js';
 import { redriveStalePending } from './redrive.js';
 import { identityTenantKey, staleIdentities } from './identity-directory.js';
 import { lookUpNonEmployees, type NonEmployeeDirectory } from './non-employees.js';
+import { awaitingInstall } from './awaiting-install.js';
+import { managerProgressFields, managerTransition, sendManagerCampaigns, type ManagerProgress } from './manager-campaigns.js';
 
 export interface DispatchSettings {
   maxAttempts: number;
@@ -94,10 +96,13 @@ export async function dispatchBatch(key: BatchKey, deps: DispatcherDeps): Promis
   // Emails this attempt searched in ISC (not taken from the cache or an earlier attempt).
   const searchedNow = new Set<string>();
   let target: Target | undefined;
+  // A MANAGER batch's groups and the ones sent so far: kept on the batch if an attempt fails midway.
+  const managerProgress: ManagerProgress = {};
   try {
     target = (await store.getTargets([batch.targetId])).get(batch.targetId);
     if (!target) return await settle(failure(batch, 'target_missing', `Target "${batch.targetId}" no longer exists.`, now), 'failed');
     const direct = target.mode === 'direct';
+    if (!direct && !target.triggerUrl) return await settle(awaitingInstall(target, now), 'held');
     // Credentials never set, or a secret gone: CredentialsMissingError, a failed batch naming the fix (below).
     const credentials = await readCredentials(deps.secrets, target, direct ? 'api' : 'trigger');
     const mismatch = await tenantMismatch(target, credentials, deps);
@@ -122,8 +127,16 @@ export async function dispatchBatch(key: BatchKey, deps: DispatcherDeps): Promis
     if (resolved.mode === 'resolved' && input.identityIds.length === 0) {
       return await settle({ ...failure(batch, 'no_identities', `None of the ${resolved.unmatched.length} users exists in tenant "${target.tenant}", so there is no one to certify and nothing was sent: ${listed(resolved.unmatched)}.`, now), unmatched: resolved.unmatched, ...nonEmployees }, 'failed');
     }
-    const executionId = direct ? `campaign:${(await deps.isc.createCampaign(target, credentials, input)).campaignId}` : (await deps.isc.triggerWorkflow(target, credentials, input)).executionId;
-    return await settle({ status: 'DISPATCHED', executionId, unmatched: resolved.unmatched, identityResolution: resolved.mode, ...nonEmployees }, 'dispatched');
+    const sendTo = target;
+    const send = async (sent: WorkflowInput) => (direct ? `campaign:${(await deps.isc.createCampaign(sendTo, credentials, sent)).campaignId}` : (await deps.isc.triggerWorkflow(sendTo, credentials, sent)).executionId);
+    // MANAGER: one campaign per manager with the manager as individual reviewer (core/manager-campaigns.ts). Without
+    // identity ids (no API client) there is nothing to group: the workflow reports the batch to its owner as before.
+    if (input.campaign.reviewer.type === 'MANAGER' && resolved.mode === 'resolved') {
+      const apiCredentials = () => readCredentials(deps.secrets, sendTo, 'api');
+      const transition = managerTransition(await sendManagerCampaigns(batch, input, { isc: deps.isc, target, apiCredentials }, send, managerProgress), resolved.unmatched, now, listed);
+      return await settle({ ...transition, ...nonEmployees }, transition.status === 'DISPATCHED' ? 'dispatched' : 'failed');
+    }
+    return await settle({ status: 'DISPATCHED', executionId: await send(input), unmatched: resolved.unmatched, identityResolution: resolved.mode, ...nonEmployees }, 'dispatched');
   } catch (error) {
     // A deleted or unreadable secret stays so until an admin sets it again: fail now, naming the fix.
     if (error instanceof CredentialsMissingError) return await settle(failure(batch, error.code, error.message, now), 'failed');
@@ -138,7 +151,7 @@ export async function dispatchBatch(key: BatchKey, deps: DispatcherDeps): Promis
     }
     const transition = retryOrFail(batch, error, now, settings);
     const progress = transition.status === 'RETRY_WAIT' && Object.keys(identities).length > 0 ? { identities } : {};
-    return await settle({ ...transition, ...progress }, isRetry(batch, error, settings) ? 'retry' : 'failed');
+    return await settle({ ...transition, ...progress, ...managerProgressFields(managerProgress) }, isRetry(batch, error, settings) ? 'retry' : 'failed');
   }
 }
 
@@ -295,7 +308,7 @@ export async function sweep(deps: Pick<DispatcherDeps, 'store' | 'clock' | 'sett
 
 /** Long enough for a live dispatcher to finish the count that follows its settle write. */
 const RECONCILE_GRACE_MS = 10_000;
-const FINAL: ReadonlySet<string> = new Set(['DISPATCHED', 'FAILED', 'SUSPECT_MAPPING']);
+const FINAL: ReadonlySet<string> = new Set(['DISPATCHED', 'FAILED', 'SUSPECT_MAPPING', 'AWAITING_INSTALL']);
 
 /**
  * A batch is settled first and counted on its delivery second; a dispatcher that dies between the two writes
@@ -308,7 +321,7 @@ async function reconcileDeliveries(deps: Pick<DispatcherDeps, 'store'>, quietSin
     const settled = batches.length >= delivery.batchCount && batches.every((b) => FINAL.has(b.status) && b.updatedAt < quietSince);
     if (!settled) continue;
     const count = (status: string) => batches.filter((b) => b.status === status).length;
-    await deps.store.resetSettlement(delivery, { dispatched: count('DISPATCHED'), failed: count('FAILED'), held: count('SUSPECT_MAPPING') });
+    await deps.store.resetSettlement(delivery, { dispatched: count('DISPATCHED'), failed: count('FAILED'), held: count('SUSPECT_MAPPING') + count('AWAITING_INSTALL') });
     fixed++;
   }
   return fixed;

@@ -1,7 +1,7 @@
 import type { DispatchBatch } from './delivery.js';
 import { IscError } from './errors.js';
 import type { FollowUpRecord } from './types.js';
-import { readCredentials } from './target.js';
+import { readCredentials, type Credentials, type Target } from './target.js';
 import { CredentialsMissingError } from './errors.js';
 import type { DispatcherDeps } from './dispatcher.js';
 
@@ -70,15 +70,29 @@ export async function followDispatched(deps: DispatcherDeps, limit = 10): Promis
   return result;
 }
 
-/** A failed execution or an errored campaign, seen for the first time. */
+/** A failed execution or an errored campaign (of the batch, or of one of a MANAGER batch's campaigns), seen for the first time. */
 function newlyFailed(before: DispatchBatch, after: FollowUpRecord): boolean {
   const failed = (record: Pick<FollowUpRecord, 'execution' | 'campaign'>) => record.execution?.status === 'Failed' || record.campaign?.status === 'ERROR';
-  return failed(after) && !failed(before);
+  const anyFailed = (record: Pick<FollowUpRecord, 'execution' | 'campaign' | 'campaigns'>) => failed(record) || (record.campaigns ?? []).some(failed);
+  return anyFailed(after) && !anyFailed(before);
+}
+
+/** One campaign being followed: its execution (or "campaign:{id}" in direct mode), exact name, and what was seen so far. */
+interface Followed {
+  executionId: string;
+  name: string;
+  execution?: ExecutionOutcome;
+  campaign?: CampaignOutcome;
+}
+
+/** Nothing more will change: the execution ended without completing, or the campaign reached a final state. */
+function ended({ execution, campaign }: Pick<Followed, 'execution' | 'campaign'>): boolean {
+  return (execution !== undefined && EXECUTION_ENDED.has(execution.status) && execution.status !== 'Completed') || CAMPAIGN_ENDED.has(campaign?.status ?? '');
 }
 
 async function followOne(batch: DispatchBatch, executionId: string, deps: DispatcherDeps, now: Date): Promise<FollowUpRecord> {
   const checks = (batch.followUp?.checks ?? 0) + 1;
-  const { execution, campaign } = batch;
+  const { execution, campaign, campaigns } = batch;
   let unreadable = batch.followUp?.executionUnreadable === true;
   const state = (note?: string) => ({ checks, ...(note ? { note } : {}), ...(unreadable ? { executionUnreadable: true } : {}) });
   const next = (record: Omit<FollowUpRecord, 'followUp'>, note?: string): FollowUpRecord => ({
@@ -87,33 +101,64 @@ async function followOne(batch: DispatchBatch, executionId: string, deps: Dispat
   });
   const end = (record: Omit<FollowUpRecord, 'followUp'>, note?: string): FollowUpRecord => ({ ...record, followUp: state(note) });
 
-  if (batch.sentAt && now.getTime() - Date.parse(batch.sentAt) > deps.settings.followMaxAgeMs) return end({ execution, campaign }, 'gave_up_after_max_age');
+  const seen = { execution, campaign, ...(campaigns ? { campaigns } : {}) };
+  if (batch.sentAt && now.getTime() - Date.parse(batch.sentAt) > deps.settings.followMaxAgeMs) return end(seen, 'gave_up_after_max_age');
   const target = (await deps.store.getTargets([batch.targetId])).get(batch.targetId);
-  if (!target) return end({ execution, campaign }, 'target_missing');
-  if (!target.credentials.api) return end({ execution, campaign }, 'no_api_credentials');
+  if (!target) return end(seen, 'target_missing');
+  if (!target.credentials.api) return end(seen, 'no_api_credentials');
   try {
     const credentials = await readCredentials(deps.secrets, target, 'api');
-    let current = execution;
-    // Direct mode created the campaign itself ("campaign:{id}"): there is no workflow execution to follow.
-    if (!executionId.startsWith('campaign:') && !unreadable && !EXECUTION_ENDED.has(current?.status ?? '')) {
-      try {
-        current = await deps.isc.workflowExecution(target, credentials, executionId);
-        if (!EXECUTION_ENDED.has(current.status)) return next({ execution: current, campaign });
-      } catch (error) {
-        if (!(error instanceof IscError && error.details.status === 403)) throw error;
-        unreadable = true;
+    const follow = async (followed: Followed): Promise<Followed & { note?: string }> => {
+      const looked = await lookAt(followed, unreadable, target, credentials, deps);
+      unreadable = looked.unreadable;
+      return looked.followed;
+    };
+    if (campaigns) {
+      // A MANAGER batch: each of its campaigns is followed like a one-campaign batch; following ends when all have.
+      let note: string | undefined;
+      const followed = [];
+      for (const group of campaigns) {
+        if (ended(group) || !group.executionId) {
+          followed.push(group);
+          continue;
+        }
+        const { note: groupNote, execution: groupExecution, campaign: groupCampaign } = await follow({ ...group, executionId: group.executionId });
+        note ??= groupNote;
+        followed.push({ ...group, ...(groupExecution ? { execution: groupExecution } : {}), ...(groupCampaign ? { campaign: groupCampaign } : {}) });
       }
+      return followed.every(ended) ? end({ campaigns: followed }) : next({ campaigns: followed }, note);
     }
-    if (current && current.status !== 'Completed') return end({ execution: current, campaign });
-    const found = await deps.isc.campaignByName(target, credentials, batch.input.campaign.name);
-    if (!found) return next({ execution: current, campaign }, 'campaign_not_found_yet');
-    if (found.status !== 'COMPLETED') return CAMPAIGN_ENDED.has(found.status) ? end({ execution: current, campaign: found }) : next({ execution: current, campaign: found });
-    const decisions = await deps.isc.campaignDecisions(target, credentials, found.id);
-    return end({ execution: current, campaign: { ...found, decisions } });
+    const { note, ...looked } = await follow({ executionId, name: batch.input.campaign.name, execution, campaign });
+    const record = { execution: looked.execution, campaign: looked.campaign };
+    return ended(record) ? end(record) : next(record, note);
   } catch (error) {
-    if (error instanceof CredentialsMissingError) return end({ execution, campaign }, 'no_api_credentials');
+    if (error instanceof CredentialsMissingError) return end(seen, 'no_api_credentials');
     // A refusal (403, 404, 400) does not go away by asking again; anything else is tried at the next check.
-    if (error instanceof IscError && !error.retryable) return end({ execution, campaign }, `${error.code}: ${error.message}`);
-    return next({ execution, campaign }, `retrying: ${error instanceof IscError ? error.code : 'internal_error'}`);
+    if (error instanceof IscError && !error.retryable) return end(seen, `${error.code}: ${error.message}`);
+    return next(seen, `retrying: ${error instanceof IscError ? error.code : 'internal_error'}`);
   }
+}
+
+/**
+ * One look at one campaign: its workflow execution until that ends, then the campaign by its exact name, then, once
+ * COMPLETED, its decisions. `unreadable`: ISC refused to show executions (403), so the campaign is looked up directly.
+ */
+async function lookAt(followed: Followed, unreadable: boolean, target: Target, credentials: Credentials, deps: DispatcherDeps): Promise<{ followed: Followed & { note?: string }; unreadable: boolean }> {
+  const { executionId, name, campaign } = followed;
+  let current = followed.execution;
+  // Direct mode created the campaign itself ("campaign:{id}"): there is no workflow execution to follow.
+  if (!executionId.startsWith('campaign:') && !unreadable && !EXECUTION_ENDED.has(current?.status ?? '')) {
+    try {
+      current = await deps.isc.workflowExecution(target, credentials, executionId);
+      if (!EXECUTION_ENDED.has(current.status)) return { followed: { ...followed, execution: current }, unreadable };
+    } catch (error) {
+      if (!(error instanceof IscError && error.details.status === 403)) throw error;
+      unreadable = true;
+    }
+  }
+  if (current && current.status !== 'Completed') return { followed: { ...followed, execution: current }, unreadable };
+  const found = await deps.isc.campaignByName(target, credentials, name);
+  if (!found) return { followed: { ...followed, execution: current, campaign, note: 'campaign_not_found_yet' }, unreadable };
+  const decisions = found.status === 'COMPLETED' ? await deps.isc.campaignDecisions(target, credentials, found.id) : undefined;
+  return { followed: { ...followed, execution: current, campaign: decisions ? { ...found, decisions } : found }, unreadable };
 }

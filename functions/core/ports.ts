@@ -8,6 +8,7 @@ import type { WorkflowInput } from './workflow-input.js';
 import type { IdentityDirectory } from './identity-directory.js';
 import type { TokenTenant } from './tenant-environment.js';
 import type { CampaignDecisions, CampaignOutcome, ExecutionOutcome } from './follow-up.js';
+import type { ManagerRef } from './manager-campaigns.js';
 import type { AuditEntry, BatchTransition, DeliveryQuery, FollowUpRecord, InstanceSeen, IscSource, MatchTest, Page, RejectedReport, TokenClaims } from './types.js';
 
 /**
@@ -104,6 +105,11 @@ export interface IscClient {
   campaignByName(target: Target, credentials: Credentials, name: string): Promise<CampaignOutcome | undefined>;
   /** The campaign's decisions, summed over its certifications' decision summaries. */
   campaignDecisions(target: Target, credentials: Credentials, campaignId: string): Promise<CampaignDecisions>;
+  /**
+   * identity id → its manager (null: ISC names none), from the identity search documents' `manager` (one search per
+   * chunk of ids); ids ISC does not know are absent.
+   */
+  identityManagers(target: Target, credentials: Credentials, identityIds: readonly string[]): Promise<Map<string, ManagerRef | null>>;
   /** The tenant of the token these credentials get (the one a call would carry): JWT org/tenant_id/pod, else /oauth/info. */
   tokenTenant(target: Target, credentials: Credentials): Promise<TokenTenant>;
 }

@@ -33,6 +33,7 @@ export const TargetInputSchema = z
     tenant: z.string().check(z.minLength(1), z.maxLength(253), z.regex(/^[A-Za-z0-9.-]+$/, 'a tenant name (acme) or host, letters, digits, dots and dashes')),
     /** workflow (default): call the workflow's External Trigger. direct: create the campaign through /v3/campaigns. */
     mode: z.optional(z.enum(DISPATCH_MODES)),
+    /** The External Trigger's "Client URL"; `usage-cert workflow install` stores it, so a workflow target may start without it. */
     triggerUrl: z.optional(IscUrl),
     tokenUrl: z.optional(IscUrl),
     apiBaseUrl: z.optional(IscUrl),
@@ -42,8 +43,7 @@ export const TargetInputSchema = z
     /** Confirms a tenant whose name says the other environment (acme-sb as production); needs mismatchReason. */
     allowNameMismatch: z.optional(z.boolean()),
     mismatchReason: z.optional(z.string().check(z.maxLength(500))),
-  })
-  .check(z.refine((target) => target.mode === 'direct' || target.triggerUrl !== undefined, { message: 'triggerUrl (the workflow External Trigger\'s "Client URL") is required unless mode is "direct"', path: ['triggerUrl'] }));
+  });
 export type TargetInput = z.infer<typeof TargetInputSchema>;
 
 export const CREDENTIAL_KINDS = ['trigger', 'api'] as const;

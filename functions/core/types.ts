@@ -50,11 +50,15 @@ export interface BatchTransition {
   throttled?: number;
   identities?: DispatchBatch['identities'];
   nonEmployees?: DispatchBatch['nonEmployees'];
+  campaigns?: DispatchBatch['campaigns'];
+  withoutManager?: DispatchBatch['withoutManager'];
 }
 
 export interface FollowUpRecord {
   execution?: ExecutionOutcome;
   campaign?: CampaignOutcome;
+  /** A MANAGER batch's campaigns, each with its followed execution and campaign. */
+  campaigns?: DispatchBatch['campaigns'];
   followUp: FollowUp;
 }
 

@@ -63,7 +63,7 @@ export type BatchEnvelope = Omit<BatchInput, 'users' | 'batch' | 'campaign' | 's
  * The filters are built here, whole, because the workflow can only pass whole values into a request.
  */
 export function batchInput(envelope: BatchEnvelope, batch: WorkflowInput['batch'], users: WorkflowUser[]): BatchInput {
-  const name = `${envelope.campaign.name} (part ${batch.index} of ${batch.count})`;
+  const name = `${envelope.campaign.name}${partSuffix(batch)}`;
   return {
     ...envelope,
     batch,
@@ -71,6 +71,11 @@ export function batchInput(envelope: BatchEnvelope, batch: WorkflowInput['batch'
     source: { ...envelope.source, idFilter: `id eq ${filterString(envelope.source.id)}` },
     campaign: { ...envelope.campaign, name, nameFilter: `name eq ${filterString(name)}` },
   };
+}
+
+/** " (part i of n)": what makes each batch's campaign name its own. */
+export function partSuffix(batch: WorkflowInput['batch']): string {
+  return ` (part ${batch.index} of ${batch.count})`;
 }
 
 /** A string literal in ISC's collection filter syntax. */

@@ -4,11 +4,12 @@ import { DELIVERY_STATUSES, type BatchStatus, type Delivery, type DeliveryStatus
 import { BooleanFlag, PagingQuery, audit, queryParams, wholeNumber, type AdminDeps } from './admin-common.js';
 import { redriveStalePending } from '../core/redrive.js';
 import type { Route } from './router.js';
+import type { CampaignOutcome } from '../core/follow-up.js';
 import { json } from './types.js';
 import { DeliveryDetail, DeliverySchema, Paged, RedriveAnswer, ReplayAnswer } from './responses.js';
 
 /** Batch statuses an admin sees in `deliveries show`, accepted for the delivery status they lead to. */
-const STATUS_ALIASES: Record<string, DeliveryStatus> = { SUSPECT_MAPPING: 'HELD', PENDING: 'QUEUED', IN_FLIGHT: 'QUEUED', RETRY_WAIT: 'QUEUED' };
+const STATUS_ALIASES: Record<string, DeliveryStatus> = { SUSPECT_MAPPING: 'HELD', AWAITING_INSTALL: 'HELD', PENDING: 'QUEUED', IN_FLIGHT: 'QUEUED', RETRY_WAIT: 'QUEUED' };
 
 const DeliveryListQuery = z.extend(PagingQuery, {
   status: z.optional(z.pipe(z.enum([...DELIVERY_STATUSES, ...Object.keys(STATUS_ALIASES)]), z.transform((s): DeliveryStatus => STATUS_ALIASES[s] ?? (s as DeliveryStatus)))),
@@ -40,11 +41,17 @@ function batchView(batch: DispatchBatch) {
     lastError: batch.lastError ?? null,
     // Followed after dispatch (core/follow-up.ts); decisions stay null until the campaign has completed.
     execution: batch.execution ?? null,
-    campaign: batch.campaign ? { ...batch.campaign, decisions: batch.campaign.decisions ?? null } : null,
+    campaign: campaignView(batch.campaign),
+    campaigns: batch.campaigns?.map((c) => ({ manager: c.manager, name: c.name, identities: c.identityIds.length, executionId: c.executionId ?? null, execution: c.execution ?? null, campaign: campaignView(c.campaign) })) ?? null,
+    withoutManager: batch.withoutManager ?? [],
     followUp: batch.followUp ?? null,
     nonEmployees: batch.nonEmployees ?? null,
     updatedAt: batch.updatedAt,
   };
+}
+
+function campaignView(campaign: CampaignOutcome | undefined) {
+  return campaign ? { ...campaign, decisions: campaign.decisions ?? null } : null;
 }
 
 async function requireDelivery(deps: AdminDeps, id: string): Promise<Delivery> {
@@ -54,12 +61,14 @@ async function requireDelivery(deps: AdminDeps, id: string): Promise<Delivery> {
 }
 
 /**
- * Replaying FAILED batches is always allowed; DISPATCHED and held SUSPECT_MAPPING ones only with force. A forced
+ * Replaying FAILED and AWAITING_INSTALL batches is always allowed; DISPATCHED and held SUSPECT_MAPPING ones only with force. A forced
  * replay of a PENDING batch re-drives it (a new stream record), for a batch whose record went to the DLQ.
  */
 const REPLAYABLE: Record<BatchStatus, 'always' | 'force' | 'never'> = {
   FAILED: 'always',
   SUSPECT_MAPPING: 'force',
+  // Held only for the trigger URL: a replay sends it once the URL is there (and holds it again otherwise).
+  AWAITING_INSTALL: 'always',
   DISPATCHED: 'force',
   PENDING: 'force',
   STAGED: 'never',
@@ -86,7 +95,7 @@ export function deliveryRoutes(deps: AdminDeps): Route[] {
       method: 'GET',
       path: '/admin/deliveries/{id}',
       auth: 'admin',
-      summary: 'One delivery with per-instance outcome and every batch (attempts, ISC execution ids, errors, and after dispatch the followed execution {status, error?} and campaign {id, name, status, decisions:{approved, revoked, pending}}, and the unmatched users found in the target\'s NERM as nonEmployees).',
+      summary: 'One delivery with per-instance outcome and every batch (attempts, ISC execution ids, errors, and after dispatch the followed execution {status, error?} and campaign {id, name, status, decisions:{approved, revoked, pending}}; a MANAGER batch lists campaigns[], one per manager, each with its own execution and campaign, and withoutManager[]; the unmatched users found in the target\'s NERM as nonEmployees).',
       responses: { 200: { description: 'The delivery and its batches.', schema: DeliveryDetail } },
       async handle(_request, { params }) {
         const delivery = await requireDelivery(deps, params.id!);

@@ -1,6 +1,7 @@
 import workflow from '../../workflows/inactive-users-certification.json' with { type: 'json' };
 import { unprocessable } from '../core/errors.js';
 import { assertIscUrls } from '../core/isc-hosts.js';
+import { releaseAwaitingInstall } from '../core/awaiting-install.js';
 import type { Target } from '../core/target.js';
 import { currentTriggerUrl, executionFailures, installableWorkflow, testInput, workflowIdOf, WorkflowInstallSchema, WorkflowTestSchema } from '../core/workflow-install.js';
 import { verifyWorkflow, workflowActionIds } from '../core/workflow-verify.js';
@@ -62,7 +63,7 @@ function workflowInstallRoute(deps: AdminDeps): Route {
     path: '/admin/targets/{id}/workflow/install',
     auth: 'admin',
     summary:
-      'Workflow install: creates or updates the workflow (POST/PUT /v3/workflows), creates its External Trigger client (POST /v3/workflows/{id}/external/oauth-clients) and stores the trigger URL and credentials on the target; needs API credentials that are an ORG_ADMIN personal access token with sp:workflow:manage. Every install issues a new trigger client.',
+      'Workflow install: creates or updates the workflow (POST/PUT /v3/workflows), creates its External Trigger client (POST /v3/workflows/{id}/external/oauth-clients) and stores the trigger URL and credentials on the target, then (with enable) queues the batches held for that URL (AWAITING_INSTALL) again; needs API credentials that are an ORG_ADMIN personal access token with sp:workflow:manage. Every install issues a new trigger client.',
     body: WorkflowInstallSchema,
     params: { id: TargetId },
     responses: { 200: { description: 'Installed; the target now has the trigger URL and trigger credentials (never shown).', schema: WorkflowInstallAnswer } },
@@ -84,8 +85,10 @@ function workflowInstallRoute(deps: AdminDeps): Route {
       const triggerUrl = currentTriggerUrl(trigger.url);
       assertIscUrls({ ...target, triggerUrl }, deps.iscHosts);
       const updated = await storeCredentials(deps, target, 'trigger', trigger.credentials, actor, { triggerUrl });
-      log.info('workflow installed', { targetId: target.id, workflowId: installed.workflowId, created: installed.created, enabled: install.enable === true });
-      return json(200, { ...targetView(updated), workflow: { id: installed.workflowId, created: installed.created, enabled: install.enable === true } });
+      // A disabled workflow answers triggers without running (the batch would fail): held batches wait for the enabling install.
+      const released = install.enable === true ? await releaseAwaitingInstall(deps.store, target.id, deps.clock.now().toISOString()) : [];
+      log.info('workflow installed', { targetId: target.id, workflowId: installed.workflowId, created: installed.created, enabled: install.enable === true, released: released.length });
+      return json(200, { ...targetView(updated), workflow: { id: installed.workflowId, created: installed.created, enabled: install.enable === true }, released: released.length });
     },
   };
 }

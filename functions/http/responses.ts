@@ -47,6 +47,8 @@ export const TargetList = z.object({ items: z.array(TargetView) });
 export const WorkflowInstallAnswer = answer('WorkflowInstallAnswer', z.object({
   ...TargetView.shape,
   workflow: z.object({ id: z.string(), created: z.boolean(), enabled: z.boolean() }),
+  /** Batches that were held (AWAITING_INSTALL) for this target's trigger URL and are queued again now. */
+  released: z.int(),
 }));
 
 const MappingFields = { ...MappingInputSchema.shape, instanceKey: z.string(), enabled: z.boolean(), ...Stamp };
@@ -199,6 +201,11 @@ const NonEmployeeLookupView = z.object({
   error: z.optional(z.object({ code: z.string(), message: z.string() })),
 });
 
+const ExecutionView = z.nullable(z.object({ status: z.string(), error: z.optional(z.string()) }));
+const CampaignView = z.nullable(
+  z.object({ id: z.string(), name: z.string(), status: z.string(), decisions: z.nullable(z.object({ approved: z.int(), revoked: z.int(), pending: z.int() })) }),
+);
+
 const BatchView = answer('BatchView', z.object({
   index: z.int(),
   instanceKey: z.string(),
@@ -214,10 +221,19 @@ const BatchView = answer('BatchView', z.object({
   lastError: z.nullable(
     z.object({ code: z.string(), message: z.string(), status: z.optional(z.int()), isc: z.optional(z.unknown()), hints: z.optional(z.array(z.string())), at: z.string() }),
   ),
-  execution: z.nullable(z.object({ status: z.string(), error: z.optional(z.string()) })),
-  campaign: z.nullable(
-    z.object({ id: z.string(), name: z.string(), status: z.string(), decisions: z.nullable(z.object({ approved: z.int(), revoked: z.int(), pending: z.int() })) }),
-  ),
+  execution: ExecutionView,
+  campaign: CampaignView,
+  /** A MANAGER batch's campaigns, one per manager (null for a one-campaign batch, which uses execution and campaign). */
+  campaigns: z.nullable(z.array(z.object({
+    manager: z.object({ id: z.string(), name: z.string() }),
+    name: z.string(),
+    identities: z.int(),
+    executionId: z.nullable(z.string()),
+    execution: ExecutionView,
+    campaign: CampaignView,
+  }))),
+  /** A MANAGER batch's users whose identity has no manager in ISC: no campaign reviews them. */
+  withoutManager: z.array(z.string()),
   followUp: z.nullable(z.object({ checks: z.int(), nextCheckAt: z.optional(z.string()), note: z.optional(z.string()), executionUnreadable: z.optional(z.boolean()) })),
   /** Unmatched users looked up in the target's NERM; null when the target has no nermUrl or every user matched. */
   nonEmployees: z.nullable(NonEmployeeLookupView),

@@ -18,12 +18,18 @@ export function simulatorClients(seed: string): { trigger: SimulatedClient; api:
   };
 }
 
-/** The simulated tenant knows most people of the sample report (one is missing, to show "unmatched"). */
+/** Two simulated managers: a MANAGER batch of the sample's users becomes one campaign for each. */
+const DEMO_MANAGERS = [
+  { id: '2c9180ee000000000000000000000001', name: 'Dana Director' },
+  { id: '2c9180ee000000000000000000000002', name: 'Sam Supervisor' },
+];
+
+/** The simulated tenant knows most people of the sample report (one is missing, to show "unmatched"), each with a manager. */
 export async function simulatorIdentities(samplePath: string): Promise<SimulatedIdentity[]> {
   const sample = JSON.parse(await readFile(samplePath, 'utf8')) as { rows: Array<{ Name: string; Email: string }> };
   return sample.rows
     .filter((row) => row.Email.includes('@') && !row.Email.startsWith('jon.'))
-    .map((row, i) => ({ id: `2c9180${String(i).padStart(26, '0')}`, name: row.Name, email: row.Email.toLowerCase() }));
+    .map((row, i) => ({ id: `2c9180${String(i).padStart(26, '0')}`, name: row.Name, email: row.Email.toLowerCase(), manager: DEMO_MANAGERS[i % DEMO_MANAGERS.length] }));
 }
 
 /**

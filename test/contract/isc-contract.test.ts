@@ -35,7 +35,7 @@ import type {
 } from 'sailpoint-api-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HttpIscClient } from '../../functions/adapters/isc-client.js';
-import { ACTIVATE_CAMPAIGN_REQUEST, campaignRequest, DECISION_KINDS, identitySearchRequest } from '../../functions/adapters/isc-requests.js';
+import { ACTIVATE_CAMPAIGN_REQUEST, campaignRequest, DECISION_KINDS, identityManagerSearchRequest, identitySearchRequest } from '../../functions/adapters/isc-requests.js';
 import { batchInput, type BatchEnvelope, type WorkflowInput } from '../../functions/core/workflow-input.js';
 import { installableWorkflow } from '../../functions/core/workflow-install.js';
 import workflowFile from '../../workflows/inactive-users-certification.json' with { type: 'json' };
@@ -58,6 +58,7 @@ const input: WorkflowInput = { ...batchInput(envelope, { index: 1, count: 1 }, [
 const campaignBody: Campaign = campaignRequest(input, '2026-12-09T00:00:00.000Z');
 const activateBody: ActivateCampaignOptions = ACTIVATE_CAMPAIGN_REQUEST;
 const searchBody: Search = identitySearchRequest(['alice@example.com']);
+const managerSearchBody: Search = identityManagerSearchRequest(['id-alice']);
 const triggerBody: CreateExternalExecuteWorkflowRequest = { input };
 const triggerTestBody: TestExternalExecuteWorkflowRequest = { input: { test: true } };
 const installed = installableWorkflow(workflowFile, 'https://acme.api.identitynow.com', { ownerEmail: 'iam@example.com', ownerId: 'id-owner', httpClient: { clientId: 'http-pat', clientSecret: 'http-pat-secret' } });
@@ -70,7 +71,8 @@ const testWorkflowBody: TestWorkflowRequest = { input };
 // … every response field the client or the workflow reads must exist in the v3 response models …
 type ReadFields = [
   Pick<CreateExternalExecuteWorkflow200Response, 'workflowExecutionId' | 'message'>,
-  Pick<IdentityDocument, 'id' | 'email' | 'attributes'>,
+  Pick<IdentityDocument, 'id' | 'email' | 'attributes' | 'manager'>,
+  Pick<NonNullable<IdentityDocument['manager']>, 'id' | 'name'>,
   Pick<SlimCampaign, 'id' | 'status' | 'name'>,
   Pick<Source, 'id' | 'name' | 'owner'>,
   Pick<NonNullable<Source['owner']>, 'id'>,
@@ -99,7 +101,7 @@ const misspeltWorkflow = {
   trigger: { type: 'EXTERNAL', attributes: {} },
 } satisfies WithExternalTrigger<CreateWorkflowRequest>;
 const typeLevel: { bodies: unknown[]; reads?: ReadFields } = {
-  bodies: [campaignBody, activateBody, searchBody, triggerBody, triggerTestBody, misspelt, createWorkflowBody, putWorkflowBody, testWorkflowBody, misspeltWorkflow],
+  bodies: [campaignBody, activateBody, searchBody, managerSearchBody, triggerBody, triggerTestBody, misspelt, createWorkflowBody, putWorkflowBody, testWorkflowBody, misspeltWorkflow],
 };
 
 // ── runtime: the real client against the simulator, every exchange recorded ────────────────────────────────
@@ -115,7 +117,7 @@ beforeAll(async () => {
   isc = await startIscSimulator({
     tenantName: 'acme-sim',
     clients: [TRIGGER_CLIENT, API_CLIENT, { ...PAT, userContext: true }],
-    identities: [{ id: 'id-alice', name: 'Alice Anders', email: 'alice@example.com' }],
+    identities: [{ id: 'id-alice', name: 'Alice Anders', email: 'alice@example.com', manager: { id: 'id-manager', name: 'Maria Manager' } }],
     // A v3 Source as ISC lists it: name, owner and connector are required by the model.
     sources: [{ id: envelope.source.id, name: 'Slack', owner: { type: 'IDENTITY', id: 'id-owner', name: 'Olga Owner' }, connector: 'slack' }],
     accounts: [{ id: 'acc-1', identityId: 'id-alice', sourceId: envelope.source.id, name: 'alice' }],
@@ -126,6 +128,7 @@ beforeAll(async () => {
   await client.tenantInfo(target);
   await client.issueToken(target, API_CLIENT);
   await client.resolveIdentities(target, API_CLIENT, ['alice@example.com', 'nobody@example.com']);
+  managers = await client.identityManagers(target, API_CLIENT, ['id-alice', 'id-unknown']);
   await client.triggerWorkflow(target, TRIGGER_CLIENT, input);
   await client.testTrigger(target, TRIGGER_CLIENT);
   await client.getSource(target, API_CLIENT, envelope.source.id);
@@ -152,6 +155,7 @@ beforeAll(async () => {
   history = await client.workflowExecutionHistory(target, PAT, tested.executionId);
 });
 let history: Awaited<ReturnType<HttpIscClient['workflowExecutionHistory']>> = [];
+let managers: Awaited<ReturnType<HttpIscClient['identityManagers']>> | undefined;
 let decisions: Awaited<ReturnType<HttpIscClient['campaignDecisions']>> | undefined;
 afterAll(async () => {
   await isc?.close();
@@ -159,7 +163,7 @@ afterAll(async () => {
 
 /** Response fields the client reads, per operation ('[]' = each item of the list). */
 const READS: Record<string, string[]> = {
-  searchPost: ['[].id', '[].email', '[].attributes.email'],
+  searchPost: ['[].id', '[].email', '[].attributes.email', '[].manager.id', '[].manager.name'],
   getActiveCampaigns: ['[].id', '[].status', '[].name'],
   createCampaign: ['id', 'status'],
   getCampaign: ['id', 'status'],
@@ -182,8 +186,14 @@ const apiExchanges = () => exchanges.filter((exchange) => !exchange.url.pathname
 
 describe('ISC calls the client makes, against the published v3 models', () => {
   it('compiles the typed request bodies (see the type-level block above)', () => {
-    expect(typeLevel.bodies).toHaveLength(10);
+    expect(typeLevel.bodies).toHaveLength(11);
     expect(campaignBody.searchCampaignInfo?.identityIds).toEqual(['id-alice']);
+  });
+
+  it('learns each identity’s manager from the identity search documents (IdentityDocument.manager), one search by id', () => {
+    expect(managers).toEqual(new Map([['id-alice', { id: 'id-manager', name: 'Maria Manager' }]]));
+    const byId = apiExchanges().filter((exchange) => (exchange.request as { query?: { query?: string } } | undefined)?.query?.query?.startsWith('id:'));
+    expect(byId.map((exchange) => exchange.request)).toEqual([identityManagerSearchRequest(['id-alice', 'id-unknown'])]);
   });
 
   it('reads a failed test run’s reason from the v2025 execution history', () => {

@@ -9,15 +9,18 @@ export const TRIGGER_CLIENT = { clientId: 'trigger-client', clientSecret: 'trigg
 export const API_CLIENT = { clientId: 'api-client', clientSecret: 'api-secret-K4p' };
 export const WORKFLOW_ID = '6b9c1f2e-0d4a-4c5e-9a7b-2f1e3d4c5b6a';
 
-/** `count` identities user0@example.com … with ids id-0 …. */
+/** The manager of the seeded identities: a MANAGER batch of them becomes one campaign. */
+export const SEEDED_MANAGER = { id: '2c9180835d2e5168015d32f890ca1500', name: 'Maria Manager' };
+
+/** `count` identities user0@example.com … with ids id-0 …, all managed by SEEDED_MANAGER. */
 export function seedIdentities(count: number, domain = 'example.com'): SimulatedIdentity[] {
-  return Array.from({ length: count }, (_, i) => ({ id: `id-${i}`, name: `User ${i}`, email: `user${i}@${domain}` }));
+  return Array.from({ length: count }, (_, i) => ({ id: `id-${i}`, name: `User ${i}`, email: `user${i}@${domain}`, manager: SEEDED_MANAGER }));
 }
 
 export const DEFAULT_IDENTITIES: SimulatedIdentity[] = [
-  { id: '2c9180835d2e5168015d32f890ca1581', name: 'Alice Anders', email: 'alice@example.com' },
-  { id: '2c9180835d2e5168015d32f890ca1582', name: 'Bob Brown', email: 'Bob.Brown@Example.com' },
-  { id: '2c9180835d2e5168015d32f890ca1583', name: 'Carol Chen', email: 'carol@example.com' },
+  { id: '2c9180835d2e5168015d32f890ca1581', name: 'Alice Anders', email: 'alice@example.com', manager: SEEDED_MANAGER },
+  { id: '2c9180835d2e5168015d32f890ca1582', name: 'Bob Brown', email: 'Bob.Brown@Example.com', manager: SEEDED_MANAGER },
+  { id: '2c9180835d2e5168015d32f890ca1583', name: 'Carol Chen', email: 'carol@example.com', manager: SEEDED_MANAGER },
 ];
 
 export function startFakeIsc(options: IscSimulatorOptions = {}): Promise<IscSimulator> {

@@ -1,6 +1,7 @@
 import { IscError } from '../../functions/core/errors.js';
 import type { IscClient } from '../../functions/core/ports.js';
 import type { WorkflowInput } from '../../functions/core/workflow-input.js';
+import type { ManagerRef } from '../../functions/core/manager-campaigns.js';
 import { tenantName, type Target } from '../../functions/core/target.js';
 import type { TokenTenant } from '../../functions/core/tenant-environment.js';
 
@@ -45,6 +46,15 @@ export class ScriptedIsc implements IscClient {
     return Promise.resolve({ executionId: `exec-${this.triggers.length}` });
   }
 
+  /** identity id → manager (null: none); identities not listed are managed by DEFAULT_MANAGER. */
+  readonly managers = new Map<string, ManagerRef | null>();
+  readonly managerSearches: string[][] = [];
+
+  identityManagers(_target: unknown, _credentials: unknown, identityIds: readonly string[]): Promise<Map<string, ManagerRef | null>> {
+    this.managerSearches.push([...identityIds]);
+    return Promise.resolve(new Map(identityIds.map((id) => [id, this.managers.has(id) ? this.managers.get(id)! : DEFAULT_MANAGER])));
+  }
+
   tokenTenant(target: Target): Promise<TokenTenant> {
     return Promise.resolve({ org: this.tokenOrgs.get(target.id) ?? tenantName(target.tenant) ?? target.tenant, from: 'token' });
   }
@@ -75,6 +85,8 @@ export class ScriptedIsc implements IscClient {
     return counts;
   }
 }
+
+export const DEFAULT_MANAGER: ManagerRef = { id: 'id-manager', name: 'Maria Manager' };
 
 export const rateLimited = (retryAfterMs: number) => new IscError('isc_rate_limited', 'ISC answered 429 (Rate Limit Exceeded).', true, { status: 429, retryAfterMs });
 export const unavailable = () => new IscError('isc_unavailable', 'ISC answered 502.', true, { status: 502 });

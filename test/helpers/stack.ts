@@ -17,6 +17,7 @@ const never = () => Promise.reject(new Error('ISC must not be called in this sui
 /** An ISC client for suites that never call ISC (the poller is parked, no target has API credentials). */
 export const noIsc: IscClient & IscAdminClient = {
   resolveIdentities: never,
+  identityManagers: never,
   triggerWorkflow: never,
   createCampaign: never,
   workflowExecution: never,

@@ -69,8 +69,9 @@ async function settle(deliveryId: string): Promise<z.output<typeof DeliveryDetai
 }
 
 describe('Direct mode', () => {
-  it('refuses a workflow-mode target without a triggerUrl, naming the field', async () => {
-    const response = await stack.call('PUT', '/admin/targets/nope', { body: { environment: 'production', tenant: 'acme' } });
+  it('accepts a workflow-mode target without a triggerUrl (workflow install stores it), and still checks one that is given', async () => {
+    expect((await stack.call('PUT', '/admin/targets/nope', { body: { environment: 'production', tenant: 'acme' } })).status).toBe(201);
+    const response = await stack.call('PUT', '/admin/targets/nope2', { body: { environment: 'production', tenant: 'acme', triggerUrl: 'ftp://acme.example.com/x' } });
     expect(response.status).toBe(422);
     expect(response.error(ValidationIssues).details.issues[0]?.field).toBe('triggerUrl');
   });

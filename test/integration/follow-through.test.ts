@@ -34,8 +34,10 @@ beforeAll(async () => {
   await stack.call('PUT', '/admin/targets/prod/credentials/api', { body: PAT });
   await stack.call('PUT', '/admin/targets/nokey', { body: target });
   await stack.call('PUT', '/admin/targets/nokey/credentials/trigger', { body: TRIGGER_CLIENT });
-  await stack.call('PUT', '/admin/mappings/slack-production?skipSourceCheck=true', { body: slackMapping({ policy: { maxDaysActive: 0, cooldownDays: 0 } }) });
-  await stack.call('PUT', '/admin/mappings/teams-production?skipSourceCheck=true', { body: slackMapping({ application: 'Teams', instance: 'Teams-production', targetId: 'nokey', policy: { maxDaysActive: 0, cooldownDays: 0 } }) });
+  // One campaign per batch (a named reviewer); MANAGER batches, one campaign per manager, are followed in manager-campaigns.test.ts.
+  const campaign = { reviewer: { type: 'IDENTITY', id: 'id-reviewer' } };
+  await stack.call('PUT', '/admin/mappings/slack-production?skipSourceCheck=true', { body: slackMapping({ policy: { maxDaysActive: 0, cooldownDays: 0 }, campaign }) });
+  await stack.call('PUT', '/admin/mappings/teams-production?skipSourceCheck=true', { body: slackMapping({ application: 'Teams', instance: 'Teams-production', targetId: 'nokey', policy: { maxDaysActive: 0, cooldownDays: 0 }, campaign }) });
 });
 afterAll(async () => {
   await stack.close();

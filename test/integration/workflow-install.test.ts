@@ -8,10 +8,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HttpIscClient } from '../../functions/adapters/isc-client.js';
 import { readCredentials } from '../../functions/core/target.js';
 import type { IscSimulator } from '../../functions/local/isc-simulator.js';
-import { WorkflowInstallAnswer, WorkflowTestAnswer } from '../../functions/http/responses.js';
 import { API_CLIENT, executionInput, startFakeIsc, workflowInput } from '../helpers/fake-isc.js';
-
-import { ADMIN_TOKEN, startTestStack, type TestStack } from '../helpers/stack.js';
+import { ADMIN_TOKEN, slackMapping, startTestStack, webhookHeaders, type TestStack } from '../helpers/stack.js';
+import * as z from 'zod/mini';
+import { DeliveryDetail, WorkflowInstallAnswer, WorkflowTestAnswer } from '../../functions/http/responses.js';
 
 const PAT = { clientId: 'org-admin-pat', clientSecret: 'org-admin-secret-Hq2' };
 const HTTP_CLIENT = { clientId: 'workflow-http-pat', clientSecret: 'workflow-http-secret-9Lm' };
@@ -25,9 +25,10 @@ beforeAll(async () => {
   stack = await startTestStack({ isc: new HttpIscClient({ timeoutMs: 2000 }) });
   const target = { environment: 'production', tenant: 'acme-sim', mode: 'direct', tokenUrl: `${isc.url}/oauth/token`, apiBaseUrl: isc.url };
   for (const id of ['acme', 'app-client']) await stack.call('PUT', `/admin/targets/${id}`, { body: target });
-  await stack.call('PUT', '/admin/targets/acme', { body: { ...target, mode: 'workflow', triggerUrl: `${isc.url}/v3/workflows/execute/external/not-yet` } });
+  // Workflow targets without a triggerUrl: install stores it.
+  await stack.call('PUT', '/admin/targets/acme', { body: { ...target, mode: 'workflow' } });
   await stack.call('PUT', '/admin/targets/acme/credentials/api', { body: PAT });
-  await stack.call('PUT', '/admin/targets/app-client', { body: { ...target, mode: 'workflow', triggerUrl: `${isc.url}/v3/workflows/execute/external/not-yet` } });
+  await stack.call('PUT', '/admin/targets/app-client', { body: { ...target, mode: 'workflow' } });
   await stack.call('PUT', '/admin/targets/app-client/credentials/api', { body: API_CLIENT });
 });
 afterAll(async () => {
@@ -137,4 +138,38 @@ describe('CLI: usage-cert workflow install | test', () => {
     expect(failed.stdout).toContain('Step exploded');
     // Three CLI processes, each starting tsx: generous on a busy machine.
   }, 120_000);
+});
+
+describe('A workflow target before its install', () => {
+  it('holds its batches as AWAITING_INSTALL naming the command, retries nothing, and sends them when the enabling install stores the trigger URL', async () => {
+    const target = { environment: 'production', tenant: 'acme-sim', tokenUrl: `${isc.url}/oauth/token`, apiBaseUrl: isc.url };
+    expect((await stack.call('PUT', '/admin/targets/fresh', { body: target })).status).toBe(201);
+    await stack.call('PUT', '/admin/targets/fresh/credentials/api', { body: PAT });
+    await stack.call('PUT', '/admin/mappings/fresh-production?skipSourceCheck=true', { body: slackMapping({ instance: 'Fresh-production', targetId: 'fresh', policy: { maxDaysActive: 0, cooldownDays: 0 } }) });
+    const rows = [{ Email: 'alice@example.com', 'Days Active': 0, Instance: 'Fresh-production' }];
+    const accepted = await stack.call('POST', '/webhooks/saas-management', { body: rows, headers: webhookHeaders({ 'idempotency-key': 'before-install' }) });
+    const { deliveryId } = z.object({ deliveryId: z.string() }).parse(accepted.body);
+    const detail = async () => DeliveryDetail.parse((await stack.call('GET', `/admin/deliveries/${deliveryId}`)).body);
+    const executions = isc.state.executions.length;
+
+    for (let round = 0; round < 3; round++) await stack.poller.runOnce();
+    const held = await detail();
+    expect(held.status).toBe('HELD');
+    expect(held.batches[0]).toMatchObject({ status: 'AWAITING_INSTALL', attempts: 1, lastError: { code: 'workflow_not_installed' } });
+    expect(held.batches[0]!.lastError!.message).toContain('usage-cert workflow install fresh');
+    expect(isc.state.executions.length).toBe(executions);
+    const listed = await stack.call('GET', '/admin/deliveries?status=AWAITING_INSTALL');
+    expect(JSON.stringify(listed.body)).toContain(deliveryId);
+
+    // A disabled workflow would not run them: the first install keeps them held, the enabling one sends them.
+    const install = async (body: typeof INSTALL & { enable?: boolean }) => WorkflowInstallAnswer.parse((await stack.call('POST', '/admin/targets/fresh/workflow/install', { body })).body);
+    expect((await install(INSTALL)).released).toBe(0);
+    expect((await detail()).batches[0]!.status).toBe('AWAITING_INSTALL');
+    expect((await install({ ...INSTALL, enable: true })).released).toBe(1);
+    for (let round = 0; round < 20 && (await detail()).status === 'QUEUED'; round++) await stack.poller.runOnce();
+    const sent = await detail();
+    expect(sent.status).toBe('DISPATCHED');
+    expect(sent.batches[0]!.status).toBe('DISPATCHED');
+    expect(isc.state.executionCount(deliveryId, 1)).toBe(1);
+  });
 });

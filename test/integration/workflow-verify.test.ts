@@ -66,7 +66,7 @@ describe('Route: POST /admin/targets/{id}/workflow/verify', () => {
   it('catches a renamed attribute and names the tenant’s field, in every step that sets it', async () => {
     const response = await stack.call('POST', '/admin/targets/renamed/workflow/verify');
     expect(response.read(WorkflowVerifyAnswer).ok).toBe(false);
-    expect(response.read(WorkflowVerifyAnswer).findings).toHaveLength(4);
+    expect(response.read(WorkflowVerifyAnswer).findings).toHaveLength(3);
     expect(response.read(WorkflowVerifyAnswer).findings[0]).toMatchObject({ kind: 'unknown_attribute', attribute: 'duration', suggestion: 'campaignDuration', actionId: 'sp:create-campaign' });
   });
 
@@ -86,7 +86,7 @@ describe('CLI: usage-cert workflow verify', () => {
     const bad = await cli(['workflow', 'verify', 'renamed']);
     expect(bad.code).toBe(1);
     expect(bad.stdout).toContain('ok    sp:create-campaign');
-    expect(bad.stdout).toContain('FAIL  Step "Create Campaign For Managers" sets "duration", which sp:create-campaign does not have in your tenant; it has "campaignDuration", probably the same setting renamed.');
+    expect(bad.stdout).toContain('FAIL  Step "Create Campaign For Identity" sets "duration", which sp:create-campaign does not have in your tenant; it has "campaignDuration", probably the same setting renamed.');
     const good = await cli(['workflow', 'verify', 'current']);
     expect(good.code).toBe(0);
     expect(good.stdout).toContain('Every attribute the workflow sets exists in the tenant library.');

@@ -50,13 +50,14 @@ export function page(query: URLSearchParams, maxPageSize: number): { limit: numb
   return { limit, offset };
 }
 
-/** `email:("a@x" OR "b@x")`, `email:"a@x"` or `*`; undefined for anything else. */
-export function emailQuery(query: unknown): Set<string> | '*' | undefined {
+/** `email:("a@x" OR "b@x")`, `id:("a" OR "b")`, `email:"a@x"` or `*` (emails lower-cased); undefined for anything else. */
+export function identityQuery(query: unknown): { field: 'email' | 'id'; values: Set<string> } | '*' | undefined {
   if (typeof query !== 'string') return undefined;
   if (query.trim() === '*') return '*';
-  const match = /^\s*email:\s*(\(.*\)|"(?:[^"\\]|\\.)*")\s*$/s.exec(query);
+  const match = /^\s*(email|id):\s*(\(.*\)|"(?:[^"\\]|\\.)*")\s*$/s.exec(query);
   if (!match) return undefined;
-  return new Set([...match[1]!.matchAll(/"((?:[^"\\]|\\.)*)"/g)].map((quoted) => unescape(quoted[1]!).toLowerCase()));
+  const field = match[1] as 'email' | 'id';
+  return { field, values: new Set([...match[2]!.matchAll(/"((?:[^"\\]|\\.)*)"/g)].map((quoted) => (field === 'email' ? unescape(quoted[1]!).toLowerCase() : unescape(quoted[1]!)))) };
 }
 
 export function unescape(value: string): string {

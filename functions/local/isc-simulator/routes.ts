@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { DEFAULT_WORKFLOW_LIBRARY, type SimulatedLibraryAction } from '../simulated-workflow-library.js';
-import { b64, emailQuery, iscError, notFound, page, parseObject, publicAccount, publicCampaign, rateLimited, simulatedTenantId, unescape, type Answer } from './answers.js';
+import { b64, identityQuery, iscError, notFound, page, parseObject, publicAccount, publicCampaign, rateLimited, simulatedTenantId, unescape, type Answer } from './answers.js';
 import { nermUser, nermUserManagers, nermUsers } from './nerm.js';
 import type { IscSimulatorOptions, RecordedCall, SimulatedAccount, SimulatedCampaign, SimulatedClient, SimulatedIdentity, SimulatedSource, SimulatedWorkflow, SimulatorRoute, SimulatorState } from './state.js';
 
@@ -164,10 +164,10 @@ export class SimulatedTenant {
     if ('status' in paging) return paging;
     const parsed = parseObject(body) as { indices?: unknown; query?: { query?: unknown } } | undefined;
     if (!parsed || !Array.isArray(parsed.indices) || !parsed.indices.includes('identities')) return iscError(400, '400.1 Bad request content', 'Only the identities index is simulated.');
-    const emails = emailQuery(parsed.query?.query);
-    if (!emails) return iscError(400, '400.1 Bad request content', 'The simulator understands email:("a@x" OR "b@x") and * queries only.');
-    const hits = emails === '*' ? this.#identities : this.#identities.filter((identity) => emails.has(identity.email.toLowerCase()));
-    const items = hits.slice(paging.offset, paging.offset + paging.limit).map(({ id, name, email }) => ({ id, name, email, attributes: { email }, _type: 'identity' }));
+    const wanted = identityQuery(parsed.query?.query);
+    if (!wanted) return iscError(400, '400.1 Bad request content', 'The simulator understands email:("a@x" OR "b@x"), id:("a" OR "b") and * queries only.');
+    const hits = wanted === '*' ? this.#identities : this.#identities.filter((identity) => wanted.values.has(wanted.field === 'email' ? identity.email.toLowerCase() : identity.id));
+    const items = hits.slice(paging.offset, paging.offset + paging.limit).map(({ id, name, email, manager }) => ({ id, name, email, attributes: { email }, manager: manager ?? null, _type: 'identity' }));
     return { status: 200, body: items, headers: { 'X-Total-Count': String(hits.length) } };
   }
 

@@ -15,6 +15,8 @@ export interface SimulatedIdentity {
   id: string;
   name: string;
   email: string;
+  /** v3 IdentityDocument.manager as identity search returns it; absent or null: no manager. */
+  manager?: { id: string; name: string } | null;
 }
 /** An account on a source, correlated to an identity. */
 export interface SimulatedAccount {

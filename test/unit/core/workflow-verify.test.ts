@@ -18,7 +18,7 @@ describe('Function: verifyWorkflow', () => {
     const field = renamed.find((action) => action.id === 'sp:create-campaign')!.formFields.find((f) => f.name === 'reviewerIdentitiesToCertify')!;
     field.name = 'identitiesToCertify';
     const findings = verifyWorkflow(workflow, renamed);
-    expect(findings.map((f) => f.step)).toEqual(['Create Campaign For Governance Group', 'Create Campaign For Identity', 'Create Campaign For Managers', 'Create Campaign For Source Owner']);
+    expect(findings.map((f) => f.step)).toEqual(['Create Campaign For Governance Group', 'Create Campaign For Identity', 'Create Campaign For Source Owner']);
     expect(findings[0]).toEqual({
       step: 'Create Campaign For Governance Group',
       actionId: 'sp:create-campaign',

@@ -225,13 +225,17 @@ describe('workflows/inactive-users-certification.json', () => {
     expect(templated).toEqual([]);
   });
 
-  it('branches on every reviewer type of the contract', () => {
+  it('branches on every reviewer type of the contract but MANAGER, which the pipeline sends as one IDENTITY reviewer per manager', () => {
     const compared = Object.values(steps)
       .flatMap((step) => step.choiceList ?? [])
       .filter((c) => c['variableA.$'] === '$.trigger.input.campaign.reviewer.type')
       .map((c) => c.variableB);
     const reviewerTypes = (committedSchema.properties!.campaign!.properties!.reviewer!.properties!.type as { enum: string[] }).enum;
-    expect([...compared].sort()).toEqual([...reviewerTypes].sort());
+    expect([...compared].sort()).toEqual(reviewerTypes.filter((type) => type !== 'MANAGER').sort());
+    // A v3 MANAGER campaign reviews every identity in the tenant: no step may create one.
+    const created = Object.values(steps).filter((step) => step.actionId === 'sp:create-campaign').map((step) => step.attributes?.type);
+    expect(created.length).toBeGreaterThan(0);
+    expect(created).not.toContain('MANAGER');
   });
 
   it('emails a configurable owner and ends in a failure step whenever it cannot create the campaign', () => {
