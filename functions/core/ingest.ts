@@ -66,8 +66,6 @@ export interface IngestPlan {
   batches: () => Iterable<DispatchBatch>;
 }
 
-/** Batches staged per store call: one BatchWriteItem. */
-const STAGED_AT_ONCE = 25;
 
 export interface IngestResult {
   receipt: IngestResponse;
@@ -91,15 +89,9 @@ export async function ingestReport(report: IncomingReport, deps: IngestDeps): Pr
 
 /** Make a plan durable: batches staged, the delivery committed by a conditional put, batches released. */
 export async function commitPlan(plan: IngestPlan, identity: Pick<DeliveryIdentity, 'id' | 'contentHash'>, store: IngestStore): Promise<IngestResult> {
-  let staging: DispatchBatch[] = [];
-  for (const batch of plan.batches()) {
-    staging.push(batch);
-    if (staging.length === STAGED_AT_ONCE) {
-      await store.stageBatches(staging);
-      staging = [];
-    }
-  }
-  if (staging.length > 0) await store.stageBatches(staging);
+  // One batch per write, built just before it: a batch is up to BATCH_MAX_BYTES of users and several times that
+  // once marshalled, so holding more at once is what made a large report's memory grow with its batches.
+  for (const batch of plan.batches()) await store.stageBatches([batch]);
   if (!(await store.commitDelivery(plan.delivery))) {
     // A concurrent copy of this report committed first: drop our staged copy and answer as a duplicate.
     await store.discardBatches(plan.delivery);
