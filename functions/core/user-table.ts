@@ -116,7 +116,8 @@ export class UserTable implements Iterable<UserUsage> {
       if (code > 0x7f) return -(this.others.push(text) + 1);
       chunk[start + j] = code;
     }
-    chunk.writeUInt16LE(text.length, this.used);
+    chunk[start - 2] = text.length & 0xff;
+    chunk[start - 1] = text.length >>> 8;
     this.used = start + text.length;
     return ((this.chunks.length - 1) << CHUNK_BITS) | (start - 2);
   }
@@ -125,7 +126,7 @@ export class UserTable implements Iterable<UserUsage> {
     if (at < NONE) return this.others[-at - 2]!;
     const chunk = this.chunks[at >>> CHUNK_BITS]!;
     const offset = at & (CHUNK_BYTES - 1);
-    return chunk.toString('latin1', offset + 2, offset + 2 + chunk.readUInt16LE(offset));
+    return chunk.toString('latin1', offset + 2, offset + 2 + (chunk[offset]! | (chunk[offset + 1]! << 8)));
   }
 
   private dateId(date: string): number {
