@@ -62,7 +62,10 @@ export function checkDeliveryKey(key: string | undefined): void {
 /** Everything a plan needs besides the store writes: the delivery record and its batches. */
 export interface IngestPlan {
   delivery: Delivery;
-  /** Built one at a time as they are read: the batches of a large report never are all in memory at once. */
+  /**
+   * Built one at a time as they are read, once: the batches of a large report never are all in memory at once,
+   * and each instance's users are let go when its last batch is built.
+   */
   batches: () => Iterable<DispatchBatch>;
 }
 
@@ -92,16 +95,21 @@ export async function commitPlan(plan: IngestPlan, identity: Pick<DeliveryIdenti
   // One batch per write, built just before it: a batch is up to BATCH_MAX_BYTES of users and several times that
   // once marshalled, so holding more at once is what made a large report's memory grow with its batches.
   for (const batch of plan.batches()) await store.stageBatches([batch]);
-  if (!(await store.commitDelivery(plan.delivery))) {
+  return commitStaged(plan.delivery, identity, store);
+}
+
+/** After staging, only the delivery is needed: the plan (and the users it holds) is not kept through the writes below. */
+async function commitStaged(delivery: Delivery, identity: Pick<DeliveryIdentity, 'id' | 'contentHash'>, store: IngestStore): Promise<IngestResult> {
+  if (!(await store.commitDelivery(delivery))) {
     // A concurrent copy of this report committed first: drop our staged copy and answer as a duplicate.
-    await store.discardBatches(plan.delivery);
+    await store.discardBatches(delivery);
     const winner = await store.getDelivery(identity.id);
     if (!winner) throw new StoreUnavailableError(undefined, 'A concurrent delivery with this id is being written; retry shortly.');
     return duplicateOf(winner, identity);
   }
-  await store.releaseBatches(plan.delivery);
-  await store.recordReportsSeen(plan.delivery.instances, plan.delivery.id, plan.delivery.receivedAt);
-  return { receipt: responseOf(plan.delivery, false), delivery: plan.delivery };
+  await store.releaseBatches(delivery);
+  await store.recordReportsSeen(delivery.instances, delivery.id, delivery.receivedAt);
+  return { receipt: responseOf(delivery, false), delivery: delivery };
 }
 
 export type PlanReads = Pick<IngestStore, 'getMappings' | 'getTargets' | 'recentlySentEmails'>;
@@ -176,7 +184,14 @@ export async function planValidated(
     instances,
     batchCount,
   };
-  return { delivery, batches: () => plannedBatches(planned, delivery) };
+  let unread: PlannedInstance[] | undefined = planned;
+  const batches = () => {
+    if (!unread) throw new Error('A plan\'s batches are read once.');
+    const instances = unread;
+    unread = undefined;
+    return plannedBatches(instances, delivery);
+  };
+  return { delivery, batches };
 }
 
 /** One mapped instance's inactive users (indexes into its user table) and how many go into each of its batches. */
@@ -213,8 +228,9 @@ function* sizes(users: UserTable, indexes: readonly number[]): Iterable<number> 
   for (const i of indexes) yield userBytes(users.user(i));
 }
 
-function* plannedBatches(planned: readonly PlannedInstance[], delivery: Pick<Delivery, 'id' | 'writeId' | 'receivedAt' | 'batchCount'>): Iterable<DispatchBatch> {
-  for (const instance of planned) {
+/** Takes the instances out of `planned` one by one, so each one's user table can be collected once its batches are built. */
+function* plannedBatches(planned: PlannedInstance[], delivery: Pick<Delivery, 'id' | 'writeId' | 'receivedAt' | 'batchCount'>): Iterable<DispatchBatch> {
+  for (let instance = planned.shift(); instance; instance = planned.shift()) {
     let next = 0;
     for (const [i, length] of instance.lengths.entries()) {
       const users = instance.inactive.slice(next, next + length).map((u) => instance.group.users.user(u));
