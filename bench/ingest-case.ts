@@ -31,8 +31,11 @@ const reads: PlanReads = {
   recentlySentEmails: () => Promise.resolve(new Set<string>()),
 };
 const settings = { batchMaxBytes: DEFAULT_BATCH_MAX_BYTES, dedupeWindowMs: 86_400_000, maxRows: 1_000_000 };
-const ours = async () =>
-  planDelivery(await readReport({ body, bytes: body.length, contentType, query: {} }, { settings }), { id: 'bench', source: 'body' }, new Date('2026-11-26T00:00:00Z'), { store: reads, settings });
+// The plan builds its batches as they are staged: they are built here too, as ingest does.
+const ours = async () => {
+  const plan = await planDelivery(await readReport({ body, bytes: body.length, contentType, query: {} }, { settings }), { id: 'bench', source: 'body' }, new Date('2026-11-26T00:00:00Z'), { store: reads, settings });
+  return { delivery: plan.delivery, batches: [...plan.batches()] };
+};
 const baseline = () => (format === 'json' ? (JSON.parse(body) as unknown) : parseCsv(body, { columns: false }));
 
 const gc = (globalThis as { gc?: () => void }).gc ?? (() => undefined);

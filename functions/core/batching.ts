@@ -5,27 +5,28 @@ export const DEFAULT_BATCH_MAX_BYTES = 128 * 1024;
 export const IDENTITY_RESERVE_BYTES = 96;
 
 /**
- * Cut users into workflow inputs whose serialized `{"input": …}` stays under maxBytes once identity ids are
- * added. ISC documents no input limit, so batches are sized by bytes rather than by a row count.
+ * How many users go into each workflow input, in order, so that its serialized `{"input": …}` stays under
+ * maxBytes once identity ids are added; `userSizes` are the users' userBytes. ISC documents no input limit, so
+ * batches are sized by bytes rather than by a row count.
  */
-export function planBatches(users: readonly WorkflowUser[], envelope: BatchEnvelope, maxBytes = DEFAULT_BATCH_MAX_BYTES): WorkflowUser[][] {
+export function batchLengths(userSizes: Iterable<number>, envelope: BatchEnvelope, maxBytes = DEFAULT_BATCH_MAX_BYTES): number[] {
   const base = byteLength({ input: { ...batchInput(envelope, { index: 99_999, count: 99_999 }, []), identityIds: [], unmatchedCount: 9_999_999 } });
   const budget = maxBytes - base;
-  const batches: WorkflowUser[][] = [];
-  let current: WorkflowUser[] = [];
+  const lengths: number[] = [];
+  let current = 0;
   let used = 0;
-  for (const user of users) {
-    const size = userBytes(user) + 1 + IDENTITY_RESERVE_BYTES;
-    if (current.length > 0 && used + size > budget) {
-      batches.push(current);
-      current = [];
+  for (const userSize of userSizes) {
+    const size = userSize + 1 + IDENTITY_RESERVE_BYTES;
+    if (current > 0 && used + size > budget) {
+      lengths.push(current);
+      current = 0;
       used = 0;
     }
-    current.push(user);
+    current++;
     used += size;
   }
-  if (current.length > 0) batches.push(current);
-  return batches;
+  if (current > 0) lengths.push(current);
+  return lengths;
 }
 
 export function byteLength(value: unknown): number {

@@ -4,12 +4,13 @@ import { parseReport, bodyKind, type BodyKind, type ParsedReport, type ReportMet
 import { fieldForColumn } from './columns.js';
 import { validateReport, type InstanceGroup, type ValidatedReport } from './rows.js';
 import { applyCooldown, classifyUsers, cooldownStart } from './policy.js';
-import { planBatches } from './batching.js';
+import { batchLengths, userBytes } from './batching.js';
 import { environmentProblems, DEFAULT_CAMPAIGN_DAYS, type Exclusions, type Mapping } from './mapping.js';
 import type { Target } from './target.js';
 import type { Delivery, DispatchBatch, InstanceOutcome } from './delivery.js';
 import type { Clock, IngestStore } from './ports.js';
-import { batchInput, type BatchEnvelope, type WorkflowUser } from './workflow-input.js';
+import { batchInput, type BatchEnvelope } from './workflow-input.js';
+import type { UserTable } from './user-table.js';
 import { NO_PROFILES, type ReportProfiles } from './report-profile.js';
 import type { EnvironmentVocabulary } from './environment-names.js';
 
@@ -61,8 +62,13 @@ export function checkDeliveryKey(key: string | undefined): void {
 /** Everything a plan needs besides the store writes: the delivery record and its batches. */
 export interface IngestPlan {
   delivery: Delivery;
-  batches: DispatchBatch[];
+  /**
+   * Built one at a time as they are read, once: the batches of a large report never are all in memory at once,
+   * and each instance's users are let go when its last batch is built.
+   */
+  batches: () => Iterable<DispatchBatch>;
 }
+
 
 export interface IngestResult {
   receipt: IngestResponse;
@@ -86,17 +92,24 @@ export async function ingestReport(report: IncomingReport, deps: IngestDeps): Pr
 
 /** Make a plan durable: batches staged, the delivery committed by a conditional put, batches released. */
 export async function commitPlan(plan: IngestPlan, identity: Pick<DeliveryIdentity, 'id' | 'contentHash'>, store: IngestStore): Promise<IngestResult> {
-  await store.stageBatches(plan.batches);
-  if (!(await store.commitDelivery(plan.delivery))) {
+  // One batch per write, built just before it: a batch is up to BATCH_MAX_BYTES of users and several times that
+  // once marshalled, so holding more at once is what made a large report's memory grow with its batches.
+  for (const batch of plan.batches()) await store.stageBatches([batch]);
+  return commitStaged(plan.delivery, identity, store);
+}
+
+/** After staging, only the delivery is needed: the plan (and the users it holds) is not kept through the writes below. */
+async function commitStaged(delivery: Delivery, identity: Pick<DeliveryIdentity, 'id' | 'contentHash'>, store: IngestStore): Promise<IngestResult> {
+  if (!(await store.commitDelivery(delivery))) {
     // A concurrent copy of this report committed first: drop our staged copy and answer as a duplicate.
-    await store.discardBatches(plan.delivery);
+    await store.discardBatches(delivery);
     const winner = await store.getDelivery(identity.id);
     if (!winner) throw new StoreUnavailableError(undefined, 'A concurrent delivery with this id is being written; retry shortly.');
     return duplicateOf(winner, identity);
   }
-  await store.releaseBatches(plan.delivery);
-  await store.recordReportsSeen(plan.delivery.instances, plan.delivery.id, plan.delivery.receivedAt);
-  return { receipt: responseOf(plan.delivery, false), delivery: plan.delivery };
+  await store.releaseBatches(delivery);
+  await store.recordReportsSeen(delivery.instances, delivery.id, delivery.receivedAt);
+  return { receipt: responseOf(delivery, false), delivery: delivery };
 }
 
 export type PlanReads = Pick<IngestStore, 'getMappings' | 'getTargets' | 'recentlySentEmails'>;
@@ -141,21 +154,22 @@ export async function planValidated(
   const mappings = await deps.store.getMappings(keys);
   const targets = await deps.store.getTargets([...new Set([...mappings.values()].map((m) => m.targetId))]);
   const writeId = randomUUID().slice(0, 8);
-  const context = { deliveryId: identity.id, writeId, now, meta: parsed.meta };
+  const context = { deliveryId: identity.id, now, meta: parsed.meta };
 
   const instances: InstanceOutcome[] = [];
-  const batches: DispatchBatch[] = [];
+  const planned: PlannedInstance[] = [];
+  let batchCount = 0;
   for (const group of validated.groups) {
     const mapping = mappings.get(group.instanceKey);
     const target = mapping ? targets.get(mapping.targetId) : undefined;
     const outcome = resolveInstance(group, mapping, target, deps.settings.vocabulary);
     instances.push(outcome);
     if (!mapping || !target || outcome.status !== 'mapped') continue;
-    const planned = await planInstance(group, mapping, { ...context, period, firstIndex: batches.length }, deps);
-    Object.assign(outcome, planned.counts);
-    batches.push(...planned.batches);
+    const instance = await planInstance(group, mapping, { ...context, period, firstIndex: batchCount }, deps);
+    Object.assign(outcome, instance.counts);
+    planned.push(instance);
+    batchCount += instance.lengths.length;
   }
-  for (const batch of batches) batch.count = batches.length;
 
   const delivery: Delivery = {
     id: identity.id,
@@ -163,48 +177,79 @@ export async function planValidated(
     ...(identity.contentHash === undefined ? {} : { contentHash: identity.contentHash }),
     receivedAt: now.toISOString(),
     writeId,
-    status: batches.length > 0 ? 'QUEUED' : 'COMPLETE',
+    status: batchCount > 0 ? 'QUEUED' : 'COMPLETE',
     report: { name: parsed.meta.reportName, format, bytes, rows: validated.validRows + validated.rejectedRows, validRows: validated.validRows, period },
     rejectedCount: validated.rejectedRows,
     rejected: validated.rejected,
     instances,
-    batchCount: batches.length,
+    batchCount,
+  };
+  let unread: PlannedInstance[] | undefined = planned;
+  const batches = () => {
+    if (!unread) throw new Error('A plan\'s batches are read once.');
+    const instances = unread;
+    unread = undefined;
+    return plannedBatches(instances, delivery);
   };
   return { delivery, batches };
+}
+
+/** One mapped instance's inactive users (indexes into its user table) and how many go into each of its batches. */
+interface PlannedInstance {
+  group: InstanceGroup;
+  targetId: string;
+  envelope: BatchEnvelope;
+  inactive: number[];
+  lengths: number[];
+  firstIndex: number;
+  counts: Pick<InstanceOutcome, 'inactiveUsers' | 'excluded' | 'cooledDown' | 'unclassified' | 'batches'>;
 }
 
 /** One mapped instance: its users classified by the mapping's policy, the inactive ones cut into batches. */
 async function planInstance(
   group: InstanceGroup,
   mapping: Mapping,
-  context: { deliveryId: string; writeId: string; now: Date; meta: ReportMeta; period: Delivery['report']['period']; firstIndex: number },
+  context: { deliveryId: string; now: Date; meta: ReportMeta; period: Delivery['report']['period']; firstIndex: number },
   deps: { store: PlanReads; settings: IngestSettings },
-): Promise<{ counts: Pick<InstanceOutcome, 'inactiveUsers' | 'excluded' | 'cooledDown' | 'unclassified' | 'batches'>; batches: DispatchBatch[] }> {
-  const { deliveryId, writeId, now } = context;
+): Promise<PlannedInstance> {
+  const { deliveryId, now } = context;
   const candidates = classifyUsers(group.users, mapping.policy, { now, globalExclude: deps.settings.globalExclude });
-  const asked = candidates.inactive.map((user) => user.email);
-  const recentlySent = mapping.policy.cooldownDays === 0 || asked.length === 0 ? new Set<string>() : await deps.store.recentlySentEmails(group.instanceKey, asked, cooldownStart(mapping.policy, now).toISOString());
-  const classes = applyCooldown(candidates, recentlySent);
-  const users: WorkflowUser[] = classes.inactive;
+  const asked = mapping.policy.cooldownDays === 0 ? [] : candidates.inactive.map((i) => group.users.email(i));
+  const recentlySent = asked.length === 0 ? new Set<string>() : await deps.store.recentlySentEmails(group.instanceKey, asked, cooldownStart(mapping.policy, now).toISOString());
+  const classes = applyCooldown(candidates, group.users, recentlySent);
   const envelope = batchEnvelope(deliveryId, mapping, context.period, context.meta, now);
-  const planned = planBatches(users, envelope, deps.settings.batchMaxBytes);
-  const batches = planned.map(
-    (batchUsers, i): DispatchBatch => ({
-      deliveryId,
-      writeId,
-      index: context.firstIndex + i,
-      count: 0,
-      instanceKey: group.instanceKey,
-      targetId: mapping.targetId,
-      status: 'STAGED',
-      attempts: 0,
-      createdAt: now.toISOString(),
-      updatedAt: now.toISOString(),
-      input: batchInput(envelope, { index: i + 1, count: planned.length }, batchUsers),
-    }),
-  );
-  const counts = { inactiveUsers: users.length, excluded: classes.excluded, cooledDown: classes.cooledDown, unclassified: classes.unclassified, batches: planned.length };
-  return { counts, batches };
+  // Users are sized here and built again per batch: holding them all built is what a large report cannot afford.
+  const lengths = batchLengths(sizes(group.users, classes.inactive), envelope, deps.settings.batchMaxBytes);
+  const counts = { inactiveUsers: classes.inactive.length, excluded: classes.excluded, cooledDown: classes.cooledDown, unclassified: classes.unclassified, batches: lengths.length };
+  return { group, targetId: mapping.targetId, envelope, inactive: classes.inactive, lengths, firstIndex: context.firstIndex, counts };
+}
+
+function* sizes(users: UserTable, indexes: readonly number[]): Iterable<number> {
+  for (const i of indexes) yield userBytes(users.user(i));
+}
+
+/** Takes the instances out of `planned` one by one, so each one's user table can be collected once its batches are built. */
+function* plannedBatches(planned: PlannedInstance[], delivery: Pick<Delivery, 'id' | 'writeId' | 'receivedAt' | 'batchCount'>): Iterable<DispatchBatch> {
+  for (let instance = planned.shift(); instance; instance = planned.shift()) {
+    let next = 0;
+    for (const [i, length] of instance.lengths.entries()) {
+      const users = instance.inactive.slice(next, next + length).map((u) => instance.group.users.user(u));
+      next += length;
+      yield {
+        deliveryId: delivery.id,
+        writeId: delivery.writeId,
+        index: instance.firstIndex + i,
+        count: delivery.batchCount,
+        instanceKey: instance.group.instanceKey,
+        targetId: instance.targetId,
+        status: 'STAGED',
+        attempts: 0,
+        createdAt: delivery.receivedAt,
+        updatedAt: delivery.receivedAt,
+        input: batchInput(instance.envelope, { index: i + 1, count: instance.lengths.length }, users),
+      };
+    }
+  }
 }
 
 function resolveInstance(group: InstanceGroup, mapping: Mapping | undefined, target: Target | undefined, vocabulary?: EnvironmentVocabulary): InstanceOutcome {

@@ -85,7 +85,7 @@ export function rowValidator(report: Pick<ParsedReport, 'meta'>): RowValidator {
         byName.set(row.instance, group);
       }
       group.rowCount++;
-      group.users.add(row);
+      group.users.add(row.email, row.name, row.daysActive, row.lastActive);
     },
     finish() {
       const validRows = rows - rejectedRows;

@@ -2,65 +2,131 @@ import type { UserUsage } from './rows.js';
 
 const NONE = -1;
 const INITIAL_USERS = 256;
+/** Per user, in `fields`: hash, email text, name text (NONE when absent), days active and last-active date id (NONE when absent). */
+const STRIDE = 5;
+const HASH = 0;
+const EMAIL = 1;
+const NAME = 2;
+const DAYS = 3;
+const LAST = 4;
+const CHUNK_BITS = 18;
+const CHUNK_BYTES = 1 << CHUNK_BITS;
+/** Longer than any valid email or name (254 / 512), so a text always fits one chunk with its length byte pair. */
+const MAX_TEXT = 16_384;
 
 /**
- * The users of one instance, merged by email (the most activity wins), kept in parallel arrays rather than an
- * object and a Map entry per user: every user has to be remembered until the report ends (a duplicate may come
- * last), and a 1M-row report held as objects in a Map took ~190 MB of heap. Here a user costs its email string,
- * a few typed-array cells and a slot of an open-addressing hash table (emails compared as strings, so no hash
- * collision merges two people). Iterating builds each user's object on the way, for the policy to keep only the
- * inactive ones.
+ * The users of one instance, merged by email (the most activity wins), held as numbers and bytes rather than an
+ * object and two strings per user: every user has to be remembered until the report ends (a duplicate may come
+ * last), and a 1M-row report held as objects in a Map took ~190 MB of heap, as strings in arrays ~110 MB. Here a
+ * user costs 20 bytes of fields, 8 of hash slots and its email and name as ASCII bytes (with a 2-byte length) in
+ * 256 KiB chunks (no copy as they fill); the rare text with other characters is kept as a string, so every text
+ * reads back exactly. Emails are compared as text, so no hash collision merges two people. Values are read by
+ * index (`email(i)` …), building strings only for the users a caller asks about.
  */
 export class UserTable implements Iterable<UserUsage> {
   private count = 0;
-  private readonly emails: string[] = [];
-  private readonly names: Array<string | undefined> = [];
-  private hashes = new Int32Array(INITIAL_USERS);
-  private days = new Int32Array(INITIAL_USERS);
-  /** Index into `dates`, NONE when absent: reports repeat a few hundred dates, so each is kept once. */
-  private last = new Int32Array(INITIAL_USERS);
-  private readonly dates: string[] = [];
-  private readonly dateIndex = new Map<string, number>();
+  private fields = new Int32Array(INITIAL_USERS * STRIDE);
   /** Slots hold user index + 1 (0 = empty); kept at most half full. */
   private slots = new Int32Array(INITIAL_USERS * 2);
+  private readonly chunks: Buffer[] = [];
+  private used = CHUNK_BYTES;
+  /** Texts that are not plain ASCII, referred to by -(index + 2) (NONE is -1). */
+  private readonly others: string[] = [];
+  /** Reports repeat a few hundred dates, so each is kept once. */
+  private readonly dates: string[] = [];
+  private readonly dateIndex = new Map<string, number>();
 
   get size(): number {
     return this.count;
   }
 
-  add(user: UserUsage): void {
-    const hash = stringHash(user.email);
+  add(email: string, name: string | undefined, daysActive: number | undefined, lastActive: string | undefined): void {
+    const hash = stringHash(email);
     const mask = this.slots.length - 1;
     let slot = hash & mask;
     for (let held = this.slots[slot]!; held !== 0; slot = (slot + 1) & mask, held = this.slots[slot]!) {
-      if (this.hashes[held - 1] === hash && this.emails[held - 1] === user.email) return this.merge(held - 1, user);
+      if (this.fields[(held - 1) * STRIDE + HASH] === hash && this.email(held - 1) === email) return this.merge(held - 1, name, daysActive, lastActive);
     }
     const i = this.count++;
-    if (this.count === this.days.length) this.grow();
-    this.emails.push(user.email);
-    this.names.push(user.name);
-    this.hashes[i] = hash;
-    this.days[i] = user.daysActive ?? NONE;
-    this.last[i] = user.lastActive === undefined ? NONE : this.dateId(user.lastActive);
+    if (this.count * STRIDE === this.fields.length) this.grow();
+    const at = i * STRIDE;
+    this.fields[at + HASH] = hash;
+    this.fields[at + EMAIL] = this.put(email);
+    this.fields[at + NAME] = name === undefined ? NONE : this.put(name);
+    this.fields[at + DAYS] = daysActive ?? NONE;
+    this.fields[at + LAST] = lastActive === undefined ? NONE : this.dateId(lastActive);
     // The slot found above is still free unless the table just grew.
     this.slots[this.slots.length - 1 === mask ? slot : this.freeSlot(hash)] = i + 1;
   }
 
+  email(i: number): string {
+    return this.text(this.fields[i * STRIDE + EMAIL]!);
+  }
+
+  name(i: number): string | undefined {
+    const at = this.fields[i * STRIDE + NAME]!;
+    return at === NONE ? undefined : this.text(at);
+  }
+
+  daysActive(i: number): number | undefined {
+    const days = this.fields[i * STRIDE + DAYS]!;
+    return days === NONE ? undefined : days;
+  }
+
+  lastActive(i: number): string | undefined {
+    const id = this.fields[i * STRIDE + LAST]!;
+    return id === NONE ? undefined : this.dates[id];
+  }
+
+  /** User i as an object (fields absent stay absent). */
+  user(i: number): UserUsage {
+    const user: UserUsage = { email: this.email(i) };
+    const name = this.name(i);
+    if (name !== undefined) user.name = name;
+    const days = this.daysActive(i);
+    if (days !== undefined) user.daysActive = days;
+    const last = this.lastActive(i);
+    if (last !== undefined) user.lastActive = last;
+    return user;
+  }
+
   *[Symbol.iterator](): Iterator<UserUsage> {
-    for (let i = 0; i < this.count; i++) {
-      const user: UserUsage = { email: this.emails[i]! };
-      if (this.names[i] !== undefined) user.name = this.names[i];
-      if (this.days[i] !== NONE) user.daysActive = this.days[i];
-      if (this.last[i] !== NONE) user.lastActive = this.dates[this.last[i]!];
-      yield user;
-    }
+    for (let i = 0; i < this.count; i++) yield this.user(i);
   }
 
   // Duplicates within one instance: the most activity wins, so nobody is certified on a partial row.
-  private merge(i: number, user: UserUsage): void {
-    if (user.daysActive !== undefined) this.days[i] = Math.max(this.days[i] === NONE ? 0 : this.days[i]!, user.daysActive);
-    if (user.lastActive !== undefined && (this.last[i] === NONE || user.lastActive > this.dates[this.last[i]!]!)) this.last[i] = this.dateId(user.lastActive);
-    this.names[i] ??= user.name;
+  private merge(i: number, name: string | undefined, daysActive: number | undefined, lastActive: string | undefined): void {
+    const at = i * STRIDE;
+    if (daysActive !== undefined) this.fields[at + DAYS] = Math.max(this.fields[at + DAYS] === NONE ? 0 : this.fields[at + DAYS]!, daysActive);
+    if (lastActive !== undefined && (this.fields[at + LAST] === NONE || lastActive > this.dates[this.fields[at + LAST]!]!)) this.fields[at + LAST] = this.dateId(lastActive);
+    if (name !== undefined && this.fields[at + NAME] === NONE) this.fields[at + NAME] = this.put(name);
+  }
+
+  /** Store a text: its position (chunk, offset) or, when not plain ASCII, its place among `others`. */
+  private put(text: string): number {
+    if (text.length > MAX_TEXT) throw new RangeError(`UserTable keeps texts up to ${MAX_TEXT} characters`);
+    if (this.used + 2 + text.length > CHUNK_BYTES) {
+      this.chunks.push(Buffer.allocUnsafe(CHUNK_BYTES));
+      this.used = 0;
+    }
+    const chunk = this.chunks[this.chunks.length - 1]!;
+    const start = this.used + 2;
+    for (let j = 0; j < text.length; j++) {
+      const code = text.charCodeAt(j);
+      if (code > 0x7f) return -(this.others.push(text) + 1);
+      chunk[start + j] = code;
+    }
+    chunk[start - 2] = text.length & 0xff;
+    chunk[start - 1] = text.length >>> 8;
+    this.used = start + text.length;
+    return ((this.chunks.length - 1) << CHUNK_BITS) | (start - 2);
+  }
+
+  private text(at: number): string {
+    if (at < NONE) return this.others[-at - 2]!;
+    const chunk = this.chunks[at >>> CHUNK_BITS]!;
+    const offset = at & (CHUNK_BYTES - 1);
+    return chunk.toString('latin1', offset + 2, offset + 2 + (chunk[offset]! | (chunk[offset + 1]! << 8)));
   }
 
   private dateId(date: string): number {
@@ -80,12 +146,11 @@ export class UserTable implements Iterable<UserUsage> {
   }
 
   private grow(): void {
-    const size = this.days.length * 2;
-    this.hashes = resized(this.hashes, size);
-    this.days = resized(this.days, size);
-    this.last = resized(this.last, size);
-    this.slots = new Int32Array(size * 2);
-    for (let i = 0; i < this.count - 1; i++) this.slots[this.freeSlot(this.hashes[i]!)] = i + 1;
+    const bigger = new Int32Array(this.fields.length * 2);
+    bigger.set(this.fields);
+    this.fields = bigger;
+    this.slots = new Int32Array((bigger.length / STRIDE) * 2);
+    for (let i = 0; i < this.count - 1; i++) this.slots[this.freeSlot(this.fields[i * STRIDE + HASH]!)] = i + 1;
   }
 }
 
@@ -94,10 +159,4 @@ function stringHash(text: string): number {
   let hash = 0x811c9dc5;
   for (let j = 0; j < text.length; j++) hash = Math.imul(hash ^ text.charCodeAt(j), 0x01000193);
   return hash;
-}
-
-function resized(array: Int32Array, size: number): Int32Array<ArrayBuffer> {
-  const bigger = new Int32Array(size);
-  bigger.set(array);
-  return bigger;
 }

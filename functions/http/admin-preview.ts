@@ -36,7 +36,9 @@ export function previewRoute(deps: AdminDeps & { maxBodyBytes: number }): Route 
         { body: body.toString('utf8'), bytes: body.length, contentType: request.headers['content-type'], query: mapping && !query.instance ? { ...query, instance: mapping.instance } : query },
         { settings: deps.settings, profiles: async () => compileProfiles(await deps.store.listReportProfiles()) },
       );
-      const { delivery, batches } = await planDelivery(read, { id: 'preview', source: 'body' }, now, deps);
+      const plan = await planDelivery(read, { id: 'preview', source: 'body' }, now, deps);
+      const { delivery } = plan;
+      const batches = [...plan.batches()];
       const shown = delivery.instances.filter((outcome) => !mapping || outcome.instanceKey === mapping.instanceKey);
       const mappings = await deps.store.getMappings(shown.map((outcome) => outcome.instanceKey));
       const instances = shown.map((outcome) => {

@@ -25,8 +25,7 @@ export async function startEmbeddedDynamoDb(tableName: string, dataDir?: string,
   engine.listen(0, '127.0.0.1');
   await once(engine, 'listening');
   const endpoint = `http://127.0.0.1:${(engine.address() as AddressInfo).port}`;
-  const raw = new DynamoDBClient({ endpoint, region: 'local', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
-  await ensureTables(raw, tableName, { auditTableName });
+  const raw = await tablesAt(endpoint, tableName, auditTableName);
   return {
     endpoint,
     raw,
@@ -36,4 +35,21 @@ export async function startEmbeddedDynamoDb(tableName: string, dataDir?: string,
       raw.destroy();
     },
   };
+}
+
+/**
+ * An engine that runs in another process (the large-report benchmark keeps it apart, as the table is remote on
+ * AWS, so each process's memory is its own), the tables created; requests are counted as this client sends them.
+ */
+export async function connectDynamoDb(endpoint: string, tableName: string, auditTableName?: string): Promise<EmbeddedDynamoDb> {
+  const raw = await tablesAt(endpoint, tableName, auditTableName);
+  let requests = 0;
+  raw.middlewareStack.add((next) => (args) => (requests++, next(args)), { step: 'build' });
+  return { endpoint, raw, requests: () => requests, close: () => Promise.resolve(raw.destroy()) };
+}
+
+async function tablesAt(endpoint: string, tableName: string, auditTableName?: string): Promise<DynamoDBClient> {
+  const raw = new DynamoDBClient({ endpoint, region: 'local', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+  await ensureTables(raw, tableName, { auditTableName });
+  return raw;
 }

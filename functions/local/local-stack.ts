@@ -16,7 +16,7 @@ import { adminRoutes, publicRoutes } from '../http/routes.js';
 import { compileProfiles } from '../core/report-profile.js';
 import { consoleRoutes } from '../http/console-route.js';
 import { createNodeServer } from '../http/node-server.js';
-import { startEmbeddedDynamoDb } from './embedded-dynamodb.js';
+import { connectDynamoDb, startEmbeddedDynamoDb } from './embedded-dynamodb.js';
 import { startPoller, type Poller } from './poller.js';
 import { repairIndexes } from './repair-indexes.js';
 import { migrateSeenItems } from './migrate-seen-items.js';
@@ -46,6 +46,8 @@ export interface LocalStackOptions {
   oidc?: { auth: ConsoleAuth; signIn: ConsoleSignIn };
   /** The large-report URL's body limit (API Gateway's 10 MB when absent; benchmarks raise it). */
   largeBodyBytes?: number;
+  /** A DynamoDB engine running in another process, used instead of starting one in this process. */
+  dynamoEndpoint?: string;
 }
 
 export interface LocalStack {
@@ -65,7 +67,9 @@ export interface LocalStack {
 export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
   const { config, log } = options;
   const clock = options.clock ?? { now: () => new Date() };
-  const dynamo = await startEmbeddedDynamoDb(config.TABLE_NAME, options.dataDir, config.AUDIT_TABLE_NAME);
+  const dynamo = options.dynamoEndpoint
+    ? await connectDynamoDb(options.dynamoEndpoint, config.TABLE_NAME, config.AUDIT_TABLE_NAME)
+    : await startEmbeddedDynamoDb(config.TABLE_NAME, options.dataDir, config.AUDIT_TABLE_NAME);
   const client = documentClient(dynamo.raw);
   if (options.dataDir) {
     const repaired = await repairIndexes(client, config.TABLE_NAME);

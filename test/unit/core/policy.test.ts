@@ -1,15 +1,30 @@
 /** Pure core: which users are inactive, excluded or cooling down (policy.ts) and how they are batched (batching.ts). */
 import { describe, expect, it } from 'vitest';
 import { applyCooldown, classifyUsers, cooldownStart } from '../../../functions/core/policy.js';
-import { byteLength, planBatches, userBytes, IDENTITY_RESERVE_BYTES } from '../../../functions/core/batching.js';
+import { byteLength, batchLengths, userBytes, IDENTITY_RESERVE_BYTES } from '../../../functions/core/batching.js';
+import { UserTable } from '../../../functions/core/user-table.js';
+import type { UserUsage } from '../../../functions/core/rows.js';
 import { batchInput, type BatchEnvelope } from '../../../functions/core/workflow-input.js';
 
 const now = new Date('2026-11-26T00:00:00Z');
 
+function tableOf(users: UserUsage[]): UserTable {
+  const table = new UserTable();
+  for (const u of users) table.add(u.email, u.name, u.daysActive, u.lastActive);
+  return table;
+}
+
+/** classifyUsers on a table of `users`, the inactive ones read back as emails. */
+function classify(users: UserUsage[], ...rest: Parameters<typeof classifyUsers> extends [unknown, ...infer R] ? R : never) {
+  const table = tableOf(users);
+  const result = classifyUsers(table, ...rest);
+  return { table, result, emails: result.inactive.map((i) => table.email(i)) };
+}
+
 describe('Function: classifyUsers', () => {
   it('marks users at or below maxDaysActive inactive and the rest active', () => {
-    const result = classifyUsers([{ email: 'a@x.com', daysActive: 0 }, { email: 'b@x.com', daysActive: 2 }, { email: 'c@x.com', daysActive: 3 }], { maxDaysActive: 2 }, { now });
-    expect(result.inactive.map((u) => u.email)).toEqual(['a@x.com', 'b@x.com']);
+    const { result, emails } = classify([{ email: 'a@x.com', daysActive: 0 }, { email: 'b@x.com', daysActive: 2 }, { email: 'c@x.com', daysActive: 3 }], { maxDaysActive: 2 }, { now });
+    expect(emails).toEqual(['a@x.com', 'b@x.com']);
     expect(result.active).toBe(1);
   });
 
@@ -19,27 +34,27 @@ describe('Function: classifyUsers', () => {
       { email: 'recent@x.com', lastActive: '2026-11-20T00:00:00.000Z' },
       { email: 'lastonly@x.com', lastActive: '2026-05-01T00:00:00.000Z' },
     ];
-    const result = classifyUsers(users, { maxDaysActive: 0, inactiveForDays: 90 }, { now });
-    expect(result.inactive.map((u) => u.email)).toEqual(['old@x.com', 'lastonly@x.com']);
+    const { result, emails } = classify(users, { maxDaysActive: 0, inactiveForDays: 90 }, { now });
+    expect(emails).toEqual(['old@x.com', 'lastonly@x.com']);
     expect(result.active).toBe(1);
   });
 
   it('counts users it cannot judge (only Last Active, no inactiveForDays) as unclassified', () => {
-    const result = classifyUsers([{ email: 'a@x.com', lastActive: '2020-01-01T00:00:00.000Z' }], { maxDaysActive: 0 }, { now });
+    const { result } = classify([{ email: 'a@x.com', lastActive: '2020-01-01T00:00:00.000Z' }], { maxDaysActive: 0 }, { now });
     expect(result).toMatchObject({ inactive: [], unclassified: 1 });
   });
 
   it('applies mapping and global exclusions by email and by domain, subdomains included', () => {
     const users = ['keep@x.com', 'boss@x.com', 'c1@contractors.x.com', 'c2@eu.contractors.x.com', 'svc@robots.io'].map((email) => ({ email, daysActive: 0 }));
-    const result = classifyUsers(users, { maxDaysActive: 0, exclude: { emails: ['BOSS@x.com'], domains: ['contractors.x.com'] } }, { now, globalExclude: { domains: ['robots.io'] } });
-    expect(result.inactive.map((u) => u.email)).toEqual(['keep@x.com']);
+    const { result, emails } = classify(users, { maxDaysActive: 0, exclude: { emails: ['BOSS@x.com'], domains: ['contractors.x.com'] } }, { now, globalExclude: { domains: ['robots.io'] } });
+    expect(emails).toEqual(['keep@x.com']);
     expect(result.excluded).toBe(4);
   });
 
   it('skips inactive users sent recently (cooldown) and counts them; the rest of the classification stays', () => {
-    const classes = classifyUsers([{ email: 'a@x.com', daysActive: 0 }, { email: 'b@x.com', daysActive: 0 }, { email: 'c@x.com', daysActive: 5 }], { maxDaysActive: 0 }, { now });
-    const result = applyCooldown(classes, new Set(['a@x.com', 'c@x.com']));
-    expect(result.inactive.map((u) => u.email)).toEqual(['b@x.com']);
+    const { table, result: classes } = classify([{ email: 'a@x.com', daysActive: 0 }, { email: 'b@x.com', daysActive: 0 }, { email: 'c@x.com', daysActive: 5 }], { maxDaysActive: 0 }, { now });
+    const result = applyCooldown(classes, table, new Set(['a@x.com', 'c@x.com']));
+    expect(result.inactive.map((i) => table.email(i))).toEqual(['b@x.com']);
     expect(result).toMatchObject({ cooledDown: 1, active: 1 });
   });
 
@@ -49,7 +64,7 @@ describe('Function: classifyUsers', () => {
   });
 });
 
-describe('Function: planBatches', () => {
+describe('Function: batchLengths', () => {
   const envelope: BatchEnvelope = {
     deliveryId: 'd-1',
     instance: { application: 'Slack', name: 'Slack-production', environment: 'production' },
@@ -59,6 +74,11 @@ describe('Function: planBatches', () => {
     campaign: { name: 'n', description: 'd', deadline: '2026-12-10T00:00:00.000Z', duration: '14d', reviewer: { type: 'MANAGER' } },
   };
   const users = Array.from({ length: 500 }, (_, i) => ({ email: `user${i}@example.com`, name: `User Number ${i}`, daysActive: 0 }));
+  /** The users cut into batches of the planned lengths. */
+  const planBatches = (list: UserUsage[], ...rest: [BatchEnvelope, number?]) => {
+    let next = 0;
+    return batchLengths(list.map(userBytes), ...rest).map((length) => list.slice(next, (next += length)));
+  };
 
   it('keeps every batch, once identity ids are added, under the byte limit and loses nobody', () => {
     const maxBytes = 16 * 1024;
