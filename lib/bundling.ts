@@ -17,3 +17,12 @@ export const RUNTIME_ONLY_MODULES = [
 
 /** ESM output needs `require` for the CommonJS parts of dependencies. */
 export const ESM_REQUIRE_BANNER = "import { createRequire } from 'module'; const require = createRequire(import.meta.url);";
+
+/**
+ * Commands that copy project files into a function's package at the same relative paths (NodejsFunction's
+ * afterBundling hook runs them on this machine, no Docker). Files read at run time rather than bundled keep the
+ * bundle, which is parsed at every cold start, inside its budget.
+ */
+export function copyIntoPackage(paths: readonly string[]): (inputDir: string, outputDir: string) => string[] {
+  return (inputDir, outputDir) => paths.flatMap((path) => [`mkdir -p "${outputDir}/${path.slice(0, path.lastIndexOf('/'))}"`, `cp "${inputDir}/${path}" "${outputDir}/${path}"`]);
+}

@@ -12,7 +12,8 @@ import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { PENDING_BATCH_FILTER } from '../functions/aws/dispatch-stream.js';
-import { ESM_REQUIRE_BANNER, RUNTIME_ONLY_MODULES } from './bundling.js';
+import { DOCUMENT_PATHS } from '../functions/adapters/project-documents.js';
+import { ESM_REQUIRE_BANNER, RUNTIME_ONLY_MODULES, copyIntoPackage } from './bundling.js';
 import type { StageConfig } from './config.js';
 import type { Secrets } from './secrets.js';
 
@@ -122,6 +123,8 @@ export class Functions extends Construct {
       memorySize: 512,
       timeout: API_TIMEOUT,
       environment: { ...common, ADMIN_AUTH: 'iam', ...(config.iscAllowedHosts ? { ISC_ALLOWED_HOSTS: config.iscAllowedHosts } : {}) },
+      // Served (GET /openapi.json) and sent (workflow install) from files: functions/adapters/project-documents.ts.
+      packagedFiles: Object.values(DOCUMENT_PATHS),
     }, config, table);
     secrets.grantManageTargetCredentials(this.admin);
     // The configuration writer: every item, but still no Scan.
@@ -187,7 +190,7 @@ export class Functions extends Construct {
     id: string,
     entry: string,
     description: string,
-    options: { memorySize: number; timeout: Duration; environment: Record<string, string>; retryAttempts?: number },
+    options: { memorySize: number; timeout: Duration; environment: Record<string, string>; retryAttempts?: number; packagedFiles?: readonly string[] },
     config: StageConfig,
     /** The table the function reads (its indexes are acknowledged for cdk-nag); none for a function that does not. */
     table?: Table,
@@ -215,7 +218,9 @@ export class Functions extends Construct {
       role,
       logGroup,
       tracing: Tracing.ACTIVE,
-      bundling: BUNDLING,
+      bundling: options.packagedFiles
+        ? { ...BUNDLING, commandHooks: { beforeBundling: () => [], beforeInstall: () => [], afterBundling: copyIntoPackage(options.packagedFiles) } }
+        : BUNDLING,
       ...(options.retryAttempts === undefined ? {} : { retryAttempts: options.retryAttempts }),
     });
 
