@@ -13,7 +13,7 @@ import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { PENDING_BATCH_FILTER } from '../functions/aws/dispatch-stream.js';
 import { DOCUMENT_PATHS } from '../functions/adapters/project-documents.js';
-import { ESM_REQUIRE_BANNER, RUNTIME_ONLY_MODULES, copyIntoPackage } from './bundling.js';
+import { ESM_REQUIRE_BANNER, copyIntoPackage, externalModules } from './bundling.js';
 import type { StageConfig } from './config.js';
 import type { Secrets } from './secrets.js';
 
@@ -21,8 +21,8 @@ const PROJECT_ROOT = fileURLToPath(new URL('..', import.meta.url));
 
 /**
  * Same options as bench/packages.ts (which measured them): ESM for our ESM sources (+ the createRequire
- * banner for CommonJS dependencies), minified, node22, the AWS SDK v3 bundled (module init ~40 ms vs
- * ~85–130 ms with the runtime's SDK; bundles stay under 400 KiB — numbers in docs/deploy.md), local
+ * banner for CommonJS dependencies), minified, node22, the AWS SDK v3 bundled but for lib/bundling.ts's
+ * externals (module init about half that with the runtime's SDK; every bundle ≤ 400 KiB, bench/results/latest.md), local
  * esbuild only, source maps beside the bundle (sourcesContent left out to keep the zip small).
  */
 const BUNDLING: BundlingOptions = {
@@ -33,7 +33,6 @@ const BUNDLING: BundlingOptions = {
   sourcesContent: false,
   mainFields: ['module', 'main'],
   banner: ESM_REQUIRE_BANNER,
-  externalModules: RUNTIME_ONLY_MODULES,
   forceDockerBundling: false,
   // esbuild's per-file size lines stay out of synth output (test/infra/bundle.test.ts reports sizes).
   logLevel: LogLevel.WARNING,
@@ -218,9 +217,11 @@ export class Functions extends Construct {
       role,
       logGroup,
       tracing: Tracing.ACTIVE,
-      bundling: options.packagedFiles
-        ? { ...BUNDLING, commandHooks: { beforeBundling: () => [], beforeInstall: () => [], afterBundling: copyIntoPackage(options.packagedFiles) } }
-        : BUNDLING,
+      bundling: {
+        ...BUNDLING,
+        externalModules: externalModules(entry),
+        ...(options.packagedFiles ? { commandHooks: { beforeBundling: () => [], beforeInstall: () => [], afterBundling: copyIntoPackage(options.packagedFiles) } } : {}),
+      },
       ...(options.retryAttempts === undefined ? {} : { retryAttempts: options.retryAttempts }),
     });
 
