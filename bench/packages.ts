@@ -51,7 +51,7 @@ function bundle(entry: string, name: string, sdkExternal: boolean): string {
 /** Import time in a fresh process; the handler's cold-start configuration comes from a stub environment. */
 function initMs(file: string): number {
   const samples: number[] = [];
-  const env = { ...process.env, TABLE_NAME: 'bench', WEBHOOK_SECRET_ARN: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:bench', AWS_REGION: 'eu-west-1', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' };
+  const env = { ...process.env, TABLE_NAME: 'bench', WEBHOOK_SECRET_ARN: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:bench', LARGE_REPORT_BUCKET: 'bench-large-reports', AWS_REGION: 'eu-west-1', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' };
   for (let i = 0; i < 10; i++) {
     const out = execFileSync(process.execPath, ['--input-type=module', '-e', `const t = performance.now(); await import(${JSON.stringify(`./${file}`)}); console.log(performance.now() - t);`], { env, encoding: 'utf8' });
     samples.push(Number(out.trim()));
