@@ -1,3 +1,5 @@
+import { dirname } from 'node:path';
+
 /**
  * How every Lambda function is bundled (the CDK stack and bench/packages.ts share this).
  *
@@ -39,5 +41,5 @@ export const ESM_REQUIRE_BANNER = "import { createRequire } from 'module'; const
  * bundle, which is parsed at every cold start, inside its budget.
  */
 export function copyIntoPackage(paths: readonly string[]): (inputDir: string, outputDir: string) => string[] {
-  return (inputDir, outputDir) => paths.flatMap((path) => [`mkdir -p "${outputDir}/${path.slice(0, path.lastIndexOf('/'))}"`, `cp "${inputDir}/${path}" "${outputDir}/${path}"`]);
+  return (inputDir, outputDir) => paths.flatMap((path) => [`mkdir -p "${dirname(`${outputDir}/${path}`)}"`, `cp "${inputDir}/${path}" "${outputDir}/${path}"`]);
 }
