@@ -7,14 +7,17 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildSync } from 'esbuild';
-import { ESM_REQUIRE_BANNER, RUNTIME_ONLY_MODULES } from '../lib/bundling.js';
+import { ESM_REQUIRE_BANNER, externalModules } from '../lib/bundling.js';
 
 const OUT = join('bench', '.tmp');
+/** As lib/functions.ts deploys them (bundled with the same externals; the admin package also carries two JSON documents, read on request). */
 const ENTRIES: Array<[string, string]> = [
   ['ingest (webhook)', 'functions/ingest-handler.ts'],
   ['dispatch', 'functions/dispatch-handler.ts'],
   ['sweep', 'functions/sweep-handler.ts'],
   ['admin', 'functions/admin-handler.ts'],
+  ['large ingest (S3 event)', 'functions/large-ingest-handler.ts'],
+  ['large-report authorizer', 'functions/large-authorizer-handler.ts'],
   ['reference: sailpoint-api-client', 'bench/reference-handler.ts'],
 ];
 
@@ -30,7 +33,7 @@ interface PackageResult {
 function bundle(entry: string, name: string, sdkExternal: boolean): string {
   const outfile = join(OUT, `${name.replace(/[^a-z]+/gi, '-')}${sdkExternal ? '-sdk-external' : ''}.mjs`);
   buildSync({
-    external: sdkExternal ? ['@aws-sdk/*'] : RUNTIME_ONLY_MODULES,
+    external: sdkExternal ? ['@aws-sdk/*'] : externalModules(entry),
     entryPoints: [entry],
     outfile,
     bundle: true,
@@ -48,7 +51,7 @@ function bundle(entry: string, name: string, sdkExternal: boolean): string {
 /** Import time in a fresh process; the handler's cold-start configuration comes from a stub environment. */
 function initMs(file: string): number {
   const samples: number[] = [];
-  const env = { ...process.env, TABLE_NAME: 'bench', WEBHOOK_SECRET_ARN: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:bench', AWS_REGION: 'eu-west-1', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' };
+  const env = { ...process.env, TABLE_NAME: 'bench', WEBHOOK_SECRET_ARN: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:bench', LARGE_REPORT_BUCKET: 'bench-large-reports', AWS_REGION: 'eu-west-1', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' };
   for (let i = 0; i < 10; i++) {
     const out = execFileSync(process.execPath, ['--input-type=module', '-e', `const t = performance.now(); await import(${JSON.stringify(`./${file}`)}); console.log(performance.now() - t);`], { env, encoding: 'utf8' });
     samples.push(Number(out.trim()));

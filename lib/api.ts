@@ -106,7 +106,7 @@ export class Api extends Construct {
     this.webhookMethod = this.restApi.root.addResource(webhooks).addResource(saasManagement).addMethod('POST', ingest, none);
     const health = this.restApi.root.addResource('health').addMethod('GET', ingest, none);
     const admin = new LambdaIntegration(props.admin, { allowTestInvoke: false });
-    // The admin function builds the document from the route table it holds (the ingest bundle has no room for it).
+    // The admin function serves the committed docs/openapi.json, which its package carries (lib/functions.ts).
     const openApi = this.restApi.root.addResource('openapi.json').addMethod('GET', admin, none);
     this.publicMethods = [this.webhookMethod, health, openApi];
 

@@ -12,7 +12,8 @@ import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { PENDING_BATCH_FILTER } from '../functions/aws/dispatch-stream.js';
-import { ESM_REQUIRE_BANNER, RUNTIME_ONLY_MODULES } from './bundling.js';
+import { DOCUMENT_PATHS } from '../functions/adapters/project-documents.js';
+import { ESM_REQUIRE_BANNER, copyIntoPackage, externalModules } from './bundling.js';
 import type { StageConfig } from './config.js';
 import type { Secrets } from './secrets.js';
 
@@ -20,8 +21,8 @@ const PROJECT_ROOT = fileURLToPath(new URL('..', import.meta.url));
 
 /**
  * Same options as bench/packages.ts (which measured them): ESM for our ESM sources (+ the createRequire
- * banner for CommonJS dependencies), minified, node22, the AWS SDK v3 bundled (module init ~40 ms vs
- * ~85–130 ms with the runtime's SDK; bundles stay under 400 KiB — numbers in docs/deploy.md), local
+ * banner for CommonJS dependencies), minified, node22, the AWS SDK v3 bundled but for lib/bundling.ts's
+ * externals (module init about half that with the runtime's SDK; every bundle ≤ 400 KiB, bench/results/latest.md), local
  * esbuild only, source maps beside the bundle (sourcesContent left out to keep the zip small).
  */
 const BUNDLING: BundlingOptions = {
@@ -32,7 +33,6 @@ const BUNDLING: BundlingOptions = {
   sourcesContent: false,
   mainFields: ['module', 'main'],
   banner: ESM_REQUIRE_BANNER,
-  externalModules: RUNTIME_ONLY_MODULES,
   forceDockerBundling: false,
   // esbuild's per-file size lines stay out of synth output (test/infra/bundle.test.ts reports sizes).
   logLevel: LogLevel.WARNING,
@@ -122,6 +122,8 @@ export class Functions extends Construct {
       memorySize: 512,
       timeout: API_TIMEOUT,
       environment: { ...common, ADMIN_AUTH: 'iam', ...(config.iscAllowedHosts ? { ISC_ALLOWED_HOSTS: config.iscAllowedHosts } : {}) },
+      // Served (GET /openapi.json) and sent (workflow install) from files: functions/adapters/project-documents.ts.
+      packagedFiles: Object.values(DOCUMENT_PATHS),
     }, config, table);
     secrets.grantManageTargetCredentials(this.admin);
     // The configuration writer: every item, but still no Scan.
@@ -187,7 +189,7 @@ export class Functions extends Construct {
     id: string,
     entry: string,
     description: string,
-    options: { memorySize: number; timeout: Duration; environment: Record<string, string>; retryAttempts?: number },
+    options: { memorySize: number; timeout: Duration; environment: Record<string, string>; retryAttempts?: number; packagedFiles?: readonly string[] },
     config: StageConfig,
     /** The table the function reads (its indexes are acknowledged for cdk-nag); none for a function that does not. */
     table?: Table,
@@ -215,7 +217,11 @@ export class Functions extends Construct {
       role,
       logGroup,
       tracing: Tracing.ACTIVE,
-      bundling: BUNDLING,
+      bundling: {
+        ...BUNDLING,
+        externalModules: externalModules(entry),
+        ...(options.packagedFiles ? { commandHooks: { beforeBundling: () => [], beforeInstall: () => [], afterBundling: copyIntoPackage(options.packagedFiles) } } : {}),
+      },
       ...(options.retryAttempts === undefined ? {} : { retryAttempts: options.retryAttempts }),
     });
 

@@ -1,4 +1,5 @@
-import { JwtVerifier } from 'aws-jwt-verify';
+// The subpath, not the package root: the root also bundles the Cognito and ALB verifiers.
+import { JwtVerifier } from 'aws-jwt-verify/jwt-verifier';
 import { FetchError, JwksNotAvailableInCacheError, JwtBaseError, JwtExpiredError, NonRetryableFetchError } from 'aws-jwt-verify/error';
 import { SimpleJwksCache } from 'aws-jwt-verify/jwk';
 import type { Fetcher } from 'aws-jwt-verify/https';

@@ -40,13 +40,26 @@ export function awsRoot(fn: AwsFunction, env: Record<string, string | undefined>
   return awsDeps(fn, loadAwsConfig(env, REQUIRED[fn]), { dynamo: documentClient(), secretsManager: new SecretsManagerClient({}) });
 }
 
-/** Everything the handlers share, from a validated configuration and the SDK clients (tests pass their own). */
-export function awsDeps(fn: AwsFunction, config: AwsConfig, clients: { dynamo: DynamoDBDocumentClient; secretsManager: SecretsManagerClient }): AwsRoot {
+/** The root of a function that reads no secret (large ingest): without Secrets Manager, whose client its bundle then leaves out. */
+export function awsStoreRoot(fn: AwsFunction, env: Record<string, string | undefined> = process.env): StoreRoot {
+  return storeDeps(fn, loadAwsConfig(env, REQUIRED[fn]), documentClient());
+}
+
+type StoreRoot = Pick<AwsRoot, 'config' | 'log' | 'clock' | 'store'>;
+
+function storeDeps(fn: AwsFunction, config: AwsConfig, dynamo: DynamoDBDocumentClient): StoreRoot {
   return {
     config,
     log: createLogger(fn, config.LOG_LEVEL),
     clock: { now: () => new Date() },
-    store: createDynamoStore({ client: clients.dynamo, tableName: config.TABLE_NAME, auditTableName: config.AUDIT_TABLE_NAME, retentionDays: config.RETENTION_DAYS }),
+    store: createDynamoStore({ client: dynamo, tableName: config.TABLE_NAME, auditTableName: config.AUDIT_TABLE_NAME, retentionDays: config.RETENTION_DAYS }),
+  };
+}
+
+/** Everything the handlers share, from a validated configuration and the SDK clients (tests pass their own). */
+export function awsDeps(fn: AwsFunction, config: AwsConfig, clients: { dynamo: DynamoDBDocumentClient; secretsManager: SecretsManagerClient }): AwsRoot {
+  return {
+    ...storeDeps(fn, config, clients.dynamo),
     secrets: new SecretsManagerStore({ client: clients.secretsManager }),
     secretIdFor: (targetId, kind) => `${config.TARGET_SECRET_PREFIX}${targetId}/${kind}`,
     // Without a secret no webhook call is accepted (only the functions that take them require one).

@@ -1,6 +1,6 @@
 import type { Delivery, DispatchBatch, BatchKey, BatchStatus } from './delivery.js';
 import type { LibraryAction } from './workflow-verify.js';
-import type { ExecutionEvent, WorkflowRequest } from './workflow-install.js';
+import type { ExecutionEvent, WorkflowFile, WorkflowRequest } from './workflow-install.js';
 import type { Mapping } from './mapping.js';
 import type { ReportProfile } from './report-profile.js';
 import type { Credentials, Target } from './target.js';
@@ -187,4 +187,14 @@ export interface ObjectStore {
   /** The body as a stream of chunks, so a reader holds one chunk at a time. */
   get(key: string): Promise<{ meta: StoredReportMeta; body: AsyncIterable<Uint8Array>; bytes: number }>;
   delete(key: string): Promise<void>;
+}
+
+/**
+ * The committed documents the admin routes serve or send: docs/openapi.json and the importable workflow. They are
+ * read from files when first asked for, not bundled: in the admin bundle they cost ~50 KiB of its 400 KiB budget
+ * (the generator and zod's JSON Schema code, the workflow as an object literal).
+ */
+export interface ProjectDocuments {
+  openApi: () => Promise<unknown>;
+  workflow: () => Promise<WorkflowFile>;
 }

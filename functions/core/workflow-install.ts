@@ -40,7 +40,7 @@ export interface WorkflowRequest {
   trigger: { type: 'EXTERNAL'; attributes: { name?: string; description?: string } };
 }
 
-interface WorkflowFile extends WorkflowDefinition {
+export interface WorkflowFile extends WorkflowDefinition {
   name: string;
   description: string;
   trigger: { type: string; attributes?: { name?: string; description?: string } };

@@ -1,7 +1,7 @@
 import * as z from 'zod/mini';
 import { AppError, badRequest, unprocessable } from '../core/errors.js';
 import { parseOrThrow } from '../core/validation.js';
-import type { AdminStore, Clock, IscAdminClient, IscClient, SecretStore } from '../core/ports.js';
+import type { AdminStore, Clock, IscAdminClient, IscClient, ProjectDocuments, SecretStore } from '../core/ports.js';
 import type { AuditEntry } from '../core/types.js';
 import type { CredentialKind } from '../core/target.js';
 import type { IngestSettings } from '../core/ingest.js';
@@ -20,6 +20,8 @@ export interface AdminDeps {
   iscHosts: IscHostPolicy;
   /** Ingest's settings: the preview plans with them, and their vocabulary reads instance and tenant names. */
   settings: IngestSettings;
+  /** docs/openapi.json and the importable workflow, read from files rather than bundled. */
+  documents: ProjectDocuments;
 }
 
 /** allowNameMismatch (mapping or target) is a confirmation, so it must say why. */

@@ -1,4 +1,3 @@
-import workflow from '../../workflows/inactive-users-certification.json' with { type: 'json' };
 import { unprocessable } from '../core/errors.js';
 import { assertIscUrls } from '../core/isc-hosts.js';
 import { releaseAwaitingInstall } from '../core/awaiting-install.js';
@@ -43,6 +42,7 @@ function workflowVerifyRoute(deps: AdminDeps): Route {
       } catch (error) {
         return iscFailure(error, "read the tenant's workflow library", 'give the target API credentials of a personal access token with sp:workflow:read');
       }
+      const workflow = await deps.documents.workflow();
       const used = new Set(workflowActionIds(workflow));
       const findings = verifyWorkflow(workflow, library.filter((action) => used.has(action.id)));
       const actions = [...used].map((id) => ({ id, fields: library.find((action) => action.id === id)?.formFields.map((field) => field.name) ?? null }));
@@ -76,7 +76,7 @@ function workflowInstallRoute(deps: AdminDeps): Route {
       let installed: { workflowId: string; created: boolean };
       let trigger: Awaited<ReturnType<AdminDeps['isc']['createWorkflowTrigger']>>;
       try {
-        installed = await deps.isc.installWorkflow(target, credentials, installableWorkflow(workflow, target.apiBaseUrl, install));
+        installed = await deps.isc.installWorkflow(target, credentials, installableWorkflow(await deps.documents.workflow(), target.apiBaseUrl, install));
         trigger = await deps.isc.createWorkflowTrigger(target, credentials, installed.workflowId);
       } catch (error) {
         return iscFailure(error, 'install the workflow', WORKFLOW_ACCESS);

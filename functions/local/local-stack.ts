@@ -9,6 +9,7 @@ import { createDynamoStore, type DynamoStore } from '../adapters/dynamodb-store.
 import { documentClient } from '../adapters/dynamodb-table.js';
 import { FileSecretStore } from '../adapters/file-secret-store.js';
 import type { RateLedger } from '../adapters/rate-limiter.js';
+import { projectDocuments } from '../adapters/project-documents.js';
 import { createRouter } from '../http/router.js';
 import type { ConsoleAuth } from '../http/console-auth.js';
 import type { ConsoleSignIn } from '../http/console-route.js';
@@ -89,6 +90,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     ...publicRoutes({ store, clock, settings, maxBodyBytes: config.MAX_BODY_BYTES, largeReports }),
     ...adminRoutes({
       store, secrets, clock, settings, maxBodyBytes: config.MAX_BODY_BYTES, matchThreshold: config.MATCH_THRESHOLD_PERCENT / 100, isc,
+      documents: projectDocuments(new URL('../../', import.meta.url)),
       secretIdFor: (targetId, kind) => `targets/${targetId}/${kind}`,
       // The simulator and test fakes listen on plain http on this machine; Lambda never allows it.
       iscHosts: { allowedHosts: config.ISC_ALLOWED_HOSTS, allowLoopbackHttp: true },

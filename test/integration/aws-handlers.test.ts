@@ -18,6 +18,7 @@ import { apiGatewayEvent } from '../fixtures/api-gateway-event.js';
 import { loadAwsConfig } from '../../functions/adapters/config.js';
 import { documentClient } from '../../functions/adapters/dynamodb-table.js';
 import { FileObjectStore } from '../../functions/adapters/file-object-store.js';
+import { projectDocuments } from '../../functions/adapters/project-documents.js';
 import type { DynamoDBStreamEvent } from 'aws-lambda';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { count, embeddedMetrics, type MetricValue, type MetricsPublisher } from '../../functions/adapters/metrics.js';
@@ -58,7 +59,7 @@ beforeAll(async () => {
   };
   deps = (fn) => awsDeps(fn, config, clients);
   ingest = makeIngestHandler({ ...deps('ingest'), metrics: ingestMetrics });
-  admin = makeAdminHandler(deps('admin'));
+  admin = makeAdminHandler({ ...deps('admin'), documents: projectDocuments(new URL('../../', import.meta.url)) });
 });
 afterAll(async () => {
   sm.restore();
