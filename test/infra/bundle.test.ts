@@ -9,7 +9,7 @@ import { DOCUMENT_PATHS } from '../../functions/adapters/project-documents.js';
 import { RUNTIME_SDK_CLIENTS } from '../../lib/bundling.js';
 import type { UsageCertificationStack } from '../../lib/stack.js';
 import { apiGatewayEvent } from '../fixtures/api-gateway-event.js';
-import { logicalId, synth, type Synthesized } from './synth.js';
+import { logicalId, resourceOf, synth, type Synthesized } from './synth.js';
 
 /**
  * The one synth that really bundles (local esbuild through NodejsFunction, as `npx cdk synth` does), then
@@ -23,8 +23,9 @@ const BUDGET = 400 * KiB;
 /**
  * Still over the budget, capped where it stands so it cannot grow: admin (preview with csv-parse and the ingest
  * core, the ISC client, the console's JWT verifier and both SDK clients) needs a decision that issue #12 records.
+ * 451 KiB after the cuts of #12, 454.5 KiB once the NERM URL and MANAGER campaign views landed.
  */
-const OVER_BUDGET: Partial<Record<FunctionName, number>> = { admin: 452 * KiB };
+const OVER_BUDGET: Partial<Record<FunctionName, number>> = { admin: 456 * KiB };
 
 const FUNCTIONS = {
   ingest: { entry: 'functions/ingest-handler.ts', of: (stack: UsageCertificationStack) => stack.functions.ingest },
@@ -56,7 +57,7 @@ afterAll(() => {
 
 /** The staged asset directory is named after the asset hash, which is also the uploaded zip's key. */
 function packageOf(fn: FunctionName): string {
-  const resource = AssetCode.parse(bundled.template.toJSON().Resources[logicalId(FUNCTIONS[fn].of(bundled.stack))]);
+  const resource = resourceOf(bundled.template, logicalId(FUNCTIONS[fn].of(bundled.stack)), AssetCode);
   return join(outdir, `asset.${resource.Properties.Code.S3Key.replace(/\.zip$/, '')}`);
 }
 const bundleOf = (fn: FunctionName): string => join(packageOf(fn), 'index.mjs');
