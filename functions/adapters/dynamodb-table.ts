@@ -59,6 +59,8 @@ export const keys = {
   sent: (instanceKey: string, email: string) => ({ pk: `SENT#${instanceKey}`, sk: email }),
   /** email → ISC identity id in one tenant (the identity directory cache); the tenant key keeps tenants apart. */
   identity: (tenantKey: string, email: string) => ({ pk: `IDENTITY#${tenantKey}`, sk: email }),
+  /** An identity's manager in one tenant, for MANAGER batches (dynamodb-identities.ts). */
+  manager: (tenantKey: string, identityId: string) => ({ pk: `MANAGER#${tenantKey}`, sk: identityId }),
   /** The shared ISC rate limit of one client: its current slice and the slots taken (dynamodb-rate-slots.ts). */
   rateLimit: (key: string) => ({ pk: `RATE#${key}`, sk: 'RATE' }),
 };

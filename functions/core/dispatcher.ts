@@ -12,7 +12,7 @@ import { redriveStalePending } from './redrive.js';
 import { identityTenantKey, staleIdentities } from './identity-directory.js';
 import { lookUpNonEmployees, type NonEmployeeDirectory } from './non-employees.js';
 import { awaitingInstall } from './awaiting-install.js';
-import { managerProgressFields, managerTransition, sendManagerCampaigns, type ManagerProgress } from './manager-campaigns.js';
+import { cachedManagerLookup, managerProgressFields, managerTransition, sendManagerCampaigns, type ManagerProgress } from './manager-campaigns.js';
 
 export interface DispatchSettings {
   maxAttempts: number;
@@ -132,8 +132,8 @@ export async function dispatchBatch(key: BatchKey, deps: DispatcherDeps): Promis
     // MANAGER: one campaign per manager with the manager as individual reviewer (core/manager-campaigns.ts). Without
     // identity ids (no API client) there is nothing to group: the workflow reports the batch to its owner as before.
     if (input.campaign.reviewer.type === 'MANAGER' && resolved.mode === 'resolved') {
-      const apiCredentials = () => readCredentials(deps.secrets, sendTo, 'api');
-      const transition = managerTransition(await sendManagerCampaigns(batch, input, { isc: deps.isc, target, apiCredentials }, send, managerProgress), resolved.unmatched, now, listed);
+      const managersOf = cachedManagerLookup(sendTo, { ...deps, cacheMs: deps.settings.identityCacheMs, apiCredentials: () => readCredentials(deps.secrets, sendTo, 'api') });
+      const transition = managerTransition(await sendManagerCampaigns(batch, input, managersOf, send, managerProgress), resolved.unmatched, now, listed);
       return await settle({ ...transition, ...nonEmployees }, transition.status === 'DISPATCHED' ? 'dispatched' : 'failed');
     }
     return await settle({ status: 'DISPATCHED', executionId: await send(input), unmatched: resolved.unmatched, identityResolution: resolved.mode, ...nonEmployees }, 'dispatched');

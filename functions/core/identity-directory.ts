@@ -1,4 +1,5 @@
 import { IscError } from './errors.js';
+import type { ManagerRef } from './manager-campaigns.js';
 import type { Target } from './target.js';
 
 /**
@@ -12,6 +13,10 @@ export interface IdentityDirectory {
   cacheIdentities(tenantKey: string, found: ReadonlyMap<string, string>, expiresAtIso: string): Promise<void>;
   /** Drop entries ISC said are wrong (an identity it no longer knows). */
   forgetIdentities(tenantKey: string, emails: readonly string[]): Promise<void>;
+  /** The cached managers of these identity ids (a MANAGER batch's grouping) that have not expired; misses are absent. */
+  cachedManagers(tenantKey: string, identityIds: readonly string[], nowIso: string): Promise<Map<string, ManagerRef>>;
+  /** Remember managers found by a search until `expiresAtIso`. */
+  cacheManagers(tenantKey: string, found: ReadonlyMap<string, ManagerRef>, expiresAtIso: string): Promise<void>;
 }
 
 /**

@@ -1,8 +1,10 @@
 import type { DispatchBatch } from './delivery.js';
 import type { CampaignOutcome, ExecutionOutcome } from './follow-up.js';
-import type { IscClient } from './ports.js';
+import type { IdentityDirectory } from './identity-directory.js';
+import type { Clock, IscClient } from './ports.js';
 import type { BatchTransition } from './types.js';
 import type { Credentials, Target } from './target.js';
+import { identityTenantKey } from './identity-directory.js';
 import { filterString, partSuffix, type WorkflowInput } from './workflow-input.js';
 
 /** An identity's manager as ISC's identity search document names it (v3 IdentityDocument.manager: id, name). */
@@ -99,19 +101,19 @@ export interface ManagerProgress {
 }
 
 /**
- * Send a resolved MANAGER batch as one campaign per manager: the managers come from one identity search over the
- * batch's identity ids (the groups of an earlier attempt are reused as they are), then each group not sent yet
+ * Send a resolved MANAGER batch as one campaign per manager: the managers come from `managersOf` (the directory
+ * cache, then an identity search over the rest of the batch's identity ids) (the groups of an earlier attempt are reused as they are), then each group not sent yet
  * is sent through `send` (the trigger, or direct mode's campaign) and its execution id recorded in `progress`.
  */
 export async function sendManagerCampaigns(
   batch: Pick<DispatchBatch, 'campaigns' | 'withoutManager'>,
   input: WorkflowInput,
-  lookup: { isc: Pick<IscClient, 'identityManagers'>; target: Target; apiCredentials: () => Promise<Credentials> },
+  managersOf: (identityIds: readonly string[]) => Promise<ReadonlyMap<string, ManagerRef | null>>,
   send: (input: WorkflowInput) => Promise<string>,
   progress: ManagerProgress,
 ): Promise<ManagerGroups> {
   const earlier = batch.campaigns?.length ? { campaigns: batch.campaigns, withoutManager: batch.withoutManager ?? [] } : undefined;
-  const groups = earlier ?? groupByManager(input, await lookup.isc.identityManagers(lookup.target, await lookup.apiCredentials(), input.identityIds));
+  const groups = earlier ?? groupByManager(input, await managersOf(input.identityIds));
   const campaigns = [...groups.campaigns];
   progress.groups = { ...groups, campaigns };
   for (const [i, campaign] of campaigns.entries()) {
@@ -119,4 +121,27 @@ export async function sendManagerCampaigns(
     campaigns[i] = { ...campaign, executionId: await send(managerCampaignInput(input, campaign)) };
   }
   return progress.groups;
+}
+
+/**
+ * The managers of a MANAGER batch's identities: the tenant's directory cache first, then one identity search for
+ * the rest. Found managers are kept as long as identity ids are (IDENTITY_CACHE_DAYS), so a recurring report costs
+ * no manager search either; an identity without a manager is searched again next time, as one may be set any day.
+ */
+export function cachedManagerLookup(
+  target: Target,
+  deps: { store: Pick<IdentityDirectory, 'cachedManagers' | 'cacheManagers'>; isc: Pick<IscClient, 'identityManagers'>; clock: Clock; cacheMs: number; apiCredentials: () => Promise<Credentials> },
+): (identityIds: readonly string[]) => Promise<Map<string, ManagerRef | null>> {
+  return async (identityIds) => {
+    const tenantKey = identityTenantKey(target);
+    const now = deps.clock.now();
+    const managers = new Map<string, ManagerRef | null>(await deps.store.cachedManagers(tenantKey, identityIds, now.toISOString()));
+    const missing = identityIds.filter((id) => !managers.has(id));
+    if (missing.length === 0) return managers;
+    const found = await deps.isc.identityManagers(target, await deps.apiCredentials(), missing);
+    const named = new Map([...found].flatMap(([id, manager]) => (manager ? [[id, manager] as const] : [])));
+    if (named.size > 0) await deps.store.cacheManagers(tenantKey, named, new Date(now.getTime() + deps.cacheMs).toISOString());
+    for (const [id, manager] of found) managers.set(id, manager);
+    return managers;
+  };
 }

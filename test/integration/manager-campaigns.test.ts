@@ -131,6 +131,18 @@ describe('MANAGER reviewer: one campaign per manager', () => {
     expect(delivery.batches[0]!.withoutManager).toEqual([]);
   });
 
+  it('a later report of the same people searches ISC for neither their identities nor their managers (directory cache)', async () => {
+    const searches = isc.state.count('search');
+    const deliveryId = await deliver('Slack-production', [0, 1, 2], 'managers-cached');
+    const delivery = await settled(deliveryId);
+    expect(delivery.status).toBe('DISPATCHED');
+    expect(inputsOf(deliveryId).map((input) => ({ reviewer: input.campaign.reviewer.id, identityIds: input.identityIds }))).toEqual([
+      { reviewer: ANN.id, identityIds: ['id-0', 'id-2'] },
+      { reviewer: BEN.id, identityIds: ['id-1'] },
+    ]);
+    expect(isc.state.count('search')).toBe(searches);
+  });
+
   it('direct mode: creates one campaign per manager through /v3/campaigns, each reviewed by its manager', async () => {
     const before = new Set(isc.state.campaigns.keys());
     const deliveryId = await deliver('Teams-production', [0, 1, 2, 3], 'managers-direct');
