@@ -9,6 +9,11 @@ import type { Log } from '../functions/core/ports.js';
 
 export const quiet: Log = { debug() {}, info() {}, warn() {}, error() {}, child: () => quiet };
 export const BENCH_WEBHOOK_SECRET = 'bench-webhook-secret';
+/**
+ * The one manager of every simulated identity: mappings default to the MANAGER reviewer, which sends one campaign
+ * per manager, so one manager keeps a batch one campaign (one trigger) as the figures before MANAGER grouping had.
+ */
+export const BENCH_MANAGER = { id: 'id-bench-manager', name: 'Bench Manager' };
 const ADMIN_TOKEN = 'bench-admin-token';
 
 /**

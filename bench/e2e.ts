@@ -8,7 +8,7 @@
 import { request } from 'undici';
 import { loadConfig } from '../functions/adapters/config.js';
 import { startIscSimulator } from '../functions/local/isc-simulator.js';
-import { BENCH_WEBHOOK_SECRET, startBenchStack } from './bench-stack.js';
+import { BENCH_MANAGER, BENCH_WEBHOOK_SECRET, startBenchStack } from './bench-stack.js';
 import { generateRows, toJsonReport } from './report-generator.js';
 
 const REPORTS = 20;
@@ -24,7 +24,7 @@ const workload = (run: number) => Array.from({ length: REPORTS }, (_, r) => toJs
 
 export async function runE2eBench(): Promise<{ table: string }> {
   const people = [1, 2].flatMap((run) => Array.from({ length: REPORTS * ROWS }, (_, n) => email(run, Math.floor(n / ROWS), n % ROWS)));
-  const identities = [...new Set(people)].map((address, n) => ({ id: `id-${n}`, name: `U ${n}`, email: address }));
+  const identities = [...new Set(people)].map((address, n) => ({ id: `id-${n}`, name: `U ${n}`, email: address, manager: BENCH_MANAGER }));
   const isc = await startIscSimulator({ tenantName: 'bench', clients: [TRIGGER, API], identities, sources: [{ id: 'src', name: 'Slack' }], tokenTtlSeconds: 300, rateLimit: { requests: 100, windowMs: 10_000 } });
   const bench = await startBenchStack(loadConfig({ TABLE_NAME: 'bench' }));
   const { stack, admin } = bench;

@@ -11,6 +11,7 @@ import { request } from 'undici';
 import { loadConfig } from '../functions/adapters/config.js';
 import { iscClient } from '../functions/adapters/configured-isc-client.js';
 import { startLocalStack } from '../functions/local/local-stack.js';
+import { BENCH_MANAGER } from './bench-stack.js';
 import { startIscSimulator, type FaultMix } from '../functions/local/isc-simulator.js';
 import type { Log } from '../functions/core/ports.js';
 import { IngestAnswer } from '../functions/http/responses.js';
@@ -54,7 +55,7 @@ export async function runResilienceBench(): Promise<{ table: string }> {
 }
 
 async function timeToDispatch(mix: FaultMix | undefined) {
-  const identities = Array.from({ length: USERS }, (_, i) => ({ id: `id-${i}`, name: `U ${i}`, email: `user${i}@example.com` }));
+  const identities = Array.from({ length: USERS }, (_, i) => ({ id: `id-${i}`, name: `U ${i}`, email: `user${i}@example.com`, manager: BENCH_MANAGER }));
   const isc = await startIscSimulator({ tenantName: 'bench', clients: [TRIGGER, API], identities, tokenTtlSeconds: mix ? 3 : 300 });
   const dir = await mkdtemp(join(tmpdir(), 'bench-resilience-'));
   const config = loadConfig({ TABLE_NAME: 'bench', BATCH_MAX_BYTES: '32768' });
