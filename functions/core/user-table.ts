@@ -105,15 +105,17 @@ export class UserTable implements Iterable<UserUsage> {
   /** Store a text: its position (chunk, offset) or, when not plain ASCII, its place among `others`. */
   private put(text: string): number {
     if (text.length > MAX_TEXT) throw new RangeError(`UserTable keeps texts up to ${MAX_TEXT} characters`);
-    // As many UTF-8 bytes as UTF-16 units only when every character is ASCII (one latin1 byte each).
-    if (Buffer.byteLength(text, 'utf8') !== text.length) return -(this.others.push(text) + 1);
     if (this.used + 2 + text.length > CHUNK_BYTES) {
       this.chunks.push(Buffer.allocUnsafe(CHUNK_BYTES));
       this.used = 0;
     }
     const chunk = this.chunks[this.chunks.length - 1]!;
     const start = this.used + 2;
-    chunk.write(text, start, 'latin1');
+    for (let j = 0; j < text.length; j++) {
+      const code = text.charCodeAt(j);
+      if (code > 0x7f) return -(this.others.push(text) + 1);
+      chunk[start + j] = code;
+    }
     chunk[start - 2] = text.length & 0xff;
     chunk[start - 1] = text.length >>> 8;
     this.used = start + text.length;
