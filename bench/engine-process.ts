@@ -5,10 +5,11 @@
  * Usage: node --import tsx bench/engine-process.ts <table name>
  */
 import { startEmbeddedDynamoDb } from '../functions/local/embedded-dynamodb.js';
+import { ownPeakRss } from './peak-rss.js';
 
 const engine = await startEmbeddedDynamoDb(process.argv[2]!);
 console.log(JSON.stringify({ endpoint: engine.endpoint }));
 process.stdin.resume();
 process.stdin.on('end', () => {
-  void engine.close().then(() => console.log(JSON.stringify({ peakRss: process.resourceUsage().maxRSS * 1024 })));
+  void engine.close().then(() => console.log(JSON.stringify({ peakRss: ownPeakRss() })));
 });

@@ -12,6 +12,7 @@ import { assertJsonDepth } from '../functions/core/json-text.js';
 import type { Mapping } from '../functions/core/mapping.js';
 import type { Target } from '../functions/core/target.js';
 import { BENCH_INSTANCES, generateRows, toCsvReport, toJsonReport } from './report-generator.js';
+import { ownPeakRss } from './peak-rss.js';
 
 const [rowsArg, format] = process.argv.slice(2) as [string, 'json' | 'csv'];
 const rows = Number(rowsArg);
@@ -42,7 +43,7 @@ const gc = (globalThis as { gc?: () => void }).gc ?? (() => undefined);
 gc();
 const rssBefore = process.memoryUsage().rss;
 const plan = await ours();
-const peakExtra = process.resourceUsage().maxRSS * 1024 - rssBefore;
+const peakExtra = ownPeakRss() - rssBefore;
 
 const runs = rows >= 100_000 ? 7 : rows >= 10_000 ? 7 : 25;
 const time = async (fn: () => unknown) => {

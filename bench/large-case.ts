@@ -18,6 +18,7 @@ import { loadConfig } from '../functions/adapters/config.js';
 import { startLocalStack } from '../functions/local/local-stack.js';
 import type { IscAdminClient, IscClient, Log } from '../functions/core/ports.js';
 import { BENCH_INSTANCES } from './report-generator.js';
+import { ownPeakRss } from './peak-rss.js';
 
 const quiet: Log = { debug() {}, info() {}, warn() {}, error() {}, child: () => quiet };
 const dir = await mkdtemp(join(tmpdir(), 'bench-large-'));
@@ -65,7 +66,7 @@ const answeredMs = performance.now() - started;
 await stack.largeReports.idle();
 const ingestMs = performance.now() - started;
 const delivery = await stack.store.getDelivery(answer.deliveryId);
-const peakRss = process.resourceUsage().maxRSS * 1024;
+const peakRss = ownPeakRss();
 await stack.close();
 engine.stdin.end();
 const { peakRss: enginePeakRss } = JSON.parse((await engineLines.next()).value as string) as { peakRss: number };

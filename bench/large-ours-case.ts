@@ -16,6 +16,7 @@ import type { IngestStore } from '../functions/core/ports.js';
 import type { Mapping } from '../functions/core/mapping.js';
 import type { Target } from '../functions/core/target.js';
 import { BENCH_INSTANCES } from './report-generator.js';
+import { ownPeakRss } from './peak-rss.js';
 
 const dir = await mkdtemp(join(tmpdir(), 'bench-large-ours-'));
 const objects = new FileObjectStore(dir);
@@ -44,6 +45,6 @@ const rssBefore = process.memoryUsage().rss;
 const started = performance.now();
 const outcome = await ingestStoredReport(key, objects, { store, clock: { now: () => new Date('2026-11-26T00:00:00Z') }, settings: { batchMaxBytes: 128 * 1024, dedupeWindowMs: 86_400_000, maxRows: 1_000_000 } });
 const ingestMs = performance.now() - started;
-const peakRss = process.resourceUsage().maxRSS * 1024;
+const peakRss = ownPeakRss();
 await rm(dir, { recursive: true, force: true });
 console.log(JSON.stringify({ status: outcome.status, batches, ingestMs, rssBefore, peakRss }));
