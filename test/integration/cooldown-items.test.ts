@@ -3,10 +3,10 @@
  * inactive users only, judged by their time (dynalite has no TTL), and migrated once from older data directories.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { createDynamoStore } from '../../functions/adapters/dynamodb-store.js';
-import { startEmbeddedDynamoDb, type EmbeddedDynamoDb } from '../../functions/local/embedded-dynamodb.js';
 import { migrateSentItems } from '../../functions/local/migrate-sent-items.js';
+import { embeddedTable } from '../helpers/embedded-table.js';
 import { markDispatched, slackMapping, startMappedStack, webhookHeaders, type TestStack } from '../helpers/stack.js';
 import { IngestAnswer } from '../../functions/http/responses.js';
 
@@ -52,13 +52,7 @@ describe('Cooldown items: written on DISPATCHED, read per report', () => {
 
 describe('Function: migrateSentItems', () => {
   const TABLE = 'migrate-sent';
-  let dynamo: EmbeddedDynamoDb;
-  let client: DynamoDBDocumentClient;
-  beforeAll(async () => {
-    dynamo = await startEmbeddedDynamoDb(TABLE);
-    client = DynamoDBDocumentClient.from(dynamo.raw);
-  });
-  afterAll(() => dynamo.close());
+  const db = embeddedTable(TABLE);
 
   const oldBatch = (n: number, status: string, sentAt: string, emails: string[]) => ({
     pk: `DELIVERY#d-${n}`, sk: 'BATCH#w#00000', type: 'BATCH', status, instanceKey: 'slack-production', sentAt, updatedAt: sentAt,
@@ -71,15 +65,15 @@ describe('Function: migrateSentItems', () => {
       oldBatch(1, 'DISPATCHED', '2026-11-20T00:00:00.000Z', ['a@example.com']),
       oldBatch(2, 'DISPATCHED', '2026-11-10T00:00:00.000Z', ['a@example.com', 'b@example.com']),
       oldBatch(3, 'FAILED', '2026-11-21T00:00:00.000Z', ['f@example.com']),
-    ]) await client.send(new PutCommand({ TableName: TABLE, Item: item }));
+    ]) await db.client.send(new PutCommand({ TableName: TABLE, Item: item }));
     // Act
-    expect(await migrateSentItems(client, TABLE)).toBe(2);
+    expect(await migrateSentItems(db.client, TABLE)).toBe(2);
     // Assess
-    const store = createDynamoStore({ client, tableName: TABLE });
+    const store = createDynamoStore({ client: db.client, tableName: TABLE });
     expect(await store.recentlySentEmails('slack-production', ['a@example.com', 'b@example.com', 'f@example.com'], '2026-11-01T00:00:00.000Z')).toEqual(new Set(['a@example.com', 'b@example.com']));
     expect(await store.recentlySentEmails('slack-production', ['a@example.com', 'b@example.com'], '2026-11-15T00:00:00.000Z')).toEqual(new Set(['a@example.com']));
-    const { Item } = await client.send(new GetCommand({ TableName: TABLE, Key: { pk: 'SENT#slack-production', sk: 'a@example.com' } }));
+    const { Item } = await db.client.send(new GetCommand({ TableName: TABLE, Key: { pk: 'SENT#slack-production', sk: 'a@example.com' } }));
     expect(Item).toMatchObject({ sentAt: '2026-11-20T00:00:00.000Z', expiresAt: Date.parse('2026-11-30T00:00:00.000Z') / 1000 });
-    expect(await migrateSentItems(client, TABLE)).toBe(0);
+    expect(await migrateSentItems(db.client, TABLE)).toBe(0);
   });
 });
