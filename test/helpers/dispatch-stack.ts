@@ -31,3 +31,14 @@ export function reportPoster(stack: () => TestStack, prefix: string): (emails: s
     return response.read(IngestAnswer).deliveryId;
   };
 }
+
+/** A clock the test moves by hand: `clock.now()` for the stack, `advance(ms)` to let time pass. */
+export function movableClock(startIso: string): { clock: Clock; advance: (ms: number) => void } {
+  let now = new Date(startIso);
+  return {
+    clock: { now: () => now },
+    advance: (ms) => {
+      now = new Date(now.getTime() + ms);
+    },
+  };
+}

@@ -11,15 +11,11 @@ import { startPoller } from '../../functions/local/poller.js';
 import { captureLog } from '../helpers/capture-log.js';
 import { ScriptedIsc, rateLimited, rejected, unavailable } from '../helpers/scripted-isc.js';
 import { ReplayAnswer } from '../../functions/http/responses.js';
-import { startDispatchStack, reportPoster } from '../helpers/dispatch-stack.js';
+import { movableClock, startDispatchStack, reportPoster } from '../helpers/dispatch-stack.js';
 import { productionTarget, slackMapping, type TestStack } from '../helpers/stack.js';
 
 let stack: TestStack;
-let now = new Date('2026-11-26T10:00:00Z');
-const clock = { now: () => now };
-const advance = (ms: number) => {
-  now = new Date(now.getTime() + ms);
-};
+const { clock, advance } = movableClock('2026-11-26T10:00:00Z');
 
 beforeAll(async () => {
   stack = await startDispatchStack(clock);
@@ -63,7 +59,7 @@ describe('Function: dispatchBatch', () => {
     expect(await dispatchBatch(batch, d)).toBe('retry');
     const waiting = (await onlyBatch(id)).batch;
     expect(waiting).toMatchObject({ status: 'RETRY_WAIT', attempts: 1, lastError: { code: 'isc_unavailable', status: 502 } });
-    expect(Date.parse(waiting.dueAt!) - now.getTime()).toBeGreaterThanOrEqual(500);
+    expect(Date.parse(waiting.dueAt!) - clock.now().getTime()).toBeGreaterThanOrEqual(500);
     expect(await sweep(d)).toMatchObject({ retried: 0 }); // not due yet
     advance(8_000);
     expect(await sweep(d)).toMatchObject({ retried: 1 });
@@ -88,7 +84,7 @@ describe('Function: dispatchBatch', () => {
       expect(await dispatchBatch(batch, d)).toBe('retry');
       const waiting = (await onlyBatch(id)).batch;
       expect(waiting).toMatchObject({ status: 'RETRY_WAIT', attempts: 0, throttled: i + 1 });
-      expect(Date.parse(waiting.dueAt!) - now.getTime()).toBeGreaterThanOrEqual(3000);
+      expect(Date.parse(waiting.dueAt!) - clock.now().getTime()).toBeGreaterThanOrEqual(3000);
       advance(5_000);
       await sweep(d);
     }
@@ -211,7 +207,7 @@ describe('Function: dispatchBatch', () => {
     const { batch } = await onlyBatch(id);
     const d = deps(isc, { leaseMs: 30_000 });
     // A dispatcher claims the batch and dies before settling it.
-    expect(await stack.store.claimBatch(batch, now.toISOString(), new Date(now.getTime() + 30_000).toISOString())).toBeDefined();
+    expect(await stack.store.claimBatch(batch, clock.now().toISOString(), new Date(clock.now().getTime() + 30_000).toISOString())).toBeDefined();
     expect(await dispatchBatch(batch, d)).toBe('skipped');
     advance(31_000);
     expect(await sweep(d)).toMatchObject({ reclaimed: 1 });
@@ -226,9 +222,9 @@ describe('Function: sweep', () => {
     const isc = new ScriptedIsc();
     const id = await postReport(['recount@example.com']);
     const { batch } = await onlyBatch(id);
-    const lease = new Date(now.getTime() + 30_000).toISOString();
-    await stack.store.claimBatch(batch, now.toISOString(), lease);
-    await stack.store.settleBatch(batch, lease, { status: 'DISPATCHED', executionId: 'x' }, now.toISOString());
+    const lease = new Date(clock.now().getTime() + 30_000).toISOString();
+    await stack.store.claimBatch(batch, clock.now().toISOString(), lease);
+    await stack.store.settleBatch(batch, lease, { status: 'DISPATCHED', executionId: 'x' }, clock.now().toISOString());
     // ...and the process died before recordSettlement.
     const d = deps(isc, { leaseMs: 30_000 });
     expect((await sweep(d)).reconciled).toBe(0); // too recent to judge

@@ -8,16 +8,12 @@ import { DEFAULT_DISPATCH_SETTINGS, dispatchBatch, sweep, type DispatcherDeps } 
 import { IscError } from '../../functions/core/errors.js';
 import { captureLog } from '../helpers/capture-log.js';
 import { ScriptedIsc } from '../helpers/scripted-isc.js';
-import { startDispatchStack, reportPoster } from '../helpers/dispatch-stack.js';
+import { movableClock, startDispatchStack, reportPoster } from '../helpers/dispatch-stack.js';
 import { productionTarget, slackMapping, type TestStack } from '../helpers/stack.js';
 
 const DAY = 86_400_000;
 let stack: TestStack;
-let now = new Date('2026-11-26T10:00:00Z');
-const clock = { now: () => now };
-const advance = (ms: number) => {
-  now = new Date(now.getTime() + ms);
-};
+const { clock, advance } = movableClock('2026-11-26T10:00:00Z');
 
 beforeAll(async () => {
   stack = await startDispatchStack(clock);
@@ -86,7 +82,7 @@ describe('Identity directory cache', () => {
     expect(isc.searches.slice(-2)).toEqual([['s2@example.com'], ['s1@example.com']]);
     expect(isc.triggers.at(-1)!.identityIds.sort()).toEqual(['id-new', 'id-s2']);
     // The fresh id is what the cache holds now.
-    expect(await stack.store.cachedIdentities('production#acme-api.api.identitynow.com', ['s1@example.com'], now.toISOString())).toEqual(new Map([['s1@example.com', 'id-new']]));
+    expect(await stack.store.cachedIdentities('production#acme-api.api.identitynow.com', ['s1@example.com'], clock.now().toISOString())).toEqual(new Map([['s1@example.com', 'id-new']]));
   });
 
   it('fails as before when the refused id came from this attempt’s own search', async () => {
