@@ -22,10 +22,12 @@ const commaList = (item: RegExp, message: string) =>
 export const IPV4_CIDR = /^(\d{1,3}\.){3}\d{1,3}\/\d{1,2}$/;
 export const IPV6_CIDR = /^[0-9a-f:]+:[0-9a-f:]*\/\d{1,3}$/i;
 
+const IdpName = z.string().regex(/^[\w.-]{1,32}$/, 'needs a "name" of 1-32 letters, digits, dots, dashes or underscores');
+
 /** An external IdP the user pool federates to (context `consoleIdp`, JSON): the hosted sign-in then offers it. */
 const ConsoleIdpSchema = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('saml'), name: z.string().regex(/^[\w.-]{1,32}$/, 'needs a "name" of 1-32 letters, digits, dots, dashes or underscores'), metadataUrl: z.url() }),
-  z.object({ type: z.literal('oidc'), name: z.string().regex(/^[\w.-]{1,32}$/, 'needs a "name" of 1-32 letters, digits, dots, dashes or underscores'), issuer: z.url(), clientId: z.string().min(1), clientSecretName: z.string().min(1) }),
+  z.object({ type: z.literal('saml'), name: IdpName, metadataUrl: z.url() }),
+  z.object({ type: z.literal('oidc'), name: IdpName, issuer: z.url(), clientId: z.string().min(1), clientSecretName: z.string().min(1) }),
 ], { error: 'must be "saml" or "oidc"' });
 
 const json = (raw: unknown, ctx: z.core.$RefinementCtx<unknown>): unknown => {
@@ -41,7 +43,10 @@ const json = (raw: unknown, ctx: z.core.$RefinementCtx<unknown>): unknown => {
 export const ContextSchema = z.object({
   stage: z.preprocess(asText, z.enum(['dev', 'prod'], 'must be dev or prod').default('dev')),
   alarmEmail: optionalText(z.string().regex(/^[^@\s]+@[^@\s]+\.[^@\s]+$/, 'is not an email address')),
-  logLevel: z.preprocess((value) => (typeof asText(value) === 'string' ? (asText(value) as string).toUpperCase() : undefined), z.enum(['DEBUG', 'INFO', 'WARN', 'ERROR'], 'must be DEBUG, INFO, WARN or ERROR').default('INFO')),
+  logLevel: z.preprocess((value) => {
+    const text = asText(value);
+    return typeof text === 'string' ? text.toUpperCase() : undefined;
+  }, z.enum(['DEBUG', 'INFO', 'WARN', 'ERROR'], 'must be DEBUG, INFO, WARN or ERROR').default('INFO')),
   apiRateLimit: wholeNumber(1, 10_000),
   apiBurstLimit: wholeNumber(1, 5_000),
   webhookRateLimit: wholeNumber(1, 10_000),
