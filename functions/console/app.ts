@@ -97,9 +97,9 @@ async function route(): Promise<void> {
   document.title = `${view.name[0]!.toUpperCase()}${view.name.slice(1)} — usage → certification console`;
   main.setAttribute('aria-busy', 'true');
   try {
-    let focus: HTMLElement | undefined;
+    let focusId: string | undefined;
     if (view.name === 'deliveries') {
-      focus = await renderDeliveries({ root: main, alive }, view.id);
+      focusId = await renderDeliveries({ root: main, alive }, view.id);
       const chart = await renderDeliveryChart();
       if (alive()) main.querySelector('.lede')?.after(chart);
     }
@@ -107,7 +107,7 @@ async function route(): Promise<void> {
     else if (view.name === 'workflow') await renderWorkflow(main);
     else await renderMappings(main);
     if (!alive()) return;
-    (focus ?? main.querySelector<HTMLElement>('h2'))?.focus();
+    ((focusId ? document.getElementById(focusId) : null) ?? main.querySelector<HTMLElement>('h2'))?.focus();
   } catch (error) {
     if (!alive()) return;
     clear(main, h('h2', { tabindex: '-1' }, 'Something went wrong'), h('p', { class: 'form-error', role: 'alert' }, errorText(error)),

@@ -27,6 +27,10 @@ function replaceKeepingFocus(region: HTMLElement, ...content: Child[]): void {
   if (key) region.querySelector<HTMLElement>(`[data-key="${CSS.escape(key)}"]`)?.focus();
 }
 
+const DETAIL_TITLE = 'delivery-detail-title';
+/** data-key lets the refresh that re-renders the detail keep focus on its title. */
+const detailTitle = (...content: Child[]): HTMLElement => h('h3', { id: DETAIL_TITLE, tabindex: '-1', 'data-key': DETAIL_TITLE }, ...content);
+
 function instanceCounts(delivery: Delivery): HTMLElement {
   if (delivery.instances.length === 0) return h('span', { class: 'hint' }, 'no instances');
   return h('ul', { class: 'counts' }, delivery.instances.map((i) =>
@@ -62,7 +66,7 @@ function detailView(d: DeliveryDetail, reload: () => Promise<void>): Child[] {
   const { dialog, replay } = replayDialog(d, reload);
   const settled = d.settled ? `${d.settled.dispatched} dispatched, ${d.settled.failed} failed, ${d.settled.held} held` : '—';
   return [
-    h('h3', { id: 'delivery-detail-title', tabindex: '-1' }, 'Delivery ', h('span', { class: 'mono' }, d.id)),
+    detailTitle('Delivery ', h('span', { class: 'mono' }, d.id)),
     h('dl', { class: 'summary' },
       h('dt', {}, 'Status'), h('dd', {}, statusBadge(d.status)),
       h('dt', {}, 'Received'), h('dd', {}, time(d.receivedAt)),
@@ -122,7 +126,8 @@ function replayDialog(d: DeliveryDetail, reload: () => Promise<void>): { dialog:
   return { dialog, replay };
 }
 
-export async function renderDeliveries(ctx: ViewContext, selectedId: string | undefined): Promise<HTMLElement | undefined> {
+/** Resolves to the id of the element that takes focus, looked up when focusing: a refresh may have re-rendered it. */
+export async function renderDeliveries(ctx: ViewContext, selectedId: string | undefined): Promise<string | undefined> {
   const status = h('select', { id: 'delivery-status' }, h('option', { value: '' }, 'All'), DELIVERY_STATUSES.map((s) => h('option', { value: s }, s)));
   const refresh = h('button', { type: 'button', 'data-key': 'refresh' }, 'Refresh');
   const listRegion = h('div', { class: 'table-wrap', id: 'delivery-list' });
@@ -152,7 +157,7 @@ export async function renderDeliveries(ctx: ViewContext, selectedId: string | un
       replaceKeepingFocus(detailRegion, ...detailView(body, reload));
       return body.status === 'QUEUED' || body.batches.some((b) => UNSETTLED.has(b.status));
     } catch (error) {
-      replaceKeepingFocus(detailRegion, h('h3', { id: 'delivery-detail-title', tabindex: '-1' }, `Delivery ${selectedId}`), h('p', { class: 'form-error', role: 'alert' }, errorText(error)));
+      replaceKeepingFocus(detailRegion, detailTitle(`Delivery ${selectedId}`), h('p', { class: 'form-error', role: 'alert' }, errorText(error)));
       return false;
     }
   };
@@ -189,5 +194,5 @@ export async function renderDeliveries(ctx: ViewContext, selectedId: string | un
     listRegion,
     detailRegion);
   await reload();
-  return selectedId ? detailRegion.querySelector<HTMLElement>('#delivery-detail-title') ?? undefined : undefined;
+  return selectedId ? DETAIL_TITLE : undefined;
 }

@@ -169,7 +169,8 @@ describe.skipIf(!hasChromium)('Admin console in headless Chromium', () => {
     const batch = page.getByRole('table', { name: `Batches of delivery ${deliveryId}` });
     await eventually(() => batch.textContent()).toContain('FAILED');
     expect(await batch.textContent()).toContain('workflow_not_executed');
-    expect(await page.evaluate(() => document.activeElement?.id)).toBe('delivery-detail-title');
+    // Focus moves once the whole view, chart included, has rendered: after the batch table shows.
+    await eventually(() => page.evaluate(() => document.activeElement?.id)).toBe('delivery-detail-title');
 
     isc.state.enableWorkflow();
     await page.getByRole('button', { name: 'Replay…' }).click();
