@@ -4,7 +4,7 @@ import { parseReport, bodyKind, type BodyKind, type ParsedReport, type ReportMet
 import { fieldForColumn } from './columns.js';
 import { validateReport, type InstanceGroup, type ValidatedReport } from './rows.js';
 import { applyCooldown, classifyUsers, cooldownStart } from './policy.js';
-import { batchLengths, userBytes } from './batching.js';
+import { batchLengths } from './batching.js';
 import { environmentProblems, DEFAULT_CAMPAIGN_DAYS, type Exclusions, type Mapping } from './mapping.js';
 import type { Target } from './target.js';
 import type { Delivery, DispatchBatch, InstanceOutcome } from './delivery.js';
@@ -225,7 +225,7 @@ async function planInstance(
 }
 
 function* sizes(users: UserTable, indexes: readonly number[]): Iterable<number> {
-  for (const i of indexes) yield userBytes(users.user(i));
+  for (const i of indexes) yield users.jsonBytes(i);
 }
 
 /** Takes the instances out of `planned` one by one, so each one's user table can be collected once its batches are built. */

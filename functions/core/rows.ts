@@ -131,15 +131,20 @@ const DATETIME = LastActiveSchema._zod.pattern;
 const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;
 const DIGITS = /^\d{1,6}$/;
 
-/** Reports repeat a few hundred distinct dates at most, so each is checked once (the datetime regex is costly). */
-const dateCache = new Map<string, string | undefined>();
+/**
+ * Reports repeat a few hundred distinct dates at most, so each is checked once (the datetime regex is costly);
+ * '' marks a value found not to be a date, so that one look-up answers both ways.
+ */
+const dateCache = new Map<string, string>();
 
 function canonicalDate(value: string): string | undefined {
-  if (dateCache.has(value)) return dateCache.get(value);
-  const candidate = DATE_ONLY.test(value) ? `${value}T00:00:00.000Z` : value;
-  const result = candidate.length === 24 && DATETIME.test(candidate) ? candidate : undefined;
-  if (dateCache.size < 10_000) dateCache.set(value, result);
-  return result;
+  let result = dateCache.get(value);
+  if (result === undefined) {
+    const candidate = DATE_ONLY.test(value) ? `${value}T00:00:00.000Z` : value;
+    result = candidate.length === 24 && DATETIME.test(candidate) ? candidate : '';
+    if (dateCache.size < 10_000) dateCache.set(value, result);
+  }
+  return result === '' ? undefined : result;
 }
 
 export function fastRow(raw: RawRow, report: Pick<ParsedReport, 'meta'>): ReportRow | undefined {

@@ -1,7 +1,7 @@
 /** Pure core: which users are inactive, excluded or cooling down (policy.ts) and how they are batched (batching.ts). */
 import { describe, expect, it } from 'vitest';
 import { applyCooldown, classifyUsers, cooldownStart } from '../../../functions/core/policy.js';
-import { byteLength, batchLengths, userBytes, IDENTITY_RESERVE_BYTES } from '../../../functions/core/batching.js';
+import { byteLength, batchLengths, IDENTITY_RESERVE_BYTES } from '../../../functions/core/batching.js';
 import { UserTable } from '../../../functions/core/user-table.js';
 import type { UserUsage } from '../../../functions/core/rows.js';
 import { batchInput, type BatchEnvelope } from '../../../functions/core/workflow-input.js';
@@ -77,7 +77,7 @@ describe('Function: batchLengths', () => {
   /** The users cut into batches of the planned lengths. */
   const planBatches = (list: UserUsage[], ...rest: [BatchEnvelope, number?]) => {
     let next = 0;
-    return batchLengths(list.map(userBytes), ...rest).map((length) => list.slice(next, (next += length)));
+    return batchLengths(list.map(byteLength), ...rest).map((length) => list.slice(next, (next += length)));
   };
 
   it('keeps every batch, once identity ids are added, under the byte limit and loses nobody', () => {
@@ -106,13 +106,3 @@ describe('Function: batchLengths', () => {
   });
 });
 
-describe('Function: userBytes', () => {
-  it.each([
-    [{ email: 'a@x.com' }],
-    [{ email: 'a@x.com', name: 'Ann "The" Lee\\', daysActive: 12, lastActive: '2026-01-01T00:00:00.000Z' }],
-    [{ email: 'jöhn@x.com', name: 'Jöhn 日本\n', daysActive: 0 }],
-    [{ email: 'a@x.com', name: undefined, daysActive: 3 }],
-  ])('equals the UTF-8 length of JSON.stringify for %j', (user) => {
-    expect(userBytes(user)).toBe(byteLength(user));
-  });
-});

@@ -27,7 +27,7 @@ function reference(users: UserUsage[]): UserUsage[] {
 const user = fc.record(
   {
     email: fc.oneof({ arbitrary: fc.integer({ min: 0, max: 700 }).map((n) => `user.${n}@example.com`), weight: 9 }, fc.constantFrom('zoë@example.com', 'Zoë@example.com', '\ud800@x.io')),
-    name: fc.oneof(fc.string({ unit: 'binary' }), fc.constantFrom('Ann', 'Zoë Ødegård', '\ud800')),
+    name: fc.oneof(fc.string({ unit: 'binary' }), fc.constantFrom('Ann', 'Zoë Ødegård', '\ud800', 'Ann "The" Lee\\', 'Tab\there', '\u0001', 'C:\\temp')),
     daysActive: fc.integer({ min: 0, max: 100_000 }),
     lastActive: fc.date({ min: new Date('2000-01-01'), max: new Date('2100-01-01'), noInvalidDate: true }).map((d) => d.toISOString()),
   },
@@ -43,6 +43,17 @@ describe('Class: UserTable', () => {
         const expected = reference(users);
         expect(table.size).toBe(expected.length);
         expect([...table]).toEqual(expected);
+      }),
+      { numRuns: 60 },
+    );
+  });
+
+  it('measures each user as the UTF-8 length of its JSON, escapes and non-ASCII text included', () => {
+    fc.assert(
+      fc.property(fc.array(user, { maxLength: 300 }), (users) => {
+        const table = new UserTable();
+        for (const u of users) table.add(u.email, u.name, u.daysActive, u.lastActive);
+        for (let i = 0; i < table.size; i++) expect(table.jsonBytes(i)).toBe(Buffer.byteLength(JSON.stringify(table.user(i)), 'utf8'));
       }),
       { numRuns: 60 },
     );
