@@ -95,6 +95,14 @@ describe.each(Object.keys(FUNCTIONS) as FunctionName[])('%s bundle', (fn) => {
 });
 
 describe('admin packages', () => {
+  it('keep the report parser (csv-parse) and the ISC client apart: only admin-preview parses reports, and it calls no ISC', () => {
+    const has = (fn: FunctionName, marker: string) => readFileSync(bundleOf(fn), 'utf8').includes(marker);
+    // An error code of csv-parse's, and the ISC client's tenant lookup (functions/adapters/isc-client.ts).
+    expect([has('admin', 'CSV_QUOTE_NOT_CLOSED'), has('admin-tools', 'CSV_QUOTE_NOT_CLOSED'), has('admin-preview', 'CSV_QUOTE_NOT_CLOSED')]).toEqual([false, false, true]);
+    expect([has('admin', '/oauth/info'), has('admin-tools', '/oauth/info'), has('admin-preview', '/oauth/info')]).toEqual([true, true, false]);
+  });
+
+
   it('carry the documents they read at run time, equal to the committed files: admin the OpenAPI document, admin-tools the workflow', () => {
     const carried = { admin: DOCUMENT_PATHS.openApi, 'admin-tools': DOCUMENT_PATHS.workflow } as const;
     for (const [fn, path] of Object.entries(carried) as Array<[FunctionName, string]>) {
