@@ -398,7 +398,7 @@ describe('IAM least privilege', () => {
 });
 
 describe('alarms and outputs', () => {
-  it('alarms on the DLQ, dispatch errors, API 5xx, ingest throttles and the sweeper metrics', () => {
+  it('alarms on the DLQ, dispatch and admin function errors, API 5xx, ingest throttles and the sweeper metrics', () => {
     const Alarm = z.object({ Properties: z.object({ AlarmName: z.optional(z.string()), Dimensions: z.optional(z.unknown()), AlarmActions: z.optional(z.unknown()) }) });
     const alarms = Object.values(resourcesOf(dev.template, 'AWS::CloudWatch::Alarm', Alarm)).map((a) => a.Properties);
 
@@ -408,6 +408,9 @@ describe('alarms and outputs', () => {
     expect(find('Api5xx')).toMatchObject({ MetricName: '5XXError', Namespace: 'AWS/ApiGateway' });
     expect(find('Api4xx')).toMatchObject({ MetricName: '4XXError', Namespace: 'AWS/ApiGateway', Threshold: 50 });
     expect(find('WafBlocked')).toMatchObject({ MetricName: 'BlockedRequests', Namespace: 'AWS/WAFV2' });
+    for (const [name, fn] of [['AdminErrors', 'admin'], ['AdminToolsErrors', 'adminTools'], ['AdminPreviewErrors', 'adminPreview']] as const) {
+      expect(find(name)).toMatchObject({ MetricName: 'Errors', Namespace: 'AWS/Lambda', Threshold: 0, Dimensions: [{ Name: 'FunctionName', Value: { Ref: logicalId(dev.stack.functions[fn]) } }] });
+    }
     expect(find('IngestThrottles')).toMatchObject({ MetricName: 'Throttles', Threshold: 0, Dimensions: [{ Name: 'FunctionName', Value: { Ref: logicalId(dev.stack.functions.ingest) } }] });
     expect(find('OldestUnsettledBatch')).toMatchObject({ MetricName: 'OldestUnsettledBatchAge', Namespace: 'UsageCertification', Threshold: 7200, ComparisonOperator: 'GreaterThanThreshold' });
     for (const metric of ['HeldBatches', 'StaleMappings', 'FailedBatches']) {
