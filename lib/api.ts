@@ -20,11 +20,7 @@ import { separateAdminRoutes } from '../functions/http/routes.js';
 import type { StageConfig } from './config.js';
 
 /** The functions behind the admin routes: admin takes /admin/{proxy+}, the others the routes the route table gives them. */
-export interface AdminFunctions {
-  admin: IFunction;
-  'admin-tools': IFunction;
-  'admin-preview': IFunction;
-}
+export type AdminFunctions = Record<'admin' | 'admin-tools' | 'admin-preview', IFunction>;
 
 export interface ApiProps {
   config: StageConfig;
@@ -40,7 +36,7 @@ export interface ApiProps {
  */
 export function addSeparateAdminMethods(base: IResource, functions: AdminFunctions, options: MethodOptions): Method[] {
   return Object.entries(separateAdminRoutes()).flatMap(([fn, routes]) => {
-    const integration = new LambdaIntegration(functions[fn as keyof typeof functions], { allowTestInvoke: false });
+    const integration = new LambdaIntegration(functions[fn as keyof AdminFunctions], { allowTestInvoke: false });
     return routes.map((route) => base.resourceForPath(route.path.slice(1)).addMethod(route.method, integration, options));
   });
 }
