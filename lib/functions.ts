@@ -113,7 +113,8 @@ export class Functions extends Construct {
       ...config.tuning,
     };
     this.environment = common;
-    const adminEnvironment = { ...common, ADMIN_AUTH: 'iam', ...(config.iscAllowedHosts ? { ISC_ALLOWED_HOSTS: config.iscAllowedHosts } : {}) };
+    // The admin functions that call ISC check target URLs against these hosts.
+    const iscHosts: Record<string, string> = config.iscAllowedHosts ? { ISC_ALLOWED_HOSTS: config.iscAllowedHosts } : {};
 
     // Ingest: a report of up to 6 MB parsed, validated and planned in memory (bench: ~50 MiB extra for
     // 14 MiB of JSON); 1024 MB also buys the CPU share that keeps a large report well inside 25 s.
@@ -129,7 +130,7 @@ export class Functions extends Construct {
     this.admin = this.fn('Admin', 'functions/admin-handler.ts', '/admin/* (IAM-authorized) and its console copy: targets, credentials, mappings, report profiles, deliveries, replay; GET /openapi.json', {
       memorySize: 512,
       timeout: API_TIMEOUT,
-      environment: adminEnvironment,
+      environment: { ...common, ADMIN_AUTH: 'iam', ...iscHosts },
       // Served (GET /openapi.json) from a file: functions/adapters/project-documents.ts.
       packagedFiles: [DOCUMENT_PATHS.openApi],
     }, config, table);
@@ -145,7 +146,7 @@ export class Functions extends Construct {
     this.adminTools = this.fn('AdminTools', 'functions/admin-tools-handler.ts', 'Admin operations calling ISC (IAM and console): connection check, workflow install/verify/test, match test', {
       memorySize: 512,
       timeout: API_TIMEOUT,
-      environment: adminEnvironment,
+      environment: { ...common, ...iscHosts },
       // Sent (workflow install) from a file: functions/adapters/project-documents.ts.
       packagedFiles: [DOCUMENT_PATHS.workflow],
     }, config, table);
@@ -159,7 +160,7 @@ export class Functions extends Construct {
     this.adminPreview = this.fn('AdminPreview', 'functions/admin-preview-handler.ts', 'POST /admin/deliveries/preview (IAM and console): report dry run, reads only', {
       memorySize: 1024,
       timeout: API_TIMEOUT,
-      environment: adminEnvironment,
+      environment: common,
     }, config, table);
     grantTableRead(this.adminPreview, table);
     this.adminFunctions = { admin: this.admin, 'admin-tools': this.adminTools, 'admin-preview': this.adminPreview };

@@ -174,10 +174,8 @@ describe('Lambda functions', () => {
     // Behind API Gateway (29 s integration limit).
     for (const fn of ['ingest', 'admin', 'adminTools', 'adminPreview'] as const) expect(props(fn).Timeout).toBeLessThan(29);
     expect(props('ingest').Environment.Variables).toMatchObject({ WEBHOOK_SECRET_ARN: { Ref: logicalId(dev.stack.secrets.webhookSecret) } });
-    for (const fn of ['admin', 'adminTools', 'adminPreview'] as const) {
-      expect(props(fn).Environment.Variables).toMatchObject({ ADMIN_AUTH: 'iam' });
-      expect(props(fn).Environment.Variables.WEBHOOK_SECRET_ARN).toBeUndefined();
-    }
+    expect(props('admin').Environment.Variables).toMatchObject({ ADMIN_AUTH: 'iam' });
+    for (const fn of ['admin', 'adminTools', 'adminPreview'] as const) expect(props(fn).Environment.Variables.WEBHOOK_SECRET_ARN).toBeUndefined();
     // The preview parses a report as large as the webhook's, with the same memory as ingest.
     expect(props('adminPreview').MemorySize).toBe(props('ingest').MemorySize);
     // The lease outlasts the dispatch function, so the sweeper never reclaims a batch still being sent.
@@ -202,6 +200,13 @@ describe('Lambda functions', () => {
     });
     expect(() => synth({ stage: 'dev', maxAttempts: 'many' })).toThrow(/maxAttempts/);
     expect(() => synth({ stage: 'dev', nonProductionWords: 'prod' })).toThrow(/NON_PRODUCTION_WORDS/);
+  });
+
+  it('gives the ISC host allow-list to the admin functions that call ISC, not to the preview', () => {
+    const hosts = synth({ stage: 'dev', iscAllowedHosts: 'iam.acme.com' });
+    const Env = z.object({ Properties: z.object({ Environment: z.object({ Variables: z.record(z.string(), z.unknown()) }) }) });
+    const env = (fn: FunctionName) => resourceOf(hosts.template, logicalId(hosts.stack.functions[fn]), Env).Properties.Environment.Variables.ISC_ALLOWED_HOSTS;
+    expect([env('admin'), env('adminTools'), env('adminPreview')]).toEqual(['iam.acme.com', 'iam.acme.com', undefined]);
   });
 
   it('runs the sweeper every minute', () => {
