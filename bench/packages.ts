@@ -10,12 +10,14 @@ import { buildSync } from 'esbuild';
 import { ESM_REQUIRE_BANNER, externalModules } from '../lib/bundling.js';
 
 const OUT = join('bench', '.tmp');
-/** As lib/functions.ts deploys them (bundled with the same externals; the admin package also carries two JSON documents, read on request). */
+/** As lib/functions.ts deploys them (bundled with the same externals; the admin and admin-tools packages also carry a JSON document each, read on request). */
 const ENTRIES: Array<[string, string]> = [
   ['ingest (webhook)', 'functions/ingest-handler.ts'],
   ['dispatch', 'functions/dispatch-handler.ts'],
   ['sweep', 'functions/sweep-handler.ts'],
   ['admin', 'functions/admin-handler.ts'],
+  ['admin tools', 'functions/admin-tools-handler.ts'],
+  ['admin preview', 'functions/admin-preview-handler.ts'],
   ['large ingest (S3 event)', 'functions/large-ingest-handler.ts'],
   ['large-report authorizer', 'functions/large-authorizer-handler.ts'],
   ['reference: sailpoint-api-client', 'bench/reference-handler.ts'],

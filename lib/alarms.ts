@@ -11,6 +11,7 @@ import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { PIPELINE_METRIC_NAMESPACE } from '../functions/adapters/pipeline-metrics.js';
+import type { AdminFunctions } from './api.js';
 import type { StageConfig } from './config.js';
 
 /** Namespace of the metrics the functions publish as CloudWatch embedded-metric log lines (no dimensions). */
@@ -22,12 +23,13 @@ export interface AlarmsProps {
   dispatch: IFunction;
   ingest: IFunction;
   sweep: IFunction;
+  admin: AdminFunctions;
   apiStage: Stage;
   webAcl: CfnWebACL;
 }
 
 /**
- * What an operator must hear about: records that fell out of the stream (DLQ), dispatch failures, API 5xx,
+ * What an operator must hear about: records that fell out of the stream (DLQ), dispatch and admin function failures, API 5xx,
  * webhook throttling, and the sweeper's view of the pipeline (held and failed batches, mappings whose report
  * is overdue). With `-c alarmEmail=…` every alarm notifies a KMS-encrypted SNS topic with that subscription.
  */
@@ -59,6 +61,10 @@ export class Alarms extends Construct {
       props.ingest.metricThrottles(sum), 0);
     this.add('SweepErrors', 'The sweeper failed: retries are not requeued and the pipeline metrics below are not published.',
       props.sweep.metricErrors(sum), 0);
+    for (const [name, fn] of Object.entries(props.admin)) {
+      this.add(`${name.split('-').map((part) => part[0]!.toUpperCase() + part.slice(1)).join('')}Errors`, `The ${name} function failed (crash or timeout): its admin routes (functions/http/routes.ts) answered 5xx.`,
+        fn.metricErrors(sum), 0);
+    }
     this.add('HeldBatches', 'Batches held as SUSPECT_MAPPING (too few users matched in ISC): check the mapping, then replay with force.',
       pipeline('HeldBatches'), 0);
     this.add('StaleMappings', 'Enabled mappings overdue for a usage report: SaaS Management may have stopped sending.',

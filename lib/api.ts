@@ -9,17 +9,36 @@ import {
   MethodLoggingLevel,
   ResponseType,
   RestApi,
+  type IResource,
   type Method,
+  type MethodOptions,
 } from 'aws-cdk-lib/aws-apigateway';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { separateAdminRoutes } from '../functions/http/routes.js';
 import type { StageConfig } from './config.js';
+
+/** The functions behind the admin routes: admin takes /admin/{proxy+}, the others the routes the route table gives them. */
+export type AdminFunctions = Record<'admin' | 'admin-tools' | 'admin-preview', IFunction>;
 
 export interface ApiProps {
   config: StageConfig;
   ingest: IFunction;
-  admin: IFunction;
+  admin: AdminFunctions;
+}
+
+/**
+ * Under `base` (the API root for /admin/*, /console-api for the console's copy), one method per admin route that has a
+ * function of its own (separateAdminRoutes), integrated with that function. API Gateway routes on the pair of
+ * resource and method: these take exactly their method and path, and every other request under /admin (another
+ * method on the same path, a sibling path) still falls through to /admin/{proxy+}, the admin function.
+ */
+export function addSeparateAdminMethods(base: IResource, functions: AdminFunctions, options: MethodOptions): Method[] {
+  return Object.entries(separateAdminRoutes()).flatMap(([fn, routes]) => {
+    const integration = new LambdaIntegration(functions[fn as keyof AdminFunctions], { allowTestInvoke: false });
+    return routes.map((route) => base.resourceForPath(route.path.slice(1)).addMethod(route.method, integration, options));
+  });
 }
 
 /** Stage name in every URL: https://{id}.execute-api.{region}.amazonaws.com/v1/… */
@@ -28,7 +47,8 @@ export const WEBHOOK_PATH = 'webhooks/saas-management';
 
 /**
  * Regional REST API. Public routes (authenticated by the handler, or public by nature) go to the ingest
- * function; /admin/{proxy+} is SigV4 (AWS_IAM) only. Request size: API Gateway accepts up to 10 MB, Lambda's
+ * function; /admin/{proxy+} (the admin function, and the admin-tools and admin-preview functions for their routes) is
+ * SigV4 (AWS_IAM) only. Request size: API Gateway accepts up to 10 MB, Lambda's
  * synchronous payload is 6 MB and the handler answers 413 above 6 MB itself, so nothing is configured here
  * for size: bodies between the Lambda limit and 10 MB get API Gateway's JSON 5xx from the gateway responses.
  */
@@ -37,11 +57,14 @@ export class Api extends Construct {
   readonly webhookMethod: Method;
   readonly publicMethods: Method[];
   readonly adminMethod: Method;
+  /** The IAM-authorized methods of the admin routes served by admin-tools and admin-preview. */
+  readonly separateAdminMethods: Method[];
 
   constructor(scope: Construct, id: string, props: ApiProps) {
     super(scope, id);
     const { config } = props;
 
+    const adminThrottle = { throttlingRateLimit: config.adminThrottle.rateLimit, throttlingBurstLimit: config.adminThrottle.burstLimit };
     const accessLogs = new LogGroup(this, 'AccessLogs', { retention: config.logRetention, removalPolicy: config.dataRemovalPolicy });
     this.restApi = new RestApi(this, 'Api', {
       restApiName: config.stackName,
@@ -57,7 +80,9 @@ export class Api extends Construct {
         // Separate buckets: a webhook flood (also rate-limited per IP by the WAF, lib/waf.ts) leaves the admin API usable.
         methodOptions: {
           [`/${WEBHOOK_PATH}/POST`]: { throttlingRateLimit: config.webhookThrottle.rateLimit, throttlingBurstLimit: config.webhookThrottle.burstLimit },
-          '/admin/{proxy+}/*': { throttlingRateLimit: config.adminThrottle.rateLimit, throttlingBurstLimit: config.adminThrottle.burstLimit },
+          '/admin/{proxy+}/*': adminThrottle,
+          // The admin routes with functions of their own are methods of their own, in the same bucket as the rest of /admin.
+          ...Object.fromEntries(Object.values(separateAdminRoutes()).flat().map((route) => [`${route.path}/${route.method}`, adminThrottle])),
         },
         accessLogDestination: new LogGroupLogDestination(accessLogs),
         // No headers or bodies: the webhook secret travels in the Authorization header.
@@ -105,7 +130,7 @@ export class Api extends Construct {
     const [webhooks, saasManagement] = WEBHOOK_PATH.split('/') as [string, string];
     this.webhookMethod = this.restApi.root.addResource(webhooks).addResource(saasManagement).addMethod('POST', ingest, none);
     const health = this.restApi.root.addResource('health').addMethod('GET', ingest, none);
-    const admin = new LambdaIntegration(props.admin, { allowTestInvoke: false });
+    const admin = new LambdaIntegration(props.admin.admin, { allowTestInvoke: false });
     // The admin function serves the committed docs/openapi.json, which its package carries (lib/functions.ts).
     const openApi = this.restApi.root.addResource('openapi.json').addMethod('GET', admin, none);
     this.publicMethods = [this.webhookMethod, health, openApi];
@@ -114,6 +139,7 @@ export class Api extends Construct {
       .addResource('admin')
       .addResource('{proxy+}')
       .addMethod('ANY', admin, { authorizationType: AuthorizationType.IAM });
+    this.separateAdminMethods = addSeparateAdminMethods(this.restApi.root, props.admin, { authorizationType: AuthorizationType.IAM });
 
     this.acknowledgeFindings();
   }
@@ -165,10 +191,12 @@ export class Api extends Construct {
       Validations.of(method).acknowledge({ id: 'AwsSolutions-APIG4', reason });
       Validations.of(method).acknowledge({ id: 'AwsSolutions-COG4', reason: `No user pool exists for this caller: ${reason}` });
     }
-    Validations.of(this.adminMethod).acknowledge({
-      id: 'AwsSolutions-COG4',
-      reason: 'The admin API is authorized with AWS_IAM (SigV4): operators use their IAM identities, whose ARN becomes the audit actor; a Cognito user pool would add a second identity store for the same people.',
-    });
+    for (const method of [this.adminMethod, ...this.separateAdminMethods]) {
+      Validations.of(method).acknowledge({
+        id: 'AwsSolutions-COG4',
+        reason: 'The admin API is authorized with AWS_IAM (SigV4): operators use their IAM identities, whose ARN becomes the audit actor; a Cognito user pool would add a second identity store for the same people.',
+      });
+    }
     Validations.of(this.restApi).acknowledge({
       id: 'AwsSolutions-APIG2',
       reason:

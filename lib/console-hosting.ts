@@ -26,7 +26,7 @@ import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import { buildSync } from 'esbuild';
 import { Construct } from 'constructs';
 import { CONSOLE_BUILD, CONSOLE_DIR, contentSecurityPolicy } from '../functions/http/console-route.js';
-import { API_STAGE_NAME } from './api.js';
+import { API_STAGE_NAME, addSeparateAdminMethods, type AdminFunctions } from './api.js';
 import type { StageConfig } from './config.js';
 import type { SignIn } from './sign-in.js';
 
@@ -36,20 +36,22 @@ export const CONSOLE_API_PATH = 'console-api';
 export interface ConsoleHostingProps {
   config: StageConfig;
   restApi: RestApi;
-  admin: LambdaFunction;
+  admin: Record<keyof AdminFunctions, LambdaFunction>;
   signIn: SignIn;
 }
 
 /**
  * The console on AWS, one origin for the browser: CloudFront serves the static page from a private S3 bucket
  * (origin access control) under /console/*, and forwards /admin/* to API Gateway's /console-api/admin/*, where a
- * Cognito authorizer refuses calls without a valid ID token before the admin function (which verifies the token
+ * Cognito authorizer refuses calls without a valid ID token before an admin function (which verifies the token
  * again for its role and audit name) is invoked. Same origin: no CORS, and a CSP of 'self' plus the sign-in domain.
  */
 export class ConsoleHosting extends Construct {
   readonly bucket: Bucket;
   readonly distribution: Distribution;
   readonly consoleMethod: Method;
+  /** The console's copies of the admin routes served by admin-tools and admin-preview. */
+  readonly separateConsoleMethods: Method[];
   readonly deployment: BucketDeployment;
   readonly url: string;
 
@@ -79,13 +81,12 @@ export class ConsoleHosting extends Construct {
       customHeadersBehavior: { customHeaders: [{ header: 'Cache-Control', value: 'no-store', override: true }] },
     });
 
-    // The console's copy of the admin routes: same function, Cognito-authorized instead of IAM.
+    // The console's copy of the admin routes: same functions, Cognito-authorized instead of IAM.
     const authorizer = new CognitoUserPoolsAuthorizer(this, 'Authorizer', { cognitoUserPools: [signIn.userPool], resultsCacheTtl: Duration.minutes(5) });
-    this.consoleMethod = props.restApi.root
-      .addResource(CONSOLE_API_PATH)
-      .addResource('admin')
-      .addResource('{proxy+}')
-      .addMethod('ANY', new LambdaIntegration(props.admin, { allowTestInvoke: false }), { authorizationType: AuthorizationType.COGNITO, authorizer });
+    const consoleApi = props.restApi.root.addResource(CONSOLE_API_PATH);
+    const cognito = { authorizationType: AuthorizationType.COGNITO, authorizer };
+    this.consoleMethod = consoleApi.resourceForPath('admin/{proxy+}').addMethod('ANY', new LambdaIntegration(props.admin.admin, { allowTestInvoke: false }), cognito);
+    this.separateConsoleMethods = addSeparateAdminMethods(consoleApi, props.admin, cognito);
 
     this.distribution = new Distribution(this, 'Distribution', {
       comment: `${config.stackName} admin console`,
@@ -143,11 +144,13 @@ export class ConsoleHosting extends Construct {
       logGroup: new LogGroup(this, 'DeployLogs', { retention: config.logRetention, removalPolicy: config.dataRemovalPolicy }),
     }));
 
-    // The admin function verifies console tokens itself (role and audit name), against this pool and client.
+    // The admin functions verify console tokens themselves (role and audit name), against this pool and client.
     const issuer = `https://cognito-idp.${Stack.of(this).region}.amazonaws.com/${signIn.userPool.userPoolId}`;
-    props.admin.addEnvironment('CONSOLE_ISSUER', issuer);
-    props.admin.addEnvironment('CONSOLE_CLIENT_ID', client.userPoolClientId);
-    props.admin.addEnvironment('CONSOLE_GROUPS_CLAIM', 'cognito:groups');
+    for (const fn of Object.values(props.admin)) {
+      fn.addEnvironment('CONSOLE_ISSUER', issuer);
+      fn.addEnvironment('CONSOLE_CLIENT_ID', client.userPoolClientId);
+      fn.addEnvironment('CONSOLE_GROUPS_CLAIM', 'cognito:groups');
+    }
 
     new CfnOutput(Stack.of(this), 'ConsoleUrl', { value: this.url, description: 'The admin console: sign in with a user of the ConsoleUserPoolId pool (docs/deploy.md)' });
     this.acknowledgeFindings(deployment);

@@ -6,6 +6,7 @@ import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { PipelineMetric } from '../functions/adapters/pipeline-metrics.js';
 import { METRIC_NAMESPACE } from './alarms.js';
+import type { AdminFunctions } from './api.js';
 import type { StageConfig } from './config.js';
 
 export interface DashboardProps {
@@ -13,6 +14,7 @@ export interface DashboardProps {
   dispatchDlq: Queue;
   ingest: IFunction;
   dispatch: IFunction;
+  admin: AdminFunctions;
   apiStage: Stage;
 }
 
@@ -56,6 +58,12 @@ export class PipelineDashboard extends Construct {
     this.dashboard.addWidgets(
       graph('API 4xx / 5xx', [props.apiStage.metricClientError({ period, statistic: 'Sum' }), props.apiStage.metricServerError({ period, statistic: 'Sum' })], 12),
       graph('Dispatch errors and duration', [props.dispatch.metricErrors({ period }), props.dispatch.metricDuration({ period, statistic: 'p90' })], 12),
+    );
+    // The admin API's functions side by side: a tool's ISC calls or a preview's report near the 25 s timeout shows here.
+    const admin = Object.values(props.admin);
+    this.dashboard.addWidgets(
+      graph('Admin functions: errors', admin.map((fn) => fn.metricErrors({ period })), 12),
+      graph('Admin functions: duration (p90)', admin.map((fn) => fn.metricDuration({ period, statistic: 'p90' })), 12),
     );
   }
 }

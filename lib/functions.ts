@@ -14,6 +14,7 @@ import { Construct } from 'constructs';
 import { PENDING_BATCH_FILTER } from '../functions/aws/dispatch-stream.js';
 import { DOCUMENT_PATHS } from '../functions/adapters/project-documents.js';
 import { ESM_REQUIRE_BANNER, copyIntoPackage, externalModules } from './bundling.js';
+import type { AdminFunctions } from './api.js';
 import type { StageConfig } from './config.js';
 import type { Secrets } from './secrets.js';
 
@@ -57,11 +58,13 @@ const READ = ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query'];
 /**
  * Partition-key prefixes (dynamodb-table.ts `keys`) each runtime function may write. Ingest writes deliveries,
  * their batches, refused-report samples and the per-instance "seen" items (SEEN#, apart from the mappings); dispatch writes deliveries and batches, the ISC rate-limit items every dispatcher
- * shares (RATE#), the cooldown items of the batches it sends (SENT#) and the identity directory cache (IDENTITY#); sweep writes deliveries and batches, and the same RATE# items (it follows dispatched batches in ISC). Targets, profiles and mappings are the admin
- * function's alone.
+ * shares (RATE#), the cooldown items of the batches it sends (SENT#) and the identity directory cache (IDENTITY#); sweep writes deliveries and batches, and the same RATE# items (it follows dispatched batches in ISC). Admin tools write
+ * the target a workflow install gives trigger credentials (TARGET#), a match test's result (SEEN#), the deliveries and
+ * batches an enabling install releases, and RATE#. Profiles and mappings are the admin function's alone.
  */
 export const WRITE_PREFIXES = {
   ingest: ['DELIVERY#*', 'REJECTED#*', 'SEEN#*'],
+  adminTools: ['TARGET#*', 'SEEN#*', 'DELIVERY#*', 'RATE#*'],
   dispatch: ['DELIVERY#*', 'RATE#*', 'SENT#*', 'IDENTITY#*'],
   sweep: ['DELIVERY#*', 'RATE#*'],
 } as const;
@@ -77,6 +80,10 @@ export interface FunctionsProps {
 export class Functions extends Construct {
   readonly ingest: NodejsFunction;
   readonly admin: NodejsFunction;
+  readonly adminTools: NodejsFunction;
+  readonly adminPreview: NodejsFunction;
+  /** The functions behind the admin routes, by the names the route table uses (lib/api.ts). */
+  readonly adminFunctions: Record<keyof AdminFunctions, NodejsFunction>;
   readonly dispatch: NodejsFunction;
   readonly sweep: NodejsFunction;
   readonly streamMapping: EventSourceMapping;
@@ -106,6 +113,8 @@ export class Functions extends Construct {
       ...config.tuning,
     };
     this.environment = common;
+    // The admin functions that call ISC check target URLs against these hosts.
+    const iscHosts: Record<string, string> = config.iscAllowedHosts ? { ISC_ALLOWED_HOSTS: config.iscAllowedHosts } : {};
 
     // Ingest: a report of up to 6 MB parsed, validated and planned in memory (bench: ~50 MiB extra for
     // 14 MiB of JSON); 1024 MB also buys the CPU share that keeps a large report well inside 25 s.
@@ -117,19 +126,44 @@ export class Functions extends Construct {
     secrets.webhookSecret.grantRead(this.ingest);
     grantTable(this.ingest, table, ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:BatchWriteItem'], WRITE_PREFIXES.ingest);
 
-    // Admin: small JSON bodies and, for /check, a few ISC calls bounded by ISC_TIMEOUT_MS.
-    this.admin = this.fn('Admin', 'functions/admin-handler.ts', '/admin/* (IAM-authorized): targets, credentials, mappings, deliveries, replay; GET /openapi.json', {
+    // Admin: the records, small JSON bodies; a mapping write checks its source in ISC (a token and a lookup or two).
+    this.admin = this.fn('Admin', 'functions/admin-handler.ts', '/admin/* (IAM-authorized) and its console copy: targets, credentials, mappings, report profiles, deliveries, replay; GET /openapi.json', {
       memorySize: 512,
       timeout: API_TIMEOUT,
-      environment: { ...common, ADMIN_AUTH: 'iam', ...(config.iscAllowedHosts ? { ISC_ALLOWED_HOSTS: config.iscAllowedHosts } : {}) },
-      // Served (GET /openapi.json) and sent (workflow install) from files: functions/adapters/project-documents.ts.
-      packagedFiles: Object.values(DOCUMENT_PATHS),
+      environment: { ...common, ADMIN_AUTH: 'iam', ...iscHosts },
+      // Served (GET /openapi.json) from a file: functions/adapters/project-documents.ts.
+      packagedFiles: [DOCUMENT_PATHS.openApi],
     }, config, table);
     secrets.grantManageTargetCredentials(this.admin);
     // The configuration writer: every item, but still no Scan.
     grantTable(this.admin, table, ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem']);
     // The audit trail: append (conditional put, functions/adapters/dynamodb-audit.ts) and read, no update or delete.
     this.admin.addToRolePolicy(new PolicyStatement({ sid: 'AppendAudit', actions: ['dynamodb:PutItem', 'dynamodb:Query'], resources: [auditTable.tableArn] }));
+
+    // Admin tools: the operations that make several ISC calls in a row (adminToolRoutes in functions/http/routes.ts),
+    // apart so that neither admin bundle outgrows its budget. Network-bound like dispatch: 512 MB for TLS and JSON work
+    // on ARM. The API's 25 s: a connection check's up to six ISC calls are capped at 3 s each (functions/aws/admin.ts).
+    this.adminTools = this.fn('AdminTools', 'functions/admin-tools-handler.ts', 'Admin operations calling ISC (IAM and console): connection check, workflow install/verify/test, match test', {
+      memorySize: 512,
+      timeout: API_TIMEOUT,
+      environment: { ...common, ...iscHosts },
+      // Sent (workflow install) from a file: functions/adapters/project-documents.ts.
+      packagedFiles: [DOCUMENT_PATHS.workflow],
+    }, config, table);
+    // Reads API credentials; workflow install stores the trigger credentials ISC issued. Never deletes a secret.
+    secrets.grantStoreTargetCredentials(this.adminTools);
+    grantTable(this.adminTools, table, ['dynamodb:PutItem', 'dynamodb:UpdateItem'], WRITE_PREFIXES.adminTools);
+    this.adminTools.addToRolePolicy(new PolicyStatement({ sid: 'AppendAudit', actions: ['dynamodb:PutItem'], resources: [auditTable.tableArn] }));
+
+    // Admin preview: a report of up to 6 MB parsed and planned in memory, as ingest does (same 1024 MB); it stores and
+    // sends nothing, so it may only read the table, and its root has no Secrets Manager or ISC client.
+    this.adminPreview = this.fn('AdminPreview', 'functions/admin-preview-handler.ts', 'POST /admin/deliveries/preview (IAM and console): report dry run, reads only', {
+      memorySize: 1024,
+      timeout: API_TIMEOUT,
+      environment: common,
+    }, config, table);
+    grantTableRead(this.adminPreview, table);
+    this.adminFunctions = { admin: this.admin, 'admin-tools': this.adminTools, 'admin-preview': this.adminPreview };
 
     // Dispatch: network-bound (ISC); 512 MB for TLS and JSON work on ARM.
     this.dispatch = this.fn('Dispatch', 'functions/dispatch-handler.ts', 'DynamoDB stream (PENDING batches) → ISC workflow external trigger', {
@@ -251,7 +285,7 @@ export class Functions extends Construct {
  * takes the `*` wildcard (IAM condition operators: https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition_operators.html).
  */
 export function grantTable(fn: NodejsFunction, table: Table, writes: string[], leadingKeys?: readonly string[]): void {
-  fn.addToRolePolicy(new PolicyStatement({ sid: 'ReadTable', actions: READ, resources: [table.tableArn, `${table.tableArn}/index/*`] }));
+  grantTableRead(fn, table);
   fn.addToRolePolicy(
     new PolicyStatement({
       sid: 'WriteTable',
@@ -260,6 +294,10 @@ export function grantTable(fn: NodejsFunction, table: Table, writes: string[], l
       ...(leadingKeys ? { conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [...leadingKeys] } } } : {}),
     }),
   );
+}
+
+export function grantTableRead(fn: NodejsFunction, table: Table): void {
+  fn.addToRolePolicy(new PolicyStatement({ sid: 'ReadTable', actions: READ, resources: [table.tableArn, `${table.tableArn}/index/*`] }));
 }
 
 /** The logical id as cdk-nag prints it in finding ids such as `Resource::<Id.Arn>:*`. */

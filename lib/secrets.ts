@@ -73,6 +73,18 @@ export class Secrets extends Construct {
     this.acknowledgePrefix(grantee, 'PUT /admin/targets/{id}/credentials/{kind} creates or replaces (and DELETE /admin/targets/{id} or a URL change schedules the deletion of) the secret of a target that exists only at run time, so the grant is the target-credentials prefix of this stack; other secrets (the webhook secret included) stay out of reach.');
   }
 
+  /** Admin tools: read target credentials and store new ones (workflow install's trigger client); never delete them. */
+  grantStoreTargetCredentials(grantee: IGrantable): void {
+    grantee.grantPrincipal.addToPrincipalPolicy(
+      new PolicyStatement({
+        sid: 'StoreTargetCredentials',
+        actions: ['secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue', 'secretsmanager:CreateSecret', 'secretsmanager:RestoreSecret'],
+        resources: [this.targetSecretArnPattern],
+      }),
+    );
+    this.acknowledgePrefix(grantee, 'Workflow install stores the trigger credentials ISC issues for a target that exists only at run time (create, or replace, or restore a secret scheduled for deletion), and the ISC operations read its API credentials, so the grant is the target-credentials prefix of this stack; no delete, and other secrets (the webhook secret included) stay out of reach.');
+  }
+
   private acknowledgePrefix(grantee: IGrantable, reason: string): void {
     const principal = grantee.grantPrincipal;
     if (!(principal instanceof Construct)) throw new Error('Target-credential grants are made to roles defined in this stack.');

@@ -37,10 +37,10 @@ export class UsageCertificationStack extends Stack {
     this.data = new Data(this, 'Data', config);
     this.secrets = new Secrets(this, 'Secrets', config);
     this.functions = new Functions(this, 'Functions', { config, table: this.data.table, auditTable: this.data.auditTable, dispatchDlq: this.data.dispatchDlq, secrets: this.secrets });
-    this.api = new Api(this, 'Api', { config, ingest: this.functions.ingest, admin: this.functions.admin });
+    this.api = new Api(this, 'Api', { config, ingest: this.functions.ingest, admin: this.functions.adminFunctions });
     this.largeReports = new LargeReports(this, 'LargeReports', { config, restApi: this.api.restApi, functions: this.functions, table: this.data.table, secrets: this.secrets });
     this.signIn = new SignIn(this, 'SignIn', { config, idp: consoleIdp(this.node) });
-    this.console = new ConsoleHosting(this, 'Console', { config, restApi: this.api.restApi, admin: this.functions.admin, signIn: this.signIn });
+    this.console = new ConsoleHosting(this, 'Console', { config, restApi: this.api.restApi, admin: this.functions.adminFunctions, signIn: this.signIn });
     this.waf = new Waf(this, 'Waf', { config, stage: this.api.restApi.deploymentStage, webhookPathPart: `/${WEBHOOK_PATH.split('/')[0]}/` });
     this.alarms = new Alarms(this, 'Alarms', {
       config,
@@ -48,11 +48,12 @@ export class UsageCertificationStack extends Stack {
       dispatch: this.functions.dispatch,
       ingest: this.functions.ingest,
       sweep: this.functions.sweep,
+      admin: this.functions.adminFunctions,
       apiStage: this.api.restApi.deploymentStage,
       webAcl: this.waf.webAcl,
     });
 
-    this.dashboard = new PipelineDashboard(this, 'Dashboard', { config, dispatchDlq: this.data.dispatchDlq, ingest: this.functions.ingest, dispatch: this.functions.dispatch, apiStage: this.api.restApi.deploymentStage });
+    this.dashboard = new PipelineDashboard(this, 'Dashboard', { config, dispatchDlq: this.data.dispatchDlq, ingest: this.functions.ingest, dispatch: this.functions.dispatch, admin: this.functions.adminFunctions, apiStage: this.api.restApi.deploymentStage });
 
     const url = this.api.restApi.url; // ends with "/"
     new CfnOutput(this, 'ApiUrl', { value: url, description: 'Base URL of the API (admin routes under admin/, SigV4-signed)' });

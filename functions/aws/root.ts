@@ -9,7 +9,7 @@ import { createLogger } from '../adapters/logger.js';
 import type { Clock, Log } from '../core/ports.js';
 import type { CredentialKind } from '../core/target.js';
 
-export type AwsFunction = 'ingest' | 'admin' | 'dispatch' | 'sweep' | 'large-ingest';
+export type AwsFunction = 'ingest' | 'admin' | 'admin-tools' | 'admin-preview' | 'dispatch' | 'sweep' | 'large-ingest';
 
 /** What the handler factories (functions/aws/*.ts) take; tests build it directly. */
 export interface AwsRoot {
@@ -27,6 +27,8 @@ export interface AwsRoot {
 const REQUIRED: Record<AwsFunction, ReadonlyArray<keyof AwsConfig>> = {
   ingest: ['WEBHOOK_SECRET_ARN'],
   admin: [],
+  'admin-tools': [],
+  'admin-preview': [],
   dispatch: [],
   sweep: [],
   'large-ingest': ['LARGE_REPORT_BUCKET'],
@@ -40,7 +42,7 @@ export function awsRoot(fn: AwsFunction, env: Record<string, string | undefined>
   return awsDeps(fn, loadAwsConfig(env, REQUIRED[fn]), { dynamo: documentClient(), secretsManager: new SecretsManagerClient({}) });
 }
 
-/** The root of a function that reads no secret (large ingest): without Secrets Manager, whose client its bundle then leaves out. */
+/** The root of a function that reads no secret (large ingest, admin preview): without Secrets Manager, whose client its bundle then leaves out. */
 export function awsStoreRoot(fn: AwsFunction, env: Record<string, string | undefined> = process.env): StoreRoot {
   return storeDeps(fn, loadAwsConfig(env, REQUIRED[fn]), documentClient());
 }

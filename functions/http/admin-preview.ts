@@ -15,7 +15,10 @@ const PREVIEW_USERS = 5;
  * Dry run: the whole ingest pipeline on a report, nothing stored or sent. Admins run it before enabling a
  * mapping to see who would be certified and how many trigger calls it would take.
  */
-export function previewRoute(deps: AdminDeps & { maxBodyBytes: number }): Route {
+/** What the dry run reads: no secrets and no ISC, and nothing it writes. */
+export type PreviewDeps = Pick<AdminDeps, 'store' | 'clock' | 'settings'> & { maxBodyBytes: number };
+
+export function previewRoute(deps: PreviewDeps): Route {
   return {
     method: 'POST',
     path: '/admin/deliveries/preview',

@@ -147,4 +147,13 @@ describe('Dashboard', () => {
     for (const metric of Object.values(DASHBOARD_METRICS).flat()) expect(named).toContain(`UsageCertification/${metric}`);
     expect(named).toContain('AWS/SQS/ApproximateNumberOfMessagesVisible');
   });
+
+  it('graphs the errors and duration of each admin function', () => {
+    const body = dashboardBody(dev.template, dev.stack);
+    const widget = (title: string) => body.widgets.find((w) => w.properties.title === title)!.properties.metrics;
+    for (const [title, metric] of [['Admin functions: errors', 'Errors'], ['Admin functions: duration (p90)', 'Duration']]) {
+      // [namespace, metric, "FunctionName", the function's name (a token here)] per function.
+      expect(widget(title!).map((m) => m.slice(0, 3))).toEqual(Array.from({ length: 3 }, () => ['AWS/Lambda', metric, 'FunctionName']));
+    }
+  });
 });

@@ -21,7 +21,7 @@ function dashboardMetricNames(): string[] {
   const api = new RestApi(stack, 'Api');
   api.root.addMethod('GET', new MockIntegration());
   const fn = (name: string) => LambdaFunction.fromFunctionArn(stack, name, `arn:aws:lambda:eu-west-1:123456789012:function:${name}`);
-  new PipelineDashboard(stack, 'Dashboard', { config: { stackName: 'DashboardOnly' } as StageConfig, dispatchDlq: new Queue(stack, 'Dlq'), ingest: fn('ingest'), dispatch: fn('dispatch'), apiStage: api.deploymentStage });
+  new PipelineDashboard(stack, 'Dashboard', { config: { stackName: 'DashboardOnly' } as StageConfig, dispatchDlq: new Queue(stack, 'Dlq'), ingest: fn('ingest'), dispatch: fn('dispatch'), admin: { admin: fn('admin'), 'admin-tools': fn('admin-tools'), 'admin-preview': fn('admin-preview') }, apiStage: api.deploymentStage });
   const body = dashboardBody(Template.fromStack(stack), stack);
   return body.widgets.flatMap((w) => w.properties.metrics.filter((m) => m[0] === METRIC_NAMESPACE).map((m) => String(m[1])));
 }

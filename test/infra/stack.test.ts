@@ -19,7 +19,8 @@ beforeAll(() => {
   statements = iamStatements(dev.template);
 });
 
-const roleOf = (fn: 'ingest' | 'admin' | 'dispatch' | 'sweep') => logicalId(dev.stack.functions[fn].role!);
+type FunctionName = 'ingest' | 'admin' | 'adminTools' | 'adminPreview' | 'dispatch' | 'sweep';
+const roleOf = (fn: FunctionName) => logicalId(dev.stack.functions[fn].role!);
 const allowed = (role: string) => statements.filter((s) => s.Effect === 'Allow' && s.roles.includes(role));
 const actionsOn = (role: string, prefix: string) => allowed(role).flatMap((s) => s.Action.filter((a) => a.startsWith(prefix)).map((a) => ({ action: a, resources: s.Resource })));
 
@@ -37,8 +38,21 @@ describe('API Gateway', () => {
       { route: 'ANY {proxy+}', auth: 'COGNITO_USER_POOLS' },
       { route: 'GET health', auth: 'NONE' },
       { route: 'GET openapi.json', auth: 'NONE' },
+      // The admin routes served by admin-tools and admin-preview (test/infra/admin-routing.test.ts), under /admin (IAM) and /console-api/admin (Cognito).
+      { route: 'POST check', auth: 'AWS_IAM' },
+      { route: 'POST check', auth: 'COGNITO_USER_POOLS' },
+      { route: 'POST install', auth: 'AWS_IAM' },
+      { route: 'POST install', auth: 'COGNITO_USER_POOLS' },
       { route: 'POST large', auth: 'CUSTOM' },
+      { route: 'POST match-test', auth: 'AWS_IAM' },
+      { route: 'POST match-test', auth: 'COGNITO_USER_POOLS' },
+      { route: 'POST preview', auth: 'AWS_IAM' },
+      { route: 'POST preview', auth: 'COGNITO_USER_POOLS' },
       { route: 'POST saas-management', auth: 'NONE' },
+      { route: 'POST test', auth: 'AWS_IAM' },
+      { route: 'POST test', auth: 'COGNITO_USER_POOLS' },
+      { route: 'POST verify', auth: 'AWS_IAM' },
+      { route: 'POST verify', auth: 'COGNITO_USER_POOLS' },
     ]);
     // {proxy+} sits under /admin, saas-management under /webhooks.
     dev.template.hasResourceProperties('AWS::ApiGateway::Resource', { PathPart: '{proxy+}', ParentId: { Ref: Match.stringLikeRegexp('^Apiadmin') } });
@@ -129,10 +143,10 @@ describe('WAF', () => {
 
 describe('Lambda functions', () => {
   it('run Node.js 22 on arm64 with active tracing, source maps, their own log group, and the documented environment', () => {
-    // Ours: ingest, admin, dispatch, sweep and the large-report ingest and authorizer (the CDK's own
+    // Ours: ingest, admin, admin tools, admin preview, dispatch, sweep and the large-report ingest and authorizer (the CDK's own
     // bucket-notification handler and console-deployment copier aside; the copier is checked in console.test.ts).
     const functions = Object.fromEntries(Object.entries(dev.template.findResources('AWS::Lambda::Function')).filter(([id]) => !id.startsWith('BucketNotificationsHandler') && !id.startsWith('CustomCDKBucketDeployment')));
-    expect(Object.keys(functions)).toHaveLength(6);
+    expect(Object.keys(functions)).toHaveLength(8);
     for (const fn of Object.values(functions)) {
       expect(fn.Properties).toMatchObject({
         Runtime: 'nodejs22.x',
@@ -155,14 +169,15 @@ describe('Lambda functions', () => {
   });
 
   it('gives each function the settings its trigger needs', () => {
-    const LambdaFunction = z.object({ Properties: z.object({ Timeout: z.number(), Environment: z.object({ Variables: z.record(z.string(), z.unknown()) }) }) });
-    const props = (fn: 'ingest' | 'admin' | 'dispatch' | 'sweep') => resourceOf(dev.template, logicalId(dev.stack.functions[fn]), LambdaFunction).Properties;
+    const LambdaFunction = z.object({ Properties: z.object({ Timeout: z.number(), MemorySize: z.number(), Environment: z.object({ Variables: z.record(z.string(), z.unknown()) }) }) });
+    const props = (fn: FunctionName) => resourceOf(dev.template, logicalId(dev.stack.functions[fn]), LambdaFunction).Properties;
     // Behind API Gateway (29 s integration limit).
-    expect(props('ingest').Timeout).toBeLessThan(29);
-    expect(props('admin').Timeout).toBeLessThan(29);
+    for (const fn of ['ingest', 'admin', 'adminTools', 'adminPreview'] as const) expect(props(fn).Timeout).toBeLessThan(29);
     expect(props('ingest').Environment.Variables).toMatchObject({ WEBHOOK_SECRET_ARN: { Ref: logicalId(dev.stack.secrets.webhookSecret) } });
     expect(props('admin').Environment.Variables).toMatchObject({ ADMIN_AUTH: 'iam' });
-    expect(props('admin').Environment.Variables.WEBHOOK_SECRET_ARN).toBeUndefined();
+    for (const fn of ['admin', 'adminTools', 'adminPreview'] as const) expect(props(fn).Environment.Variables.WEBHOOK_SECRET_ARN).toBeUndefined();
+    // The preview parses a report as large as the webhook's, with the same memory as ingest.
+    expect(props('adminPreview').MemorySize).toBe(props('ingest').MemorySize);
     // The lease outlasts the dispatch function, so the sweeper never reclaims a batch still being sent.
     const dispatch = props('dispatch');
     // Dispatch outlasts a batch's sequential ISC calls (up to 5) plus the 30 s local rate-limiter wait.
@@ -185,6 +200,13 @@ describe('Lambda functions', () => {
     });
     expect(() => synth({ stage: 'dev', maxAttempts: 'many' })).toThrow(/maxAttempts/);
     expect(() => synth({ stage: 'dev', nonProductionWords: 'prod' })).toThrow(/NON_PRODUCTION_WORDS/);
+  });
+
+  it('gives the ISC host allow-list to the admin functions that call ISC, not to the preview', () => {
+    const hosts = synth({ stage: 'dev', iscAllowedHosts: 'iam.acme.com' });
+    const Env = z.object({ Properties: z.object({ Environment: z.object({ Variables: z.record(z.string(), z.unknown()) }) }) });
+    const env = (fn: FunctionName) => resourceOf(hosts.template, logicalId(hosts.stack.functions[fn]), Env).Properties.Environment.Variables.ISC_ALLOWED_HOSTS;
+    expect([env('admin'), env('adminTools'), env('adminPreview')]).toEqual(['iam.acme.com', 'iam.acme.com', undefined]);
   });
 
   it('runs the sweeper every minute', () => {
@@ -304,6 +326,13 @@ describe('IAM least privilege', () => {
     ]);
     expect(admin.every((d) => d.resources.length === 1 && matches(d.resources[0], prefixArn))).toBe(true);
 
+    // Admin tools read API credentials and store the trigger credentials a workflow install gets; they never delete one.
+    const tools = actionsOn(roleOf('adminTools'), 'secretsmanager:');
+    expect(tools.map((d) => d.action).sort()).toEqual(['secretsmanager:CreateSecret', 'secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue', 'secretsmanager:RestoreSecret']);
+    expect(tools.every((d) => d.resources.length === 1 && matches(d.resources[0], prefixArn))).toBe(true);
+    // The preview reads no secret.
+    expect(actionsOn(roleOf('adminPreview'), 'secretsmanager:')).toEqual([]);
+
     // The sweeper follows dispatched batches in ISC with the target's API credentials: read-only, same prefix.
     const sweep = actionsOn(roleOf('sweep'), 'secretsmanager:');
     expect(sweep.map((d) => d.action)).toEqual(['secretsmanager:GetSecretValue']);
@@ -320,26 +349,30 @@ describe('IAM least privilege', () => {
       Condition: z.optional(z.record(z.string(), z.record(z.string(), z.unknown()))),
     });
     const policies = resourcesOf(dev.template, 'AWS::IAM::Policy', z.object({ Properties: z.object({ Roles: z.array(z.object({ Ref: z.string() })), PolicyDocument: z.object({ Statement: z.array(PolicyStatement) }) }) }));
-    const tableStatements = (fn: 'ingest' | 'admin' | 'dispatch' | 'sweep', arn: string) =>
+    const tableStatements = (fn: FunctionName, arn: string) =>
       Object.values(policies)
         .filter((r) => r.Properties.Roles.some((x) => x.Ref === roleOf(fn)))
         .flatMap((r) => r.Properties.PolicyDocument.Statement)
         .filter((st) => [st.Resource].flat().some((x: unknown) => JSON.stringify(x) === arn) && [st.Action].flat().some((a: string) => a.startsWith('dynamodb:') && !a.includes('Stream') && a !== 'dynamodb:GetRecords' && a !== 'dynamodb:GetShardIterator'));
-    const writes = (fn: 'ingest' | 'admin' | 'dispatch' | 'sweep') => {
+    const writes = (fn: FunctionName) => {
       const found = tableStatements(fn, table).filter((st) => st.Sid === 'WriteTable');
       return { actions: [found[0]!.Action].flat().sort(), leadingKeys: found[0]!.Condition?.['ForAllValues:StringLike']?.['dynamodb:LeadingKeys'] };
     };
-    const reads = (fn: 'ingest' | 'admin' | 'dispatch' | 'sweep') => [tableStatements(fn, table).find((st) => st.Sid === 'ReadTable')!.Action].flat().sort();
+    const reads = (fn: FunctionName) => [tableStatements(fn, table).find((st) => st.Sid === 'ReadTable')!.Action].flat().sort();
 
-    for (const fn of ['ingest', 'admin', 'dispatch', 'sweep'] as const) expect(reads(fn)).toEqual(['dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:Query']);
+    for (const fn of ['ingest', 'admin', 'adminTools', 'adminPreview', 'dispatch', 'sweep'] as const) expect(reads(fn)).toEqual(['dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:Query']);
     expect(writes('ingest')).toEqual({ actions: ['dynamodb:BatchWriteItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'], leadingKeys: ['DELIVERY#*', 'REJECTED#*', 'SEEN#*'] });
     expect(writes('dispatch')).toEqual({ actions: ['dynamodb:BatchWriteItem', 'dynamodb:UpdateItem'], leadingKeys: ['DELIVERY#*', 'RATE#*', 'SENT#*', 'IDENTITY#*'] });
     expect(writes('sweep')).toEqual({ actions: ['dynamodb:DeleteItem', 'dynamodb:UpdateItem'], leadingKeys: ['DELIVERY#*', 'RATE#*'] });
     expect(writes('admin')).toEqual({ actions: ['dynamodb:DeleteItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'], leadingKeys: undefined });
-    // Nobody scans; only admin reaches the audit table, and only to append and read.
+    expect(writes('adminTools')).toEqual({ actions: ['dynamodb:PutItem', 'dynamodb:UpdateItem'], leadingKeys: ['TARGET#*', 'SEEN#*', 'DELIVERY#*', 'RATE#*'] });
+    // The preview stores nothing.
+    expect(tableStatements('adminPreview', table).filter((st) => st.Sid !== 'ReadTable')).toEqual([]);
+    // Nobody scans; only admin and admin tools reach the audit table: admin to append and read, the tools to append.
     expect(statements.flatMap((st) => st.Action).filter((a) => a === 'dynamodb:Scan')).toEqual([]);
-    for (const fn of ['ingest', 'dispatch', 'sweep'] as const) expect(tableStatements(fn, audit)).toEqual([]);
+    for (const fn of ['ingest', 'adminPreview', 'dispatch', 'sweep'] as const) expect(tableStatements(fn, audit)).toEqual([]);
     expect(tableStatements('admin', audit).flatMap((st) => [st.Action].flat()).sort()).toEqual(['dynamodb:PutItem', 'dynamodb:Query']);
+    expect(tableStatements('adminTools', audit).flatMap((st) => [st.Action].flat())).toEqual(['dynamodb:PutItem']);
   });
 
   it('limits DynamoDB access to the tables, the main table\'s indexes and its stream', () => {
@@ -370,7 +403,7 @@ describe('IAM least privilege', () => {
 });
 
 describe('alarms and outputs', () => {
-  it('alarms on the DLQ, dispatch errors, API 5xx, ingest throttles and the sweeper metrics', () => {
+  it('alarms on the DLQ, dispatch and admin function errors, API 5xx, ingest throttles and the sweeper metrics', () => {
     const Alarm = z.object({ Properties: z.object({ AlarmName: z.optional(z.string()), Dimensions: z.optional(z.unknown()), AlarmActions: z.optional(z.unknown()) }) });
     const alarms = Object.values(resourcesOf(dev.template, 'AWS::CloudWatch::Alarm', Alarm)).map((a) => a.Properties);
 
@@ -380,6 +413,9 @@ describe('alarms and outputs', () => {
     expect(find('Api5xx')).toMatchObject({ MetricName: '5XXError', Namespace: 'AWS/ApiGateway' });
     expect(find('Api4xx')).toMatchObject({ MetricName: '4XXError', Namespace: 'AWS/ApiGateway', Threshold: 50 });
     expect(find('WafBlocked')).toMatchObject({ MetricName: 'BlockedRequests', Namespace: 'AWS/WAFV2' });
+    for (const [name, fn] of [['AdminErrors', 'admin'], ['AdminToolsErrors', 'adminTools'], ['AdminPreviewErrors', 'adminPreview']] as const) {
+      expect(find(name)).toMatchObject({ MetricName: 'Errors', Namespace: 'AWS/Lambda', Threshold: 0, Dimensions: [{ Name: 'FunctionName', Value: { Ref: logicalId(dev.stack.functions[fn]) } }] });
+    }
     expect(find('IngestThrottles')).toMatchObject({ MetricName: 'Throttles', Threshold: 0, Dimensions: [{ Name: 'FunctionName', Value: { Ref: logicalId(dev.stack.functions.ingest) } }] });
     expect(find('OldestUnsettledBatch')).toMatchObject({ MetricName: 'OldestUnsettledBatchAge', Namespace: 'UsageCertification', Threshold: 7200, ComparisonOperator: 'GreaterThanThreshold' });
     for (const metric of ['HeldBatches', 'StaleMappings', 'FailedBatches']) {

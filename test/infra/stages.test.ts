@@ -84,7 +84,7 @@ describe('stages', () => {
     });
     prod.template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'ops@example.com', TopicArn: { Ref: topic } });
     const alarms = Object.values(resourcesOf(prod.template, 'AWS::CloudWatch::Alarm', Alarm));
-    expect(alarms.length).toBe(11);
+    expect(alarms.length).toBe(14);
     // No statement lets CloudWatch use the key without the source conditions.
     const KmsKey = z.object({ Properties: z.object({ KeyPolicy: z.object({ Statement: z.array(z.object({ Principal: z.optional(z.object({ Service: z.optional(z.unknown()) })), Condition: z.optional(z.unknown()) })) }) }) });
     const key = Object.values(resourcesOf(prod.template, 'AWS::KMS::Key', KmsKey))[0]!;

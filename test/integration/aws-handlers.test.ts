@@ -25,12 +25,14 @@ import { count, embeddedMetrics, type MetricValue, type MetricsPublisher } from 
 import { PIPELINE_METRICS, type PipelineMetric } from '../../functions/adapters/pipeline-metrics.js';
 import { awsDeps, awsRoot, type AwsFunction, type AwsRoot } from '../../functions/aws/root.js';
 import { makeAdminHandler } from '../../functions/aws/admin.js';
+import { makeAdminPreviewHandler } from '../../functions/aws/admin-preview.js';
+import { makeAdminToolsHandler } from '../../functions/aws/admin-tools.js';
 import { makeDispatchHandler } from '../../functions/aws/dispatch.js';
 import { makeIngestHandler } from '../../functions/aws/ingest.js';
 import { makeLargeIngestHandler } from '../../functions/aws/large-ingest.js';
 import { makeSweepHandler } from '../../functions/aws/sweep.js';
 import { METRIC_NAMESPACE } from '../../lib/alarms.js';
-import { IngestAnswer } from '../../functions/http/responses.js';
+import { ErrorBody, IngestAnswer, PreviewAnswer } from '../../functions/http/responses.js';
 import { readAs } from '../helpers/answer.js';
 import { API_CLIENT, TRIGGER_CLIENT, simulatorTarget, startFakeIsc } from '../helpers/fake-isc.js';
 
@@ -129,6 +131,34 @@ describe('Handler: ingest', () => {
   it('answers health and unknown routes as JSON', async () => {
     expect(await ingest(apiGatewayEvent())).toMatchObject({ statusCode: 200, body: '{"status":"ok"}' });
     expect((await ingest(apiGatewayEvent({ path: '/nope' }))).statusCode).toBe(404);
+  });
+});
+
+describe('Handlers: admin tools and admin preview (the admin routes with functions of their own)', () => {
+  const call = (handler: ReturnType<typeof makeAdminHandler>, method: string, path: string, body?: string, query?: Record<string, string>) =>
+    handler(apiGatewayEvent({ httpMethod: method, path, body: body ?? null, queryStringParameters: query ?? null, headers: { 'Content-Type': 'application/json' }, userArn: 'arn:aws:iam::123456789012:user/alice' }));
+  const code = (response: { body: string }) => readAs(ErrorBody, JSON.parse(response.body)).error.code;
+
+  it('serves the ISC operations from admin-tools, which has no records route, while the admin function has no tool route', async () => {
+    const tools = makeAdminToolsHandler({ ...deps('admin-tools'), documents: projectDocuments(new URL('../../', import.meta.url)) });
+    // Target "prod" (created above) has trigger credentials only: the tool reads it from the table and names what is missing.
+    const verify = await call(tools, 'POST', '/admin/targets/prod/workflow/verify');
+    expect(verify.statusCode).toBe(422);
+    expect(code(verify)).toBe('api_credentials_missing');
+    expect(code(await call(admin, 'POST', '/admin/targets/prod/workflow/verify'))).toBe('not_found');
+    expect(code(await call(tools, 'GET', '/admin/targets'))).toBe('not_found');
+    expect((await tools(apiGatewayEvent({ httpMethod: 'POST', path: '/admin/targets/prod/check' }))).statusCode).toBe(401);
+  });
+
+  it('serves the report preview from admin-preview, built without Secrets Manager or ISC', async () => {
+    const { config, log, clock, store } = deps('admin-preview');
+    const preview = makeAdminPreviewHandler({ config, log, clock, store });
+    const report = JSON.stringify([{ Email: 'p@example.com', 'Days Active': 0, Instance: 'Slack-production' }]);
+    const response = await call(preview, 'POST', '/admin/deliveries/preview', report, { mapping: 'slack-production' });
+    expect(response.statusCode).toBe(200);
+    expect(readAs(PreviewAnswer, JSON.parse(response.body))).toMatchObject({ preview: true, triggerCalls: 1, instances: [{ instanceKey: 'slack-production', inactiveUsers: 1 }] });
+    expect(code(await call(preview, 'GET', '/admin/targets'))).toBe('not_found');
+    expect((await preview(apiGatewayEvent({ httpMethod: 'POST', path: '/admin/deliveries/preview', body: report }))).statusCode).toBe(401);
   });
 });
 
