@@ -130,7 +130,7 @@ export class Functions extends Construct {
     this.admin = this.fn('Admin', 'functions/admin-handler.ts', '/admin/* (IAM-authorized) and its console copy: targets, credentials, mappings, report profiles, deliveries, replay; GET /openapi.json', {
       memorySize: 512,
       timeout: API_TIMEOUT,
-      environment: { ...common, ADMIN_AUTH: 'iam', ...iscHosts },
+      environment: { ...common, ...iscHosts },
       // Served (GET /openapi.json) from a file: functions/adapters/project-documents.ts.
       packagedFiles: [DOCUMENT_PATHS.openApi],
     }, config, table);

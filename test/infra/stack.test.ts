@@ -174,7 +174,6 @@ describe('Lambda functions', () => {
     // Behind API Gateway (29 s integration limit).
     for (const fn of ['ingest', 'admin', 'adminTools', 'adminPreview'] as const) expect(props(fn).Timeout).toBeLessThan(29);
     expect(props('ingest').Environment.Variables).toMatchObject({ WEBHOOK_SECRET_ARN: { Ref: logicalId(dev.stack.secrets.webhookSecret) } });
-    expect(props('admin').Environment.Variables).toMatchObject({ ADMIN_AUTH: 'iam' });
     for (const fn of ['admin', 'adminTools', 'adminPreview'] as const) expect(props(fn).Environment.Variables.WEBHOOK_SECRET_ARN).toBeUndefined();
     // The preview parses a report as large as the webhook's, with the same memory as ingest.
     expect(props('adminPreview').MemorySize).toBe(props('ingest').MemorySize);
