@@ -340,7 +340,7 @@ function deliveryIdentity(report: IncomingReport, read: ReadReport, now: Date, w
  * application, period, name) and what the report profiles made of it (the row path used, the field each column
  * feeds). Parameters that change nothing (an unknown query key) do not make a repeat look new.
  */
-export function reportContentHash(body: string, { format, parsed }: ReadReport): string {
+export function reportContentHash(body: string, { format, parsed }: { format: BodyKind; parsed: Omit<ParsedReport, 'rows'> }): string {
   const meta = (Object.keys(parsed.meta) as Array<keyof ReportMeta>).sort().map((key) => [key, parsed.meta[key]]);
   const fields = parsed.columns.map((column) => fieldForColumn(column, parsed.aliases) ?? null);
   const reading = JSON.stringify({ format, meta, fields, rowPath: parsed.rowPath ?? null });

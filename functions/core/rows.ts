@@ -52,7 +52,8 @@ export const ReportRowSchema = z.object({
 export function validateReport(report: ParsedReport): ValidatedReport {
   requireColumns(report);
   const validator = rowValidator(report);
-  for (const raw of report.rows) validator.add(raw);
+  const { rows } = report;
+  for (let i = 0; i < rows.length; i++) validator.add(rows.at(i));
   return validator.finish();
 }
 
@@ -161,10 +162,10 @@ export function fastRow(raw: RawRow, report: Pick<ParsedReport, 'meta'>): Report
     if (last === undefined) return undefined;
   } else if (lastActive !== undefined) return undefined;
   if (daysActive === undefined && last === undefined) return undefined;
-  if (name !== undefined && !(typeof name === 'string' && name.length <= 512 && name === name.trim() && name !== '')) return undefined;
-  if (application !== undefined && !(typeof application === 'string' && application.length <= 256 && application === application.trim() && application !== '')) return undefined;
+  if (name !== undefined && !(typeof name === 'string' && name.length <= 512 && isTrimmedText(name))) return undefined;
+  if (application !== undefined && !(typeof application === 'string' && application.length <= 256 && isTrimmedText(application))) return undefined;
   const instanceName = instance === undefined ? report.meta.instance : instance;
-  if (typeof instanceName !== 'string' || instanceName === '' || instanceName.length > 256 || instanceName !== instanceName.trim()) return undefined;
+  if (typeof instanceName !== 'string' || instanceName.length > 256 || !isTrimmedText(instanceName)) return undefined;
   const row: ReportRow = { email: normalizedEmail, instance: instanceName };
   if (name !== undefined) row.name = name;
   if (daysActive !== undefined) row.daysActive = daysActive;
@@ -175,6 +176,17 @@ export function fastRow(raw: RawRow, report: Pick<ParsedReport, 'meta'>): Report
     row.application = app;
   }
   return row;
+}
+
+/**
+ * Non-empty and without surrounding whitespace, as the schema path's trim would leave it. Visible ASCII at both
+ * ends settles it without trim() scanning the text; anything else asks trim itself.
+ */
+function isTrimmedText(text: string): boolean {
+  const first = text.charCodeAt(0);
+  const last = text.charCodeAt(text.length - 1);
+  if (first > 0x20 && first < 0x7f && last > 0x20 && last < 0x7f) return true;
+  return text !== '' && text === text.trim();
 }
 
 export function requireColumns(report: Pick<ParsedReport, 'columns' | 'aliases'>): void {

@@ -65,8 +65,7 @@ async function ingestStream(meta: StoredReportMeta, body: AsyncIterable<Uint8Arr
   });
   requireColumns(streamed);
   const validated = validator.finish();
-  const parsed = { ...streamed, rows: [] };
-  const read = { format, parsed, bytes };
+  const read = { format, parsed: streamed, bytes };
   const identity = { id: meta.deliveryId, source: meta.idSource === 'header' ? ('header' as const) : ('body' as const), contentHash: reportContentHash(digest.digest('hex'), read) };
   const earlier = await findEarlier(identity, deps.store, now, deps.settings.dedupeWindowMs);
   if (earlier) return duplicateOf(earlier, identity);

@@ -17,20 +17,23 @@ const MAX_TEXT = 16_384;
  * The users of one instance, merged by email (the most activity wins), held as numbers and bytes rather than an
  * object and two strings per user: every user has to be remembered until the report ends (a duplicate may come
  * last), and a 1M-row report held as objects in a Map took ~190 MB of heap, as strings in arrays ~110 MB. Here a
- * user costs 16 bytes of fields, 16 of hash slots and its email and name as ASCII bytes (with a 2-byte length) in
+ * user costs 16 bytes of fields, 4 of email hash and its email and name as ASCII bytes (with a 2-byte length) in
  * 256 KiB chunks (no copy as they fill); the rare text with other characters is kept as a string, so every text
- * reads back exactly. Emails are compared as text, so no hash collision merges two people. Values are read by
- * index (`email(i)` …), building strings only for the users a caller asks about.
+ * reads back exactly. Values are read by index (`email(i)` …), building strings only for the users a caller asks
+ * about.
+ *
+ * Duplicates are found once, before the first read, not on every add: rows are appended with their email hash,
+ * and sorting the hashes shows which few users may share an email. A hash-table probe per row was a third of
+ * ingest's time at 100k rows (a cache miss per row, measured); appending is sequential. Emails are compared as
+ * text, so no hash collision merges two people, and colliding hashes cost a Map look-up, never a longer probe.
  */
 export class UserTable implements Iterable<UserUsage> {
   private count = 0;
   private fields = new Int32Array(INITIAL_USERS * STRIDE);
-  /**
-   * Open addressing, kept at most half full: pairs of (user index + 1, email hash), 0 = empty. The hash sits
-   * beside the index so that a probe reads one place in memory, not also the user's fields (measured: probing
-   * through `fields` was a third of the table's time at 100k users).
-   */
-  private slots = new Int32Array(INITIAL_USERS * 4);
+  /** Each user's email hash, by user index. */
+  private hashes = new Int32Array(INITIAL_USERS);
+  /** Whether users were added since duplicates were last merged. */
+  private unmerged = false;
   private readonly chunks: Buffer[] = [];
   private used = CHUNK_BYTES;
   /** Whether the text `stage` copied last was plain ASCII (so its bytes are the text). */
@@ -43,26 +46,22 @@ export class UserTable implements Iterable<UserUsage> {
   private readonly dateBytes: number[] = [];
   private readonly dateIndex = new Map<string, number>();
 
+  /** The number of distinct users (duplicates merged). */
   get size(): number {
+    this.mergeDuplicates();
     return this.count;
   }
 
   add(email: string, name: string | undefined, daysActive: number | undefined, lastActive: string | undefined): void {
-    const hash = this.stage(email);
-    const mask = this.slots.length / 2 - 1;
-    let slot = hash & mask;
-    for (let held = this.slots[slot * 2]!; held !== 0; slot = (slot + 1) & mask, held = this.slots[slot * 2]!) {
-      if (this.slots[slot * 2 + 1] === hash && this.email(held - 1) === email) return this.merge(held - 1, name, daysActive, lastActive);
-    }
     const i = this.count++;
+    this.hashes[i] = this.stage(email);
     const at = i * STRIDE;
     this.fields[at + EMAIL] = this.commit(email);
     this.fields[at + NAME] = name === undefined ? NONE : this.put(name);
     this.fields[at + DAYS] = daysActive ?? NONE;
     this.fields[at + LAST] = lastActive === undefined ? NONE : this.dateId(lastActive);
-    this.slots[slot * 2] = i + 1;
-    this.slots[slot * 2 + 1] = hash;
-    if (this.count * STRIDE === this.fields.length) this.grow();
+    this.unmerged = true;
+    if (this.count === this.hashes.length) this.grow();
   }
 
   email(i: number): string {
@@ -113,15 +112,52 @@ export class UserTable implements Iterable<UserUsage> {
   }
 
   *[Symbol.iterator](): Iterator<UserUsage> {
-    for (let i = 0; i < this.count; i++) yield this.user(i);
+    for (let i = 0; i < this.size; i++) yield this.user(i);
+  }
+
+  /**
+   * Merge every later row of an email into its first, in row order, and close the gaps: users keep the order of
+   * their first appearance. Only users whose hash is shared can be duplicates, and there are few of those.
+   */
+  private mergeDuplicates(): void {
+    if (!this.unmerged) return;
+    this.unmerged = false;
+    const sorted = this.hashes.slice(0, this.count).sort();
+    let shared: Set<number> | undefined;
+    for (let k = 1; k < sorted.length; k++) if (sorted[k] === sorted[k - 1]) (shared ??= new Set()).add(sorted[k]!);
+    if (!shared) return;
+    const firstOf = new Map<string, number>();
+    let kept = 0;
+    for (let i = 0; i < this.count; i++) {
+      if (shared.has(this.hashes[i]!)) {
+        const email = this.email(i);
+        const first = firstOf.get(email);
+        if (first !== undefined) {
+          this.merge(first, i);
+          continue;
+        }
+        firstOf.set(email, kept);
+      }
+      if (kept !== i) this.move(i, kept);
+      kept++;
+    }
+    this.count = kept;
   }
 
   // Duplicates within one instance: the most activity wins, so nobody is certified on a partial row.
-  private merge(i: number, name: string | undefined, daysActive: number | undefined, lastActive: string | undefined): void {
-    const at = i * STRIDE;
-    if (daysActive !== undefined) this.fields[at + DAYS] = Math.max(this.fields[at + DAYS] === NONE ? 0 : this.fields[at + DAYS]!, daysActive);
-    if (lastActive !== undefined && (this.fields[at + LAST] === NONE || lastActive > this.dates[this.fields[at + LAST]!]!)) this.fields[at + LAST] = this.dateId(lastActive);
-    if (name !== undefined && this.fields[at + NAME] === NONE) this.fields[at + NAME] = this.put(name);
+  private merge(into: number, from: number): void {
+    const at = into * STRIDE;
+    const other = from * STRIDE;
+    const days = this.fields[other + DAYS]!;
+    if (days !== NONE) this.fields[at + DAYS] = Math.max(this.fields[at + DAYS] === NONE ? 0 : this.fields[at + DAYS]!, days);
+    const last = this.fields[other + LAST]!;
+    if (last !== NONE && (this.fields[at + LAST] === NONE || this.dates[last]! > this.dates[this.fields[at + LAST]!]!)) this.fields[at + LAST] = last;
+    if (this.fields[at + NAME] === NONE) this.fields[at + NAME] = this.fields[other + NAME]!;
+  }
+
+  private move(from: number, to: number): void {
+    for (let k = 0; k < STRIDE; k++) this.fields[to * STRIDE + k] = this.fields[from * STRIDE + k]!;
+    this.hashes[to] = this.hashes[from]!;
   }
 
   /** Store a text: its position (chunk, offset) or, when not plain ASCII, its place among `others`. */
@@ -195,21 +231,14 @@ export class UserTable implements Iterable<UserUsage> {
     return id;
   }
 
-  /** Twice the room for users and slots; every slot pair is placed again by its hash. */
+  /** Twice the room for users. */
   private grow(): void {
-    const bigger = new Int32Array(this.fields.length * 2);
-    bigger.set(this.fields);
-    this.fields = bigger;
-    const old = this.slots;
-    this.slots = new Int32Array(old.length * 2);
-    const mask = this.slots.length / 2 - 1;
-    for (let k = 0; k < old.length; k += 2) {
-      if (old[k] === 0) continue;
-      let slot = old[k + 1]! & mask;
-      while (this.slots[slot * 2] !== 0) slot = (slot + 1) & mask;
-      this.slots[slot * 2] = old[k]!;
-      this.slots[slot * 2 + 1] = old[k + 1]!;
-    }
+    const fields = new Int32Array(this.fields.length * 2);
+    fields.set(this.fields);
+    this.fields = fields;
+    const hashes = new Int32Array(this.hashes.length * 2);
+    hashes.set(this.hashes);
+    this.hashes = hashes;
   }
 }
 
