@@ -68,4 +68,50 @@ describe('Class: UserTable', () => {
     expect(users[99_999]).toEqual({ email: 'u99999@x.io', daysActive: 50 });
     expect(users[1]).toEqual({ email: 'u1@x.io', daysActive: 1 });
   });
+
+  it('merges rows added after a read with the users read before', () => {
+    fc.assert(
+      fc.property(fc.array(user, { maxLength: 400 }), fc.array(user, { maxLength: 400 }), (first, second) => {
+        const table = new UserTable();
+        for (const u of first) table.add(u.email, u.name, u.daysActive, u.lastActive);
+        expect([...table]).toEqual(reference(first));
+        for (const u of second) table.add(u.email, u.name, u.daysActive, u.lastActive);
+        expect([...table]).toEqual(reference([...first, ...second]));
+      }),
+      { numRuns: 40 },
+    );
+  });
+
+  it('keeps two emails with the same hash apart, and still merges each one\'s duplicates', () => {
+    const [a, b] = collidingEmails();
+    const table = new UserTable();
+    table.add(a, 'A', 0, undefined);
+    table.add('other@x.io', undefined, 4, undefined);
+    table.add(b, 'B', 2, undefined);
+    table.add(a, undefined, 5, undefined);
+    table.add(b, undefined, 1, undefined);
+    expect([...table]).toEqual([
+      { email: a, name: 'A', daysActive: 5 },
+      { email: 'other@x.io', daysActive: 4 },
+      { email: b, name: 'B', daysActive: 2 },
+    ]);
+  });
 });
+
+/** Two emails on which the table's hash (32-bit FNV-1a over UTF-16 code units, written here plainly) agrees. */
+function collidingEmails(): [string, string] {
+  const fnv = (text: string) => {
+    let hash = 0x811c9dc5;
+    for (let j = 0; j < text.length; j++) hash = Math.imul(hash ^ text.charCodeAt(j), 0x01000193);
+    return hash;
+  };
+  const seen = new Map<number, string>();
+  // About 80k tries find one (birthday bound); a million without one would mean the hash is not FNV-1a.
+  for (let i = 0; i < 1_000_000; i++) {
+    const email = `c${i}@x.io`;
+    const earlier = seen.get(fnv(email));
+    if (earlier !== undefined) return [earlier, email];
+    seen.set(fnv(email), email);
+  }
+  throw new Error('no colliding pair found');
+}
