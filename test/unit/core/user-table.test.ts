@@ -106,9 +106,10 @@ function collidingEmails(): [string, string] {
     return hash;
   };
   const seen = new Map<number, string>();
-  // About 80k tries find one (birthday bound); a million without one would mean the hash is not FNV-1a.
+  // Scattered names, so the birthday bound holds (about 80k tries; the first pair comes at 162,517). Counting
+  // names (c1, c2, …) differ too little: FNV-1a keeps them apart for over a million.
   for (let i = 0; i < 1_000_000; i++) {
-    const email = `c${i}@x.io`;
+    const email = `${(Math.imul(i, 2654435761) >>> 0).toString(36)}@x.io`;
     const earlier = seen.get(fnv(email));
     if (earlier !== undefined) return [earlier, email];
     seen.set(fnv(email), email);
