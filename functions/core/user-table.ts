@@ -24,7 +24,7 @@ const MAX_TEXT = 16_384;
  *
  * Duplicates are found once, before the first read, not on every add: rows are appended with their email hash,
  * and sorting the hashes shows which few users may share an email. A hash-table probe per row was a third of
- * ingest's time at 100k rows (a cache miss per row, measured); appending is sequential. Emails are compared as
+ * the table's time at 100k rows (a cache miss per row, measured); appending is sequential. Emails are compared as
  * text, so no hash collision merges two people, and colliding hashes cost a Map look-up, never a longer probe.
  */
 export class UserTable implements Iterable<UserUsage> {
