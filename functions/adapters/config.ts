@@ -73,6 +73,11 @@ const SHARED = {
   /** Between two looks at a dispatched batch's workflow execution and campaign. */
   FOLLOW_INTERVAL_SECONDS: z._default(followIntervalSeconds, DEFAULT_FOLLOW_INTERVAL_SECONDS),
   ISC_TIMEOUT_MS: intFromEnv(10_000, 100, 60_000),
+  /**
+   * How long `workflow test` follows its execution, counted from the request's start. At most 15: the history and
+   * campaign look-ups after it must still fit the admin functions' 25 s.
+   */
+  WORKFLOW_TEST_FOLLOW_SECONDS: intFromEnv(12, 1, 15),
   ISC_RATE_LIMIT: intFromEnv(100, 3, 100),
   ISC_RATE_WINDOW_SECONDS: intFromEnv(10, 1, 60),
   ISC_CONCURRENCY: intFromEnv(4, 1, 32),

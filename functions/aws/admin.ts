@@ -32,6 +32,7 @@ export function adminDeps(deps: AdminRoot): AdminDeps & { matchThreshold: number
     store, secrets, clock, secretIdFor, isc, documents,
     iscHosts: { allowedHosts: config.ISC_ALLOWED_HOSTS, allowLoopbackHttp: false },
     settings: ingestSettings(config),
+    workflowTestFollowMs: config.WORKFLOW_TEST_FOLLOW_SECONDS * 1000,
     matchThreshold: config.MATCH_THRESHOLD_PERCENT / 100,
   };
 }

@@ -22,6 +22,8 @@ export interface AdminDeps {
   settings: IngestSettings;
   /** docs/openapi.json and the importable workflow, read from files rather than bundled. */
   documents: ProjectDocuments;
+  /** How long a workflow test follows its execution, from the request's start (WORKFLOW_TEST_FOLLOW_SECONDS). */
+  workflowTestFollowMs: number;
 }
 
 /** allowNameMismatch (mapping or target) is a confirmation, so it must say why. */

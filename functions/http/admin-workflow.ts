@@ -1,7 +1,8 @@
 import { unprocessable } from '../core/errors.js';
 import { assertIscUrls } from '../core/isc-hosts.js';
 import { releaseAwaitingInstall } from '../core/awaiting-install.js';
-import type { Target } from '../core/target.js';
+import type { Credentials, Target } from '../core/target.js';
+import type { ExecutionOutcome } from '../core/follow-up.js';
 import { currentTriggerUrl, executionFailures, installableWorkflow, testInput, workflowIdOf, WorkflowInstallSchema, WorkflowTestSchema } from '../core/workflow-install.js';
 import { verifyWorkflow, workflowActionIds } from '../core/workflow-verify.js';
 import { apiCredentials, iscFailure } from './admin-isc-lookups.js';
@@ -93,9 +94,22 @@ function workflowInstallRoute(deps: AdminDeps): Route {
   };
 }
 
-/** Polls of the execution, 2 s apart, before the answer says "still running": well inside API Gateway's 29 s. */
-const TEST_POLLS = 12;
-const TEST_POLL_MS = 2_000;
+/**
+ * Follow a test execution until it ends or `followMs` from `started` have passed, polling every 2 s (a quarter of
+ * a shorter budget). The budget counts from the request's start, so that the calls after it (the history and the
+ * campaign, each within the ISC client's 3 s on AWS) still fit the admin function's 25 s: a fixed 12 polls of 2 s
+ * on top of the calls let a slow tenant's test run into the function's timeout.
+ */
+async function followExecution(deps: AdminDeps, call: { target: Target; credentials: Credentials; executionId: string }, started: number): Promise<ExecutionOutcome> {
+  const followMs = deps.workflowTestFollowMs;
+  const pollMs = Math.min(2_000, followMs / 4);
+  let execution = await deps.isc.workflowExecution(call.target, call.credentials, call.executionId);
+  for (let poll = 0; RUNNING.has(execution.status) && poll < followMs / pollMs && Date.now() + pollMs < started + followMs; poll++) {
+    await new Promise((resolve) => setTimeout(resolve, pollMs));
+    execution = await deps.isc.workflowExecution(call.target, call.credentials, call.executionId);
+  }
+  return execution;
+}
 
 /**
  * POST /admin/targets/{id}/workflow/test: runs the installed workflow once (POST /v3/workflows/{id}/test) for one
@@ -114,6 +128,7 @@ function workflowTestRoute(deps: AdminDeps): Route {
     responses: { 200: { description: 'The execution and its outcome (ok false with the reason when it failed).', schema: WorkflowTestAnswer } },
     errors: [422],
     async handle(request, { params, log }) {
+      const started = Date.now();
       const test = jsonBody(request, WorkflowTestSchema, 'test');
       const target = await requireTarget(deps, params.id!);
       const workflowId = installedWorkflowId(target);
@@ -121,16 +136,12 @@ function workflowTestRoute(deps: AdminDeps): Route {
       const input = testInput(test, target.environment, deps.clock.now());
       try {
         const { executionId } = await deps.isc.testWorkflow(target, credentials, workflowId, input);
-        let execution = await deps.isc.workflowExecution(target, credentials, executionId);
-        for (let poll = 0; RUNNING.has(execution.status) && poll < TEST_POLLS; poll++) {
-          await new Promise((resolve) => setTimeout(resolve, TEST_POLL_MS));
-          execution = await deps.isc.workflowExecution(target, credentials, executionId);
-        }
+        const execution = await followExecution(deps, { target, credentials, executionId }, started);
         const done = !RUNNING.has(execution.status);
         const failures = done && execution.status !== 'Completed' ? executionFailures(await deps.isc.workflowExecutionHistory(target, credentials, executionId)) : [];
         const campaign = done ? await deps.isc.campaignByName(target, credentials, input.campaign.name) : undefined;
         const ok = execution.status === 'Completed' && campaign !== undefined;
-        const error = ok ? undefined : failures.join('; ') || (done ? (execution.error ?? `The execution ended ${execution.status} without creating campaign "${input.campaign.name}".`) : `The execution is still ${execution.status}; see ISC under Workflows → Executions.`);
+        const error = ok ? undefined : failures.join('; ') || (done ? (execution.error ?? `The execution ended ${execution.status} without creating campaign "${input.campaign.name}".`) : `The execution is still ${execution.status} after ${deps.workflowTestFollowMs / 1000} s; see execution ${executionId} in ISC under Workflows → Executions.`);
         log.info('workflow test', { targetId: target.id, workflowId, executionId, status: execution.status, ok });
         return json(200, { targetId: target.id, workflowId, executionId, status: execution.status, ok, campaignName: input.campaign.name, ...(campaign ? { campaign } : {}), ...(error ? { error } : {}) });
       } catch (error) {

@@ -94,6 +94,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       secretIdFor: (targetId, kind) => `targets/${targetId}/${kind}`,
       // The simulator and test fakes listen on plain http on this machine; Lambda never allows it.
       iscHosts: { allowedHosts: config.ISC_ALLOWED_HOSTS, allowLoopbackHttp: true },
+      workflowTestFollowMs: config.WORKFLOW_TEST_FOLLOW_SECONDS * 1000,
     }),
     ...consoleRoutes(options.oidc?.signIn), // local only: the admin console (functions/console/README.md)
   ];

@@ -20,6 +20,8 @@ interface Run {
   id: string;
   workflowId: string;
   at: number;
+  /** When the execution ends (and creates its campaign); never for a held run. */
+  endsAt: number;
   /** Why it failed (the failed step's error in the history), or undefined when it succeeds. */
   failure?: string;
   campaign?: { id: string; name: string; description: string; identityIds: string[]; error: boolean };
@@ -35,12 +37,18 @@ export class WorkflowRuns {
   readonly #runs = new Map<string, Run>();
   readonly #failures: string[] = [];
   #errors = 0;
+  #held = 0;
 
   constructor(readonly timing: WorkflowRunTiming = DEFAULT_WORKFLOW_RUN_TIMING) {}
 
   /** The next `times` executions fail (and create no campaign), the history naming `reason`. */
   failNextExecutions(times = 1, reason = 'The simulated step failed.'): void {
     for (let i = 0; i < times; i++) this.#failures.push(reason);
+  }
+
+  /** The next `times` executions stay Running: a workflow that outlasts `workflow test`'s follow. */
+  holdNextExecutions(times = 1): void {
+    this.#held += times;
   }
 
   /** The next `times` campaigns the workflow creates end in ERROR. */
@@ -52,7 +60,9 @@ export class WorkflowRuns {
     const failure = this.#failures.shift();
     const campaign = input.campaign as { name?: unknown; description?: unknown } | undefined;
     const identityIds = Array.isArray(input.identityIds) ? input.identityIds.filter((x): x is string => typeof x === 'string') : [];
-    const run: Run = { id, workflowId, at: now, ...(failure === undefined ? {} : { failure }) };
+    const held = this.#held > 0;
+    if (held) this.#held--;
+    const run: Run = { id, workflowId, at: now, endsAt: held ? Infinity : now + this.timing.executionMs, ...(failure === undefined ? {} : { failure }) };
     if (failure === undefined && typeof campaign?.name === 'string') {
       const error = this.#errors > 0;
       if (error) this.#errors--;
@@ -67,9 +77,9 @@ export class WorkflowRuns {
   execution(id: string, now: number): Record<string, unknown> | undefined {
     const run = this.#runs.get(id);
     if (!run) return undefined;
-    const ended = now >= run.at + this.timing.executionMs;
+    const ended = now >= run.endsAt;
     const status = !ended ? 'Running' : run.failure !== undefined ? 'Failed' : 'Completed';
-    return { id, workflowId: run.workflowId, requestId: id, startTime: new Date(run.at).toISOString(), closeTime: ended ? new Date(run.at + this.timing.executionMs).toISOString() : null, status };
+    return { id, workflowId: run.workflowId, requestId: id, startTime: new Date(run.at).toISOString(), closeTime: ended ? new Date(run.endsAt).toISOString() : null, status };
   }
 
   /** GET /v2025/workflow-executions/{id}/history (WorkflowExecutionEvent[]): started, the create step, the end. */
@@ -78,8 +88,8 @@ export class WorkflowRuns {
     if (!run) return undefined;
     const at = (ms: number) => new Date(run.at + ms).toISOString();
     const events = [{ type: 'WorkflowExecutionStarted', timestamp: at(0), attributes: {} }];
-    if (now < run.at + this.timing.executionMs) return events;
-    const end = this.timing.executionMs;
+    if (now < run.endsAt) return events;
+    const end = run.endsAt - run.at;
     const step = { displayName: 'Create campaign: named identity reviews', stepName: 'Create Campaign For Identity' };
     if (run.failure === undefined) return [...events, { type: 'ActivityTaskCompleted', timestamp: at(end), attributes: step }, { type: 'WorkflowExecutionCompleted', timestamp: at(end), attributes: {} }];
     return [...events, { type: 'ActivityTaskFailed', timestamp: at(end), attributes: { ...step, error: run.failure } }, { type: 'WorkflowExecutionFailed', timestamp: at(end), attributes: {} }];
@@ -131,7 +141,7 @@ export class WorkflowRuns {
 
   /** undefined until the execution has created it. */
   #campaignStatus(run: Run, now: number): string | undefined {
-    const created = run.at + this.timing.executionMs;
+    const created = run.endsAt;
     if (!run.campaign || now < created) return undefined;
     if (run.campaign.error) return 'ERROR';
     const { campaignStepMs } = this.timing;

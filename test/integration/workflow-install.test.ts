@@ -22,7 +22,8 @@ let stack: TestStack;
 beforeAll(async () => {
   // The execution ends at once: the test route's first look finds it Completed or Failed.
   isc = await startFakeIsc({ clients: [{ ...PAT, userContext: true }, API_CLIENT], workflowRun: { executionMs: 0 } });
-  stack = await startTestStack({ isc: new HttpIscClient({ timeoutMs: 2000 }) });
+  // A short follow for the test that outlasts it; the other runs end at once (executionMs: 0).
+  stack = await startTestStack({ isc: new HttpIscClient({ timeoutMs: 2000 }), env: { WORKFLOW_TEST_FOLLOW_SECONDS: '1' } });
   const target = { environment: 'production', tenant: 'acme-sim', mode: 'direct', tokenUrl: `${isc.url}/oauth/token`, apiBaseUrl: isc.url };
   for (const id of ['acme', 'app-client']) await stack.call('PUT', `/admin/targets/${id}`, { body: target });
   // Workflow targets without a triggerUrl: install stores it.
@@ -110,6 +111,29 @@ describe('Route: POST /admin/targets/{id}/workflow/test', () => {
     const response = await stack.call('POST', '/admin/targets/acme/workflow/test', { body: { identityIds: ['id-alice', 'id-bob'], reviewerId: 'id-nobody' } });
     expect(response.body).toMatchObject({ ok: false, status: 'Failed', error: 'Create campaign: named identity reviews: Reviewer id-nobody does not exist' });
     expect(response.read(WorkflowTestAnswer).campaign).toBeUndefined();
+  });
+
+  it('stops following an execution that outlasts its time, and names the execution to look at', async () => {
+    isc.state.runs.holdNextExecutions(1);
+    const response = await stack.call('POST', '/admin/targets/acme/workflow/test', { body: { identityIds: ['id-alice'], reviewerId: 'id-reviewer' } });
+    const tested = response.read(WorkflowTestAnswer);
+    expect(tested).toMatchObject({ ok: false, status: 'Running' });
+    expect(tested.error).toBe(`The execution is still Running after 1 s; see execution ${tested.executionId} in ISC under Workflows → Executions.`);
+    // The time bounds the looks, whatever this machine's speed: 1 s at 250 ms apart, after the first look.
+    const looks = isc.state.calls.filter((call) => call.method === 'GET' && call.path.endsWith(`/workflow-executions/${tested.executionId}`));
+    expect(looks.length).toBeGreaterThanOrEqual(1);
+    expect(looks.length).toBeLessThanOrEqual(5);
+  });
+
+  it('counts the follow from the request’s start, so slow answers mean fewer looks, not a longer wait', async () => {
+    isc.state.runs.holdNextExecutions(1);
+    isc.state.failNext('workflow-execution', { type: 'delay', ms: 400 }, 2);
+    const response = await stack.call('POST', '/admin/targets/acme/workflow/test', { body: { identityIds: ['id-alice'], reviewerId: 'id-reviewer' } });
+    const tested = response.read(WorkflowTestAnswer);
+    expect(tested.status).toBe('Running');
+    // 400 ms per look: within 1 s there is room for two; counting only polls would make five.
+    const looks = isc.state.calls.filter((call) => call.method === 'GET' && call.path.endsWith(`/workflow-executions/${tested.executionId}`));
+    expect(looks.length).toBeLessThanOrEqual(3);
   });
 
   it('validates the identities (one or two) and needs an installed workflow', async () => {
