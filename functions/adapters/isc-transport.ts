@@ -126,7 +126,11 @@ export class IscTransport {
       this.#tokens.invalidate(target, credentials, token);
       response = await send();
       if (response.status === 401) {
-        throw new IscError('isc_credentials_rejected', `ISC rejected a freshly issued token for ${response.what} (HTTP 401).`, false, {
+        // Retryable: the token endpoint has just accepted these credentials, so the refusal is the token's (lapsed
+        // early again, a pod change), not the secret's, which fails at the token endpoint at once. Failing the batch
+        // here let the fault-mix test's 2 % early revocations (about 7 a run) fail a batch when two met on one call;
+        // the batch's retries and their cap still end a refusal that persists, with these hints.
+        throw new IscError('isc_credentials_rejected', `ISC rejected a freshly issued token for ${response.what} (HTTP 401).`, true, {
           status: 401,
           isc: iscFields(response, [credentials.clientSecret, token]),
           hints: CREDENTIAL_HINTS,

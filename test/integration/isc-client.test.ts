@@ -59,10 +59,10 @@ describe('Class: HttpIscClient', () => {
       expect(state.executionCount('d-expiry', 1)).toBe(1);
     });
 
-    it('fails with isc_credentials_rejected when ISC rejects the refreshed token too', async () => {
+    it('fails with a retryable isc_credentials_rejected when ISC rejects the refreshed token too (the token endpoint took the credentials)', async () => {
       fake.isc.state.failNext('trigger', { type: 'status', status: 401, body: { error: 'JWT validation failed: JWT is expired' } }, 2);
       const error = await failure(client().triggerWorkflow(fake.target, TRIGGER_CLIENT, workflowInput('d-401', 0)));
-      expect(error).toMatchObject({ code: 'isc_credentials_rejected', retryable: false, details: { status: 401 } });
+      expect(error).toMatchObject({ code: 'isc_credentials_rejected', retryable: true, details: { status: 401 } });
       expect(fake.isc.state.count('token')).toBe(2);
     });
 
