@@ -2,7 +2,7 @@ import * as z from 'zod/mini';
 import { unprocessable } from './errors.js';
 import { describeIssues } from './validation.js';
 import { instanceKey } from './instance.js';
-import type { ParsedReport, RawRow } from './report.js';
+import { emptyRow, type ParsedReport, type RawRow } from './report.js';
 import { fieldForColumn } from './columns.js';
 import { UserTable } from './user-table.js';
 
@@ -53,12 +53,15 @@ export function validateReport(report: ParsedReport): ValidatedReport {
   requireColumns(report);
   const validator = rowValidator(report);
   const { rows } = report;
-  for (let i = 0; i < rows.length; i++) validator.add(rows.at(i));
+  const raw = emptyRow(0);
+  for (let i = 0; i < rows.length; i++) validator.add(rows.at(i, raw));
+  rows.release();
   return validator.finish();
 }
 
 /** Rows validated and grouped one at a time: the in-memory path feeds it an array, the large-report path a stream. */
 export interface RowValidator {
+  /** `raw` is read, not kept: callers may reuse one object for every row. */
   add(raw: RawRow): void;
   finish(): ValidatedReport;
 }
@@ -67,12 +70,13 @@ export function rowValidator(report: Pick<ParsedReport, 'meta'>): RowValidator {
   const groups = new Map<string, InstanceGroup>();
   const byName = new Map<string, InstanceGroup>();
   const rejected: RejectedRow[] = [];
+  const accepted: ReportRow = { email: '', instance: '' };
   let rows = 0;
   let rejectedRows = 0;
   return {
     add(raw) {
       rows++;
-      const row = acceptRow(raw, report);
+      const row = acceptRow(raw, report, accepted);
       if (!row) {
         rejectedRows++;
         for (const { field, message } of rowProblems(raw, report)) if (rejected.length < MAX_LISTED_REJECTIONS) rejected.push({ row: raw.row, field, reason: message });
@@ -111,8 +115,8 @@ type ReportRow = z.infer<typeof ReportRowSchema>;
  * Anything unusual (text numbers, other date forms, a failing value) goes to the schema, which also words
  * the errors. A property test holds the two to the same answers.
  */
-export function acceptRow(raw: RawRow, report: Pick<ParsedReport, 'meta'>): ReportRow | undefined {
-  return fastRow(raw, report) ?? schemaRow(raw, report);
+export function acceptRow(raw: RawRow, report: Pick<ParsedReport, 'meta'>, into?: ReportRow): ReportRow | undefined {
+  return fastRow(raw, report, into) ?? schemaRow(raw, report);
 }
 
 /** The reference path: normalise, then ReportRowSchema. */
@@ -131,6 +135,7 @@ const EMAIL = ReportRowSchema.shape.email._zod.pattern;
 const DATETIME = LastActiveSchema._zod.pattern;
 const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;
 const DIGITS = /^\d{1,6}$/;
+const CAPITAL = /[A-Z]/;
 
 /**
  * Reports repeat a few hundred distinct dates at most, so each is checked once (the datetime regex is costly);
@@ -148,13 +153,18 @@ function canonicalDate(value: string): string | undefined {
   return result === '' ? undefined : result;
 }
 
-export function fastRow(raw: RawRow, report: Pick<ParsedReport, 'meta'>): ReportRow | undefined {
+/** The accepted row is written into `into` when given (ingest reuses one), else into a new object. */
+export function fastRow(raw: RawRow, report: Pick<ParsedReport, 'meta'>, into?: ReportRow): ReportRow | undefined {
   const { email, lastActive, name, application, instance } = raw;
   // CSV gives numbers as text; plain digit strings convert exactly as the schema path's toNumber does.
   const daysActive = typeof raw.daysActive === 'string' && DIGITS.test(raw.daysActive) ? Number(raw.daysActive) : raw.daysActive;
   if (typeof email !== 'string') return undefined;
-  const normalizedEmail = email.trim().toLowerCase();
-  if (normalizedEmail.length > 254 || !EMAIL.test(normalizedEmail)) return undefined;
+  const trimmed = email.trim();
+  // The pattern is ASCII with both cases, so it judges the text as lower-casing would leave it, and lower-casing
+  // only copies when there is a capital to change. A text it refuses may pass once lower-cased (the Kelvin sign
+  // becomes "k"): the schema path decides those.
+  if (trimmed.length > 254 || !EMAIL.test(trimmed)) return undefined;
+  const normalizedEmail = CAPITAL.test(trimmed) ? trimmed.toLowerCase() : trimmed;
   if (daysActive !== undefined && !(typeof daysActive === 'number' && Number.isInteger(daysActive) && daysActive >= 0 && daysActive <= MAX_DAYS)) return undefined;
   let last: string | undefined;
   if (typeof lastActive === 'string') {
@@ -166,15 +176,15 @@ export function fastRow(raw: RawRow, report: Pick<ParsedReport, 'meta'>): Report
   if (application !== undefined && !(typeof application === 'string' && application.length <= 256 && isTrimmedText(application))) return undefined;
   const instanceName = instance === undefined ? report.meta.instance : instance;
   if (typeof instanceName !== 'string' || instanceName.length > 256 || !isTrimmedText(instanceName)) return undefined;
-  const row: ReportRow = { email: normalizedEmail, instance: instanceName };
-  if (name !== undefined) row.name = name;
-  if (daysActive !== undefined) row.daysActive = daysActive;
-  if (last !== undefined) row.lastActive = last;
   const app = application ?? report.meta.application;
-  if (app !== undefined) {
-    if (app.length > 256) return undefined;
-    row.application = app;
-  }
+  if (app !== undefined && app.length > 256) return undefined;
+  const row = into ?? ({} as ReportRow);
+  row.email = normalizedEmail;
+  row.instance = instanceName;
+  row.name = name;
+  row.daysActive = daysActive;
+  row.lastActive = last;
+  row.application = app;
   return row;
 }
 
