@@ -23,7 +23,7 @@ const MAX_TEXT = 16_384;
  * about.
  *
  * Duplicates are found once, before the first read, not on every add: rows are appended with their email hash,
- * and sorting the hashes shows which few users may share an email. A hash-table probe per row was a third of
+ * and a bit per hash bucket shows which few users may share an email. A hash-table probe per row was a third of
  * the table's time at 100k rows (a cache miss per row, measured); appending is sequential. Emails are compared as
  * text, so no hash collision merges two people, and colliding hashes cost a Map look-up, never a longer probe.
  */

@@ -108,6 +108,25 @@ describe('Function: parseReport', () => {
 describe('Function: validateReport', () => {
   const validate = (doc: unknown, query: Record<string, string> = {}) => validateReport(parseReport(JSON.stringify(doc), 'json', query));
 
+  it('lets the parsed rows go once it has read them, JSON and CSV alike', () => {
+    const readings: Array<[ParsedReport, unknown]> = [
+      [parseReport(JSON.stringify(rows), 'json', {}), 0],
+      [parseReport('Email,Days Active,Instance\na@x.com,0,Slack-production\n', 'csv', {}), '0'],
+    ];
+    for (const [parsed, daysActive] of readings) {
+      expect(rowsOf(parsed)).toEqual([{ row: 1, email: 'a@x.com', daysActive, instance: 'Slack-production' }]);
+      expect(validateReport(parsed).validRows).toBe(1);
+      expect(() => parsed.rows.at(0)).toThrow(/released/);
+    }
+  });
+
+  it('reads a row into the object it is given, every field reset', () => {
+    const parsed = parseReport(JSON.stringify([{ Email: 'a@x.com', 'Days Active': 0, Name: 'A' }, { Email: 'b@x.com', 'Last Active': '2026-01-01' }]), 'json', {});
+    const into = parsed.rows.at(0);
+    expect(parsed.rows.at(1, into)).toBe(into);
+    expect(into).toStrictEqual({ row: 2, email: 'b@x.com', lastActive: '2026-01-01', name: undefined, daysActive: undefined, application: undefined, instance: undefined, instanceId: undefined });
+  });
+
   it('normalises emails, numbers from text and dates (ISO and epoch) and groups by instance key', () => {
     const result = validate([
       { Email: ' Ann@X.com ', 'Days Active': '2', Instance: 'Slack-Production' },

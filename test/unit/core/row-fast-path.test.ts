@@ -58,6 +58,26 @@ describe('Function: fastRow', () => {
     expect(accepted).toBeGreaterThan(100);
   });
 
+  it('answers the same when it writes into one object reused for every row, as ingest does', () => {
+    const reused = { email: 'stale@example.com', instance: 'stale', name: 'Stale', daysActive: 99, lastActive: '2000-01-01T00:00:00.000Z', application: 'Stale' };
+    fc.assert(
+      fc.property(rawRow, report, (raw, parsed) => {
+        const fresh = fastRow(raw, parsed);
+        const into = fastRow(raw, parsed, reused);
+        // toStrictEqual: a field the row lacks must be cleared, not left over from the previous row.
+        if (fresh === undefined) expect(into).toBeUndefined();
+        else expect({ ...into }).toStrictEqual({ name: undefined, daysActive: undefined, lastActive: undefined, application: undefined, ...fresh });
+      }),
+      { numRuns: 5_000 },
+    );
+  });
+
+  it('leaves to the schema an email that passes only once lower-cased (Kelvin sign)', () => {
+    const raw: RawRow = { row: 1, email: '\u212Aim@example.com', daysActive: 0, instance: 'Slack-production' };
+    expect(fastRow(raw, { meta: {} })).toBeUndefined();
+    expect(schemaRow(raw, { meta: {} })).toMatchObject({ email: 'kim@example.com' });
+  });
+
   it('takes the ordinary rows (so the property above is not vacuous)', () => {
     const parsed: Pick<ParsedReport, 'meta'> = { meta: {} };
     const ordinary: RawRow = { row: 1, email: 'Ann@Example.com', daysActive: '3', lastActive: '2026-11-01', name: 'Ann', application: 'Slack', instance: 'Slack-production', instanceId: undefined };
