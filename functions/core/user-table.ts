@@ -36,8 +36,8 @@ export class UserTable implements Iterable<UserUsage> {
   private unmerged = false;
   private readonly chunks: Buffer[] = [];
   private used = CHUNK_BYTES;
-  /** Whether the text `stage` copied last was plain ASCII (so its bytes are the text). */
-  private staged = false;
+  /** The hash of the text `store` kept last. */
+  private storedHash = 0;
   /** Texts that are not plain ASCII, referred to by -(index + 2) (NONE is -1). */
   private readonly others: string[] = [];
   /** Reports repeat a few hundred dates, so each is kept once. */
@@ -54,10 +54,10 @@ export class UserTable implements Iterable<UserUsage> {
 
   add(email: string, name: string | undefined, daysActive: number | undefined, lastActive: string | undefined): void {
     const i = this.count++;
-    this.hashes[i] = this.stage(email);
     const at = i * STRIDE;
-    this.fields[at + EMAIL] = this.commit(email);
-    this.fields[at + NAME] = name === undefined ? NONE : this.put(name);
+    this.fields[at + EMAIL] = this.store(email);
+    this.hashes[i] = this.storedHash;
+    this.fields[at + NAME] = name === undefined ? NONE : this.store(name);
     this.fields[at + DAYS] = daysActive ?? NONE;
     this.fields[at + LAST] = lastActive === undefined ? NONE : this.dateId(lastActive);
     this.unmerged = true;
@@ -158,44 +158,33 @@ export class UserTable implements Iterable<UserUsage> {
     this.hashes[to] = this.hashes[from]!;
   }
 
-  /** Store a text: its position (chunk, offset) or, when not plain ASCII, its place among `others`. */
-  private put(text: string): number {
-    this.stage(text);
-    return this.commit(text);
-  }
-
   /**
-   * FNV-1a over the text's UTF-16 code units, copying them into the current chunk on the way: one pass over
-   * the characters serves both the look-up and the store. The copy counts only once `commit` keeps it.
+   * Store a text: its position (chunk, offset) or, when not plain ASCII, its place among `others`. One pass over
+   * the characters copies them and takes their FNV-1a hash (kept in `storedHash`).
    */
-  private stage(text: string): number {
-    if (text.length > MAX_TEXT) throw new RangeError(`UserTable keeps texts up to ${MAX_TEXT} characters`);
-    if (this.used + 2 + text.length > CHUNK_BYTES) {
+  private store(text: string): number {
+    const length = text.length;
+    if (length > MAX_TEXT) throw new RangeError(`UserTable keeps texts up to ${MAX_TEXT} characters`);
+    if (this.used + 2 + length > CHUNK_BYTES) {
       this.chunks.push(Buffer.allocUnsafe(CHUNK_BYTES));
       this.used = 0;
     }
     const chunk = this.chunks[this.chunks.length - 1]!;
-    const start = this.used + 2;
+    const start = this.used;
     let hash = 0x811c9dc5;
     let bits = 0;
-    for (let j = 0; j < text.length; j++) {
+    for (let j = 0; j < length; j++) {
       const code = text.charCodeAt(j);
       hash = Math.imul(hash ^ code, 0x01000193);
       bits |= code;
-      chunk[start + j] = code;
+      chunk[start + 2 + j] = code;
     }
-    this.staged = bits <= 0x7f;
-    return hash;
-  }
-
-  /** Keep the text `stage` copied last (or, when it was not plain ASCII, the string itself). */
-  private commit(text: string): number {
-    if (!this.staged) return -(this.others.push(text) + 1);
-    const chunk = this.chunks[this.chunks.length - 1]!;
-    const start = this.used;
-    chunk[start] = text.length & 0xff;
-    chunk[start + 1] = text.length >>> 8;
-    this.used = start + 2 + text.length;
+    this.storedHash = hash;
+    // The copy counts only when it is the text: other characters keep the string itself.
+    if (bits > 0x7f) return -(this.others.push(text) + 1);
+    chunk[start] = length & 0xff;
+    chunk[start + 1] = length >>> 8;
+    this.used = start + 2 + length;
     return ((this.chunks.length - 1) << CHUNK_BITS) | start;
   }
 
