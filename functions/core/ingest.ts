@@ -10,7 +10,6 @@ import type { Target } from './target.js';
 import type { Delivery, DispatchBatch, InstanceOutcome } from './delivery.js';
 import type { Clock, IngestStore } from './ports.js';
 import { batchInput, type BatchEnvelope } from './workflow-input.js';
-import type { UserTable } from './user-table.js';
 import { NO_PROFILES, type ReportProfiles } from './report-profile.js';
 import type { EnvironmentVocabulary } from './environment-names.js';
 
@@ -219,13 +218,9 @@ async function planInstance(
   const classes = applyCooldown(candidates, group.users, recentlySent);
   const envelope = batchEnvelope(deliveryId, mapping, context.period, context.meta, now);
   // Users are sized here and built again per batch: holding them all built is what a large report cannot afford.
-  const lengths = batchLengths(sizes(group.users, classes.inactive), envelope, deps.settings.batchMaxBytes);
+  const lengths = batchLengths(classes.inactive.map((i) => group.users.jsonBytes(i)), envelope, deps.settings.batchMaxBytes);
   const counts = { inactiveUsers: classes.inactive.length, excluded: classes.excluded, cooledDown: classes.cooledDown, unclassified: classes.unclassified, batches: lengths.length };
   return { group, targetId: mapping.targetId, envelope, inactive: classes.inactive, lengths, firstIndex: context.firstIndex, counts };
-}
-
-function* sizes(users: UserTable, indexes: readonly number[]): Iterable<number> {
-  for (const i of indexes) yield users.jsonBytes(i);
 }
 
 /** Takes the instances out of `planned` one by one, so each one's user table can be collected once its batches are built. */

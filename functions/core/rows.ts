@@ -134,8 +134,9 @@ function rowProblems(raw: RawRow, report: Pick<ParsedReport, 'meta'>): Array<{ f
 const EMAIL = ReportRowSchema.shape.email._zod.pattern;
 const DATETIME = LastActiveSchema._zod.pattern;
 const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;
+/** EMAIL with lower-case letters only: what it accepts, EMAIL accepts, and lower-casing leaves unchanged. */
+const LOWER_CASE_EMAIL = new RegExp(EMAIL.source.replaceAll('A-Za-z', 'a-z'), EMAIL.flags);
 const DIGITS = /^\d{1,6}$/;
-const CAPITAL = /[A-Z]/;
 
 /**
  * Reports repeat a few hundred distinct dates at most, so each is checked once (the datetime regex is costly);
@@ -160,11 +161,15 @@ export function fastRow(raw: RawRow, report: Pick<ParsedReport, 'meta'>, into?: 
   const daysActive = typeof raw.daysActive === 'string' && DIGITS.test(raw.daysActive) ? Number(raw.daysActive) : raw.daysActive;
   if (typeof email !== 'string') return undefined;
   const trimmed = email.trim();
-  // The pattern is ASCII with both cases, so it judges the text as lower-casing would leave it, and lower-casing
-  // only copies when there is a capital to change. A text it refuses may pass once lower-cased (the Kelvin sign
-  // becomes "k"): the schema path decides those.
-  if (trimmed.length > 254 || !EMAIL.test(trimmed)) return undefined;
-  const normalizedEmail = CAPITAL.test(trimmed) ? trimmed.toLowerCase() : trimmed;
+  if (trimmed.length > 254) return undefined;
+  // The usual email is lower-case already: one test of the lower-case pattern takes it as it is, with no copy.
+  // The schema's pattern is ASCII with both cases, so it judges the text as lower-casing would leave it; a text
+  // it refuses may still pass once lower-cased (the Kelvin sign becomes "k"), and the schema path decides those.
+  let normalizedEmail = trimmed;
+  if (!LOWER_CASE_EMAIL.test(trimmed)) {
+    if (!EMAIL.test(trimmed)) return undefined;
+    normalizedEmail = trimmed.toLowerCase();
+  }
   if (daysActive !== undefined && !(typeof daysActive === 'number' && Number.isInteger(daysActive) && daysActive >= 0 && daysActive <= MAX_DAYS)) return undefined;
   let last: string | undefined;
   if (typeof lastActive === 'string') {
