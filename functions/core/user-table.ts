@@ -31,7 +31,7 @@ export class UserTable implements Iterable<UserUsage> {
   /**
    * One empty table for the life of the process. V8 keeps a class's instance layout (its map) only while an
    * instance lives, and a full GC that finds none discards the optimized code built on that layout: the next
-   * report then ran unoptimized until the JIT caught up again, 13–16 % of a 100k-row ingest (bench/ingest;
+   * report then ran unoptimized until the JIT caught up again, 10–16 % of a 100k-row ingest (bench/ingest;
    * `node --trace-deopt` names the cause "weak objects"). A static, because a module's unexported constant is
    * let go once the module has run.
    */
